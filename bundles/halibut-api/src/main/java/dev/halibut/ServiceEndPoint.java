@@ -1,0 +1,69 @@
+package dev.halibut;
+
+import java.net.URI;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Where a remote service lives and which certificate it must present.
+ *
+ * <p>{@code https://host:port/} names a listening service host (we connect to it);
+ * {@code poll://subscription/} names a polling service host (it connects to us and collects
+ * requests queued for that subscription).
+ *
+ * @param baseUri          {@code https://host:port/} or {@code poll://subscription-id/}
+ * @param remoteThumbprint SHA-1 thumbprint of the certificate the remote side must present,
+ *                         40 hex characters (stored upper-case)
+ * @param limits           timeouts and limits for calls to this endpoint, or {@code null} to use
+ *                         the calling runtime's own
+ */
+public record ServiceEndPoint(URI baseUri, String remoteThumbprint, HalibutLimits limits) {
+
+    /** Scheme of a listening endpoint. */
+    public static final String HTTPS = "https";
+    /** Scheme of a polling endpoint. */
+    public static final String POLL = "poll";
+
+    public ServiceEndPoint {
+        Objects.requireNonNull(baseUri, "baseUri");
+        String scheme = baseUri.getScheme() == null ? "" : baseUri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals(HTTPS) && !scheme.equals(POLL)) {
+            throw new IllegalArgumentException("Endpoint URI " + baseUri
+                    + " must use https:// (listening service) or poll:// (polling service)");
+        }
+        if (scheme.equals(HTTPS) && (baseUri.getHost() == null || baseUri.getPort() < 0)) {
+            throw new IllegalArgumentException("Endpoint URI " + baseUri
+                    + " must name a host and a port, e.g. https://localhost:10933/");
+        }
+        if (scheme.equals(POLL) && baseUri.getAuthority() == null) {
+            throw new IllegalArgumentException("Endpoint URI " + baseUri
+                    + " must name a subscription, e.g. poll://subscription-id/");
+        }
+        remoteThumbprint = Thumbprints.normalize(remoteThumbprint);
+    }
+
+    /** An endpoint that uses the calling runtime's timeouts and limits. */
+    public ServiceEndPoint(URI baseUri, String remoteThumbprint) {
+        this(baseUri, remoteThumbprint, null);
+    }
+
+    /** The same endpoint with its own timeouts and limits. */
+    public ServiceEndPoint withLimits(HalibutLimits limits) {
+        return new ServiceEndPoint(baseUri, remoteThumbprint, limits);
+    }
+
+    /** {@code true} for {@code poll://} endpoints: the service host connects to us. */
+    public boolean isPolling() {
+        return POLL.equalsIgnoreCase(baseUri.getScheme());
+    }
+
+    /** The limits for calls to this endpoint: its own, or else {@code runtimeDefaults}. */
+    public HalibutLimits limitsOr(HalibutLimits runtimeDefaults) {
+        return limits != null ? limits : runtimeDefaults;
+    }
+
+    @Override
+    public String toString() {
+        return baseUri + " (" + remoteThumbprint + ")";
+    }
+}

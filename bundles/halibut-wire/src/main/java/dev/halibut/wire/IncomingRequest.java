@@ -1,0 +1,91 @@
+package dev.halibut.wire;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.lang.reflect.Type;
+import java.util.List;
+
+/**
+ * A decoded request whose arguments are not yet bound: the receiver first finds the method by
+ * {@link #service()}, {@link #method()} and {@link #argumentCount()}, then binds the arguments to that
+ * method's declared parameter types with {@link #bindArguments(Type[])}.
+ */
+public final class IncomingRequest {
+
+    private final MessageCodec codec;
+    private final String id;
+    private final String service;
+    private final String method;
+    private final List<String> parameterTypeNames;
+    private final List<JsonNode> arguments;
+
+    IncomingRequest(MessageCodec codec, String id, String service, String method,
+                    List<String> parameterTypeNames, List<JsonNode> arguments) {
+        this.codec = codec;
+        this.id = id;
+        this.service = service;
+        this.method = method;
+        this.parameterTypeNames = List.copyOf(parameterTypeNames);
+        this.arguments = List.copyOf(arguments);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String service() {
+        return service;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    public int argumentCount() {
+        return arguments.size();
+    }
+
+    /** The caller's declared parameter type names (may be empty if the caller sent none). */
+    public List<String> parameterTypeNames() {
+        return parameterTypeNames;
+    }
+
+    /**
+     * Binds the arguments to the given declared types.
+     *
+     * @throws ArgumentBindingException an argument does not fit its declared type
+     */
+    public Object[] bindArguments(Type[] declaredTypes) throws ArgumentBindingException {
+        if (declaredTypes.length != arguments.size()) {
+            throw new ArgumentBindingException("Expected " + declaredTypes.length + " arguments but the request has "
+                    + arguments.size());
+        }
+        Object[] values = new Object[declaredTypes.length];
+        for (int i = 0; i < values.length; i++) {
+            try {
+                values[i] = codec.bind(arguments.get(i), declaredTypes[i]);
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new ArgumentBindingException("Argument " + i + " cannot be read as " + declaredTypes[i].getTypeName()
+                        + ": " + e.getMessage(), e);
+            }
+        }
+        return values;
+    }
+
+    @Override
+    public String toString() {
+        return service + "." + method + " (request " + id + ")";
+    }
+
+    /** An argument that does not fit its declared parameter type. */
+    public static final class ArgumentBindingException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public ArgumentBindingException(String message) {
+            super(message);
+        }
+
+        public ArgumentBindingException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package dev.halibut.wire;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import de.undercouch.bson4jackson.BsonFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Encodes request and response envelopes as BSON (docs/protocol.md, section 4) and binds values to
+ * declared Java types. Thread-safe; compression is separate ({@link Compressor}, one per connection).
+ *
+ * <p>Safety: values are only ever bound to types the caller names from its contract. Polymorphic
+ * typing chosen by class names in the data is refused, even where a user type asks for it with
+ * {@code @JsonTypeInfo(use = CLASS)}, so no message can make this codec instantiate an arbitrary class.
+ */
+public final class MessageCodec {
+
+    /** Deepest nesting of documents and arrays accepted in one message. */
+    public static final int MAX_NESTING_DEPTH = 256;
+    /** Longest request id accepted. */
+    public static final int MAX_ID_LENGTH = 128;
+
+    private final ObjectMapper mapper;
+
+    public MessageCodec() {
+        mapper = new ObjectMapper(new BsonFactory());
+        mapper.registerModule(new Jdk8Module());
+        mapper.registerModule(new JavaTimeModule());
+        mapper.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        // The BSON generator buffers the whole document; flushing per value would be wasted work.
+        mapper.disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+        mapper.deactivateDefaultTyping();
+        mapper.setPolymorphicTypeValidator(BasicPolymorphicTypeValidator.builder().build());
+    }
+
+    /** Encodes a request; each argument is written as its declared parameter type. */
+    public byte[] encodeRequest(String id, String service, String method, Type[] parameterTypes, Object[] arguments)
+            throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", id);
+            g.writeStringField("service", service);
+            g.writeStringField("method", method);
+            g.writeArrayFieldStart("paramTypes");
+            for (Type t : parameterTypes) {
+                g.writeString(t.getTypeName());
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("params");
+            for (int i = 0; i < parameterTypes.length; i++) {
+                writeValue(g, parameterTypes[i], arguments == null ? null : arguments[i]);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    /** Encodes a successful response; the result is written as the method's declared return type. */
+    public byte[] encodeResponse(String id, Type resultType, Object result) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", id);
+            g.writeFieldName("result");
+            writeValue(g, resultType, result);
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    /** Encodes an error response. */
+    public byte[] encodeError(String id, RemoteError error) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", id);
+            g.writeObjectFieldStart("error");
+            g.writeStringField("kind", error.kind().wireName());
+            g.writeStringField("message", error.message());
+            if (error.type() != null) {
+                g.writeStringField("type", error.type());
+            }
+            if (error.details() != null) {
+                g.writeStringField("details", error.details());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    /** Decodes a request envelope; its arguments stay unbound until the method is known. */
+    public IncomingRequest decodeRequest(byte[] bson) throws ProtocolException {
+        JsonNode doc = readDocument(bson, "request");
+        String id = requiredId(doc, "request");
+        String service = requiredText(doc, "service", "request");
+        String method = requiredText(doc, "method", "request");
+        List<JsonNode> params = new ArrayList<>();
+        JsonNode p = doc.get("params");
+        if (p != null && !p.isNull()) {
+            if (!p.isArray()) {
+                throw new ProtocolException("Request " + id + ": 'params' is not an array");
+            }
+            p.forEach(params::add);
+        }
+        List<String> typeNames = new ArrayList<>();
+        JsonNode t = doc.get("paramTypes");
+        if (t != null && !t.isNull()) {
+            if (!t.isArray()) {
+                throw new ProtocolException("Request " + id + ": 'paramTypes' is not an array");
+            }
+            for (JsonNode n : t) {
+                if (!n.isTextual()) {
+                    throw new ProtocolException("Request " + id + ": 'paramTypes' holds a non-string");
+                }
+                typeNames.add(n.textValue());
+            }
+            if (!typeNames.isEmpty() && typeNames.size() != params.size()) {
+                throw new ProtocolException("Request " + id + ": " + typeNames.size() + " paramTypes for "
+                        + params.size() + " params");
+            }
+        }
+        return new IncomingRequest(this, id, service, method, typeNames, params);
+    }
+
+    /** Decodes a response envelope; a result stays unbound until the caller names its type. */
+    public IncomingResponse decodeResponse(byte[] bson) throws ProtocolException {
+        JsonNode doc = readDocument(bson, "response");
+        String id = requiredId(doc, "response");
+        JsonNode error = doc.get("error");
+        if (error != null && !error.isNull()) {
+            if (!error.isObject()) {
+                throw new ProtocolException("Response " + id + ": 'error' is not a document");
+            }
+            RemoteError e = new RemoteError(ErrorKind.ofWireName(text(error, "kind")), text(error, "message"),
+                    text(error, "type"), text(error, "details"));
+            return new IncomingResponse(this, id, null, e);
+        }
+        JsonNode result = doc.get("result");
+        return new IncomingResponse(this, id, result == null ? NullNode.getInstance() : result, null);
+    }
+
+    Object bind(JsonNode node, Type declaredType) throws IOException {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        return mapper.readerFor(mapper.constructType(declaredType)).readValue(node);
+    }
+
+    private void writeValue(JsonGenerator g, Type declaredType, Object value) throws IOException {
+        if (value == null) {
+            g.writeNull();
+        } else {
+            mapper.writerFor(mapper.constructType(declaredType)).writeValue(g, value);
+        }
+    }
+
+    private JsonNode readDocument(byte[] bson, String what) throws ProtocolException {
+        try (JsonParser parser = new DepthLimitedParser(mapper.getFactory().createParser(bson))) {
+            JsonNode doc = mapper.readTree(parser);
+            if (doc == null || !doc.isObject()) {
+                throw new ProtocolException("The " + what + " is not a BSON document");
+            }
+            return doc;
+        } catch (ProtocolException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ProtocolException("The " + what + " is not valid BSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static String requiredId(JsonNode doc, String what) throws ProtocolException {
+        String id = requiredText(doc, "id", what);
+        if (id.length() > MAX_ID_LENGTH) {
+            throw new ProtocolException("The " + what + " id is longer than " + MAX_ID_LENGTH + " characters");
+        }
+        return id;
+    }
+
+    private static String requiredText(JsonNode doc, String field, String what) throws ProtocolException {
+        JsonNode n = doc.get(field);
+        if (n == null || !n.isTextual()) {
+            throw new ProtocolException("The " + what + " has no '" + field + "' string");
+        }
+        return n.textValue();
+    }
+
+    private static String text(JsonNode doc, String field) {
+        JsonNode n = doc.get(field);
+        return n != null && n.isTextual() ? n.textValue() : null;
+    }
+
+    /** Refuses documents nested deeper than {@link #MAX_NESTING_DEPTH}, before building them. */
+    private static final class DepthLimitedParser extends JsonParserDelegate {
+        private int depth;
+
+        DepthLimitedParser(JsonParser d) {
+            super(d);
+        }
+
+        @Override
+        public JsonToken nextToken() throws IOException {
+            JsonToken t = super.nextToken();
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                if (++depth > MAX_NESTING_DEPTH) {
+                    throw new ProtocolException("Message nests deeper than " + MAX_NESTING_DEPTH + " levels");
+                }
+            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+                depth--;
+            }
+            return t;
+        }
+    }
+}
