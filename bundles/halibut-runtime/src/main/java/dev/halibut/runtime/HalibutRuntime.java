@@ -1,0 +1,161 @@
+package dev.halibut.runtime;
+
+import dev.halibut.HalibutLimits;
+import dev.halibut.ServiceEndPoint;
+import dev.halibut.runtime.internal.DefaultHalibutRuntime;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A Halibut node: it serves its registered services to trusted callers and calls services on other
+ * nodes. Either side may be the TCP listener; which one is decided by the endpoint, not by the code.
+ *
+ * <pre>{@code
+ * try (HalibutRuntime octopus = HalibutRuntime.builder().certificate(bobP12, pw).build();
+ *      HalibutRuntime tentacle = HalibutRuntime.builder().certificate(aliceP12, pw)
+ *              .service(Calculator.class, new CalculatorImpl()).build()) {
+ *     int port = tentacle.listen(0);
+ *     tentacle.trust(octopus.thumbprint());
+ *     Calculator calc = octopus.createClient(Calculator.class,
+ *             new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tentacle.thumbprint()));
+ *     calc.add(1, 2);
+ * }
+ * }</pre>
+ *
+ * <p>A runtime is thread-safe. {@link #close()} ends every thread and socket it owns; calls in flight
+ * fail with a {@link dev.halibut.HalibutClientException}.
+ */
+public interface HalibutRuntime extends AutoCloseable {
+
+    /** A builder for a runtime. */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Listens on all interfaces.
+     *
+     * @param port the port, or 0 for any free port
+     * @return the bound port
+     * @throws java.io.UncheckedIOException the port cannot be bound
+     */
+    int listen(int port);
+
+    /**
+     * Listens on one address.
+     *
+     * @return the bound port
+     * @throws java.io.UncheckedIOException the address cannot be bound
+     */
+    int listen(InetSocketAddress address);
+
+    /** Accepts callers presenting the certificate with this thumbprint; takes effect at once. */
+    void trust(String thumbprint);
+
+    /** Stops accepting this certificate, on new and open connections alike. */
+    void removeTrust(String thumbprint);
+
+    boolean isTrusted(String thumbprint);
+
+    /** The thumbprints this runtime trusts, sorted. */
+    Set<String> trustedThumbprints();
+
+    /** The thumbprint of this runtime's own certificate: give it to peers that must trust us. */
+    String thumbprint();
+
+    /** This runtime's own certificate. */
+    X509Certificate certificate();
+
+    /** The runtime's timeouts and limits (an endpoint may carry its own). */
+    HalibutLimits limits();
+
+    /**
+     * A proxy that calls {@code contract} on the service at {@code endpoint}. Proxies are cheap,
+     * thread-safe, and share the runtime's connections. A contract method returning
+     * {@link java.util.concurrent.CompletableFuture} or {@link java.util.concurrent.CompletionStage} calls
+     * the service method of the same name without an {@code Async} suffix, asynchronously.
+     *
+     * @throws IllegalArgumentException {@code contract} is not an interface
+     */
+    <T> T createClient(Class<T> contract, ServiceEndPoint endpoint);
+
+    /** Stops listening, closes every connection and ends every thread this runtime owns. */
+    @Override
+    void close();
+
+    /** Builds a {@link HalibutRuntime}. Not thread-safe; build once. */
+    final class Builder {
+        private X509Certificate certificate;
+        private PrivateKey privateKey;
+        private final Map<Class<?>, Object> services = new LinkedHashMap<>();
+        private final List<String> trusted = new ArrayList<>();
+        private HalibutLimits limits = HalibutLimits.defaults();
+
+        Builder() {
+        }
+
+        /**
+         * Uses the first private key entry of a PKCS#12 file as this runtime's identity.
+         *
+         * @throws IllegalArgumentException the file is missing, not PKCS#12, or the password is wrong
+         */
+        public Builder certificate(Path pkcs12, char[] password) {
+            CertificateAndKey identity = Certificates.loadPkcs12(pkcs12, password);
+            return certificate(identity.certificate(), identity.privateKey());
+        }
+
+        /** Uses this certificate and its private key as this runtime's identity. */
+        public Builder certificate(X509Certificate certificate, PrivateKey privateKey) {
+            this.certificate = Objects.requireNonNull(certificate, "certificate");
+            this.privateKey = Objects.requireNonNull(privateKey, "privateKey");
+            return this;
+        }
+
+        /**
+         * Serves {@code implementation} under {@code contract}'s wire name (its simple name, or its
+         * {@code @jakarta.inject.Named} value).
+         */
+        public <T> Builder service(Class<T> contract, T implementation) {
+            Objects.requireNonNull(contract, "contract");
+            Objects.requireNonNull(implementation, "implementation");
+            if (!contract.isInterface()) {
+                throw new IllegalArgumentException(contract.getName() + " is not an interface; a service contract must be one");
+            }
+            services.put(contract, implementation);
+            return this;
+        }
+
+        /** Trusts a caller's thumbprint from the start (same as {@link HalibutRuntime#trust} later). */
+        public Builder trust(String thumbprint) {
+            trusted.add(Objects.requireNonNull(thumbprint, "thumbprint"));
+            return this;
+        }
+
+        /** Sets the runtime's timeouts and limits (default {@link HalibutLimits#defaults()}). */
+        public Builder timeouts(HalibutLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Builds the runtime. It does not listen until {@link HalibutRuntime#listen} is called.
+         *
+         * @throws IllegalStateException no certificate was given
+         */
+        public HalibutRuntime build() {
+            if (certificate == null) {
+                throw new IllegalStateException("A Halibut runtime needs a certificate: call certificate(pkcs12File, password)"
+                        + " or certificate(x509, privateKey). Certificates.generatePkcs12(...) creates a self-signed one");
+            }
+            return new DefaultHalibutRuntime(certificate, privateKey, services, trusted, limits);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.halibut.runtime.internal;
+
+import dev.halibut.HalibutClientException;
+import dev.halibut.HalibutLimits;
+import dev.halibut.ServiceEndPoint;
+import dev.halibut.transport.Connection;
+import dev.halibut.transport.ConnectionPool;
+import dev.halibut.transport.MessageTooLargeException;
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameType;
+import dev.halibut.wire.IncomingResponse;
+import dev.halibut.wire.MessageCodec;
+import dev.halibut.wire.ProtocolException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+
+/**
+ * One call to a listening endpoint: take a connection, send the request, read its response. Nothing is
+ * retried once the request is written; the connection goes back to the pool only after a complete,
+ * well-formed exchange.
+ */
+final class ListeningCaller {
+
+    private final MessageCodec codec;
+    private final ConnectionPool pool;
+    private final HalibutLimits defaults;
+
+    ListeningCaller(MessageCodec codec, ConnectionPool pool, HalibutLimits defaults) {
+        this.codec = codec;
+        this.pool = pool;
+        this.defaults = defaults;
+    }
+
+    IncomingResponse call(ServiceEndPoint endpoint, String requestId, byte[] request, String what) {
+        HalibutLimits limits = endpoint.limitsOr(defaults);
+        Connection c = pool.acquire(endpoint);
+        boolean reusable = false;
+        try {
+            try {
+                c.sendMessage(FrameType.REQUEST, request);
+            } catch (MessageTooLargeException e) {
+                reusable = true; // nothing was written
+                throw new HalibutClientException(what + ": " + e.getMessage() + "; pass large data as a DataStream", e);
+            }
+            Frame frame = c.readFrame(limits.responseTimeout());
+            if (frame.type() != FrameType.RESPONSE) {
+                throw new ProtocolException("expected a RESPONSE frame but got " + frame.type());
+            }
+            IncomingResponse response = codec.decodeResponse(c.messageBytes(frame));
+            if (!response.id().equals(requestId)) {
+                throw new ProtocolException("the response is for request " + response.id() + ", not " + requestId);
+            }
+            reusable = true;
+            return response;
+        } catch (SocketTimeoutException e) {
+            throw new HalibutClientException(what + ": no response within " + limits.responseTimeout()
+                    + " (responseTimeout). The request was sent and may have run; not retrying", e);
+        } catch (ProtocolException e) {
+            throw new HalibutClientException(what + ": the service host broke the protocol (" + e.getMessage()
+                    + "); the connection was closed. The request may have run; not retrying", e);
+        } catch (IOException e) {
+            throw new HalibutClientException(what + ": the connection failed after the request was sent ("
+                    + e + "). The request may have run; not retrying", e);
+        } finally {
+            if (reusable) {
+                pool.release(endpoint, c);
+            } else {
+                pool.discard(c);
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package dev.halibut.runtime.internal;
+
+import java.security.SecureRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Request ids unique per runtime: a random runtime prefix and a counter. */
+final class RequestIds {
+
+    private final String prefix = Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
+    private final AtomicLong counter = new AtomicLong();
+
+    String next() {
+        return prefix + "-" + counter.incrementAndGet();
+    }
+}

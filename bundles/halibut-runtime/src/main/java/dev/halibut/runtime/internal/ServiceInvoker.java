@@ -1,0 +1,118 @@
+package dev.halibut.runtime.internal;
+
+import dev.halibut.wire.ErrorKind;
+import dev.halibut.wire.IncomingRequest;
+import dev.halibut.wire.MessageCodec;
+import dev.halibut.wire.RemoteError;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs requests against the registered services and encodes the outcome: a result, or an error of
+ * the kind the protocol defines. Everything a service does wrong becomes an error response; nothing
+ * here throws for a bad request.
+ */
+final class ServiceInvoker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceInvoker.class);
+    /** Remote stack traces are cut here so one failure cannot fill a message. */
+    private static final int MAX_DETAILS = 32 * 1024;
+
+    private final MessageCodec codec;
+    private final Map<String, Registered> services = new ConcurrentHashMap<>();
+
+    private record Registered(ServiceMethods methods, Object implementation) {
+    }
+
+    ServiceInvoker(MessageCodec codec) {
+        this.codec = codec;
+    }
+
+    void register(Class<?> contract, Object implementation) {
+        String name = Contracts.serviceName(contract);
+        Registered previous = services.putIfAbsent(name, new Registered(new ServiceMethods(contract), implementation));
+        if (previous != null) {
+            throw new IllegalArgumentException("Service name '" + name + "' of " + contract.getName()
+                    + " is taken already by " + previous.methods().contract().getName()
+                    + "; give one of them a different @jakarta.inject.Named value");
+        }
+    }
+
+    /** Handles one request; returns the encoded response (BSON, not yet compressed). */
+    byte[] invoke(IncomingRequest request, int maxResponseSize) throws IOException {
+        Registered service = services.get(request.service());
+        if (service == null) {
+            return error(request, ErrorKind.SERVICE_NOT_FOUND, "Service '" + request.service()
+                    + "' is not registered on this runtime", null, null);
+        }
+        Method method = service.methods().find(request.method(), request.argumentCount(), request.parameterTypeNames());
+        if (method == null) {
+            return error(request, ErrorKind.METHOD_NOT_FOUND, "Service '" + request.service() + "' has no method '"
+                    + request.method() + "' taking " + request.argumentCount() + " argument(s)"
+                    + (request.parameterTypeNames().isEmpty() ? "" : " of types " + request.parameterTypeNames())
+                    + "; the caller's contract may be newer or older than the service's", null, null);
+        }
+        Object[] args;
+        try {
+            args = request.bindArguments(method.getGenericParameterTypes());
+        } catch (IncomingRequest.ArgumentBindingException e) {
+            return error(request, ErrorKind.BAD_REQUEST, "Arguments of " + request.service() + "." + request.method()
+                    + " do not fit its parameters: " + e.getMessage(), null, null);
+        }
+        Object result;
+        try {
+            result = method.invoke(service.implementation(), args);
+            if (result instanceof CompletionStage<?> stage) {
+                result = stage.toCompletableFuture().get();
+            }
+        } catch (InvocationTargetException | ExecutionException | CompletionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            LOG.debug("{}.{} threw {}", request.service(), request.method(), cause.toString());
+            // For invocation errors the message field is the exception's own message (protocol.md, section 4).
+            return error(request, ErrorKind.INVOCATION, cause.getMessage(), cause.getClass().getName(), stackTrace(cause));
+        } catch (IllegalAccessException e) {
+            return error(request, ErrorKind.SERVER_ERROR, "Cannot call " + request.service() + "." + request.method()
+                    + ": " + e.getMessage() + " (is the implementation class public?)", null, null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error(request, ErrorKind.SERVER_ERROR, request.service() + "." + request.method()
+                    + " was interrupted: the service host is shutting down", null, null);
+        }
+        byte[] response;
+        try {
+            response = codec.encodeResponse(request.id(), Contracts.resultType(method), result);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Result of {}.{} cannot be encoded: {}", request.service(), request.method(), e.toString());
+            return error(request, ErrorKind.SERVER_ERROR, "The result of " + request.service() + "." + request.method()
+                    + " cannot be encoded: " + e.getMessage(), null, null);
+        }
+        if (response.length > maxResponseSize) {
+            return error(request, ErrorKind.SERVER_ERROR, "The result of " + request.service() + "." + request.method()
+                    + " is " + response.length + " bytes, more than the maximum message size of " + maxResponseSize
+                    + " bytes; return a DataStream for large data", null, null);
+        }
+        return response;
+    }
+
+    private byte[] error(IncomingRequest request, ErrorKind kind, String message, String type, String details)
+            throws IOException {
+        return codec.encodeError(request.id(), new RemoteError(kind, message, type, details));
+    }
+
+    private static String stackTrace(Throwable t) {
+        StringWriter sw = new StringWriter();
+        t.printStackTrace(new PrintWriter(sw));
+        String s = sw.toString();
+        return s.length() <= MAX_DETAILS ? s : s.substring(0, MAX_DETAILS) + "\n... (cut at " + MAX_DETAILS + " characters)";
+    }
+}

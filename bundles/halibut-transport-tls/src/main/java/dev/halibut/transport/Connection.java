@@ -1,0 +1,177 @@
+package dev.halibut.transport;
+
+import dev.halibut.wire.Compressor;
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameReader;
+import dev.halibut.wire.FrameType;
+import dev.halibut.wire.FrameWriter;
+import dev.halibut.wire.ProtocolException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One authenticated, identified TLS connection carrying frames. Used by one thread at a time (the
+ * caller that owns it, or the listener thread serving it); {@link #abort()} may be called from any
+ * thread to end it at once.
+ */
+public final class Connection implements AutoCloseable {
+
+    private final Socket raw;
+    private final SSLSocket tls;
+    private final InputStream in;
+    private final OutputStream out;
+    private final FrameReader reader;
+    private final FrameWriter writer;
+    private final Compressor compressor = new Compressor();
+    private final int maxMessageSize;
+    private final String remoteThumbprint;
+    private final String description;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile long lastUsedNanos = System.nanoTime();
+
+    Connection(Socket raw, SSLSocket tls, InputStream bufferedIn, OutputStream bufferedOut, int maxMessageSize,
+               String remoteThumbprint, String description) {
+        this.raw = raw;
+        this.tls = tls;
+        this.in = bufferedIn;
+        this.out = bufferedOut;
+        this.reader = new FrameReader(in, maxMessageSize);
+        this.writer = new FrameWriter(out);
+        this.maxMessageSize = maxMessageSize;
+        this.remoteThumbprint = remoteThumbprint;
+        this.description = description;
+    }
+
+    static InputStream bufferedInput(SSLSocket tls) throws IOException {
+        return new BufferedInputStream(tls.getInputStream(), 16 * 1024);
+    }
+
+    static OutputStream bufferedOutput(SSLSocket tls) throws IOException {
+        return new BufferedOutputStream(tls.getOutputStream(), 16 * 1024);
+    }
+
+    /** The thumbprint of the certificate the peer presented. */
+    public String remoteThumbprint() {
+        return remoteThumbprint;
+    }
+
+    /** Where this connection goes, for messages: the endpoint URI or the peer's address. */
+    public String description() {
+        return description;
+    }
+
+    /**
+     * Compresses and sends a message frame.
+     *
+     * @throws MessageTooLargeException the message exceeds the maximum message size; nothing was sent
+     */
+    public void sendMessage(FrameType type, byte[] bson) throws IOException {
+        if (bson.length > maxMessageSize) {
+            throw new MessageTooLargeException("The message is " + bson.length
+                    + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
+        }
+        byte[] compressed = compressor.compress(bson);
+        if (compressed.length > maxMessageSize) {
+            throw new MessageTooLargeException("The message compresses to " + compressed.length
+                    + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
+        }
+        writer.write(type, compressed);
+        touch();
+    }
+
+    /** Sends a control frame (NEXT, PROCEED, END). */
+    public void sendControl(FrameType type) throws IOException {
+        writer.write(type);
+        touch();
+    }
+
+    /**
+     * Reads the next frame, waiting at most {@code timeout} for each read.
+     *
+     * @throws java.net.SocketTimeoutException nothing arrived in time
+     * @throws java.io.EOFException            the peer closed the connection between frames
+     * @throws ProtocolException               the peer broke the protocol
+     */
+    public Frame readFrame(Duration timeout) throws IOException {
+        tls.setSoTimeout(timeoutMillis(timeout));
+        Frame f = reader.read();
+        touch();
+        return f;
+    }
+
+    /** The decompressed BSON of a message frame, bounded by the maximum message size. */
+    public byte[] messageBytes(Frame frame) throws ProtocolException {
+        return compressor.decompress(frame.payload(), maxMessageSize);
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Nanos (System.nanoTime) of the last frame sent or received. */
+    public long lastUsedNanos() {
+        return lastUsedNanos;
+    }
+
+    /** Sends END (best effort, bounded by the socket's send buffer) and closes. */
+    public void closeGracefully() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            writer.write(FrameType.END);
+        } catch (IOException e) {
+            // The peer may already be gone; END is a courtesy and the connection is closed either way.
+        }
+        close();
+    }
+
+    /**
+     * Closes the connection. The TCP socket is closed directly, without a TLS close_notify, because
+     * that write could block on a stalled peer; END (see {@link #closeGracefully()}) is the protocol's
+     * clean ending.
+     */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            closeQuietly(raw);
+            compressor.close();
+        }
+    }
+
+    /** Ends the connection at once from any thread; a blocked read or write on it fails. */
+    public void abort() {
+        if (!closed.get()) {
+            closeQuietly(raw);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "connection to " + description;
+    }
+
+    private void touch() {
+        lastUsedNanos = System.nanoTime();
+    }
+
+    static int timeoutMillis(Duration d) {
+        long ms = Math.max(1, d.toMillis());
+        return ms > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) ms;
+    }
+
+    static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // Closing after a failure or at shutdown: the socket is released whatever close() reports.
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.halibut.transport;
+
+import dev.halibut.HalibutClientException;
+import dev.halibut.HalibutLimits;
+import dev.halibut.ServiceEndPoint;
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameType;
+import dev.halibut.wire.Identification;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Client connections to listening endpoints, kept per endpoint for reuse. A caller {@link #acquire}s a
+ * connection for exclusive use and gives it back with {@link #release} (healthy, after a complete
+ * exchange) or {@link #discard} (anything else). A pooled connection is reused only after the NEXT /
+ * PROCEED liveness exchange succeeds. Idle connections beyond the per-endpoint bound, or older than the
+ * idle timeout, are closed with END.
+ */
+public final class ConnectionPool implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionPool.class);
+
+    private final TlsConnector connector;
+    private final Map<Key, Deque<Connection>> idle = new ConcurrentHashMap<>();
+    private final Set<Connection> inUse = ConcurrentHashMap.newKeySet();
+    private final ScheduledFuture<?> evictor;
+    private final HalibutLimits defaults;
+    private volatile boolean closed;
+
+    /**
+     * @param connector opens new connections
+     * @param defaults  the runtime's limits; their idle timeout sets how often idle connections are checked
+     * @param timer     a scheduler (owned by the caller) for idle eviction
+     */
+    public ConnectionPool(TlsConnector connector, HalibutLimits defaults, ScheduledExecutorService timer) {
+        this.connector = connector;
+        this.defaults = defaults;
+        long period = Math.max(100, Math.min(10_000, defaults.poolIdleTimeout().toMillis() / 4));
+        this.evictor = timer.scheduleWithFixedDelay(this::evictExpired, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A live connection to {@code endpoint} for the caller's exclusive use: a pooled one that answered
+     * NEXT with PROCEED, or a new one.
+     */
+    public Connection acquire(ServiceEndPoint endpoint) {
+        HalibutLimits limits = endpoint.limitsOr(defaults);
+        Deque<Connection> deque = idle.get(Key.of(endpoint));
+        while (deque != null) {
+            Connection c;
+            synchronized (deque) {
+                c = deque.pollFirst();
+            }
+            if (c == null) {
+                break;
+            }
+            if (isExpired(c, limits)) {
+                c.closeGracefully();
+                continue;
+            }
+            if (stillAlive(c, limits)) {
+                track(c);
+                return c;
+            }
+        }
+        Connection c = connector.connect(endpoint, Identification.client(), limits);
+        track(c);
+        return c;
+    }
+
+    /** Gives back a connection after a complete exchange; it is kept for reuse or closed. */
+    public void release(ServiceEndPoint endpoint, Connection c) {
+        inUse.remove(c);
+        HalibutLimits limits = endpoint.limitsOr(defaults);
+        if (closed || c.isClosed() || limits.poolMaxIdlePerEndpoint() == 0) {
+            c.closeGracefully();
+            return;
+        }
+        Deque<Connection> deque = idle.computeIfAbsent(Key.of(endpoint), k -> new ArrayDeque<>());
+        Connection surplus = null;
+        synchronized (deque) {
+            // Most recently used first: the freshest connection is the likeliest to still be alive.
+            deque.addFirst(c);
+            if (deque.size() > limits.poolMaxIdlePerEndpoint()) {
+                surplus = deque.pollLast();
+            }
+        }
+        if (surplus != null) {
+            surplus.closeGracefully();
+        }
+        if (closed) {
+            closeIdle();
+        }
+    }
+
+    /** Closes a connection that failed or whose exchange did not complete; it is never reused. */
+    public void discard(Connection c) {
+        inUse.remove(c);
+        c.close();
+    }
+
+    /** Idle connections per endpoint URI, for diagnostics. */
+    public int idleCount(ServiceEndPoint endpoint) {
+        Deque<Connection> d = idle.get(Key.of(endpoint));
+        if (d == null) {
+            return 0;
+        }
+        synchronized (d) {
+            return d.size();
+        }
+    }
+
+    /** Connections handed out and not yet given back. */
+    public int inUseCount() {
+        return inUse.size();
+    }
+
+    private void track(Connection c) {
+        inUse.add(c);
+        if (closed) {
+            inUse.remove(c);
+            c.close();
+            throw new HalibutClientException("Call to " + c.description() + " abandoned: the runtime is closed");
+        }
+    }
+
+    private static boolean stillAlive(Connection c, HalibutLimits limits) {
+        try {
+            c.sendControl(FrameType.NEXT);
+            Frame f = c.readFrame(limits.heartbeatTimeout());
+            if (f.type() == FrameType.PROCEED) {
+                return true;
+            }
+            LOG.warn("Pooled {} answered NEXT with {} instead of PROCEED; discarding it", c, f.type());
+        } catch (IOException e) {
+            LOG.debug("Pooled {} failed its liveness check ({}); opening another", c, e.toString());
+        }
+        c.close();
+        return false;
+    }
+
+    private static boolean isExpired(Connection c, HalibutLimits limits) {
+        return System.nanoTime() - c.lastUsedNanos() > limits.poolIdleTimeout().toNanos();
+    }
+
+    private void evictExpired() {
+        for (Deque<Connection> deque : idle.values()) {
+            List<Connection> expired = new ArrayList<>();
+            synchronized (deque) {
+                deque.removeIf(c -> {
+                    boolean e = c.isClosed() || isExpired(c, defaults);
+                    if (e) {
+                        expired.add(c);
+                    }
+                    return e;
+                });
+            }
+            expired.forEach(Connection::closeGracefully);
+        }
+    }
+
+    private void closeIdle() {
+        for (Deque<Connection> deque : idle.values()) {
+            List<Connection> all;
+            synchronized (deque) {
+                all = new ArrayList<>(deque);
+                deque.clear();
+            }
+            all.forEach(Connection::closeGracefully);
+        }
+    }
+
+    /** Closes idle connections with END and aborts connections in use (their calls fail). */
+    @Override
+    public void close() {
+        closed = true;
+        evictor.cancel(false);
+        closeIdle();
+        for (Connection c : inUse) {
+            c.abort();
+        }
+    }
+
+    /** Pool key: the endpoint's address and expected certificate, not its per-endpoint limits. */
+    private record Key(URI uri, String thumbprint) {
+        static Key of(ServiceEndPoint e) {
+            return new Key(e.baseUri().normalize(), e.remoteThumbprint());
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.halibut.transport;
+
+import dev.halibut.Thumbprints;
+import dev.halibut.transport.internal.ThumbprintTrustManagers;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+
+/**
+ * Builds the JSSE contexts for one identity (certificate and key): one for listening, trusting a
+ * {@link ThumbprintTrust}, and one per expected server thumbprint for connecting (cached, so TLS
+ * sessions can be resumed).
+ */
+public final class TlsContextFactory {
+
+    /** TLS 1.3 preferred, 1.2 accepted; nothing older. */
+    static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    private final X509Certificate certificate;
+    private final String thumbprint;
+    private final KeyManager[] keyManagers;
+    private final Map<String, SSLContext> clientContexts = new ConcurrentHashMap<>();
+
+    public TlsContextFactory(X509Certificate certificate, PrivateKey privateKey) {
+        this.certificate = certificate;
+        this.thumbprint = Thumbprints.of(certificate);
+        try {
+            char[] pw = new char[0];
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("halibut", privateKey, pw, new Certificate[] {certificate});
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, pw);
+            keyManagers = kmf.getKeyManagers();
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalArgumentException("The private key does not fit certificate "
+                    + certificate.getSubjectX500Principal() + " (" + thumbprint + "): " + e.getMessage(), e);
+        }
+    }
+
+    public X509Certificate certificate() {
+        return certificate;
+    }
+
+    /** Our own thumbprint. */
+    public String thumbprint() {
+        return thumbprint;
+    }
+
+    /** The context a listener uses: it presents our certificate and accepts clients in {@code trust}. */
+    public SSLContext serverContext(ThumbprintTrust trust) {
+        return newContext(ThumbprintTrustManagers.forClients(trust));
+    }
+
+    /** The context for connecting to a server that must present {@code expectedThumbprint}. */
+    public SSLContext clientContext(String expectedThumbprint) {
+        String key = Thumbprints.normalize(expectedThumbprint);
+        return clientContexts.computeIfAbsent(key, k -> newContext(ThumbprintTrustManagers.forServer(k)));
+    }
+
+    /** Restricts a socket to the protocol versions we speak. */
+    static void configure(SSLSocket socket, boolean server) {
+        String[] supported = socket.getSupportedProtocols();
+        String[] enabled = Arrays.stream(PROTOCOLS).filter(p -> Arrays.asList(supported).contains(p)).toArray(String[]::new);
+        SSLParameters params = socket.getSSLParameters();
+        params.setProtocols(enabled);
+        if (server) {
+            params.setNeedClientAuth(true);
+        }
+        socket.setSSLParameters(params);
+        socket.setUseClientMode(!server);
+    }
+
+    private SSLContext newContext(TrustManager trustManager) {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(keyManagers, new TrustManager[] {trustManager}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("This JVM cannot create a TLS context: " + e.getMessage(), e);
+        }
+    }
+}
