@@ -22,6 +22,8 @@ import java.util.Objects;
  *                                 (the processing limit); default 10 min
  * @param pollingCollectionTimeout how long a request for a polling endpoint waits to be collected before
  *                                 it fails with "not collected" and is removed; default 30 s
+ * @param pollingKeepAlive         how long a listener lets a subscriber connection sit without work before it
+ *                                 sends a no-work message (NEXT), so proxies and NATs keep it open; default 30 s
  * @param maxMessageSize           the largest message accepted from the network, in bytes, both as sent
  *                                 (compressed) and after decompression; default 16 MiB
  * @param poolMaxIdlePerEndpoint   how many idle connections are kept per endpoint; default 8
@@ -39,6 +41,7 @@ public record HalibutLimits(
         Duration heartbeatTimeout,
         Duration responseTimeout,
         Duration pollingCollectionTimeout,
+        Duration pollingKeepAlive,
         int maxMessageSize,
         int poolMaxIdlePerEndpoint,
         Duration poolIdleTimeout,
@@ -47,7 +50,7 @@ public record HalibutLimits(
 
     private static final HalibutLimits DEFAULTS = new HalibutLimits(
             5, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(20),
-            Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30),
+            Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(30),
             16 * 1024 * 1024, 8, Duration.ofMinutes(2), Duration.ofMinutes(10), 1000);
 
     public HalibutLimits {
@@ -58,6 +61,7 @@ public record HalibutLimits(
         positive("heartbeatTimeout", heartbeatTimeout);
         positive("responseTimeout", responseTimeout);
         positive("pollingCollectionTimeout", pollingCollectionTimeout);
+        positive("pollingKeepAlive", pollingKeepAlive);
         atLeast("maxMessageSize", maxMessageSize, 1024);
         atLeast("poolMaxIdlePerEndpoint", poolMaxIdlePerEndpoint, 0);
         positive("poolIdleTimeout", poolIdleTimeout);
@@ -71,75 +75,55 @@ public record HalibutLimits(
     }
 
     public HalibutLimits withConnectAttempts(int v) {
-        return new HalibutLimits(v, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout,
-                responseTimeout, pollingCollectionTimeout, maxMessageSize, poolMaxIdlePerEndpoint,
-                poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(v, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
     }
 
     public HalibutLimits withConnectRetryWindow(Duration v) {
-        return new HalibutLimits(connectAttempts, v, connectTimeout, handshakeTimeout, heartbeatTimeout,
-                responseTimeout, pollingCollectionTimeout, maxMessageSize, poolMaxIdlePerEndpoint,
-                poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, v, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
     }
 
     public HalibutLimits withConnectTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, v, handshakeTimeout, heartbeatTimeout,
-                responseTimeout, pollingCollectionTimeout, maxMessageSize, poolMaxIdlePerEndpoint,
-                poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, v, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
     }
 
     public HalibutLimits withHandshakeTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, v, heartbeatTimeout,
-                responseTimeout, pollingCollectionTimeout, maxMessageSize, poolMaxIdlePerEndpoint,
-                poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, v, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
     }
 
     public HalibutLimits withHeartbeatTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, v,
-                responseTimeout, pollingCollectionTimeout, maxMessageSize, poolMaxIdlePerEndpoint,
-                poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, v, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
     }
 
     public HalibutLimits withResponseTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout,
-                heartbeatTimeout, v, pollingCollectionTimeout, maxMessageSize, poolMaxIdlePerEndpoint,
-                poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, v, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
     }
 
     public HalibutLimits withPollingCollectionTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout,
-                heartbeatTimeout, responseTimeout, v, maxMessageSize, poolMaxIdlePerEndpoint,
-                poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, v, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+    }
+
+    public HalibutLimits withPollingKeepAlive(Duration v) {
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, v, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
     }
 
     public HalibutLimits withMaxMessageSize(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout,
-                heartbeatTimeout, responseTimeout, pollingCollectionTimeout, v, poolMaxIdlePerEndpoint,
-                poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, v, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
     }
 
     public HalibutLimits withPoolMaxIdlePerEndpoint(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout,
-                heartbeatTimeout, responseTimeout, pollingCollectionTimeout, maxMessageSize, v,
-                poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, v, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
     }
 
     public HalibutLimits withPoolIdleTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout,
-                heartbeatTimeout, responseTimeout, pollingCollectionTimeout, maxMessageSize,
-                poolMaxIdlePerEndpoint, v, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, v, serverIdleTimeout, maxServerConnections);
     }
 
     public HalibutLimits withServerIdleTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout,
-                heartbeatTimeout, responseTimeout, pollingCollectionTimeout, maxMessageSize,
-                poolMaxIdlePerEndpoint, poolIdleTimeout, v, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, v, maxServerConnections);
     }
 
     public HalibutLimits withMaxServerConnections(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout,
-                heartbeatTimeout, responseTimeout, pollingCollectionTimeout, maxMessageSize,
-                poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, v);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, v);
     }
 
     private static void positive(String name, Duration d) {

@@ -3,7 +3,10 @@ package dev.halibut.runtime;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.internal.DefaultHalibutRuntime;
+import dev.halibut.polling.InMemoryPendingRequestQueue;
+import dev.halibut.polling.PendingRequestQueue;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -87,7 +90,27 @@ public interface HalibutRuntime extends AutoCloseable {
      */
     <T> T createClient(Class<T> contract, ServiceEndPoint endpoint);
 
-    /** Stops listening, closes every connection and ends every thread this runtime owns. */
+    /**
+     * Polls a listener for the requests it queues for {@code subscription}, and serves them with this
+     * runtime's services: the polling mode, for a service host that can only dial out. One connection
+     * is kept open (and re-opened with bounded backoff whenever it drops); the listener's certificate
+     * must match {@code listener}'s thumbprint every time. The listener must trust this runtime's
+     * thumbprint.
+     *
+     * @param subscription a {@code poll://subscription-id/} URI; callers use the same URI as endpoint
+     * @param listener     the listener's {@code https://} endpoint and thumbprint
+     */
+    default PollingSubscription poll(URI subscription, ServiceEndPoint listener) {
+        return poll(subscription, listener, 1);
+    }
+
+    /**
+     * As {@link #poll(URI, ServiceEndPoint)}, with {@code connections} parallel connections sharing the
+     * subscription's queue: requests are then served in parallel, each by exactly one connection.
+     */
+    PollingSubscription poll(URI subscription, ServiceEndPoint listener, int connections);
+
+    /** Stops listening and polling, fails calls in flight, closes every connection and ends every thread this runtime owns. */
     @Override
     void close();
 
@@ -98,6 +121,7 @@ public interface HalibutRuntime extends AutoCloseable {
         private final Map<Class<?>, Object> services = new LinkedHashMap<>();
         private final List<String> trusted = new ArrayList<>();
         private HalibutLimits limits = HalibutLimits.defaults();
+        private PendingRequestQueue queue;
 
         Builder() {
         }
@@ -146,6 +170,15 @@ public interface HalibutRuntime extends AutoCloseable {
         }
 
         /**
+         * Uses {@code queue} for requests to polling endpoints instead of the default in-memory queue
+         * (e.g. one shared by several listener nodes). The runtime closes it when it closes.
+         */
+        public Builder pendingRequestQueue(PendingRequestQueue queue) {
+            this.queue = Objects.requireNonNull(queue, "queue");
+            return this;
+        }
+
+        /**
          * Builds the runtime. It does not listen until {@link HalibutRuntime#listen} is called.
          *
          * @throws IllegalStateException no certificate was given
@@ -155,7 +188,8 @@ public interface HalibutRuntime extends AutoCloseable {
                 throw new IllegalStateException("A Halibut runtime needs a certificate: call certificate(pkcs12File, password)"
                         + " or certificate(x509, privateKey). Certificates.generatePkcs12(...) creates a self-signed one");
             }
-            return new DefaultHalibutRuntime(certificate, privateKey, services, trusted, limits);
+            return new DefaultHalibutRuntime(certificate, privateKey, services, trusted, limits,
+                    queue != null ? queue : new InMemoryPendingRequestQueue());
         }
     }
 }

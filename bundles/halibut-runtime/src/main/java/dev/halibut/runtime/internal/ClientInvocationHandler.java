@@ -10,7 +10,8 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 
 /** The proxy behind {@code createClient}: turns each contract method call into one remote call. */
@@ -27,10 +28,10 @@ final class ClientInvocationHandler implements InvocationHandler {
     private final MessageCodec codec;
     private final Transport transport;
     private final RequestIds ids;
-    private final Executor asyncExecutor;
+    private final ExecutorService asyncExecutor;
 
     ClientInvocationHandler(Class<?> contract, ServiceEndPoint endpoint, MessageCodec codec, Transport transport,
-                            RequestIds ids, Executor asyncExecutor) {
+                            RequestIds ids, ExecutorService asyncExecutor) {
         this.contract = contract;
         this.serviceName = Contracts.serviceName(contract);
         this.endpoint = endpoint;
@@ -59,11 +60,17 @@ final class ClientInvocationHandler implements InvocationHandler {
         }
         CompletableFuture<Object> future = new CompletableFuture<>();
         try {
-            asyncExecutor.execute(() -> {
+            Future<?> task = asyncExecutor.submit(() -> {
                 try {
                     future.complete(callAndBind(method, arguments));
                 } catch (Throwable t) {
                     future.completeExceptionally(t);
+                }
+            });
+            // Cancelling the future interrupts the waiting thread, which withdraws a still-queued polling request.
+            future.whenComplete((v, e) -> {
+                if (future.isCancelled()) {
+                    task.cancel(true);
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -80,7 +87,7 @@ final class ClientInvocationHandler implements InvocationHandler {
         try {
             request = codec.encodeRequest(id, serviceName, methodName, method.getGenericParameterTypes(), args);
         } catch (IOException | RuntimeException e) {
-            throw new HalibutClientException(what + ": the arguments cannot be encoded: " + e.getMessage(), e);
+            throw new HalibutClientException(what + ": the arguments cannot be encoded: " + e, e);
         }
         IncomingResponse response = transport.call(endpoint, id, request, what);
         if (response.error() != null) {
@@ -91,8 +98,7 @@ final class ClientInvocationHandler implements InvocationHandler {
         try {
             result = response.bindResult(type);
         } catch (IOException | RuntimeException e) {
-            throw new HalibutClientException(what + ": the result cannot be read as " + type.getTypeName() + ": "
-                    + e.getMessage(), e);
+            throw new HalibutClientException(what + ": the result cannot be read as " + type.getTypeName() + ": " + e, e);
         }
         if (result == null && method.getReturnType().isPrimitive() && method.getReturnType() != void.class) {
             throw new HalibutClientException(what + ": the service returned no value for a " + method.getReturnType()

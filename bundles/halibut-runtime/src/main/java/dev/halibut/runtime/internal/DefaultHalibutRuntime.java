@@ -2,7 +2,11 @@ package dev.halibut.runtime.internal;
 
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.polling.PendingRequestQueue;
+import dev.halibut.polling.Poller;
+import dev.halibut.polling.SubscriberSession;
 import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.PollingSubscription;
 import dev.halibut.transport.ConnectionPool;
 import dev.halibut.transport.ThumbprintTrust;
 import dev.halibut.transport.TlsConnector;
@@ -12,6 +16,9 @@ import dev.halibut.wire.MessageCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.concurrent.ConcurrentHashMap;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -47,11 +54,17 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     private final ConnectionPool pool;
     private final ListeningCaller listeningCaller;
     private final List<TlsListener> listeners = new CopyOnWriteArrayList<>();
+    private final PendingRequestQueue queue;
+    private final PollingCaller pollingCaller;
+    private final SubscriberSession subscriberSession;
+    private final Set<PollingSubscriptionImpl> subscriptions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger pollerIds = new AtomicInteger();
     private volatile boolean closed;
 
     public DefaultHalibutRuntime(X509Certificate certificate, PrivateKey privateKey, Map<Class<?>, Object> services,
-                                 List<String> trusted, HalibutLimits limits) {
+                                 List<String> trusted, HalibutLimits limits, PendingRequestQueue queue) {
         this.limits = limits;
+        this.queue = queue;
         this.contexts = new TlsContextFactory(certificate, privateKey);
         services.forEach(invoker::register);
         trusted.forEach(trust::add);
@@ -63,6 +76,8 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         this.connector = new TlsConnector(contexts);
         this.pool = new ConnectionPool(connector, limits, timer);
         this.listeningCaller = new ListeningCaller(codec, pool, limits);
+        this.pollingCaller = new PollingCaller(codec, queue, limits);
+        this.subscriberSession = new SubscriberSession(queue, trust, limits);
         LOG.info("Halibut runtime {} started with certificate {} ({})", id, contexts.thumbprint(),
                 certificate.getSubjectX500Principal().getName());
     }
@@ -77,7 +92,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         Objects.requireNonNull(address, "address");
         checkOpen();
         TlsListener listener = new TlsListener(contexts.serverContext(trust), trust, limits,
-                new RequestServer(codec, invoker, trust, limits), timer);
+                new RequestServer(invoker, subscriberSession, trust, limits), timer);
         try {
             InetSocketAddress bound = listener.bind(address);
             listeners.add(listener);
@@ -138,13 +153,41 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         if (!contract.isInterface()) {
             throw new IllegalArgumentException(contract.getName() + " is not an interface; a service contract must be one");
         }
-        if (endpoint.isPolling()) {
-            throw new IllegalArgumentException("Cannot call " + endpoint.baseUri()
-                    + ": poll:// endpoints are not supported by this version of the runtime yet; use an https:// endpoint");
+        checkOpen();
+        ClientInvocationHandler.Transport transport = endpoint.isPolling() ? pollingCaller::call : listeningCaller::call;
+        return ClientInvocationHandler.create(contract, new ClientInvocationHandler(contract, endpoint, codec,
+                transport, requestIds, asyncCalls));
+    }
+
+    @Override
+    public PollingSubscription poll(URI subscription, ServiceEndPoint listener, int connections) {
+        Objects.requireNonNull(subscription, "subscription");
+        Objects.requireNonNull(listener, "listener");
+        if (!"poll".equalsIgnoreCase(subscription.getScheme()) || subscription.getAuthority() == null) {
+            throw new IllegalArgumentException(subscription + " is not a subscription: use poll://subscription-id/");
+        }
+        if (listener.isPolling()) {
+            throw new IllegalArgumentException("Polling needs the listener's https:// endpoint, not " + listener.baseUri());
+        }
+        if (connections < 1) {
+            throw new IllegalArgumentException("connections must be at least 1, was " + connections);
         }
         checkOpen();
-        return ClientInvocationHandler.create(contract, new ClientInvocationHandler(contract, endpoint, codec,
-                listeningCaller::call, requestIds, asyncCalls));
+        HalibutLimits pollLimits = listener.limitsOr(limits);
+        List<Poller> pollers = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            pollers.add(new Poller(connector, listener, subscription, pollLimits,
+                    bson -> invoker.handle(bson, pollLimits.maxMessageSize()),
+                    "halibut-" + id + "-poll-" + pollerIds.incrementAndGet() + "-" + subscription.getAuthority()));
+        }
+        PollingSubscriptionImpl s = new PollingSubscriptionImpl(subscription, listener, pollers, subscriptions::remove);
+        subscriptions.add(s);
+        pollers.forEach(Poller::start);
+        if (closed) {
+            s.close();
+            checkOpen();
+        }
+        return s;
     }
 
     @Override
@@ -153,16 +196,28 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
             return;
         }
         closed = true;
+        for (PollingSubscriptionImpl s : List.copyOf(subscriptions)) {
+            s.close();
+        }
+        queue.close();
         for (TlsListener l : listeners) {
             l.close();
         }
         connector.close();
         pool.close();
-        asyncCalls.shutdownNow();
+        // Queue, pool and connector are closed, so every async call in flight ends promptly with a
+        // "closed" error; let them finish rather than interrupt them mid-way (which garbles the error).
+        asyncCalls.shutdown();
         timer.shutdownNow();
         try {
-            if (!asyncCalls.awaitTermination(5, TimeUnit.SECONDS) || !timer.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("Runtime {}: some threads did not end within 5 s of close()", id);
+            if (!asyncCalls.awaitTermination(5, TimeUnit.SECONDS)) {
+                asyncCalls.shutdownNow();
+                if (!asyncCalls.awaitTermination(5, TimeUnit.SECONDS)) {
+                    LOG.warn("Runtime {}: async call threads did not end within 10 s of close()", id);
+                }
+            }
+            if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("Runtime {}: timer thread did not end within 5 s of close()", id);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

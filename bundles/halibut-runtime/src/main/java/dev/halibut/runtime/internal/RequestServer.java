@@ -7,7 +7,7 @@ import dev.halibut.transport.ThumbprintTrust;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.Identification;
-import dev.halibut.wire.MessageCodec;
+import dev.halibut.polling.SubscriberSession;
 import dev.halibut.wire.ProtocolException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -15,32 +15,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The service-host side of a listening-mode connection: answers NEXT with PROCEED, runs each REQUEST
- * and sends its RESPONSE, and ends on END, idle timeout, or a protocol error.
+ * What a listener does with an identified connection. A caller (HALIBUT-CLIENT): answer NEXT with
+ * PROCEED, run each REQUEST and send its RESPONSE, end on END, idle timeout or a protocol error. A
+ * polling service host (HALIBUT-SUBSCRIBER): hand it the queued requests of its subscription.
  */
 final class RequestServer implements ConnectionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestServer.class);
 
-    private final MessageCodec codec;
     private final ServiceInvoker invoker;
+    private final SubscriberSession subscribers;
     private final ThumbprintTrust trust;
     private final HalibutLimits limits;
 
-    RequestServer(MessageCodec codec, ServiceInvoker invoker, ThumbprintTrust trust, HalibutLimits limits) {
-        this.codec = codec;
+    RequestServer(ServiceInvoker invoker, SubscriberSession subscribers, ThumbprintTrust trust, HalibutLimits limits) {
         this.invoker = invoker;
+        this.subscribers = subscribers;
         this.trust = trust;
         this.limits = limits;
     }
 
     @Override
     public boolean accepts(Identification.Role role) {
-        return role == Identification.Role.CLIENT;
+        return role == Identification.Role.CLIENT || role == Identification.Role.SUBSCRIBER;
     }
 
     @Override
     public void serve(Connection connection, Identification peer) throws IOException {
+        if (peer.role() == Identification.Role.SUBSCRIBER) {
+            subscribers.serve(connection, peer.subscription());
+            return;
+        }
         while (true) {
             Frame frame;
             try {
@@ -60,9 +65,8 @@ final class RequestServer implements ConnectionHandler {
                                 connection.remoteThumbprint());
                         return;
                     }
-                    var request = codec.decodeRequest(connection.messageBytes(frame));
-                    LOG.debug("{} from {}", request, connection);
-                    connection.sendMessage(FrameType.RESPONSE, invoker.invoke(request, limits.maxMessageSize()));
+                    connection.sendMessage(FrameType.RESPONSE,
+                            invoker.handle(connection.messageBytes(frame), limits.maxMessageSize()));
                 }
                 default -> throw new ProtocolException("A caller sent a " + frame.type() + " frame, which only a service host may send");
             }

@@ -48,6 +48,17 @@ final class ServiceInvoker {
         }
     }
 
+    /**
+     * Decodes and runs one request (listening or polling, it is the same); returns the encoded response.
+     *
+     * @throws dev.halibut.wire.ProtocolException the request is malformed: the connection must be closed
+     */
+    byte[] handle(byte[] requestBson, int maxResponseSize) throws IOException {
+        IncomingRequest request = codec.decodeRequest(requestBson);
+        LOG.debug("Running {}", request);
+        return invoke(request, maxResponseSize);
+    }
+
     /** Handles one request; returns the encoded response (BSON, not yet compressed). */
     byte[] invoke(IncomingRequest request, int maxResponseSize) throws IOException {
         Registered service = services.get(request.service());

@@ -2,6 +2,7 @@ package dev.halibut.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.transport.TlsContextFactory;
@@ -18,6 +19,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Random;
 import java.util.zip.Deflater;
 import javax.net.ssl.SSLSocket;
@@ -43,7 +45,9 @@ class HostilePeerTest {
                 .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey()).build();
         tentacle = HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
-                .service(Calculator.class, service).trust(octopus.thumbprint()).build();
+                .service(Calculator.class, service).trust(octopus.thumbprint())
+                // Short keep-alive: the listener reads a subscriber's answer only when it sends NEXT.
+                .timeouts(HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(100))).build();
         port = tentacle.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         calc = octopus.createClient(Calculator.class,
                 new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tentacle.thumbprint()));
@@ -172,11 +176,25 @@ class HostilePeerTest {
     }
 
     @Test
-    void subscriberIsRefusedByAListenerWithoutPolling() throws IOException {
+    void unknownRoleIsRefused() throws IOException {
         try (SSLSocket s = tlsClient()) {
+            s.getOutputStream().write("HALIBUT-BOGUS 1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertThat(readAll(s.getInputStream())).startsWith("HALIBUT-ERROR unknown-role");
+        }
+    }
+
+    @Test
+    void subscriberSendingGarbageInsteadOfProceedIsClosed() throws IOException {
+        try (SSLSocket s = tlsClient()) {
+            s.setSoTimeout(10_000);
             s.getOutputStream().write("HALIBUT-SUBSCRIBER 1 poll://abc/\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
-            assertThat(readAll(s.getInputStream())).startsWith("HALIBUT-ERROR polling-not-supported");
+            assertThat(Identification.readFrom(s.getInputStream()).role()).isEqualTo(Identification.Role.SERVER);
+            // Answer the listener's keep-alive NEXT with a REQUEST frame, which only a listener may send.
+            s.getOutputStream().write(frame(0x01, new byte[] {1, 2, 3}));
+            s.getOutputStream().flush();
+            assertClosedByPeer(s.getInputStream());
         }
     }
 

@@ -1,0 +1,34 @@
+package dev.halibut.polling;
+
+/**
+ * A request a subscriber connection has taken. The connection first checks it is alive, then either
+ * {@link #putBack()}s the request (nothing was sent) or marks it {@link #sending()} and writes it; after
+ * that the request ends with {@link #complete} or {@link #fail}.
+ */
+public interface CollectedRequest {
+
+    String requestId();
+
+    /** The encoded request (BSON). */
+    byte[] request();
+
+    /**
+     * Marks the request as about to be written; from now on it may run, and its response timeout starts.
+     *
+     * @return {@code false} if the caller gave up meanwhile (do not send it)
+     */
+    boolean sending();
+
+    /** Delivers the encoded response to the waiting caller. */
+    void complete(byte[] response);
+
+    /** Fails the call: the request was sent but no response will come. */
+    void fail(String reason);
+
+    /**
+     * Returns the request to the head of its queue because it was never sent (the connection failed its
+     * liveness check). If its collection timeout has passed meanwhile, the caller is told it was not
+     * collected instead.
+     */
+    void putBack();
+}

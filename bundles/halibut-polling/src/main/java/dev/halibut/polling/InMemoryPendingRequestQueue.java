@@ -1,0 +1,303 @@
+package dev.halibut.polling;
+
+import dev.halibut.Thumbprints;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The pending-request queue of one listener node, in memory. Each subscription has one lock; every
+ * state change of its requests happens under it, which is what makes "taken by exactly one
+ * connection" and "never handed out after removal" hold.
+ */
+public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
+
+    private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * The key of a subscription: its {@code poll://} authority, case-insensitive. The path is not part of
+     * the subscription's identity.
+     */
+    static String key(URI subscription) {
+        String authority = subscription.getAuthority();
+        if (!"poll".equalsIgnoreCase(subscription.getScheme()) || authority == null) {
+            throw new IllegalArgumentException(subscription + " is not a poll://subscription/ URI");
+        }
+        return authority.toLowerCase(Locale.ROOT);
+    }
+
+    private Subscription subscription(URI uri) {
+        return subscriptions.computeIfAbsent(key(uri), Subscription::new);
+    }
+
+    @Override
+    public PendingCall enqueue(URI subscription, String expectedThumbprint, String requestId, byte[] request,
+                               Duration collectionTimeout) {
+        Subscription s = subscription(subscription);
+        Entry e = new Entry(s, Thumbprints.normalize(expectedThumbprint), requestId, request,
+                System.nanoTime() + collectionTimeout.toNanos());
+        s.lock.lock();
+        try {
+            if (closed) {
+                e.finish(null, new PollingException(PollingException.Reason.CLOSED, "the runtime is closed"));
+            } else {
+                s.queue.addLast(e);
+                s.live.add(e);
+                s.requestsAvailable.signalAll();
+            }
+        } finally {
+            s.lock.unlock();
+        }
+        return e;
+    }
+
+    @Override
+    public CollectedRequest take(URI subscription, String thumbprint, Duration maxWait) throws InterruptedException {
+        Subscription s = subscription(subscription);
+        String tp = Thumbprints.normalize(thumbprint);
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        s.lock.lockInterruptibly();
+        try {
+            while (!closed) {
+                long now = System.nanoTime();
+                for (Iterator<Entry> it = s.queue.iterator(); it.hasNext(); ) {
+                    Entry e = it.next();
+                    if (now - e.collectBy >= 0) {
+                        it.remove();
+                        e.notCollected();
+                    } else if (e.expectedThumbprint.equals(tp)) {
+                        it.remove();
+                        e.state = State.TAKEN;
+                        return e;
+                    }
+                }
+                long left = deadline - now;
+                if (left <= 0) {
+                    return null;
+                }
+                s.requestsAvailable.awaitNanos(left);
+            }
+            return null;
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    @Override
+    public int queuedCount(URI subscription) {
+        Subscription s = subscriptions.get(key(subscription));
+        if (s == null) {
+            return 0;
+        }
+        s.lock.lock();
+        try {
+            return s.queue.size();
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Subscription s : subscriptions.values()) {
+            s.lock.lock();
+            try {
+                for (Entry e : new ArrayList<>(s.live)) {
+                    e.finish(null, new PollingException(PollingException.Reason.CLOSED, "the runtime was closed"));
+                }
+                s.queue.clear();
+                s.requestsAvailable.signalAll();
+            } finally {
+                s.lock.unlock();
+            }
+        }
+    }
+
+    private enum State { QUEUED, TAKEN, SENT, DONE }
+
+    private static final class Subscription {
+        final String key;
+        final ReentrantLock lock = new ReentrantLock();
+        final Condition requestsAvailable = lock.newCondition();
+        final Condition stateChanged = lock.newCondition();
+        final Deque<Entry> queue = new ArrayDeque<>();
+        /** Every request not yet done, queued or in flight, so close() can fail them all. */
+        final Set<Entry> live = new HashSet<>();
+
+        Subscription(String key) {
+            this.key = key;
+        }
+    }
+
+    /** One request; guarded by its subscription's lock. */
+    private static final class Entry implements PendingCall, CollectedRequest {
+        final Subscription s;
+        final String expectedThumbprint;
+        final String requestId;
+        final byte[] request;
+        final long collectBy;
+        State state = State.QUEUED;
+        long sentAt;
+        byte[] response;
+        PollingException failure;
+
+        Entry(Subscription s, String expectedThumbprint, String requestId, byte[] request, long collectBy) {
+            this.s = s;
+            this.expectedThumbprint = expectedThumbprint;
+            this.requestId = requestId;
+            this.request = request;
+            this.collectBy = collectBy;
+        }
+
+        @Override
+        public String requestId() {
+            return requestId;
+        }
+
+        @Override
+        public byte[] request() {
+            return request;
+        }
+
+        /** Caller: wait for collection (bounded by collectBy), then for the response. */
+        @Override
+        public byte[] awaitResponse(Duration responseTimeout) throws PollingException, InterruptedException {
+            s.lock.lockInterruptibly();
+            try {
+                while (state == State.QUEUED || state == State.TAKEN) {
+                    long left = collectBy - System.nanoTime();
+                    if (left <= 0 && state == State.QUEUED) {
+                        s.queue.remove(this);
+                        notCollected();
+                        break;
+                    }
+                    // TAKEN lasts one liveness check (bounded by the heartbeat timeout): wait it out.
+                    s.stateChanged.awaitNanos(left > 0 ? left : Duration.ofMillis(100).toNanos());
+                }
+                while (state == State.SENT) {
+                    long left = sentAt + responseTimeout.toNanos() - System.nanoTime();
+                    if (left <= 0) {
+                        finish(null, new PollingException(PollingException.Reason.NO_RESPONSE,
+                                "collected, but no response came within " + responseTimeout
+                                        + " (responseTimeout); it may have run"));
+                        break;
+                    }
+                    s.stateChanged.awaitNanos(left);
+                }
+                if (failure != null) {
+                    throw failure;
+                }
+                return response;
+            } finally {
+                s.lock.unlock();
+            }
+        }
+
+        @Override
+        public boolean cancel() {
+            s.lock.lock();
+            try {
+                if (state == State.QUEUED) {
+                    s.queue.remove(this);
+                    finish(null, new PollingException(PollingException.Reason.CANCELLED, "cancelled while queued; it was never sent"));
+                    return true;
+                }
+                return state == State.DONE && failure != null && failure.reason() == PollingException.Reason.CANCELLED;
+            } finally {
+                s.lock.unlock();
+            }
+        }
+
+        @Override
+        public boolean sending() {
+            s.lock.lock();
+            try {
+                if (state != State.TAKEN) {
+                    return false;
+                }
+                state = State.SENT;
+                sentAt = System.nanoTime();
+                s.stateChanged.signalAll();
+                return true;
+            } finally {
+                s.lock.unlock();
+            }
+        }
+
+        @Override
+        public void complete(byte[] bytes) {
+            s.lock.lock();
+            try {
+                if (state == State.SENT) {
+                    finish(bytes, null);
+                }
+            } finally {
+                s.lock.unlock();
+            }
+        }
+
+        @Override
+        public void fail(String reason) {
+            s.lock.lock();
+            try {
+                if (state == State.SENT || state == State.TAKEN) {
+                    finish(null, new PollingException(PollingException.Reason.CONNECTION_LOST, reason + "; it may have run"));
+                }
+            } finally {
+                s.lock.unlock();
+            }
+        }
+
+        @Override
+        public void putBack() {
+            s.lock.lock();
+            try {
+                if (state != State.TAKEN) {
+                    return;
+                }
+                if (System.nanoTime() - collectBy >= 0) {
+                    notCollected();
+                } else {
+                    state = State.QUEUED;
+                    s.queue.addFirst(this);
+                    s.requestsAvailable.signalAll();
+                    s.stateChanged.signalAll();
+                }
+            } finally {
+                s.lock.unlock();
+            }
+        }
+
+        /** Lock held. */
+        void notCollected() {
+            finish(null, new PollingException(PollingException.Reason.NOT_COLLECTED,
+                    "not collected: no polling service host presenting " + expectedThumbprint
+                            + " took it within the collection timeout; it was removed and will never run"));
+        }
+
+        /** Lock held (or the entry was never shared). */
+        void finish(byte[] bytes, PollingException f) {
+            if (state == State.DONE) {
+                return;
+            }
+            state = State.DONE;
+            response = bytes;
+            failure = f;
+            s.live.remove(this);
+            s.stateChanged.signalAll();
+        }
+    }
+}

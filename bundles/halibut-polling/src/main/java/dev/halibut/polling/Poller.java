@@ -1,0 +1,167 @@
+package dev.halibut.polling;
+
+import dev.halibut.HalibutClientException;
+import dev.halibut.HalibutLimits;
+import dev.halibut.ServiceEndPoint;
+import dev.halibut.transport.Connection;
+import dev.halibut.transport.TlsConnector;
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameType;
+import dev.halibut.wire.Identification;
+import dev.halibut.wire.ProtocolException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The service-host side of one polling connection: connects to the listener as a subscriber, runs the
+ * requests it is sent, and reconnects with bounded, jittered backoff (100 ms doubling to 10 s) whenever
+ * the listener is down or the connection drops. The listener's certificate is checked against the
+ * endpoint's thumbprint on every connection. Owns one thread and at most one connection.
+ */
+public final class Poller implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Poller.class);
+    private static final long MAX_BACKOFF_MS = 10_000;
+
+    private final TlsConnector connector;
+    private final ServiceEndPoint listener;
+    private final URI subscription;
+    private final HalibutLimits limits;
+    private final RequestHandler handler;
+    private final Thread thread;
+    private final Object lock = new Object();
+    private volatile boolean stopped;
+    private volatile Connection connection;
+
+    public Poller(TlsConnector connector, ServiceEndPoint listener, URI subscription, HalibutLimits limits,
+                  RequestHandler handler, String threadName) {
+        if (listener.isPolling()) {
+            throw new IllegalArgumentException("A poller connects to a listening endpoint (https://...), not to "
+                    + listener.baseUri());
+        }
+        this.connector = connector;
+        this.listener = listener;
+        this.subscription = subscription;
+        // One attempt per connect: the poller's own loop retries, forever, with its own backoff.
+        this.limits = limits.withConnectAttempts(1);
+        this.handler = handler;
+        this.thread = new Thread(this::run, threadName);
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Whether a connection to the listener is established now. */
+    public boolean isConnected() {
+        return connection != null;
+    }
+
+    private void run() {
+        int failures = 0;
+        while (!stopped) {
+            Connection c;
+            try {
+                c = connector.connect(listener, Identification.subscriber(subscription), limits);
+            } catch (HalibutClientException e) {
+                if (stopped) {
+                    return;
+                }
+                failures++;
+                if (failures == 1 || failures % 10 == 0) {
+                    LOG.warn("Polling {} for {} cannot connect (attempt {}): {}", listener.baseUri(), subscription,
+                            failures, e.getMessage());
+                }
+                backOff(failures);
+                continue;
+            }
+            failures = 0;
+            connection = c;
+            if (stopped) {
+                c.close();
+                connection = null;
+                return;
+            }
+            try {
+                LOG.info("Polling {} for {}", listener.baseUri(), subscription);
+                serve(c);
+            } catch (EOFException e) {
+                LOG.info("The listener {} closed the polling connection for {}", listener.baseUri(), subscription);
+            } catch (SocketTimeoutException e) {
+                LOG.warn("The listener {} sent nothing for {}; reconnecting", listener.baseUri(),
+                        limits.pollingKeepAlive().plus(limits.heartbeatTimeout()));
+            } catch (ProtocolException e) {
+                LOG.warn("The listener {} broke the protocol ({}); reconnecting", listener.baseUri(), e.getMessage());
+            } catch (IOException e) {
+                if (!stopped) {
+                    LOG.warn("Polling connection to {} for {} failed: {}; reconnecting", listener.baseUri(),
+                            subscription, e.toString());
+                }
+            } finally {
+                connection = null;
+                c.close();
+            }
+            backOff(1);
+        }
+    }
+
+    private void serve(Connection c) throws IOException {
+        while (!stopped) {
+            Frame f = c.readFrame(limits.pollingKeepAlive().plus(limits.heartbeatTimeout()));
+            switch (f.type()) {
+                case NEXT -> c.sendControl(FrameType.PROCEED);
+                case REQUEST -> c.sendMessage(FrameType.RESPONSE, handler.handle(c.messageBytes(f)));
+                case END -> {
+                    return;
+                }
+                default -> throw new ProtocolException("A listener sent a " + f.type()
+                        + " frame, which only a polling service host may send");
+            }
+        }
+    }
+
+    private void backOff(int failures) {
+        long base = Math.min(MAX_BACKOFF_MS, 100L << Math.min(failures - 1, 10));
+        long waitMs = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        synchronized (lock) {
+            long left;
+            while (!stopped && (left = until - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Stops polling: closes the connection (a request being run finishes, its response is dropped) and ends the thread. */
+    @Override
+    public void close() {
+        stopped = true;
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+        Connection c = connection;
+        if (c != null) {
+            c.abort();
+        }
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("Poller thread {} did not end within 5 s (a service call is still running)", thread.getName());
+        }
+    }
+}

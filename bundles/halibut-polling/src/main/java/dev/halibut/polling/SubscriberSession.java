@@ -1,0 +1,96 @@
+package dev.halibut.polling;
+
+import dev.halibut.HalibutLimits;
+import dev.halibut.transport.Connection;
+import dev.halibut.transport.ThumbprintTrust;
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameType;
+import dev.halibut.wire.ProtocolException;
+import java.io.IOException;
+import java.net.URI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listener side of one subscriber connection: hands it the subscription's queued requests one at
+ * a time and carries the responses back. Before each request, and whenever no work has come for the
+ * keep-alive interval, it sends NEXT and expects PROCEED: a dead connection is found before a request
+ * is sent on it, and the request goes back to the queue for another connection.
+ */
+public final class SubscriberSession {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SubscriberSession.class);
+
+    private final PendingRequestQueue queue;
+    private final ThumbprintTrust trust;
+    private final HalibutLimits limits;
+
+    public SubscriberSession(PendingRequestQueue queue, ThumbprintTrust trust, HalibutLimits limits) {
+        this.queue = queue;
+        this.trust = trust;
+        this.limits = limits;
+    }
+
+    /** Serves {@code connection}, identified as a subscriber of {@code subscription}, until it ends. */
+    public void serve(Connection connection, URI subscription) throws IOException {
+        LOG.info("Subscriber {} connected for {}", connection, subscription);
+        try {
+            while (true) {
+                CollectedRequest request;
+                try {
+                    request = queue.take(subscription, connection.remoteThumbprint(), limits.pollingKeepAlive());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                if (!trust.isTrusted(connection.remoteThumbprint())) {
+                    LOG.warn("Closing subscriber {} of {}: its certificate {} is no longer trusted", connection,
+                            subscription, connection.remoteThumbprint());
+                    if (request != null) {
+                        request.putBack();
+                    }
+                    return;
+                }
+                if (!alive(connection)) {
+                    if (request != null) {
+                        request.putBack();
+                    }
+                    return;
+                }
+                if (request != null && request.sending()) {
+                    exchange(connection, request);
+                }
+            }
+        } finally {
+            LOG.info("Subscriber {} of {} disconnected", connection, subscription);
+        }
+    }
+
+    private void exchange(Connection connection, CollectedRequest request) throws IOException {
+        try {
+            connection.sendMessage(FrameType.REQUEST, request.request());
+            Frame frame = connection.readFrame(limits.responseTimeout());
+            if (frame.type() != FrameType.RESPONSE) {
+                throw new ProtocolException("expected a RESPONSE frame from the subscriber but got " + frame.type());
+            }
+            request.complete(connection.messageBytes(frame));
+        } catch (IOException e) {
+            request.fail("the polling service host's connection failed after the request was sent (" + e + ")");
+            throw e;
+        }
+    }
+
+    private boolean alive(Connection connection) {
+        try {
+            connection.sendControl(FrameType.NEXT);
+            Frame f = connection.readFrame(limits.heartbeatTimeout());
+            if (f.type() == FrameType.PROCEED) {
+                return true;
+            }
+            LOG.warn("Subscriber {} answered NEXT with {}; closing it", connection, f.type());
+        } catch (IOException e) {
+            LOG.debug("Subscriber {} failed its liveness check: {}", connection, e.toString());
+        }
+        return false;
+    }
+}

@@ -1,0 +1,294 @@
+package dev.halibut.runtime.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.halibut.HalibutClientException;
+import dev.halibut.HalibutLimits;
+import dev.halibut.ServiceEndPoint;
+import dev.halibut.ServiceInvocationException;
+import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.PollingSubscription;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Polling mode: the service host (tentacle) dials out to the caller's listener (octopus) and collects work. */
+class PollingModeTest {
+
+    private static final URI SUBSCRIPTION = URI.create("poll://subscription123/");
+
+    /** Counts invocations per argument, to prove each request runs exactly once. */
+    static final class CountingCalculator extends CalculatorService {
+        final Map<Integer, AtomicInteger> perValue = new ConcurrentHashMap<>();
+
+        @Override
+        public int add(int a, int b) {
+            perValue.computeIfAbsent(a, k -> new AtomicInteger()).incrementAndGet();
+            return super.add(a, b);
+        }
+    }
+
+    private final CountingCalculator service = new CountingCalculator();
+    private final List<HalibutRuntime> runtimes = new ArrayList<>();
+    private HalibutRuntime octopus;
+    private HalibutRuntime tentacle;
+    private int port;
+
+    @BeforeEach
+    void start() {
+        octopus = octopus(HalibutLimits.defaults());
+        port = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        tentacle = track(HalibutRuntime.builder()
+                .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
+                .service(Calculator.class, service).build());
+        octopus.trust(tentacle.thumbprint());
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        runtimes.forEach(HalibutRuntime::close);
+        ThreadLeaks.assertNoHalibutThreads();
+    }
+
+    private HalibutRuntime track(HalibutRuntime r) {
+        runtimes.add(r);
+        return r;
+    }
+
+    private HalibutRuntime octopus(HalibutLimits limits) {
+        return track(HalibutRuntime.builder()
+                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
+                .timeouts(limits).build());
+    }
+
+    private ServiceEndPoint listener() {
+        return new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), octopus.thumbprint());
+    }
+
+    private ServiceEndPoint polling(URI subscription) {
+        return new ServiceEndPoint(subscription, tentacle.thumbprint());
+    }
+
+    private static ServiceEndPoint shortCollection(ServiceEndPoint e, Duration d) {
+        return e.withLimits(HalibutLimits.defaults().withPollingCollectionTimeout(d));
+    }
+
+    @Test
+    void pollingCalculator() {
+        tentacle.poll(SUBSCRIPTION, listener());
+        Calculator calc = octopus.createClient(Calculator.class, polling(SUBSCRIPTION));
+        assertThat(calc.add(1, 2)).isEqualTo(3);
+        assertThat(calc.summarize(List.of(3, 1, 2))).isEqualTo(new Calculator.Summary(3, 6, List.of(1, 2, 3)));
+        assertThatThrownBy(() -> calc.fail("boom")).isInstanceOfSatisfying(ServiceInvocationException.class,
+                e -> assertThat(e.getRemoteMessage()).isEqualTo("boom"));
+    }
+
+    @Test
+    void twoHundredConcurrentCallsThroughFourConnectionsEachRunOnce() throws Exception {
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, listener(), 4);
+        Await.until("4 poller connections", Duration.ofSeconds(30), () -> sub.connectedCount() == 4);
+        Calculator calc = octopus.createClient(Calculator.class, polling(SUBSCRIPTION));
+        ExecutorService callers = Executors.newFixedThreadPool(200);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                int n = i;
+                results.add(callers.submit(() -> calc.add(n, 1000)));
+            }
+            for (int i = 0; i < 200; i++) {
+                assertThat(results.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(i + 1000);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        assertThat(service.perValue).hasSize(200);
+        assertThat(service.perValue.values()).allSatisfy(c -> assertThat(c).hasValue(1));
+    }
+
+    @Test
+    void pollerReconnectsAfterTheListenerRestarts() {
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, listener());
+        Calculator calc = octopus.createClient(Calculator.class, polling(SUBSCRIPTION));
+        assertThat(calc.add(1, 1)).isEqualTo(2);
+
+        octopus.close();
+        Await.until("the poller to notice the listener is gone", Duration.ofSeconds(30), () -> sub.connectedCount() == 0);
+        HalibutRuntime restarted = octopus(HalibutLimits.defaults());
+        restarted.trust(tentacle.thumbprint());
+        restarted.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        Calculator again = restarted.createClient(Calculator.class, polling(SUBSCRIPTION));
+        assertThat(again.add(2, 2)).isEqualTo(4);
+    }
+
+    @Test
+    void pollerStartedBeforeTheListenerExists() throws Exception {
+        int later;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            later = s.getLocalPort();
+        }
+        tentacle.poll(SUBSCRIPTION, new ServiceEndPoint(URI.create("https://localhost:" + later + "/"), octopus.thumbprint()));
+        HalibutRuntime lateListener = octopus(HalibutLimits.defaults());
+        lateListener.trust(tentacle.thumbprint());
+        lateListener.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), later));
+        Calculator calc = lateListener.createClient(Calculator.class, polling(SUBSCRIPTION));
+        assertThat(calc.add(20, 22)).isEqualTo(42);
+    }
+
+    @Test
+    void requestNotCollectedInTimeFailsAndNeverRunsLater() {
+        URI lonely = URI.create("poll://lonely/");
+        Calculator calc = octopus.createClient(Calculator.class, shortCollection(polling(lonely), Duration.ofMillis(300)));
+        assertThatThrownBy(() -> calc.add(7, 7)).isInstanceOf(HalibutClientException.class)
+                .hasMessageContaining("not collected").hasMessageContaining("will never run")
+                .hasMessageContaining("Calculator.add");
+
+        PollingSubscription sub = tentacle.poll(lonely, listener());
+        Await.until("the poller to connect", Duration.ofSeconds(30), () -> sub.connectedCount() == 1);
+        // A later request is served; the expired one before it in the queue never is.
+        assertThat(octopus.createClient(Calculator.class, polling(lonely)).add(8, 8)).isEqualTo(16);
+        assertThat(service.perValue).containsOnlyKeys(8);
+    }
+
+    @Test
+    void cancelledQueuedRequestNeverRuns() throws Exception {
+        URI later = URI.create("poll://later/");
+        Calculator calc = octopus.createClient(Calculator.class, polling(later));
+        CompletableFuture<Integer> pending = calc.addAsync(5, 5);
+        assertThat(pending.cancel(true)).isTrue();
+
+        PollingSubscription sub = tentacle.poll(later, listener());
+        Await.until("the poller to connect", Duration.ofSeconds(30), () -> sub.connectedCount() == 1);
+        assertThat(calc.add(6, 6)).isEqualTo(12);
+        assertThat(service.perValue).containsOnlyKeys(6);
+    }
+
+    @Test
+    void interruptedCallerWithdrawsItsQueuedRequest() throws Exception {
+        URI later = URI.create("poll://interrupted/");
+        Calculator calc = octopus.createClient(Calculator.class, polling(later));
+        AtomicInteger outcome = new AtomicInteger();
+        Thread caller = new Thread(() -> {
+            try {
+                calc.add(9, 9);
+                outcome.set(1);
+            } catch (HalibutClientException e) {
+                outcome.set(e.getMessage().contains("withdrawn") ? 2 : 3);
+            }
+        });
+        caller.start();
+        Await.until("the request to be queued", Duration.ofSeconds(10), () -> caller.getState() == Thread.State.TIMED_WAITING);
+        caller.interrupt();
+        caller.join(10_000);
+        assertThat(outcome).hasValue(2);
+
+        PollingSubscription sub = tentacle.poll(later, listener());
+        Await.until("the poller to connect", Duration.ofSeconds(30), () -> sub.connectedCount() == 1);
+        assertThat(calc.add(10, 10)).isEqualTo(20);
+        assertThat(service.perValue).containsOnlyKeys(10);
+    }
+
+    @Test
+    void untrustedPollerIsRejected() {
+        octopus.removeTrust(tentacle.thumbprint());
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, listener());
+        Calculator calc = octopus.createClient(Calculator.class, shortCollection(polling(SUBSCRIPTION), Duration.ofSeconds(1)));
+        assertThatThrownBy(() -> calc.add(1, 2)).isInstanceOf(HalibutClientException.class)
+                .hasMessageContaining("not collected");
+        assertThat(sub.connectedCount()).isZero();
+        assertThat(service.invocations).hasValue(0);
+    }
+
+    @Test
+    void pollerRefusesAListenerWithTheWrongThumbprint() {
+        ServiceEndPoint impostor = new ServiceEndPoint(listener().baseUri(), TestIdentities.STRANGER.certificate() == null
+                ? null : dev.halibut.Thumbprints.of(TestIdentities.STRANGER.certificate()));
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, impostor);
+        Calculator calc = octopus.createClient(Calculator.class, shortCollection(polling(SUBSCRIPTION), Duration.ofSeconds(1)));
+        assertThatThrownBy(() -> calc.add(1, 2)).isInstanceOf(HalibutClientException.class)
+                .hasMessageContaining("not collected");
+        assertThat(sub.connectedCount()).isZero();
+        assertThat(service.invocations).hasValue(0);
+    }
+
+    @Test
+    void requestsGoOnlyToTheirSubscriptionAndTheExpectedCertificate() {
+        // A second trusted host, with another certificate, polls another subscription.
+        CountingCalculator otherService = new CountingCalculator();
+        HalibutRuntime other = track(HalibutRuntime.builder()
+                .certificate(TestIdentities.STRANGER.certificate(), TestIdentities.STRANGER.privateKey())
+                .service(Calculator.class, otherService).build());
+        octopus.trust(other.thumbprint());
+        URI a = URI.create("poll://a/");
+        URI b = URI.create("poll://b/");
+        tentacle.poll(a, listener());
+        other.poll(b, listener());
+        // The stranger also polls a's subscription, but requests for a name the tentacle's certificate.
+        PollingSubscription intruder = other.poll(a, listener());
+        Await.until("the intruder to connect", Duration.ofSeconds(30), () -> intruder.connectedCount() == 1);
+
+        for (int i = 0; i < 20; i++) {
+            assertThat(octopus.createClient(Calculator.class, polling(a)).add(i, 0)).isEqualTo(i);
+        }
+        assertThat(octopus.createClient(Calculator.class, new ServiceEndPoint(b, other.thumbprint())).add(100, 0))
+                .isEqualTo(100);
+        assertThat(service.perValue.keySet()).hasSize(20).doesNotContain(100);
+        assertThat(otherService.perValue).containsOnlyKeys(100);
+    }
+
+    @Test
+    void stoppingOneSubscriptionStopsOnlyIt() {
+        URI a = URI.create("poll://a/");
+        URI b = URI.create("poll://b/");
+        PollingSubscription subA = tentacle.poll(a, listener());
+        tentacle.poll(b, listener());
+        assertThat(octopus.createClient(Calculator.class, polling(a)).add(1, 0)).isEqualTo(1);
+        subA.close();
+        assertThat(subA.connectedCount()).isZero();
+        assertThatThrownBy(() -> octopus.createClient(Calculator.class, shortCollection(polling(a), Duration.ofMillis(500)))
+                .add(2, 0)).hasMessageContaining("not collected");
+        assertThat(octopus.createClient(Calculator.class, polling(b)).add(3, 0)).isEqualTo(3);
+    }
+
+    @Test
+    void idleSubscriberConnectionIsKeptAliveAndServesAfterwards() {
+        HalibutRuntime fastKeepAlive = octopus(HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(50))
+                .withHeartbeatTimeout(Duration.ofMillis(500)));
+        fastKeepAlive.trust(tentacle.thumbprint());
+        int p = fastKeepAlive.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        ServiceEndPoint l = new ServiceEndPoint(URI.create("https://localhost:" + p + "/"), fastKeepAlive.thumbprint());
+        // The poller's read timeout is keepAlive + heartbeat (550 ms); without keep-alives it would drop.
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, l.withLimits(fastKeepAlive.limits()));
+        Await.until("the poller to connect", Duration.ofSeconds(30), () -> sub.connectedCount() == 1);
+        long idleUntil = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+        Await.until("1.5 s of idle time, connected all along", Duration.ofSeconds(10), () -> {
+            assertThat(sub.connectedCount()).isEqualTo(1);
+            return System.nanoTime() > idleUntil;
+        });
+        assertThat(fastKeepAlive.createClient(Calculator.class, polling(SUBSCRIPTION)).add(4, 4)).isEqualTo(8);
+    }
+
+    @Test
+    void closingTheListenerFailsQueuedCalls() throws Exception {
+        Calculator calc = octopus.createClient(Calculator.class, polling(URI.create("poll://nobody/")));
+        CompletableFuture<Integer> pending = calc.addAsync(1, 1);
+        octopus.close();
+        assertThatThrownBy(() -> pending.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(HalibutClientException.class)
+                .hasMessageContaining("closed");
+    }
+}
