@@ -48,10 +48,11 @@ public final class Compressor implements AutoCloseable {
                     out = Arrays.copyOf(out, (int) Math.min(maxSize, out.length * 2L));
                 }
                 int n = inflater.inflate(out, size, out.length - size);
-                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                size += n;
+                // needsInput() is also true at the end of the stream: only a stalled, unfinished inflate is truncated.
+                if (n == 0 && !inflater.finished() && (inflater.needsInput() || inflater.needsDictionary())) {
                     throw new ProtocolException("Compressed message is truncated");
                 }
-                size += n;
             }
         } catch (DataFormatException e) {
             throw new ProtocolException("Message is not valid zlib data: " + e.getMessage(), e);
