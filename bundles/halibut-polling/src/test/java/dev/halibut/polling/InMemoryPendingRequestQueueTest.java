@@ -1,0 +1,212 @@
+package dev.halibut.polling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class InMemoryPendingRequestQueueTest {
+
+    private static final URI SUB = URI.create("poll://sub/");
+    private static final String TP = "A".repeat(40);
+    private static final String OTHER_TP = "B".repeat(40);
+    private static final Duration LONG = Duration.ofSeconds(30);
+    private static final Duration NONE = Duration.ofMillis(1);
+
+    private final InMemoryPendingRequestQueue queue = new InMemoryPendingRequestQueue();
+
+    @AfterEach
+    void close() {
+        queue.close();
+    }
+
+    private static PollingException.Reason reasonOf(PendingCall call, Duration responseTimeout) {
+        try {
+            call.awaitResponse(responseTimeout);
+            throw new AssertionError("expected a failure");
+        } catch (PollingException e) {
+            return e.reason();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void requestIsTakenOnceAndItsResponseDelivered() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[] {1}, LONG);
+        assertThat(queue.queuedCount(SUB)).isEqualTo(1);
+        CollectedRequest taken = queue.take(SUB, TP, NONE);
+        assertThat(taken.requestId()).isEqualTo("r1");
+        assertThat(taken.request()).containsExactly(1);
+        assertThat(queue.take(SUB, TP, NONE)).isNull();
+        assertThat(taken.sending()).isTrue();
+        taken.complete(new byte[] {2});
+        assertThat(call.awaitResponse(LONG)).containsExactly(2);
+    }
+
+    @Test
+    void subscriptionNamesAreCaseInsensitiveAndIgnoreThePath() throws Exception {
+        queue.enqueue(URI.create("poll://Sub/x"), TP, "r1", new byte[0], LONG);
+        assertThat(queue.take(URI.create("poll://sub/"), TP, NONE)).isNotNull();
+    }
+
+    @Test
+    void requestNotCollectedInTimeIsRemovedAndNeverHandedOut() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], Duration.ofMillis(50));
+        assertThat(reasonOf(call, LONG)).isEqualTo(PollingException.Reason.NOT_COLLECTED);
+        assertThat(queue.queuedCount(SUB)).isZero();
+        assertThat(queue.take(SUB, TP, NONE)).isNull();
+    }
+
+    @Test
+    void expiredRequestIsSkippedByTakersEvenBeforeItsCallerWakes() throws Exception {
+        queue.enqueue(SUB, TP, "old", new byte[0], Duration.ofNanos(1));
+        PendingCall fresh = queue.enqueue(SUB, TP, "fresh", new byte[0], LONG);
+        assertThat(queue.take(SUB, TP, NONE).requestId()).isEqualTo("fresh");
+        assertThat(fresh.cancel()).isFalse();
+    }
+
+    @Test
+    void cancelledRequestIsNeverHandedOut() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        assertThat(call.cancel()).isTrue();
+        assertThat(queue.take(SUB, TP, NONE)).isNull();
+        assertThat(reasonOf(call, LONG)).isEqualTo(PollingException.Reason.CANCELLED);
+    }
+
+    @Test
+    void requestTakenAlreadyCannotBeCancelled() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        assertThat(queue.take(SUB, TP, NONE)).isNotNull();
+        assertThat(call.cancel()).isFalse();
+    }
+
+    @Test
+    void putBackReturnsTheRequestToTheHeadOfTheQueue() throws Exception {
+        queue.enqueue(SUB, TP, "first", new byte[0], LONG);
+        queue.enqueue(SUB, TP, "second", new byte[0], LONG);
+        CollectedRequest first = queue.take(SUB, TP, NONE);
+        first.putBack();
+        assertThat(queue.take(SUB, TP, NONE).requestId()).isEqualTo("first");
+    }
+
+    @Test
+    void putBackAfterTheCollectionTimeoutTellsTheCallerItWasNotCollected() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], Duration.ofMillis(100));
+        CollectedRequest taken = queue.take(SUB, TP, NONE);
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        Future<PollingException.Reason> outcome = caller.submit(() -> reasonOf(call, LONG));
+        // The caller's collection deadline passes while the request is held by a (dying) connection.
+        long until = System.nanoTime() + Duration.ofMillis(150).toNanos();
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+        taken.putBack();
+        assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo(PollingException.Reason.NOT_COLLECTED);
+        caller.shutdown();
+        assertThat(queue.take(SUB, TP, NONE)).isNull();
+    }
+
+    @Test
+    void requestsGoOnlyToTheExpectedThumbprint() throws Exception {
+        queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        assertThat(queue.take(SUB, OTHER_TP, NONE)).isNull();
+        assertThat(queue.queuedCount(SUB)).isEqualTo(1);
+        assertThat(queue.take(SUB, TP.toLowerCase(), NONE)).isNotNull();
+    }
+
+    @Test
+    void missingResponseTimesOutAndALateOneIsIgnored() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        CollectedRequest taken = queue.take(SUB, TP, NONE);
+        taken.sending();
+        assertThat(reasonOf(call, Duration.ofMillis(50))).isEqualTo(PollingException.Reason.NO_RESPONSE);
+        taken.complete(new byte[] {1});
+        assertThat(reasonOf(call, Duration.ofMillis(50))).isEqualTo(PollingException.Reason.NO_RESPONSE);
+    }
+
+    @Test
+    void failedConnectionFailsTheCall() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        CollectedRequest taken = queue.take(SUB, TP, NONE);
+        taken.sending();
+        taken.fail("connection reset");
+        assertThat(reasonOf(call, LONG)).isEqualTo(PollingException.Reason.CONNECTION_LOST);
+    }
+
+    @Test
+    void closeFailsQueuedAndInFlightCallsAndRefusesNewOnes() throws Exception {
+        PendingCall queued = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        PendingCall inFlight = queue.enqueue(SUB, TP, "r2", new byte[0], LONG);
+        queue.take(SUB, TP, NONE);
+        queue.close();
+        assertThat(reasonOf(queued, LONG)).isEqualTo(PollingException.Reason.CLOSED);
+        assertThat(reasonOf(inFlight, LONG)).isEqualTo(PollingException.Reason.CLOSED);
+        assertThat(reasonOf(queue.enqueue(SUB, TP, "r3", new byte[0], LONG), LONG)).isEqualTo(PollingException.Reason.CLOSED);
+        assertThat(queue.take(SUB, TP, Duration.ofSeconds(5))).isNull();
+    }
+
+    @Test
+    void waitingTakerWakesWhenARequestArrives() throws Exception {
+        ExecutorService taker = Executors.newSingleThreadExecutor();
+        try {
+            Future<CollectedRequest> taken = taker.submit(() -> queue.take(SUB, TP, LONG));
+            queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+            assertThat(taken.get(10, TimeUnit.SECONDS).requestId()).isEqualTo("r1");
+        } finally {
+            taker.shutdownNow();
+        }
+    }
+
+    @Test
+    void concurrentTakersReceiveEachRequestExactlyOnce() throws Exception {
+        int requests = 2000;
+        ExecutorService takers = Executors.newFixedThreadPool(4);
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        List<Future<Integer>> counts = new ArrayList<>();
+        try {
+            for (int t = 0; t < 4; t++) {
+                counts.add(takers.submit(() -> {
+                    int n = 0;
+                    CollectedRequest r;
+                    while ((r = queue.take(SUB, TP, Duration.ofMillis(500))) != null) {
+                        assertThat(seen.add(r.requestId())).as("delivered twice: " + r.requestId()).isTrue();
+                        n++;
+                    }
+                    return n;
+                }));
+            }
+            for (int i = 0; i < requests; i++) {
+                queue.enqueue(SUB, TP, "r" + i, new byte[0], LONG);
+            }
+            int total = 0;
+            for (Future<Integer> c : counts) {
+                total += c.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(total).isEqualTo(requests);
+            assertThat(seen).hasSize(requests);
+        } finally {
+            takers.shutdownNow();
+        }
+    }
+
+    @Test
+    void interruptedCallerCanWithdrawItsRequest() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(() -> call.awaitResponse(LONG)).isInstanceOf(InterruptedException.class);
+        assertThat(call.cancel()).isTrue();
+        assertThat(queue.take(SUB, TP, NONE)).isNull();
+    }
+}
