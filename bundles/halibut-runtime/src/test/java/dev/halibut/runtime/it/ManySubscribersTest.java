@@ -1,0 +1,68 @@
+package dev.halibut.runtime.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.halibut.HalibutLimits;
+import dev.halibut.ServiceEndPoint;
+import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.PollingSubscription;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A thousand subscriptions held open on one listener: every one is served, and while they are idle no
+ * listener thread is busy (each waits on its subscription's queue; none spins).
+ */
+class ManySubscribersTest {
+
+    private static final int SUBSCRIBERS = 1000;
+
+    @Test
+    void thousandIdleSubscribersAreHeldAndServed() throws Exception {
+        HalibutLimits limits = HalibutLimits.defaults().withMaxServerConnections(SUBSCRIBERS + 100);
+        try (HalibutRuntime octopus = HalibutRuntime.builder()
+                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
+                .timeouts(limits).build();
+             HalibutRuntime tentacle = HalibutRuntime.builder()
+                     .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
+                     .service(Calculator.class, new CalculatorService()).build()) {
+            int port = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            octopus.trust(tentacle.thumbprint());
+            ServiceEndPoint listener = new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), octopus.thumbprint());
+            List<PollingSubscription> subs = new ArrayList<>();
+            for (int i = 0; i < SUBSCRIBERS; i++) {
+                subs.add(tentacle.poll(URI.create("poll://agent-" + i + "/"), listener));
+            }
+            Await.until(SUBSCRIBERS + " subscribers connected", Duration.ofSeconds(120),
+                    () -> subs.stream().allMatch(s -> s.connectedCount() == 1));
+            Await.until("every listener-side subscriber thread waiting for work", Duration.ofSeconds(30),
+                    () -> busyListenerThreads().isEmpty());
+
+            for (int i : new int[] {0, SUBSCRIBERS / 2, SUBSCRIBERS - 1}) {
+                Calculator calc = octopus.createClient(Calculator.class,
+                        new ServiceEndPoint(URI.create("poll://agent-" + i + "/"), tentacle.thumbprint()));
+                assertThat(calc.add(i, 1)).isEqualTo(i + 1);
+            }
+        }
+        ThreadLeaks.assertNoHalibutThreads();
+    }
+
+    /** Listener connection threads that are runnable, i.e. doing work rather than waiting for it. */
+    private static List<String> busyListenerThreads() {
+        List<String> busy = new ArrayList<>();
+        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            Thread t = e.getKey();
+            if (t.getName().startsWith("halibut-listener-") && t.getName().contains("-conn-")
+                    && t.getState() == Thread.State.RUNNABLE) {
+                busy.add(t.getName());
+            }
+        }
+        return busy;
+    }
+}
