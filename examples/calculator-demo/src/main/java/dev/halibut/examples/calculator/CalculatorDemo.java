@@ -15,8 +15,9 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * Two runtimes in one JVM on loopback. The tentacle hosts the calculator and listens; the octopus
- * calls it over mutually authenticated TLS. Certificates are generated into a temporary folder that
+ * Two runtimes in one JVM on loopback. The tentacle hosts the calculator; the octopus calls it over
+ * mutually authenticated TLS, first with the tentacle listening, then with the tentacle polling the
+ * octopus. Certificates are generated into a temporary folder that
  * is removed at the end.
  */
 public final class CalculatorDemo {
@@ -36,29 +37,44 @@ public final class CalculatorDemo {
             try (HalibutRuntime octopus = HalibutRuntime.builder().certificate(octopusP12, password).build();
                  HalibutRuntime tentacle = HalibutRuntime.builder().certificate(tentacleP12, password)
                          .service(Calculator.class, new CalculatorImpl()).build()) {
-                int port = tentacle.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                tentacle.trust(octopus.thumbprint());
-                ServiceEndPoint endpoint = new ServiceEndPoint(URI.create("https://localhost:" + port + "/"),
-                        tentacle.thumbprint());
-                Calculator calc = octopus.createClient(Calculator.class, endpoint);
-
-                System.out.println("Halibut calculator demo (listening mode)");
+                System.out.println("Halibut calculator demo");
                 System.out.println("  octopus  (caller)       thumbprint " + octopus.thumbprint());
-                System.out.println("  tentacle (service host) thumbprint " + tentacle.thumbprint()
-                        + ", listening on " + endpoint.baseUri());
-                System.out.println("  add(1, 2)     = " + calc.add(1, 2));
-                System.out.println("  add(40, 2)    = " + calc.add(40, 2));
-                System.out.println("  divide(84, 2) = " + calc.divide(84, 2));
-                try {
-                    calc.divide(1, 0);
-                } catch (ServiceInvocationException e) {
-                    System.out.println("  divide(1, 0)  -> " + e.getClass().getSimpleName() + ": " + e.getRemoteType()
-                            + ": " + e.getRemoteMessage());
-                }
-                System.out.println("Demo finished: all calls went over mutual TLS.");
+                System.out.println("  tentacle (service host) thumbprint " + tentacle.thumbprint());
+
+                // Listening mode: the service host listens, the caller connects.
+                int tentaclePort = tentacle.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                tentacle.trust(octopus.thumbprint());
+                ServiceEndPoint listening = new ServiceEndPoint(URI.create("https://localhost:" + tentaclePort + "/"),
+                        tentacle.thumbprint());
+                run("Listening mode: octopus connects to the tentacle at " + listening.baseUri(),
+                        octopus.createClient(Calculator.class, listening));
+
+                // Polling mode: the caller listens, the service host dials out and collects requests.
+                int octopusPort = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                octopus.trust(tentacle.thumbprint());
+                URI subscription = URI.create("poll://tentacle-demo/");
+                tentacle.poll(subscription, new ServiceEndPoint(URI.create("https://localhost:" + octopusPort + "/"),
+                        octopus.thumbprint()));
+                run("Polling mode: the tentacle polls the octopus at https://localhost:" + octopusPort + "/ for "
+                        + subscription, octopus.createClient(Calculator.class,
+                        new ServiceEndPoint(subscription, tentacle.thumbprint())));
+                System.out.println("Demo finished: the same calls over mutual TLS in both modes.");
             }
         } finally {
             deleteRecursively(dir);
+        }
+    }
+
+    private static void run(String title, Calculator calc) {
+        System.out.println(title);
+        System.out.println("  add(1, 2)     = " + calc.add(1, 2));
+        System.out.println("  add(40, 2)    = " + calc.add(40, 2));
+        System.out.println("  divide(84, 2) = " + calc.divide(84, 2));
+        try {
+            calc.divide(1, 0);
+        } catch (ServiceInvocationException e) {
+            System.out.println("  divide(1, 0)  -> " + e.getClass().getSimpleName() + ": " + e.getRemoteType()
+                    + ": " + e.getRemoteMessage());
         }
     }
 
