@@ -4,6 +4,7 @@ import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.transport.Connection;
+import dev.halibut.transport.StoppableWait;
 import dev.halibut.transport.TlsConnector;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
@@ -35,7 +36,7 @@ public final class Poller implements AutoCloseable {
     private final HalibutLimits limits;
     private final RequestHandler handler;
     private final Thread thread;
-    private final Object lock = new Object();
+    private final StoppableWait backoff = new StoppableWait();
     private volatile boolean stopped;
     private volatile Connection connection;
 
@@ -129,18 +130,12 @@ public final class Poller implements AutoCloseable {
 
     private void backOff(int failures) {
         long base = Math.min(MAX_BACKOFF_MS, 100L << Math.min(failures - 1, 10));
+        // Jitter, so that thousands of pollers do not reconnect in step after a listener restart.
         long waitMs = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
-        synchronized (lock) {
-            long left;
-            while (!stopped && (left = until - System.nanoTime()) > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(lock, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
+        try {
+            backoff.await(TimeUnit.MILLISECONDS.toNanos(waitMs));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -148,9 +143,7 @@ public final class Poller implements AutoCloseable {
     @Override
     public void close() {
         stopped = true;
-        synchronized (lock) {
-            lock.notifyAll();
-        }
+        backoff.stop();
         Connection c = connection;
         if (c != null) {
             c.abort();

@@ -51,7 +51,7 @@ public final class SubscriberSession {
                     }
                     return;
                 }
-                if (!alive(connection)) {
+                if (!connection.checkAlive(limits.heartbeatTimeout())) {
                     if (request != null) {
                         request.putBack();
                     }
@@ -78,19 +78,5 @@ public final class SubscriberSession {
             request.fail("the polling service host's connection failed after the request was sent (" + e + ")");
             throw e;
         }
-    }
-
-    private boolean alive(Connection connection) {
-        try {
-            connection.sendControl(FrameType.NEXT);
-            Frame f = connection.readFrame(limits.heartbeatTimeout());
-            if (f.type() == FrameType.PROCEED) {
-                return true;
-            }
-            LOG.warn("Subscriber {} answered NEXT with {}; closing it", connection, f.type());
-        } catch (IOException e) {
-            LOG.debug("Subscriber {} failed its liveness check: {}", connection, e.toString());
-        }
-        return false;
     }
 }

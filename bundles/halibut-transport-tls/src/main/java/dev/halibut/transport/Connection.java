@@ -1,5 +1,6 @@
 package dev.halibut.transport;
 
+import dev.halibut.Thumbprints;
 import dev.halibut.wire.Compressor;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameReader;
@@ -12,9 +13,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One authenticated, identified TLS connection carrying frames. Used by one thread at a time (the
@@ -22,6 +28,8 @@ import javax.net.ssl.SSLSocket;
  * thread to end it at once.
  */
 public final class Connection implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
     private final Socket raw;
     private final SSLSocket tls;
@@ -118,6 +126,35 @@ public final class Connection implements AutoCloseable {
     /** Nanos (System.nanoTime) of the last frame sent or received. */
     public long lastUsedNanos() {
         return lastUsedNanos;
+    }
+
+    /**
+     * The liveness exchange: sends NEXT and waits up to {@code timeout} for PROCEED. Nothing else is
+     * sent, so a failure here loses nothing; the caller closes this connection and uses another.
+     *
+     * @return whether the peer answered PROCEED in time
+     */
+    public boolean checkAlive(Duration timeout) {
+        try {
+            sendControl(FrameType.NEXT);
+            Frame f = readFrame(timeout);
+            if (f.type() == FrameType.PROCEED) {
+                return true;
+            }
+            LOG.warn("{} answered NEXT with {} instead of PROCEED", this, f.type());
+        } catch (IOException e) {
+            LOG.debug("{} failed its liveness check: {}", this, e.toString());
+        }
+        return false;
+    }
+
+    /** The thumbprint of the peer's certificate after a handshake. */
+    static String peerThumbprint(SSLSocket tls) throws SSLException {
+        Certificate[] chain = tls.getSession().getPeerCertificates();
+        if (chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
+            throw new SSLException("The peer presented no X.509 certificate");
+        }
+        return Thumbprints.of((X509Certificate) chain[0]);
     }
 
     /** Sends END (best effort, bounded by the socket's send buffer) and closes. */

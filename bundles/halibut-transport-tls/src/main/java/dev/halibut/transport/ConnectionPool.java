@@ -3,10 +3,7 @@ package dev.halibut.transport;
 import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
-import dev.halibut.wire.Frame;
-import dev.halibut.wire.FrameType;
 import dev.halibut.wire.Identification;
-import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -70,10 +67,11 @@ public final class ConnectionPool implements AutoCloseable {
                 c.closeGracefully();
                 continue;
             }
-            if (stillAlive(c, limits)) {
+            if (c.checkAlive(limits.heartbeatTimeout())) {
                 track(c);
                 return c;
             }
+            c.close();
         }
         Connection c = connector.connect(endpoint, Identification.client(), limits);
         track(c);
@@ -134,21 +132,6 @@ public final class ConnectionPool implements AutoCloseable {
             c.close();
             throw new HalibutClientException("Call to " + c.description() + " abandoned: the runtime is closed");
         }
-    }
-
-    private static boolean stillAlive(Connection c, HalibutLimits limits) {
-        try {
-            c.sendControl(FrameType.NEXT);
-            Frame f = c.readFrame(limits.heartbeatTimeout());
-            if (f.type() == FrameType.PROCEED) {
-                return true;
-            }
-            LOG.warn("Pooled {} answered NEXT with {} instead of PROCEED; discarding it", c, f.type());
-        } catch (IOException e) {
-            LOG.debug("Pooled {} failed its liveness check ({}); opening another", c, e.toString());
-        }
-        c.close();
-        return false;
     }
 
     private static boolean isExpired(Connection c, HalibutLimits limits) {

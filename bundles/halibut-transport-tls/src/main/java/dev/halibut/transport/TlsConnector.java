@@ -12,8 +12,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
@@ -40,7 +38,7 @@ public final class TlsConnector implements AutoCloseable {
 
     private final TlsContextFactory contexts;
     private final Set<Socket> connecting = ConcurrentHashMap.newKeySet();
-    private final Object backoffLock = new Object();
+    private final StoppableWait backoff = new StoppableWait();
     private volatile boolean closed;
 
     public TlsConnector(TlsContextFactory contexts) {
@@ -109,7 +107,7 @@ public final class TlsConnector implements AutoCloseable {
             OutputStream out;
             try {
                 tls.startHandshake();
-                thumbprint = peerThumbprint(tls);
+                thumbprint = Connection.peerThumbprint(tls);
                 if (!Thumbprints.matches(thumbprint, endpoint.remoteThumbprint())) {
                     // A resumed session skips the trust manager: check the certificate ourselves too.
                     throw new ServerThumbprintMismatchException(endpoint.remoteThumbprint(), thumbprint);
@@ -173,29 +171,16 @@ public final class TlsConnector implements AutoCloseable {
         return m.contains("received fatal alert") && REJECTION_ALERTS.stream().anyMatch(m::contains);
     }
 
-    private static String peerThumbprint(SSLSocket tls) throws SSLException {
-        Certificate[] chain = tls.getSession().getPeerCertificates();
-        if (chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
-            throw new SSLException("The server presented no X.509 certificate");
-        }
-        return Thumbprints.of((X509Certificate) chain[0]);
-    }
 
     /** Waits before the next attempt: 100 ms doubling, at most 5 s, never past the deadline. */
     private void backOff(int attempt, long deadline) {
         long waitNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(Math.min(5000, 100L << Math.min(attempt - 1, 10))),
                 deadline - System.nanoTime());
-        long until = System.nanoTime() + waitNanos;
-        synchronized (backoffLock) {
-            long left;
-            while (!closed && (left = until - System.nanoTime()) > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(backoffLock, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new HalibutClientException("Interrupted while waiting to reconnect", e);
-                }
-            }
+        try {
+            backoff.await(waitNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HalibutClientException("Interrupted while waiting to reconnect", e);
         }
     }
 
@@ -217,9 +202,7 @@ public final class TlsConnector implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        synchronized (backoffLock) {
-            backoffLock.notifyAll();
-        }
+        backoff.stop();
         for (Socket s : connecting) {
             Connection.closeQuietly(s);
         }

@@ -1,7 +1,6 @@
 package dev.halibut.transport;
 
 import dev.halibut.HalibutLimits;
-import dev.halibut.Thumbprints;
 import dev.halibut.wire.Identification;
 import dev.halibut.wire.ProtocolException;
 import java.io.EOFException;
@@ -12,8 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -165,7 +162,7 @@ public final class TlsListener implements AutoCloseable {
                 lingerThenClose(raw);
                 return;
             }
-            String thumbprint = peerThumbprint(tls);
+            String thumbprint = Connection.peerThumbprint(tls);
             InputStream in = Connection.bufferedInput(tls);
             OutputStream out = Connection.bufferedOutput(tls);
             if (!trust.isTrusted(thumbprint)) {
@@ -230,13 +227,6 @@ public final class TlsListener implements AutoCloseable {
         }
     }
 
-    private static String peerThumbprint(SSLSocket tls) throws SSLException {
-        Certificate[] chain = tls.getSession().getPeerCertificates();
-        if (chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
-            throw new SSLException("The client presented no X.509 certificate");
-        }
-        return Thumbprints.of((X509Certificate) chain[0]);
-    }
 
     /**
      * Closes after a failed handshake or a refused identification without a TCP reset: the client's last flight may still be unread,
