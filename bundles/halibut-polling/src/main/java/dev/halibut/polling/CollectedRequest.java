@@ -1,5 +1,8 @@
 package dev.halibut.polling;
 
+import dev.halibut.wire.EncodedMessage;
+import dev.halibut.wire.ReceivedMessage;
+
 /**
  * A request a subscriber connection has taken. The connection first checks it is alive, then either
  * {@link #putBack()}s the request (nothing was sent) or marks it {@link #sending()} and writes it; after
@@ -9,8 +12,8 @@ public interface CollectedRequest {
 
     String requestId();
 
-    /** The encoded request (BSON). */
-    byte[] request();
+    /** The encoded request and the streams to send after it. */
+    EncodedMessage request();
 
     /**
      * Marks the request as about to be written; from now on it may run, and its response timeout starts.
@@ -19,8 +22,11 @@ public interface CollectedRequest {
      */
     boolean sending();
 
-    /** Delivers the encoded response to the waiting caller. */
-    void complete(byte[] response);
+    /**
+     * Delivers the response to the waiting caller. If the caller has given up meanwhile, the response's
+     * streams are discarded.
+     */
+    void complete(ReceivedMessage response);
 
     /** Fails the call: the request was sent but no response will come. */
     void fail(String reason);

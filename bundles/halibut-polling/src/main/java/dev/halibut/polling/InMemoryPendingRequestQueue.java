@@ -1,6 +1,8 @@
 package dev.halibut.polling;
 
 import dev.halibut.Thumbprints;
+import dev.halibut.wire.EncodedMessage;
+import dev.halibut.wire.ReceivedMessage;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -43,7 +45,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
     }
 
     @Override
-    public PendingCall enqueue(URI subscription, String expectedThumbprint, String requestId, byte[] request,
+    public PendingCall enqueue(URI subscription, String expectedThumbprint, String requestId, EncodedMessage request,
                                Duration collectionTimeout) {
         Subscription s = subscription(subscription);
         Entry e = new Entry(s, Thumbprints.normalize(expectedThumbprint), requestId, request,
@@ -147,14 +149,14 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         final Subscription s;
         final String expectedThumbprint;
         final String requestId;
-        final byte[] request;
+        final EncodedMessage request;
         final long collectBy;
         State state = State.QUEUED;
         long sentAt;
-        byte[] response;
+        ReceivedMessage response;
         PollingException failure;
 
-        Entry(Subscription s, String expectedThumbprint, String requestId, byte[] request, long collectBy) {
+        Entry(Subscription s, String expectedThumbprint, String requestId, EncodedMessage request, long collectBy) {
             this.s = s;
             this.expectedThumbprint = expectedThumbprint;
             this.requestId = requestId;
@@ -168,13 +170,13 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         }
 
         @Override
-        public byte[] request() {
+        public EncodedMessage request() {
             return request;
         }
 
         /** Caller: wait for collection (bounded by collectBy), then for the response. */
         @Override
-        public byte[] awaitResponse(Duration responseTimeout) throws PollingException, InterruptedException {
+        public ReceivedMessage awaitResponse(Duration responseTimeout) throws PollingException, InterruptedException {
             s.lock.lockInterruptibly();
             try {
                 while (state == State.QUEUED || state == State.TAKEN) {
@@ -238,14 +240,19 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         }
 
         @Override
-        public void complete(byte[] bytes) {
+        public void complete(ReceivedMessage received) {
+            boolean delivered = false;
             s.lock.lock();
             try {
                 if (state == State.SENT) {
-                    finish(bytes, null);
+                    finish(received, null);
+                    delivered = true;
                 }
             } finally {
                 s.lock.unlock();
+            }
+            if (!delivered) {
+                received.discardStreams(); // the caller gave up: nobody will read them
             }
         }
 
@@ -289,7 +296,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         }
 
         /** Lock held (or the entry was never shared). */
-        void finish(byte[] bytes, PollingException f) {
+        void finish(ReceivedMessage bytes, PollingException f) {
             if (state == State.DONE) {
                 return;
             }

@@ -1,5 +1,6 @@
 package dev.halibut.polling;
 
+import dev.halibut.wire.ReceivedMessage;
 import java.time.Duration;
 
 /** The caller's handle on a queued request. */
@@ -11,12 +12,12 @@ public interface PendingCall {
      * Waits until the request is collected (at most its collection timeout) and then for its response
      * (at most {@code responseTimeout} after collection).
      *
-     * @return the encoded response
+     * @return the encoded response and the streams received with it
      * @throws PollingException     not collected (and removed), no response in time, connection lost,
      *                              cancelled, or the queue closed
      * @throws InterruptedException the waiting thread was interrupted; call {@link #cancel()} to withdraw
      */
-    byte[] awaitResponse(Duration responseTimeout) throws PollingException, InterruptedException;
+    ReceivedMessage awaitResponse(Duration responseTimeout) throws PollingException, InterruptedException;
 
     /**
      * Withdraws the request if it is still queued.

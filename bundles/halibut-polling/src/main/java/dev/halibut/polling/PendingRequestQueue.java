@@ -1,5 +1,6 @@
 package dev.halibut.polling;
 
+import dev.halibut.wire.EncodedMessage;
 import java.net.URI;
 import java.time.Duration;
 
@@ -7,8 +8,8 @@ import java.time.Duration;
  * Requests waiting for a polling service host, per subscription. The listener's callers
  * {@link #enqueue} requests; subscriber connections {@link #take} them, each request by exactly one
  * taker. The in-memory implementation serves one listener node; an implementation shared by several
- * nodes (on Redis, say) can implement the same contract: everything a request needs travels as bytes
- * and strings.
+ * nodes (on Redis, say) can implement the same contract: a request is its encoded envelope plus the
+ * streams to send after it, a response its envelope plus the streams received with it.
  *
  * <p>Rules every implementation keeps:
  * <ul>
@@ -27,11 +28,11 @@ public interface PendingRequestQueue extends AutoCloseable {
      * @param subscription       the {@code poll://} subscription
      * @param expectedThumbprint the certificate thumbprint the collecting service host must present
      * @param requestId          the request's id, unique in this queue
-     * @param request            the encoded request (BSON)
+     * @param request            the encoded request and its streams
      * @param collectionTimeout  how long it may wait to be taken
      * @return the caller's handle on the request
      */
-    PendingCall enqueue(URI subscription, String expectedThumbprint, String requestId, byte[] request,
+    PendingCall enqueue(URI subscription, String expectedThumbprint, String requestId, EncodedMessage request,
                         Duration collectionTimeout);
 
     /**

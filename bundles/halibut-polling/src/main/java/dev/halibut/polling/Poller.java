@@ -118,7 +118,7 @@ public final class Poller implements AutoCloseable {
             Frame f = c.readFrame(limits.pollingKeepAlive().plus(limits.heartbeatTimeout()));
             switch (f.type()) {
                 case NEXT -> c.sendControl(FrameType.PROCEED);
-                case REQUEST -> c.sendMessage(FrameType.RESPONSE, handler.handle(c.messageBytes(f)));
+                case REQUEST -> handler.serve(c, f);
                 case END -> {
                     return;
                 }

@@ -1,13 +1,20 @@
 package dev.halibut.polling;
 
+import dev.halibut.transport.Connection;
+import dev.halibut.wire.Frame;
 import java.io.IOException;
 
-/** Runs one encoded request on the local services and returns the encoded response. */
+/**
+ * Serves one request that arrived on a connection: reads its streams, runs it on the local services,
+ * and sends the response with its streams.
+ */
 @FunctionalInterface
 public interface RequestHandler {
 
     /**
-     * @throws dev.halibut.wire.ProtocolException the request is malformed (the connection is closed)
+     * @param connection the connection the request came on; the response goes back on it
+     * @param request    the REQUEST frame just read
+     * @throws IOException the exchange failed; the connection must be closed
      */
-    byte[] handle(byte[] request) throws IOException;
+    void serve(Connection connection, Frame request) throws IOException;
 }

@@ -1,10 +1,16 @@
 package dev.halibut.polling;
 
 import dev.halibut.HalibutLimits;
+import dev.halibut.StreamTransferListener;
 import dev.halibut.transport.Connection;
+import dev.halibut.transport.ReceivedStreamStore;
+import dev.halibut.transport.StreamAbortedException;
+import dev.halibut.transport.StreamSourceException;
 import dev.halibut.transport.ThumbprintTrust;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
+import dev.halibut.wire.MessageCodec;
+import dev.halibut.wire.ReceivedMessage;
 import dev.halibut.wire.ProtocolException;
 import java.io.IOException;
 import java.net.URI;
@@ -24,11 +30,18 @@ public final class SubscriberSession {
     private final PendingRequestQueue queue;
     private final ThumbprintTrust trust;
     private final HalibutLimits limits;
+    private final MessageCodec codec;
+    private final ReceivedStreamStore streams;
+    private final StreamTransferListener progress;
 
-    public SubscriberSession(PendingRequestQueue queue, ThumbprintTrust trust, HalibutLimits limits) {
+    public SubscriberSession(PendingRequestQueue queue, ThumbprintTrust trust, HalibutLimits limits, MessageCodec codec,
+                             ReceivedStreamStore streams, StreamTransferListener progress) {
         this.queue = queue;
         this.trust = trust;
         this.limits = limits;
+        this.codec = codec;
+        this.streams = streams;
+        this.progress = progress;
     }
 
     /** Serves {@code connection}, identified as a subscriber of {@code subscription}, until it ends. */
@@ -68,12 +81,23 @@ public final class SubscriberSession {
 
     private void exchange(Connection connection, CollectedRequest request) throws IOException {
         try {
-            connection.sendMessage(FrameType.REQUEST, request.request());
+            connection.sendMessage(FrameType.REQUEST, request.request().bson());
+            connection.sendStreams(request.request().streams(), progress);
             Frame frame = connection.readFrame(limits.responseTimeout());
             if (frame.type() != FrameType.RESPONSE) {
                 throw new ProtocolException("expected a RESPONSE frame from the subscriber but got " + frame.type());
             }
-            request.complete(connection.messageBytes(frame));
+            byte[] bson = connection.messageBytes(frame);
+            // The envelope names the streams that follow it; the caller decodes the rest.
+            var received = connection.receiveStreams(codec.decodeResponse(bson).streams(), streams,
+                    limits.responseTimeout(), progress);
+            request.complete(new ReceivedMessage(bson, received));
+        } catch (StreamSourceException e) {
+            request.fail(e.getMessage());
+            throw e;
+        } catch (StreamAbortedException e) {
+            request.fail("the polling service host could not send its response: " + e.getMessage());
+            throw e;
         } catch (IOException e) {
             request.fail("the polling service host's connection failed after the request was sent (" + e + ")");
             throw e;

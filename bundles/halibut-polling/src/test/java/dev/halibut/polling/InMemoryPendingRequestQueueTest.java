@@ -3,7 +3,10 @@ package dev.halibut.polling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.halibut.wire.EncodedMessage;
+import dev.halibut.wire.ReceivedMessage;
 import java.net.URI;
+import java.util.Map;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +34,14 @@ class InMemoryPendingRequestQueueTest {
         queue.close();
     }
 
+    private static EncodedMessage msg(int... bytes) {
+        byte[] b = new byte[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            b[i] = (byte) bytes[i];
+        }
+        return EncodedMessage.withoutStreams(b);
+    }
+
     private static PollingException.Reason reasonOf(PendingCall call, Duration responseTimeout) {
         try {
             call.awaitResponse(responseTimeout);
@@ -44,26 +55,26 @@ class InMemoryPendingRequestQueueTest {
 
     @Test
     void requestIsTakenOnceAndItsResponseDelivered() throws Exception {
-        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[] {1}, LONG);
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(1), LONG);
         assertThat(queue.queuedCount(SUB)).isEqualTo(1);
         CollectedRequest taken = queue.take(SUB, TP, NONE);
         assertThat(taken.requestId()).isEqualTo("r1");
-        assertThat(taken.request()).containsExactly(1);
+        assertThat(taken.request().bson()).containsExactly(1);
         assertThat(queue.take(SUB, TP, NONE)).isNull();
         assertThat(taken.sending()).isTrue();
-        taken.complete(new byte[] {2});
-        assertThat(call.awaitResponse(LONG)).containsExactly(2);
+        taken.complete(new ReceivedMessage(new byte[] {2}, Map.of()));
+        assertThat(call.awaitResponse(LONG).bson()).containsExactly(2);
     }
 
     @Test
     void subscriptionNamesAreCaseInsensitiveAndIgnoreThePath() throws Exception {
-        queue.enqueue(URI.create("poll://Sub/x"), TP, "r1", new byte[0], LONG);
+        queue.enqueue(URI.create("poll://Sub/x"), TP, "r1", msg(), LONG);
         assertThat(queue.take(URI.create("poll://sub/"), TP, NONE)).isNotNull();
     }
 
     @Test
     void requestNotCollectedInTimeIsRemovedAndNeverHandedOut() throws Exception {
-        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], Duration.ofMillis(50));
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(), Duration.ofMillis(50));
         assertThat(reasonOf(call, LONG)).isEqualTo(PollingException.Reason.NOT_COLLECTED);
         assertThat(queue.queuedCount(SUB)).isZero();
         assertThat(queue.take(SUB, TP, NONE)).isNull();
@@ -71,15 +82,15 @@ class InMemoryPendingRequestQueueTest {
 
     @Test
     void expiredRequestIsSkippedByTakersEvenBeforeItsCallerWakes() throws Exception {
-        queue.enqueue(SUB, TP, "old", new byte[0], Duration.ofNanos(1));
-        PendingCall fresh = queue.enqueue(SUB, TP, "fresh", new byte[0], LONG);
+        queue.enqueue(SUB, TP, "old", msg(), Duration.ofNanos(1));
+        PendingCall fresh = queue.enqueue(SUB, TP, "fresh", msg(), LONG);
         assertThat(queue.take(SUB, TP, NONE).requestId()).isEqualTo("fresh");
         assertThat(fresh.cancel()).isFalse();
     }
 
     @Test
     void cancelledRequestIsNeverHandedOut() throws Exception {
-        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(), LONG);
         assertThat(call.cancel()).isTrue();
         assertThat(queue.take(SUB, TP, NONE)).isNull();
         assertThat(reasonOf(call, LONG)).isEqualTo(PollingException.Reason.CANCELLED);
@@ -87,15 +98,15 @@ class InMemoryPendingRequestQueueTest {
 
     @Test
     void requestTakenAlreadyCannotBeCancelled() throws Exception {
-        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(), LONG);
         assertThat(queue.take(SUB, TP, NONE)).isNotNull();
         assertThat(call.cancel()).isFalse();
     }
 
     @Test
     void putBackReturnsTheRequestToTheHeadOfTheQueue() throws Exception {
-        queue.enqueue(SUB, TP, "first", new byte[0], LONG);
-        queue.enqueue(SUB, TP, "second", new byte[0], LONG);
+        queue.enqueue(SUB, TP, "first", msg(), LONG);
+        queue.enqueue(SUB, TP, "second", msg(), LONG);
         CollectedRequest first = queue.take(SUB, TP, NONE);
         first.putBack();
         assertThat(queue.take(SUB, TP, NONE).requestId()).isEqualTo("first");
@@ -103,7 +114,7 @@ class InMemoryPendingRequestQueueTest {
 
     @Test
     void putBackAfterTheCollectionTimeoutTellsTheCallerItWasNotCollected() throws Exception {
-        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], Duration.ofMillis(100));
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(), Duration.ofMillis(100));
         CollectedRequest taken = queue.take(SUB, TP, NONE);
         ExecutorService caller = Executors.newSingleThreadExecutor();
         Future<PollingException.Reason> outcome = caller.submit(() -> reasonOf(call, LONG));
@@ -120,7 +131,7 @@ class InMemoryPendingRequestQueueTest {
 
     @Test
     void requestsGoOnlyToTheExpectedThumbprint() throws Exception {
-        queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        queue.enqueue(SUB, TP, "r1", msg(), LONG);
         assertThat(queue.take(SUB, OTHER_TP, NONE)).isNull();
         assertThat(queue.queuedCount(SUB)).isEqualTo(1);
         assertThat(queue.take(SUB, TP.toLowerCase(), NONE)).isNotNull();
@@ -128,17 +139,17 @@ class InMemoryPendingRequestQueueTest {
 
     @Test
     void missingResponseTimesOutAndALateOneIsIgnored() throws Exception {
-        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(), LONG);
         CollectedRequest taken = queue.take(SUB, TP, NONE);
         taken.sending();
         assertThat(reasonOf(call, Duration.ofMillis(50))).isEqualTo(PollingException.Reason.NO_RESPONSE);
-        taken.complete(new byte[] {1});
+        taken.complete(new ReceivedMessage(new byte[] {1}, Map.of()));
         assertThat(reasonOf(call, Duration.ofMillis(50))).isEqualTo(PollingException.Reason.NO_RESPONSE);
     }
 
     @Test
     void failedConnectionFailsTheCall() throws Exception {
-        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(), LONG);
         CollectedRequest taken = queue.take(SUB, TP, NONE);
         taken.sending();
         taken.fail("connection reset");
@@ -147,13 +158,13 @@ class InMemoryPendingRequestQueueTest {
 
     @Test
     void closeFailsQueuedAndInFlightCallsAndRefusesNewOnes() throws Exception {
-        PendingCall queued = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
-        PendingCall inFlight = queue.enqueue(SUB, TP, "r2", new byte[0], LONG);
+        PendingCall queued = queue.enqueue(SUB, TP, "r1", msg(), LONG);
+        PendingCall inFlight = queue.enqueue(SUB, TP, "r2", msg(), LONG);
         queue.take(SUB, TP, NONE);
         queue.close();
         assertThat(reasonOf(queued, LONG)).isEqualTo(PollingException.Reason.CLOSED);
         assertThat(reasonOf(inFlight, LONG)).isEqualTo(PollingException.Reason.CLOSED);
-        assertThat(reasonOf(queue.enqueue(SUB, TP, "r3", new byte[0], LONG), LONG)).isEqualTo(PollingException.Reason.CLOSED);
+        assertThat(reasonOf(queue.enqueue(SUB, TP, "r3", msg(), LONG), LONG)).isEqualTo(PollingException.Reason.CLOSED);
         assertThat(queue.take(SUB, TP, Duration.ofSeconds(5))).isNull();
     }
 
@@ -162,7 +173,7 @@ class InMemoryPendingRequestQueueTest {
         ExecutorService taker = Executors.newSingleThreadExecutor();
         try {
             Future<CollectedRequest> taken = taker.submit(() -> queue.take(SUB, TP, LONG));
-            queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+            queue.enqueue(SUB, TP, "r1", msg(), LONG);
             assertThat(taken.get(10, TimeUnit.SECONDS).requestId()).isEqualTo("r1");
         } finally {
             taker.shutdownNow();
@@ -188,7 +199,7 @@ class InMemoryPendingRequestQueueTest {
                 }));
             }
             for (int i = 0; i < requests; i++) {
-                queue.enqueue(SUB, TP, "r" + i, new byte[0], LONG);
+                queue.enqueue(SUB, TP, "r" + i, msg(), LONG);
             }
             int total = 0;
             for (Future<Integer> c : counts) {
@@ -203,7 +214,7 @@ class InMemoryPendingRequestQueueTest {
 
     @Test
     void interruptedCallerCanWithdrawItsRequest() throws Exception {
-        PendingCall call = queue.enqueue(SUB, TP, "r1", new byte[0], LONG);
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(), LONG);
         Thread.currentThread().interrupt();
         assertThatThrownBy(() -> call.awaitResponse(LONG)).isInstanceOf(InterruptedException.class);
         assertThat(call.cancel()).isTrue();

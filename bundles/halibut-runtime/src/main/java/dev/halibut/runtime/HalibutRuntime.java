@@ -2,6 +2,7 @@ package dev.halibut.runtime;
 
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.StreamTransferListener;
 import dev.halibut.runtime.internal.DefaultHalibutRuntime;
 import dev.halibut.polling.InMemoryPendingRequestQueue;
 import dev.halibut.polling.PendingRequestQueue;
@@ -122,6 +123,8 @@ public interface HalibutRuntime extends AutoCloseable {
         private final List<String> trusted = new ArrayList<>();
         private HalibutLimits limits = HalibutLimits.defaults();
         private PendingRequestQueue queue;
+        private StreamTransferListener streamProgress = StreamTransferListener.NONE;
+        private Path temporaryDirectory;
 
         Builder() {
         }
@@ -178,6 +181,21 @@ public interface HalibutRuntime extends AutoCloseable {
             return this;
         }
 
+        /** Reports the progress of every stream this runtime sends or receives. */
+        public Builder streamProgress(StreamTransferListener listener) {
+            this.streamProgress = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Where received streams larger than 64 KiB wait to be read (default: the JVM's temporary
+         * directory). Their files are deleted when read, when their call fails, and when the runtime closes.
+         */
+        public Builder temporaryDirectory(Path directory) {
+            this.temporaryDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
         /**
          * Builds the runtime. It does not listen until {@link HalibutRuntime#listen} is called.
          *
@@ -189,7 +207,7 @@ public interface HalibutRuntime extends AutoCloseable {
                         + " or certificate(x509, privateKey). Certificates.generatePkcs12(...) creates a self-signed one");
             }
             return new DefaultHalibutRuntime(certificate, privateKey, services, trusted, limits,
-                    queue != null ? queue : new InMemoryPendingRequestQueue());
+                    queue != null ? queue : new InMemoryPendingRequestQueue(), streamProgress, temporaryDirectory);
         }
     }
 }

@@ -44,9 +44,14 @@ public final class FrameReader {
             }
             return Frame.control(type);
         }
-        if (length > maxMessageSize) {
-            throw new ProtocolException(type + " frame of " + length + " bytes exceeds the maximum message size of "
-                    + maxMessageSize + " bytes");
+        long max = type.maxPayload(maxMessageSize);
+        if (length > max) {
+            throw new ProtocolException(type + " frame of " + length + " bytes exceeds the "
+                    + (type == FrameType.REQUEST || type == FrameType.RESPONSE ? "maximum message size of " : "limit of ")
+                    + max + " bytes");
+        }
+        if (type == FrameType.STREAM_END && length != FrameType.STREAM_END_SIZE) {
+            throw new ProtocolException("STREAM_END frame must be " + FrameType.STREAM_END_SIZE + " bytes, not " + length);
         }
         byte[] payload = new byte[(int) length];
         int n = in.readNBytes(payload, 0, payload.length);

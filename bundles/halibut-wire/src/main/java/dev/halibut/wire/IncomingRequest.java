@@ -2,7 +2,10 @@ package dev.halibut.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.lang.reflect.Type;
+import dev.halibut.DataStream;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * A decoded request whose arguments are not yet bound: the receiver first finds the method by
@@ -17,15 +20,22 @@ public final class IncomingRequest {
     private final String method;
     private final List<String> parameterTypeNames;
     private final List<JsonNode> arguments;
+    private final List<StreamHeader> streams;
 
     IncomingRequest(MessageCodec codec, String id, String service, String method,
-                    List<String> parameterTypeNames, List<JsonNode> arguments) {
+                    List<String> parameterTypeNames, List<JsonNode> arguments, List<StreamHeader> streams) {
         this.codec = codec;
         this.id = id;
         this.service = service;
         this.method = method;
         this.parameterTypeNames = List.copyOf(parameterTypeNames);
         this.arguments = List.copyOf(arguments);
+        this.streams = List.copyOf(streams);
+    }
+
+    /** The streams whose bodies follow this request on the wire, in order. */
+    public List<StreamHeader> streams() {
+        return streams;
     }
 
     public String id() {
@@ -49,12 +59,17 @@ public final class IncomingRequest {
         return parameterTypeNames;
     }
 
+    /** Binds arguments that carry no streams. */
+    public Object[] bindArguments(Type[] declaredTypes) throws ArgumentBindingException {
+        return bindArguments(declaredTypes, Map.of());
+    }
+
     /**
-     * Binds the arguments to the given declared types.
+     * Binds the arguments to the given declared types; stream references resolve to {@code received}.
      *
      * @throws ArgumentBindingException an argument does not fit its declared type
      */
-    public Object[] bindArguments(Type[] declaredTypes) throws ArgumentBindingException {
+    public Object[] bindArguments(Type[] declaredTypes, Map<UUID, DataStream> received) throws ArgumentBindingException {
         if (declaredTypes.length != arguments.size()) {
             throw new ArgumentBindingException("Expected " + declaredTypes.length + " arguments but the request has "
                     + arguments.size());
@@ -62,7 +77,7 @@ public final class IncomingRequest {
         Object[] values = new Object[declaredTypes.length];
         for (int i = 0; i < values.length; i++) {
             try {
-                values[i] = codec.bind(arguments.get(i), declaredTypes[i]);
+                values[i] = codec.bind(arguments.get(i), declaredTypes[i], received);
             } catch (java.io.IOException | IllegalArgumentException e) {
                 throw new ArgumentBindingException("Argument " + i + " cannot be read as " + declaredTypes[i].getTypeName()
                         + ": " + e.getMessage(), e);

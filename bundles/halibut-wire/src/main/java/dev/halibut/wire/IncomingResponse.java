@@ -2,7 +2,11 @@ package dev.halibut.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import dev.halibut.DataStream;
 import java.lang.reflect.Type;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 /** A decoded response: either an error, or a result still to be bound to the caller's declared type. */
 public final class IncomingResponse {
@@ -11,12 +15,19 @@ public final class IncomingResponse {
     private final String id;
     private final JsonNode result;
     private final RemoteError error;
+    private final List<StreamHeader> streams;
 
-    IncomingResponse(MessageCodec codec, String id, JsonNode result, RemoteError error) {
+    IncomingResponse(MessageCodec codec, String id, JsonNode result, RemoteError error, List<StreamHeader> streams) {
         this.codec = codec;
         this.id = id;
         this.result = result;
         this.error = error;
+        this.streams = List.copyOf(streams);
+    }
+
+    /** The streams whose bodies follow this response on the wire, in order. */
+    public List<StreamHeader> streams() {
+        return streams;
     }
 
     public String id() {
@@ -28,11 +39,16 @@ public final class IncomingResponse {
         return error;
     }
 
-    /** Binds the result to the caller's declared return type ({@code void} gives {@code null}). */
+    /** Binds a result that carries no streams ({@code void} gives {@code null}). */
     public Object bindResult(Type declaredType) throws IOException {
+        return bindResult(declaredType, Map.of());
+    }
+
+    /** Binds the result to the caller's declared return type; stream references resolve to {@code received}. */
+    public Object bindResult(Type declaredType, Map<UUID, DataStream> received) throws IOException {
         if (declaredType == void.class || declaredType == Void.class) {
             return null;
         }
-        return codec.bind(result, declaredType);
+        return codec.bind(result, declaredType, received);
     }
 }

@@ -13,11 +13,16 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import de.undercouch.bson4jackson.BsonFactory;
+import dev.halibut.DataStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * Encodes request and response envelopes as BSON (docs/protocol.md, section 4) and binds values to
@@ -33,6 +38,8 @@ public final class MessageCodec {
     public static final int MAX_NESTING_DEPTH = 256;
     /** Longest request id accepted. */
     public static final int MAX_ID_LENGTH = 128;
+    /** Most streams one message may carry. */
+    public static final int MAX_STREAMS = 256;
 
     private final ObjectMapper mapper;
 
@@ -40,6 +47,7 @@ public final class MessageCodec {
         mapper = new ObjectMapper(new BsonFactory());
         mapper.registerModule(new Jdk8Module());
         mapper.registerModule(new JavaTimeModule());
+        mapper.registerModule(new DataStreamModule());
         mapper.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         // The BSON generator buffers the whole document; flushing per value would be wasted work.
@@ -48,10 +56,14 @@ public final class MessageCodec {
         mapper.setPolymorphicTypeValidator(BasicPolymorphicTypeValidator.builder().build());
     }
 
-    /** Encodes a request; each argument is written as its declared parameter type. */
-    public byte[] encodeRequest(String id, String service, String method, Type[] parameterTypes, Object[] arguments)
-            throws IOException {
+    /**
+     * Encodes a request; each argument is written as its declared parameter type. The streams found in
+     * the arguments are listed in the envelope and returned, to be sent after it.
+     */
+    public EncodedMessage encodeRequest(String id, String service, String method, Type[] parameterTypes,
+                                        Object[] arguments) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        List<DataStream> streams = new ArrayList<>();
         try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("id", id);
@@ -64,28 +76,34 @@ public final class MessageCodec {
             g.writeEndArray();
             g.writeArrayFieldStart("params");
             for (int i = 0; i < parameterTypes.length; i++) {
-                writeValue(g, parameterTypes[i], arguments == null ? null : arguments[i]);
+                writeValue(g, parameterTypes[i], arguments == null ? null : arguments[i], streams);
             }
             g.writeEndArray();
+            writeStreams(g, streams);
             g.writeEndObject();
         }
-        return out.toByteArray();
+        return new EncodedMessage(out.toByteArray(), streams);
     }
 
-    /** Encodes a successful response; the result is written as the method's declared return type. */
-    public byte[] encodeResponse(String id, Type resultType, Object result) throws IOException {
+    /**
+     * Encodes a successful response; the result is written as the method's declared return type. Streams
+     * in the result are listed in the envelope and returned, to be sent after it.
+     */
+    public EncodedMessage encodeResponse(String id, Type resultType, Object result) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        List<DataStream> streams = new ArrayList<>();
         try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("id", id);
             g.writeFieldName("result");
-            writeValue(g, resultType, result);
+            writeValue(g, resultType, result, streams);
+            writeStreams(g, streams);
             g.writeEndObject();
         }
-        return out.toByteArray();
+        return new EncodedMessage(out.toByteArray(), streams);
     }
 
-    /** Encodes an error response. */
+    /** Encodes an error response (errors carry no streams). */
     public byte[] encodeError(String id, RemoteError error) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
@@ -137,7 +155,7 @@ public final class MessageCodec {
                         + params.size() + " params");
             }
         }
-        return new IncomingRequest(this, id, service, method, typeNames, params);
+        return new IncomingRequest(this, id, service, method, typeNames, params, streamHeaders(doc, id));
     }
 
     /** Decodes a response envelope; a result stays unbound until the caller names its type. */
@@ -151,25 +169,76 @@ public final class MessageCodec {
             }
             RemoteError e = new RemoteError(ErrorKind.ofWireName(text(error, "kind")), text(error, "message"),
                     text(error, "type"), text(error, "details"));
-            return new IncomingResponse(this, id, null, e);
+            return new IncomingResponse(this, id, null, e, streamHeaders(doc, id));
         }
         JsonNode result = doc.get("result");
-        return new IncomingResponse(this, id, result == null ? NullNode.getInstance() : result, null);
+        return new IncomingResponse(this, id, result == null ? NullNode.getInstance() : result, null,
+                streamHeaders(doc, id));
     }
 
-    Object bind(JsonNode node, Type declaredType) throws IOException {
+    Object bind(JsonNode node, Type declaredType, Map<UUID, DataStream> streams) throws IOException {
         if (node == null || node.isNull() || node.isMissingNode()) {
             return null;
         }
-        return mapper.readerFor(mapper.constructType(declaredType)).readValue(node);
+        return mapper.readerFor(mapper.constructType(declaredType))
+                .withAttribute(DataStreamModule.INCOMING, streams).readValue(node);
     }
 
-    private void writeValue(JsonGenerator g, Type declaredType, Object value) throws IOException {
+    private void writeValue(JsonGenerator g, Type declaredType, Object value, List<DataStream> streams)
+            throws IOException {
         if (value == null) {
             g.writeNull();
         } else {
-            mapper.writerFor(mapper.constructType(declaredType)).writeValue(g, value);
+            mapper.writerFor(mapper.constructType(declaredType))
+                    .withAttribute(DataStreamModule.OUTGOING, streams).writeValue(g, value);
         }
+    }
+
+    private static void writeStreams(JsonGenerator g, List<DataStream> streams) throws IOException {
+        if (streams.size() > MAX_STREAMS) {
+            throw new IOException("A message may carry at most " + MAX_STREAMS + " streams, not " + streams.size());
+        }
+        if (streams.isEmpty()) {
+            return;
+        }
+        g.writeArrayFieldStart("streams");
+        for (DataStream s : streams) {
+            g.writeStartObject();
+            g.writeStringField("id", s.id().toString());
+            g.writeNumberField("length", s.length());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    private static List<StreamHeader> streamHeaders(JsonNode doc, String id) throws ProtocolException {
+        JsonNode list = doc.get("streams");
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray() || list.size() > MAX_STREAMS) {
+            throw new ProtocolException("Message " + id + ": 'streams' must be an array of at most " + MAX_STREAMS + " entries");
+        }
+        List<StreamHeader> headers = new ArrayList<>();
+        Set<UUID> seen = new HashSet<>();
+        for (JsonNode n : list) {
+            JsonNode sid = n.get("id");
+            JsonNode len = n.get("length");
+            if (sid == null || !sid.isTextual() || len == null || !len.canConvertToLong() || len.asLong() < 0) {
+                throw new ProtocolException("Message " + id + ": a stream entry needs an 'id' string and a non-negative 'length'");
+            }
+            UUID uuid;
+            try {
+                uuid = UUID.fromString(sid.textValue());
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException("Message " + id + ": stream id '" + sid.textValue() + "' is not a UUID", e);
+            }
+            if (!seen.add(uuid)) {
+                throw new ProtocolException("Message " + id + ": stream " + uuid + " is listed twice");
+            }
+            headers.add(new StreamHeader(uuid, len.asLong()));
+        }
+        return headers;
     }
 
     private JsonNode readDocument(byte[] bson, String what) throws ProtocolException {

@@ -80,7 +80,7 @@ class MessageCodecTest {
         Object[] args = {42, 1L << 40, "héllo", true, 2.5, new byte[] {1, 2}, Colour.GREEN, line, pojo,
                 List.of(line, line), Map.of("a", 1), Optional.of("x"), when, id, null};
         IncomingRequest r = codec.decodeRequest(codec.encodeRequest("id-1", "Contract", "everything",
-                m.getGenericParameterTypes(), args));
+                m.getGenericParameterTypes(), args).bson());
         assertThat(r.id()).isEqualTo("id-1");
         assertThat(r.service()).isEqualTo("Contract");
         assertThat(r.method()).isEqualTo("everything");
@@ -109,12 +109,12 @@ class MessageCodecTest {
     void responsesRoundTrip() throws Exception {
         Type listOfLines = method("lines").getGenericReturnType();
         List<Line> lines = List.of(new Line("a", List.of(), Map.of()));
-        IncomingResponse r = codec.decodeResponse(codec.encodeResponse("7", listOfLines, lines));
+        IncomingResponse r = codec.decodeResponse(codec.encodeResponse("7", listOfLines, lines).bson());
         assertThat(r.id()).isEqualTo("7");
         assertThat(r.error()).isNull();
         assertThat(r.bindResult(listOfLines)).isEqualTo(lines);
 
-        IncomingResponse v = codec.decodeResponse(codec.encodeResponse("8", void.class, null));
+        IncomingResponse v = codec.decodeResponse(codec.encodeResponse("8", void.class, null).bson());
         assertThat(v.bindResult(void.class)).isNull();
 
         RemoteError e = new RemoteError(ErrorKind.INVOCATION, "boom", "java.lang.IllegalStateException", "trace");
@@ -174,6 +174,48 @@ class MessageCodecTest {
                 .isInstanceOf(IncomingRequest.ArgumentBindingException.class).hasMessageContaining("Expected 2");
     }
 
+    record Package(String name, dev.halibut.DataStream content, List<dev.halibut.DataStream> extras) {
+    }
+
+    @Test
+    void streamsAreSentAsReferencesListedInTheEnvelope() throws Exception {
+        dev.halibut.DataStream a = dev.halibut.DataStream.fromBytes(new byte[] {1, 2, 3});
+        dev.halibut.DataStream b = dev.halibut.DataStream.fromBytes(new byte[10]);
+        Package pkg = new Package("p", a, List.of(b, a));
+        EncodedMessage m = codec.encodeRequest("1", "S", "m", new Type[] {Package.class, dev.halibut.DataStream.class},
+                new Object[] {pkg, b});
+        assertThat(m.streams()).containsExactly(a, b); // each stream once, in order of first appearance
+        IncomingRequest r = codec.decodeRequest(m.bson());
+        assertThat(r.streams()).containsExactly(new StreamHeader(a.id(), 3), new StreamHeader(b.id(), 10));
+        dev.halibut.DataStream ra = dev.halibut.DataStream.received(a.id(), 3, () -> new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}));
+        dev.halibut.DataStream rb = dev.halibut.DataStream.received(b.id(), 10, () -> new java.io.ByteArrayInputStream(new byte[10]));
+        Object[] bound = r.bindArguments(new Type[] {Package.class, dev.halibut.DataStream.class}, Map.of(a.id(), ra, b.id(), rb));
+        Package got = (Package) bound[0];
+        assertThat(got.content()).isSameAs(ra);
+        assertThat(got.extras()).containsExactly(rb, ra);
+        assertThat(bound[1]).isSameAs(rb);
+        assertThatThrownBy(() -> r.bindArguments(new Type[] {Package.class, dev.halibut.DataStream.class}, Map.of()))
+                .isInstanceOf(IncomingRequest.ArgumentBindingException.class).hasMessageContaining("was not sent with it");
+    }
+
+    @Test
+    void malformedStreamListsAreProtocolErrors() throws Exception {
+        ObjectNode dup = request("1", "S", "m");
+        String id = UUID.randomUUID().toString();
+        dup.putArray("streams").add(bson.createObjectNode().put("id", id).put("length", 1))
+                .add(bson.createObjectNode().put("id", id).put("length", 1));
+        assertThatThrownBy(() -> codec.decodeRequest(bson.writeValueAsBytes(dup))).hasMessageContaining("listed twice");
+        ObjectNode negative = request("1", "S", "m");
+        negative.putArray("streams").add(bson.createObjectNode().put("id", id).put("length", -5));
+        assertThatThrownBy(() -> codec.decodeRequest(bson.writeValueAsBytes(negative))).hasMessageContaining("non-negative");
+        ObjectNode many = request("1", "S", "m");
+        ArrayNode list = many.putArray("streams");
+        for (int i = 0; i <= MessageCodec.MAX_STREAMS; i++) {
+            list.add(bson.createObjectNode().put("id", UUID.randomUUID().toString()).put("length", 1));
+        }
+        assertThatThrownBy(() -> codec.decodeRequest(bson.writeValueAsBytes(many))).hasMessageContaining("at most 256");
+    }
+
     // --- deserialization safety: nothing on the wire chooses a class ---
 
     static final AtomicBoolean GADGET_CREATED = new AtomicBoolean();
@@ -228,7 +270,7 @@ class MessageCodecTest {
         }
         Extended e = new Extended();
         e.setLabel("l");
-        byte[] bytes = codec.encodeResponse("1", Pojo.class, e);
+        byte[] bytes = codec.encodeResponse("1", Pojo.class, e).bson();
         assertThat(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("do-not-send");
     }
 }

@@ -2,6 +2,7 @@ package dev.halibut.runtime.internal;
 
 import dev.halibut.HalibutClientException;
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.wire.EncodedMessage;
 import dev.halibut.wire.IncomingResponse;
 import dev.halibut.wire.MessageCodec;
 import java.io.IOException;
@@ -19,7 +20,7 @@ final class ClientInvocationHandler implements InvocationHandler {
 
     /** Sends an encoded request to the endpoint and returns its response. */
     interface Transport {
-        IncomingResponse call(ServiceEndPoint endpoint, String requestId, byte[] request, String what);
+        Reply call(ServiceEndPoint endpoint, String requestId, EncodedMessage request, String what);
     }
 
     private final Class<?> contract;
@@ -83,28 +84,37 @@ final class ClientInvocationHandler implements InvocationHandler {
         String methodName = Contracts.methodName(method);
         String what = describe(method);
         String id = ids.next();
-        byte[] request;
+        EncodedMessage request;
         try {
             request = codec.encodeRequest(id, serviceName, methodName, method.getGenericParameterTypes(), args);
         } catch (IOException | RuntimeException e) {
             throw new HalibutClientException(what + ": the arguments cannot be encoded: " + e, e);
         }
-        IncomingResponse response = transport.call(endpoint, id, request, what);
-        if (response.error() != null) {
-            throw RemoteErrors.toException(response.error(), endpoint.baseUri().toString(), serviceName, methodName);
-        }
-        Type type = Contracts.resultType(method);
-        Object result;
+        Reply reply = transport.call(endpoint, id, request, what);
+        IncomingResponse response = reply.response();
+        boolean handedOver = false;
         try {
-            result = response.bindResult(type);
-        } catch (IOException | RuntimeException e) {
-            throw new HalibutClientException(what + ": the result cannot be read as " + type.getTypeName() + ": " + e, e);
+            if (response.error() != null) {
+                throw RemoteErrors.toException(response.error(), endpoint.baseUri().toString(), serviceName, methodName);
+            }
+            Type type = Contracts.resultType(method);
+            Object result;
+            try {
+                result = response.bindResult(type, reply.streams());
+            } catch (IOException | RuntimeException e) {
+                throw new HalibutClientException(what + ": the result cannot be read as " + type.getTypeName() + ": " + e, e);
+            }
+            if (result == null && method.getReturnType().isPrimitive() && method.getReturnType() != void.class) {
+                throw new HalibutClientException(what + ": the service returned no value for a " + method.getReturnType()
+                        + " result");
+            }
+            handedOver = true;
+            return result;
+        } finally {
+            if (!handedOver) {
+                reply.discardStreams();
+            }
         }
-        if (result == null && method.getReturnType().isPrimitive() && method.getReturnType() != void.class) {
-            throw new HalibutClientException(what + ": the service returned no value for a " + method.getReturnType()
-                    + " result");
-        }
-        return result;
     }
 
     private String describe(Method method) {

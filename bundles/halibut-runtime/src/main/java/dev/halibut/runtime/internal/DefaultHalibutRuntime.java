@@ -1,6 +1,7 @@
 package dev.halibut.runtime.internal;
 
 import dev.halibut.HalibutLimits;
+import dev.halibut.StreamTransferListener;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.polling.PendingRequestQueue;
 import dev.halibut.polling.Poller;
@@ -8,6 +9,7 @@ import dev.halibut.polling.SubscriberSession;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
 import dev.halibut.transport.ConnectionPool;
+import dev.halibut.transport.ReceivedStreamStore;
 import dev.halibut.transport.ThumbprintTrust;
 import dev.halibut.transport.TlsConnector;
 import dev.halibut.transport.TlsContextFactory;
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.concurrent.ConcurrentHashMap;
 import java.security.PrivateKey;
@@ -46,7 +49,8 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     private final TlsContextFactory contexts;
     private final ThumbprintTrust trust = new ThumbprintTrust();
     private final MessageCodec codec = new MessageCodec();
-    private final ServiceInvoker invoker = new ServiceInvoker(codec);
+    private final ReceivedStreamStore streams;
+    private final ServiceInvoker invoker;
     private final RequestIds requestIds = new RequestIds();
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService asyncCalls;
@@ -62,9 +66,12 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     private volatile boolean closed;
 
     public DefaultHalibutRuntime(X509Certificate certificate, PrivateKey privateKey, Map<Class<?>, Object> services,
-                                 List<String> trusted, HalibutLimits limits, PendingRequestQueue queue) {
+                                 List<String> trusted, HalibutLimits limits, PendingRequestQueue queue,
+                                 StreamTransferListener progress, Path temporaryDirectory) {
         this.limits = limits;
         this.queue = queue;
+        this.streams = new ReceivedStreamStore(temporaryDirectory);
+        this.invoker = new ServiceInvoker(codec, streams, progress, limits);
         this.contexts = new TlsContextFactory(certificate, privateKey);
         services.forEach(invoker::register);
         trusted.forEach(trust::add);
@@ -75,9 +82,9 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
                 r -> daemon("halibut-" + id + "-async-" + asyncIds.incrementAndGet()).newThread(r));
         this.connector = new TlsConnector(contexts);
         this.pool = new ConnectionPool(connector, limits, timer);
-        this.listeningCaller = new ListeningCaller(codec, pool, limits);
+        this.listeningCaller = new ListeningCaller(codec, pool, limits, streams, progress);
         this.pollingCaller = new PollingCaller(codec, queue, limits);
-        this.subscriberSession = new SubscriberSession(queue, trust, limits);
+        this.subscriberSession = new SubscriberSession(queue, trust, limits, codec, streams, progress);
         LOG.info("Halibut runtime {} started with certificate {} ({})", id, contexts.thumbprint(),
                 certificate.getSubjectX500Principal().getName());
     }
@@ -177,7 +184,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         List<Poller> pollers = new ArrayList<>();
         for (int i = 0; i < connections; i++) {
             pollers.add(new Poller(connector, listener, subscription, pollLimits,
-                    bson -> invoker.handle(bson, pollLimits.maxMessageSize()),
+                    invoker::serve,
                     "halibut-" + id + "-poll-" + pollerIds.incrementAndGet() + "-" + subscription.getAuthority()));
         }
         PollingSubscriptionImpl s = new PollingSubscriptionImpl(subscription, listener, pollers, subscriptions::remove);
@@ -209,6 +216,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         // "closed" error; let them finish rather than interrupt them mid-way (which garbles the error).
         asyncCalls.shutdown();
         timer.shutdownNow();
+        streams.close();
         try {
             if (!asyncCalls.awaitTermination(5, TimeUnit.SECONDS)) {
                 asyncCalls.shutdownNow();

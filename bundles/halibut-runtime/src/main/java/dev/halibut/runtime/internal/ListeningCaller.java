@@ -1,11 +1,17 @@
 package dev.halibut.runtime.internal;
 
+import dev.halibut.DataStream;
 import dev.halibut.HalibutClientException;
+import dev.halibut.StreamTransferListener;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.transport.Connection;
 import dev.halibut.transport.ConnectionPool;
 import dev.halibut.transport.MessageTooLargeException;
+import dev.halibut.transport.ReceivedStreamStore;
+import dev.halibut.transport.StreamAbortedException;
+import dev.halibut.transport.StreamSourceException;
+import dev.halibut.wire.EncodedMessage;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.IncomingResponse;
@@ -13,6 +19,8 @@ import dev.halibut.wire.MessageCodec;
 import dev.halibut.wire.ProtocolException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * One call to a listening endpoint: take a connection, send the request, read its response. Nothing is
@@ -24,23 +32,34 @@ final class ListeningCaller {
     private final MessageCodec codec;
     private final ConnectionPool pool;
     private final HalibutLimits defaults;
+    private final ReceivedStreamStore streams;
+    private final StreamTransferListener progress;
 
-    ListeningCaller(MessageCodec codec, ConnectionPool pool, HalibutLimits defaults) {
+    ListeningCaller(MessageCodec codec, ConnectionPool pool, HalibutLimits defaults, ReceivedStreamStore streams,
+                    StreamTransferListener progress) {
         this.codec = codec;
         this.pool = pool;
         this.defaults = defaults;
+        this.streams = streams;
+        this.progress = progress;
     }
 
-    IncomingResponse call(ServiceEndPoint endpoint, String requestId, byte[] request, String what) {
+    Reply call(ServiceEndPoint endpoint, String requestId, EncodedMessage request, String what) {
         HalibutLimits limits = endpoint.limitsOr(defaults);
         Connection c = pool.acquire(endpoint);
         boolean reusable = false;
         try {
             try {
-                c.sendMessage(FrameType.REQUEST, request);
+                c.sendMessage(FrameType.REQUEST, request.bson());
             } catch (MessageTooLargeException e) {
                 reusable = true; // nothing was written
                 throw new HalibutClientException(what + ": " + e.getMessage() + "; pass large data as a DataStream", e);
+            }
+            try {
+                c.sendStreams(request.streams(), progress);
+            } catch (StreamSourceException e) {
+                throw new HalibutClientException(what + ": " + e.getMessage() + ". The request was sent without its"
+                        + " streams and aborted; the service was not called with them", e);
             }
             Frame frame = c.readFrame(limits.responseTimeout());
             if (frame.type() != FrameType.RESPONSE) {
@@ -50,8 +69,15 @@ final class ListeningCaller {
             if (!response.id().equals(requestId)) {
                 throw new ProtocolException("the response is for request " + response.id() + ", not " + requestId);
             }
+            Map<UUID, DataStream> received;
+            try {
+                received = c.receiveStreams(response.streams(), streams, limits.responseTimeout(), progress);
+            } catch (StreamAbortedException e) {
+                throw new HalibutClientException(what + ": the service host could not send the result's stream: "
+                        + e.getMessage(), e);
+            }
             reusable = true;
-            return response;
+            return new Reply(response, received);
         } catch (SocketTimeoutException e) {
             throw new HalibutClientException(what + ": no response within " + limits.responseTimeout()
                     + " (responseTimeout). The request was sent and may have run; not retrying", e);

@@ -6,7 +6,9 @@ import dev.halibut.ServiceEndPoint;
 import dev.halibut.polling.PendingCall;
 import dev.halibut.polling.PendingRequestQueue;
 import dev.halibut.polling.PollingException;
+import dev.halibut.wire.EncodedMessage;
 import dev.halibut.wire.IncomingResponse;
+import dev.halibut.wire.ReceivedMessage;
 import dev.halibut.wire.MessageCodec;
 import dev.halibut.wire.ProtocolException;
 
@@ -27,16 +29,16 @@ final class PollingCaller {
         this.defaults = defaults;
     }
 
-    IncomingResponse call(ServiceEndPoint endpoint, String requestId, byte[] request, String what) {
+    Reply call(ServiceEndPoint endpoint, String requestId, EncodedMessage request, String what) {
         HalibutLimits limits = endpoint.limitsOr(defaults);
-        if (request.length > limits.maxMessageSize()) {
-            throw new HalibutClientException(what + ": the request is " + request.length
+        if (request.bson().length > limits.maxMessageSize()) {
+            throw new HalibutClientException(what + ": the request is " + request.bson().length
                     + " bytes, more than the maximum message size of " + limits.maxMessageSize()
                     + " bytes; pass large data as a DataStream");
         }
         PendingCall call = queue.enqueue(endpoint.baseUri(), endpoint.remoteThumbprint(), requestId, request,
                 limits.pollingCollectionTimeout());
-        byte[] response;
+        ReceivedMessage response;
         try {
             response = call.awaitResponse(limits.responseTimeout());
         } catch (InterruptedException e) {
@@ -53,12 +55,13 @@ final class PollingCaller {
             throw new HalibutClientException(what + ": " + e.getMessage() + hint, e);
         }
         try {
-            IncomingResponse r = codec.decodeResponse(response);
+            IncomingResponse r = codec.decodeResponse(response.bson());
             if (!r.id().equals(requestId)) {
                 throw new ProtocolException("the response is for request " + r.id() + ", not " + requestId);
             }
-            return r;
+            return new Reply(r, response.streams());
         } catch (ProtocolException e) {
+            response.discardStreams();
             throw new HalibutClientException(what + ": the polling service host sent a malformed response ("
                     + e.getMessage() + "); the request may have run", e);
         }

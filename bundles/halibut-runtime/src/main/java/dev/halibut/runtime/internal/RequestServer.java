@@ -65,8 +65,7 @@ final class RequestServer implements ConnectionHandler {
                                 connection.remoteThumbprint());
                         return;
                     }
-                    connection.sendMessage(FrameType.RESPONSE,
-                            invoker.handle(connection.messageBytes(frame), limits.maxMessageSize()));
+                    invoker.serve(connection, frame);
                 }
                 default -> throw new ProtocolException("A caller sent a " + frame.type() + " frame, which only a service host may send");
             }

@@ -1,6 +1,14 @@
 package dev.halibut.runtime.internal;
 
+import dev.halibut.DataStream;
+import dev.halibut.HalibutLimits;
+import dev.halibut.StreamTransferListener;
+import dev.halibut.transport.Connection;
+import dev.halibut.transport.ReceivedStreamStore;
+import dev.halibut.wire.EncodedMessage;
 import dev.halibut.wire.ErrorKind;
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameType;
 import dev.halibut.wire.IncomingRequest;
 import dev.halibut.wire.MessageCodec;
 import dev.halibut.wire.RemoteError;
@@ -10,6 +18,7 @@ import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,13 +38,19 @@ final class ServiceInvoker {
     private static final int MAX_DETAILS = 32 * 1024;
 
     private final MessageCodec codec;
+    private final ReceivedStreamStore streams;
+    private final StreamTransferListener progress;
+    private final HalibutLimits limits;
     private final Map<String, Registered> services = new ConcurrentHashMap<>();
 
     private record Registered(ServiceMethods methods, Object implementation) {
     }
 
-    ServiceInvoker(MessageCodec codec) {
+    ServiceInvoker(MessageCodec codec, ReceivedStreamStore streams, StreamTransferListener progress, HalibutLimits limits) {
         this.codec = codec;
+        this.streams = streams;
+        this.progress = progress;
+        this.limits = limits;
     }
 
     void register(Class<?> contract, Object implementation) {
@@ -49,18 +64,28 @@ final class ServiceInvoker {
     }
 
     /**
-     * Decodes and runs one request (listening or polling, it is the same); returns the encoded response.
+     * Serves one request that arrived on {@code connection} (listening or polling, it is the same): reads
+     * its streams, runs it, sends the response and the response's streams. Streams of the request that the
+     * service did not read are deleted when it returns.
      *
-     * @throws dev.halibut.wire.ProtocolException the request is malformed: the connection must be closed
+     * @throws IOException the exchange failed (protocol error, stream failure, connection lost): close it
      */
-    byte[] handle(byte[] requestBson, int maxResponseSize) throws IOException {
-        IncomingRequest request = codec.decodeRequest(requestBson);
-        LOG.debug("Running {}", request);
-        return invoke(request, maxResponseSize);
+    void serve(Connection connection, Frame frame) throws IOException {
+        IncomingRequest request = codec.decodeRequest(connection.messageBytes(frame));
+        LOG.debug("Running {} from {}", request, connection);
+        Map<UUID, DataStream> received = connection.receiveStreams(request.streams(), streams,
+                limits.responseTimeout(), progress);
+        try {
+            EncodedMessage response = invoke(request, received, limits.maxMessageSize());
+            connection.sendMessage(FrameType.RESPONSE, response.bson());
+            connection.sendStreams(response.streams(), progress);
+        } finally {
+            received.values().forEach(DataStream::discard);
+        }
     }
 
-    /** Handles one request; returns the encoded response (BSON, not yet compressed). */
-    byte[] invoke(IncomingRequest request, int maxResponseSize) throws IOException {
+    /** Handles one request; returns the encoded response (BSON, not yet compressed) and its streams. */
+    EncodedMessage invoke(IncomingRequest request, Map<UUID, DataStream> received, int maxResponseSize) throws IOException {
         Registered service = services.get(request.service());
         if (service == null) {
             return error(request, ErrorKind.SERVICE_NOT_FOUND, "Service '" + request.service()
@@ -75,7 +100,7 @@ final class ServiceInvoker {
         }
         Object[] args;
         try {
-            args = request.bindArguments(method.getGenericParameterTypes());
+            args = request.bindArguments(method.getGenericParameterTypes(), received);
         } catch (IncomingRequest.ArgumentBindingException e) {
             return error(request, ErrorKind.BAD_REQUEST, "Arguments of " + request.service() + "." + request.method()
                     + " do not fit its parameters: " + e.getMessage(), null, null);
@@ -99,7 +124,7 @@ final class ServiceInvoker {
             return error(request, ErrorKind.SERVER_ERROR, request.service() + "." + request.method()
                     + " was interrupted: the service host is shutting down", null, null);
         }
-        byte[] response;
+        EncodedMessage response;
         try {
             response = codec.encodeResponse(request.id(), Contracts.resultType(method), result);
         } catch (IOException | RuntimeException e) {
@@ -107,17 +132,17 @@ final class ServiceInvoker {
             return error(request, ErrorKind.SERVER_ERROR, "The result of " + request.service() + "." + request.method()
                     + " cannot be encoded: " + e.getMessage(), null, null);
         }
-        if (response.length > maxResponseSize) {
+        if (response.bson().length > maxResponseSize) {
             return error(request, ErrorKind.SERVER_ERROR, "The result of " + request.service() + "." + request.method()
-                    + " is " + response.length + " bytes, more than the maximum message size of " + maxResponseSize
+                    + " is " + response.bson().length + " bytes, more than the maximum message size of " + maxResponseSize
                     + " bytes; return a DataStream for large data", null, null);
         }
         return response;
     }
 
-    private byte[] error(IncomingRequest request, ErrorKind kind, String message, String type, String details)
+    private EncodedMessage error(IncomingRequest request, ErrorKind kind, String message, String type, String details)
             throws IOException {
-        return codec.encodeError(request.id(), new RemoteError(kind, message, type, details));
+        return EncodedMessage.withoutStreams(codec.encodeError(request.id(), new RemoteError(kind, message, type, details)));
     }
 
     private static String stackTrace(Throwable t) {
