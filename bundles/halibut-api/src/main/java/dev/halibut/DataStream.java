@@ -23,6 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #readAllBytes()} or {@link #readAllText(Charset)}. A received stream's content sits in a
  * temporary file (small ones in memory) that is deleted when it has been read, when the call that
  * carried it fails, or when the runtime closes.
+ *
+ * <p>A service must read the streams of a request before it returns: what it has not read is deleted
+ * then. A caller may keep a received result stream and read it later (until the runtime closes); one
+ * dropped unread is deleted when it is garbage-collected.
  */
 public final class DataStream {
 
