@@ -61,6 +61,23 @@ public interface HalibutRuntime extends AutoCloseable {
      */
     int listen(InetSocketAddress address);
 
+    /**
+     * Starts serving {@code implementation} under {@code contract}'s wire name, at once. Closing the
+     * returned registration stops serving it (calls already running finish).
+     *
+     * @throws IllegalArgumentException {@code contract} is not an interface, or its wire name is taken
+     */
+    <T> ServiceRegistration register(Class<T> contract, T implementation);
+
+    /** A service served by {@link #register}; closing it withdraws the service. */
+    interface ServiceRegistration extends AutoCloseable {
+        /** The wire name the service is served under. */
+        String serviceName();
+
+        @Override
+        void close();
+    }
+
     /** Accepts callers presenting the certificate with this thumbprint; takes effect at once. */
     void trust(String thumbprint);
 

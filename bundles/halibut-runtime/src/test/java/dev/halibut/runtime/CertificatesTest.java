@@ -14,6 +14,8 @@ import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -59,7 +61,10 @@ class CertificatesTest {
         X509Certificate certificate = Certificates.generateSelfSigned(commonName).certificate();
 
         certificate.verify(certificate.getPublicKey());
-        certificate.checkValidity();
+        Instant now = Instant.now();
+        assertThat(certificate.getNotBefore().toInstant()).isBetween(now.minus(Duration.ofHours(25)),
+                now.minus(Duration.ofHours(23)));
+        assertThat(certificate.getNotAfter().toInstant()).isAfter(now.plus(Duration.ofDays(365L * 99)));
         assertThat(certificate.getIssuerX500Principal()).isEqualTo(certificate.getSubjectX500Principal());
         LdapName subject = new LdapName(certificate.getSubjectX500Principal().getName());
         assertThat(subject.getRdns()).hasSize(1);
@@ -70,6 +75,9 @@ class CertificatesTest {
         assertThat(certificate.getPublicKey().getAlgorithm()).isEqualTo("EC");
         assertThat(certificate.getSerialNumber().signum()).isPositive();
         assertThat(certificate.getBasicConstraints()).as("not a CA").isEqualTo(-1);
+        // digitalSignature (bit 0) and keyAgreement (bit 4) only.
+        assertThat(certificate.getKeyUsage())
+                .containsExactly(true, false, false, false, true, false, false, false, false);
         assertThat(certificate.getExtendedKeyUsage())
                 .containsExactlyInAnyOrder("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"); // serverAuth, clientAuth
     }

@@ -115,6 +115,32 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     }
 
     @Override
+    public <T> ServiceRegistration register(Class<T> contract, T implementation) {
+        Objects.requireNonNull(contract, "contract");
+        Objects.requireNonNull(implementation, "implementation");
+        checkOpen();
+        Runnable withdraw = invoker.register(contract, implementation);
+        String name = Contracts.serviceName(contract);
+        LOG.info("Runtime {} serves {} as '{}'", id, contract.getName(), name);
+        return new ServiceRegistration() {
+            private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+            @Override
+            public String serviceName() {
+                return name;
+            }
+
+            @Override
+            public void close() {
+                if (closed.compareAndSet(false, true)) {
+                    withdraw.run();
+                    LOG.info("Runtime {} no longer serves '{}'", id, name);
+                }
+            }
+        };
+    }
+
+    @Override
     public void trust(String thumbprint) {
         if (trust.add(thumbprint)) {
             LOG.info("Runtime {} now trusts {}", id, thumbprint);

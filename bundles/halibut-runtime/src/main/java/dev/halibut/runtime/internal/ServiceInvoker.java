@@ -53,14 +53,23 @@ final class ServiceInvoker {
         this.limits = limits;
     }
 
-    void register(Class<?> contract, Object implementation) {
+    /** Serves {@code implementation}; returns the action that withdraws exactly this registration. */
+    Runnable register(Class<?> contract, Object implementation) {
+        if (!contract.isInterface()) {
+            throw new IllegalArgumentException(contract.getName() + " is not an interface; a service contract must be one");
+        }
+        if (!contract.isInstance(implementation)) {
+            throw new IllegalArgumentException(implementation.getClass().getName() + " does not implement " + contract.getName());
+        }
         String name = Contracts.serviceName(contract);
-        Registered previous = services.putIfAbsent(name, new Registered(new ServiceMethods(contract), implementation));
+        Registered entry = new Registered(new ServiceMethods(contract), implementation);
+        Registered previous = services.putIfAbsent(name, entry);
         if (previous != null) {
             throw new IllegalArgumentException("Service name '" + name + "' of " + contract.getName()
                     + " is taken already by " + previous.methods().contract().getName()
                     + "; give one of them a different @jakarta.inject.Named value");
         }
+        return () -> services.remove(name, entry);
     }
 
     /**

@@ -19,6 +19,8 @@ final class ServiceMethods {
         this.contract = contract;
         for (Method m : contract.getMethods()) {
             if (!Modifier.isStatic(m.getModifiers())) {
+                // Contracts need not be public interfaces; where the module system allows, call them anyway.
+                m.trySetAccessible();
                 methods.add(m);
             }
         }

@@ -159,6 +159,29 @@ class ListeningModeTest {
         assertThat(service.invocations).hasValue(1);
     }
 
+    /** Served only while registered. */
+    interface Greeter {
+        String greet(String name);
+    }
+
+    @Test
+    void servicesCanBeRegisteredAndWithdrawnAtRunTime() {
+        Greeter client = octopus.createClient(Greeter.class, endpoint);
+        assertThatThrownBy(() -> client.greet("x")).isInstanceOf(ServiceNotFoundException.class);
+        HalibutRuntime.ServiceRegistration reg = tentacle.register(Greeter.class, name -> "hello " + name);
+        assertThat(reg.serviceName()).isEqualTo("Greeter");
+        assertThat(client.greet("bob")).isEqualTo("hello bob");
+        assertThatThrownBy(() -> tentacle.register(Greeter.class, name -> "again"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("taken already");
+        reg.close();
+        assertThatThrownBy(() -> client.greet("x")).isInstanceOf(ServiceNotFoundException.class);
+        // Closing twice is harmless and does not remove a later registration under the same name.
+        HalibutRuntime.ServiceRegistration second = tentacle.register(Greeter.class, name -> "hi " + name);
+        reg.close();
+        assertThat(client.greet("ann")).isEqualTo("hi ann");
+        second.close();
+    }
+
     @Test
     void closedRuntimeRefusesNewClients() {
         octopus.close();

@@ -111,9 +111,18 @@ public final class FaultInjectingProxy implements AutoCloseable {
         setFault(new Fault(Kind.REFUSE, null, 0, 0));
     }
 
-    /** Close the listening socket, so that connecting to {@link #port()} is refused at TCP level. */
-    public void stopListening() throws IOException {
+    /**
+     * Closes the listening socket, so that connecting to {@link #port()} is refused at TCP level.
+     * Returns once the accept thread has ended: until then it holds the kernel's listening socket open
+     * and connections could still be accepted.
+     */
+    public void stopListening() throws IOException, InterruptedException {
         server.close();
+        acceptor.join(JOIN_TIMEOUT.toMillis());
+        if (acceptor.isAlive()) {
+            throw new IllegalStateException(acceptor.getName() + " still running " + JOIN_TIMEOUT
+                    + " after stopListening()");
+        }
     }
 
     /** New connections forward {@code n} client bytes, then both sides get a TCP reset. */
@@ -201,10 +210,11 @@ public final class FaultInjectingProxy implements AutoCloseable {
     /**
      * Stops listening, resets every live connection and joins every proxy thread.
      *
-     * @throws IllegalStateException if a proxy thread is still running after a bounded wait
+     * @throws IllegalStateException if a proxy thread is still running after a bounded wait (or after
+     *                               an interrupt cut the wait short; the interrupt flag is kept)
      */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         lock.lock();
         try {
             closed = true; // from here on, accepted connections are closed rather than proxied
@@ -219,10 +229,15 @@ public final class FaultInjectingProxy implements AutoCloseable {
         }
         killAll();
         long deadline = System.nanoTime() + JOIN_TIMEOUT.toNanos();
-        // Only the acceptor starts pumps, so once it has ended the set of pumps is complete.
-        acceptor.join(remainingMillis(deadline));
-        for (Thread pump : pumps) {
-            pump.join(remainingMillis(deadline));
+        try {
+            // Only the acceptor starts pumps, so once it has ended the set of pumps is complete.
+            acceptor.join(remainingMillis(deadline));
+            for (Thread pump : pumps) {
+                pump.join(remainingMillis(deadline));
+            }
+        } catch (InterruptedException e) {
+            // Stop waiting but keep the interrupt for the caller; threads still running are reported below.
+            Thread.currentThread().interrupt();
         }
         List<String> alive = new ArrayList<>();
         for (Thread t : pumps) {

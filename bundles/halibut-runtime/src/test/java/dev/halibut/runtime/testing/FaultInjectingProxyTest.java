@@ -258,7 +258,7 @@ class FaultInjectingProxyTest {
      * Echoes every byte back and records what each connection received, completed when that
      * connection ends (by end of stream or reset). Owns its sockets and threads; close() ends them.
      */
-    private static final class EchoServer implements AutoCloseable {
+    private static final class EchoServer {
         private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         private final Thread acceptor = new Thread(this::acceptLoop, "echo-server-accept");
         private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
@@ -319,8 +319,7 @@ class FaultInjectingProxyTest {
             result.complete(got.toString(US_ASCII));
         }
 
-        @Override
-        public void close() throws Exception {
+        void close() throws IOException, InterruptedException {
             server.close();
             for (Socket socket : sockets) {
                 socket.close();
