@@ -1,7 +1,8 @@
-package dev.halibut.examples.calculator;
+package dev.halibut.examples.calculator.demo;
 
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.ServiceInvocationException;
+import dev.halibut.examples.calculator.Calculator;
 import dev.halibut.runtime.Certificates;
 import dev.halibut.runtime.HalibutRuntime;
 import java.io.IOException;

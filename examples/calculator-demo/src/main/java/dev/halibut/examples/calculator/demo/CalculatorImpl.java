@@ -1,4 +1,6 @@
-package dev.halibut.examples.calculator;
+package dev.halibut.examples.calculator.demo;
+
+import dev.halibut.examples.calculator.Calculator;
 
 /** The service, run by the side that hosts it ("tentacle"). */
 public class CalculatorImpl implements Calculator {

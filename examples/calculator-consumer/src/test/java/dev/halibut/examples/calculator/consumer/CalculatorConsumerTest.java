@@ -1,0 +1,136 @@
+package dev.halibut.examples.calculator.consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.halibut.examples.calculator.Calculator;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+
+class CalculatorConsumerTest {
+
+    /** One call to the logger: its level (the method name) and its arguments. */
+    record LogCall(String level, List<Object> args) {
+        String message() {
+            return (String) args.get(0);
+        }
+    }
+
+    private final List<LogCall> calls = new ArrayList<>();
+
+    private final Logger logger = (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(),
+            new Class<?>[] {Logger.class}, (proxy, method, args) -> {
+                switch (method.getName()) {
+                    case "trace", "debug", "info", "warn", "error" ->
+                            calls.add(new LogCall(method.getName(), Arrays.asList(args)));
+                    case "isTraceEnabled", "isDebugEnabled", "isInfoEnabled", "isWarnEnabled", "isErrorEnabled" -> {
+                        return true;
+                    }
+                    case "getName" -> {
+                        return "test";
+                    }
+                    case "toString" -> {
+                        return "test logger";
+                    }
+                    default -> throw new UnsupportedOperationException(method.toString());
+                }
+                return null;
+            });
+
+    private final CalculatorConsumer consumer = new CalculatorConsumer(logger);
+
+    @Test
+    void logsTheResultsOfAWorkingCalculatorWithItsEndpoint() {
+        consumer.bindCalculator(new Calculator() {
+            @Override
+            public int add(int a, int b) {
+                return a + b;
+            }
+
+            @Override
+            public int divide(int a, int b) {
+                return a / b;
+            }
+        }, Map.of("endpoint.id", "https://127.0.0.1:8443/", "service.imported", "true"));
+
+        assertThat(calls).containsExactly(new LogCall("info",
+                List.of("Remote calculator at https://127.0.0.1:8443/: 1 + 2 = 3, 10 / 2 = 5")));
+    }
+
+    @Test
+    void logsWhatTheCalculatorAnsweredNotWhatWasExpected() {
+        consumer.bindCalculator(new Calculator() {
+            @Override
+            public int add(int a, int b) {
+                return 42;
+            }
+
+            @Override
+            public int divide(int a, int b) {
+                return -1;
+            }
+        }, Map.of("endpoint.id", "poll://calculator/"));
+
+        assertThat(calls).extracting(LogCall::message)
+                .containsExactly("Remote calculator at poll://calculator/: 1 + 2 = 42, 10 / 2 = -1");
+    }
+
+    @Test
+    void aFailingCalculatorIsLoggedAsAnErrorWithTheException() {
+        IllegalStateException failure = new IllegalStateException("connection refused");
+        consumer.bindCalculator(new Calculator() {
+            @Override
+            public int add(int a, int b) {
+                return a + b;
+            }
+
+            @Override
+            public int divide(int a, int b) {
+                throw failure;
+            }
+        }, Map.of("endpoint.id", "poll://calculator/"));
+
+        assertThat(calls).hasSize(1);
+        LogCall call = calls.get(0);
+        assertThat(call.level()).isEqualTo("error");
+        assertThat(call.message()).isEqualTo(
+                "Remote calculator at poll://calculator/ failed: java.lang.IllegalStateException: connection refused");
+        assertThat(call.args()).last().isSameAs(failure);
+    }
+
+    @Test
+    void aFailureOfTheFirstCallDoesNotStopLaterCalculatorsFromBeingCalled() {
+        consumer.bindCalculator(new Calculator() {
+            @Override
+            public int add(int a, int b) {
+                throw new ArithmeticException("boom");
+            }
+
+            @Override
+            public int divide(int a, int b) {
+                return a / b;
+            }
+        }, Map.of("endpoint.id", "https://a/"));
+        consumer.bindCalculator(new Calculator() {
+            @Override
+            public int add(int a, int b) {
+                return a + b;
+            }
+
+            @Override
+            public int divide(int a, int b) {
+                return a / b;
+            }
+        }, Map.of("endpoint.id", "https://b/"));
+
+        assertThat(calls).extracting(LogCall::level, LogCall::message).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("error",
+                        "Remote calculator at https://a/ failed: java.lang.ArithmeticException: boom"),
+                org.assertj.core.groups.Tuple.tuple("info",
+                        "Remote calculator at https://b/: 1 + 2 = 3, 10 / 2 = 5"));
+    }
+}
