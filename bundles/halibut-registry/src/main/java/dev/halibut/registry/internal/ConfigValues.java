@@ -1,0 +1,207 @@
+package dev.halibut.registry.internal;
+
+import java.lang.reflect.Array;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads typed values out of a Config Admin dictionary. Values arrive typed ({@code int[]},
+ * {@code String[]}) from metatype-aware tools and as plain strings from Karaf's {@code .cfg} files, so
+ * every reader accepts both. Errors name the PID, the key and the value, because an operator reads them
+ * in a log far from the file that caused them.
+ */
+final class ConfigValues {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(|B|KiB|MiB|GiB)");
+
+    private final String pid;
+    private final Map<String, ?> properties;
+
+    ConfigValues(String pid, Map<String, ?> properties) {
+        this.pid = pid;
+        this.properties = properties;
+    }
+
+    String pid() {
+        return pid;
+    }
+
+    /** A trimmed string, or null when the key is absent or blank. */
+    String string(String key) {
+        Object v = properties.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (v.getClass().isArray() || v instanceof Collection) {
+            List<String> all = strings(key);
+            if (all.size() > 1) {
+                throw invalid(key, v, "one value is expected, not a list");
+            }
+            return all.isEmpty() ? null : all.get(0);
+        }
+        String s = v.toString().trim();
+        return s.isEmpty() ? null : s;
+    }
+
+    String requiredString(String key, String example) {
+        String s = string(key);
+        if (s == null) {
+            throw new IllegalArgumentException(pid + ": '" + key + "' is required (e.g. " + key + " = " + example + ")");
+        }
+        return s;
+    }
+
+    /** A list from an array, a collection or a comma-separated string; blank entries are dropped. */
+    List<String> strings(String key) {
+        Object v = properties.get(key);
+        List<String> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
+        List<Object> raw = new ArrayList<>();
+        if (v.getClass().isArray()) {
+            for (int i = 0; i < Array.getLength(v); i++) {
+                raw.add(Array.get(v, i));
+            }
+        } else if (v instanceof Collection<?> c) {
+            raw.addAll(c);
+        } else {
+            raw.add(v);
+        }
+        for (Object o : raw) {
+            if (o == null) {
+                continue;
+            }
+            for (String part : o.toString().split(",")) {
+                String p = part.trim();
+                if (!p.isEmpty()) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
+    List<Integer> ports(String key) {
+        List<Integer> ports = new ArrayList<>();
+        for (String s : strings(key)) {
+            int port = parseInt(key, s);
+            if (port < 0 || port > 65535) {
+                throw invalid(key, s, "a port is 0 (any free port) to 65535");
+            }
+            ports.add(port);
+        }
+        return ports;
+    }
+
+    int integer(String key, int defaultValue, int min) {
+        String s = string(key);
+        if (s == null) {
+            return defaultValue;
+        }
+        int v = parseInt(key, s);
+        if (v < min) {
+            throw invalid(key, s, "the smallest allowed value is " + min);
+        }
+        return v;
+    }
+
+    Duration duration(String key, Duration defaultValue) {
+        String s = string(key);
+        if (s == null) {
+            return defaultValue;
+        }
+        return parseDuration(key, s);
+    }
+
+    /** A size in bytes: a number, or a number with KiB, MiB or GiB; at most {@link Integer#MAX_VALUE}. */
+    int size(String key, int defaultValue) {
+        String s = string(key);
+        if (s == null) {
+            return defaultValue;
+        }
+        Matcher m = SIZE.matcher(s);
+        if (!m.matches()) {
+            throw invalid(key, s, "a size is a number of bytes, or a number with KiB, MiB or GiB (e.g. 16MiB)");
+        }
+        long unit = switch (m.group(2)) {
+            case "KiB" -> 1024L;
+            case "MiB" -> 1024L * 1024;
+            case "GiB" -> 1024L * 1024 * 1024;
+            default -> 1L;
+        };
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+        } catch (ArithmeticException | NumberFormatException e) {
+            bytes = Long.MAX_VALUE;
+        }
+        if (bytes > Integer.MAX_VALUE) {
+            throw invalid(key, s, "the largest allowed size is 2GiB - 1 byte");
+        }
+        return (int) bytes;
+    }
+
+    private Duration parseDuration(String key, String s) {
+        if (s.toUpperCase(Locale.ROOT).startsWith("P")) {
+            try {
+                return requirePositive(key, s, Duration.parse(s));
+            } catch (DateTimeParseException e) {
+                throw invalid(key, s, "not an ISO-8601 duration");
+            }
+        }
+        Matcher m = DURATION.matcher(s);
+        if (!m.matches()) {
+            throw invalid(key, s, "a duration is a number with a unit: 500ms, 30s, 10m, 2h, 1d (or ISO-8601 like PT30S)");
+        }
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw invalid(key, s, "the number is too large");
+        }
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+        return requirePositive(key, s, d);
+    }
+
+    private Duration requirePositive(String key, String s, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw invalid(key, s, "a duration must be longer than zero");
+        }
+        return d;
+    }
+
+    private int parseInt(String key, String s) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw invalid(key, s, "not a whole number");
+        }
+    }
+
+    IllegalArgumentException invalid(String key, Object value, String why) {
+        String shown = value != null && value.getClass().isArray() ? arrayToString(value) : String.valueOf(value);
+        return new IllegalArgumentException(pid + ": " + key + " = '" + shown + "' is not valid: " + why);
+    }
+
+    private static String arrayToString(Object array) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < Array.getLength(array); i++) {
+            parts.add(String.valueOf(Array.get(array, i)));
+        }
+        return String.join(",", parts);
+    }
+}

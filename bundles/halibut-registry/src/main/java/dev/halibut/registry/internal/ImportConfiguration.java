@@ -1,0 +1,18 @@
+package dev.halibut.registry.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Metatype description of factory PID {@code dev.halibut.import}. */
+@ObjectClassDefinition(id = ImportSettings.FACTORY_PID, name = "Halibut import",
+        description = "A remote service, registered locally under its contract interfaces.")
+@interface ImportConfiguration {
+    @AttributeDefinition(description = "https://host:port/ when the service host listens, poll://subscription/ when it polls this runtime.")
+    String endpoint();
+
+    @AttributeDefinition(description = "The remote runtime's certificate thumbprint (40 hex characters).")
+    String thumbprint();
+
+    @AttributeDefinition(description = "Fully qualified names of the contract interfaces.")
+    String[] interfaces();
+}

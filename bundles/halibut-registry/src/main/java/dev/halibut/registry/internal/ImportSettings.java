@@ -1,0 +1,68 @@
+package dev.halibut.registry.internal;
+
+import dev.halibut.ServiceEndPoint;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One configuration of factory PID {@value #FACTORY_PID}, parsed and checked.
+ *
+ * @param endpoint        where the remote service lives, with its thumbprint
+ * @param interfaces      contract interface names, in the configured order
+ * @param extraProperties the configuration's other public properties, to be copied onto the proxy
+ */
+record ImportSettings(ServiceEndPoint endpoint, List<String> interfaces, Map<String, Object> extraProperties) {
+    static final String FACTORY_PID = "dev.halibut.import";
+    static final String ENDPOINT = "endpoint";
+    static final String THUMBPRINT = "thumbprint";
+    static final String INTERFACES = "interfaces";
+
+    /** Configuration bookkeeping that says nothing about the remote service. */
+    private static final Set<String> NOT_COPIED = Set.of(ENDPOINT, THUMBPRINT, INTERFACES, "service.pid",
+            "service.factoryPid", "service.bundleLocation", "component.name", "component.id",
+            "felix.fileinstall.filename", "objectClass", "service.id", "service.bundleid", "service.scope",
+            "service.imported", "service.imported.configs", "endpoint.id");
+
+    ImportSettings {
+        interfaces = List.copyOf(interfaces);
+        extraProperties = Map.copyOf(extraProperties);
+    }
+
+    static ImportSettings parse(Map<String, ?> properties) {
+        ConfigValues c = new ConfigValues(FACTORY_PID + " " + String.valueOf(properties.get("service.pid")), properties);
+        URI uri = uri(c, ENDPOINT, c.requiredString(ENDPOINT, "https://host:8443/ or poll://subscription/"));
+        String thumbprint = c.requiredString(THUMBPRINT, "the remote runtime's 40-hex-character thumbprint");
+        ServiceEndPoint endpoint;
+        try {
+            endpoint = new ServiceEndPoint(uri, thumbprint);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(c.pid() + ": " + e.getMessage(), e);
+        }
+        List<String> interfaces = c.strings(INTERFACES);
+        if (interfaces.isEmpty()) {
+            throw new IllegalArgumentException(c.pid() + ": '" + INTERFACES
+                    + "' is required: the fully qualified names of the contract interfaces to import");
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        properties.forEach((k, v) -> {
+            // service.exported.* never crosses to the import side (Remote Services 100.2.2); keys starting
+            // with '.' are private by Config Admin convention.
+            if (!NOT_COPIED.contains(k) && !k.startsWith("service.exported.") && !k.startsWith(".") && v != null) {
+                extra.put(k, v);
+            }
+        });
+        return new ImportSettings(endpoint, interfaces, extra);
+    }
+
+    static URI uri(ConfigValues c, String key, String value) {
+        try {
+            return new URI(value);
+        } catch (URISyntaxException e) {
+            throw c.invalid(key, value, "not a URI: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.halibut.registry.internal;
+
+import dev.halibut.runtime.CertificateAndKey;
+import dev.halibut.runtime.Certificates;
+import dev.halibut.runtime.HalibutRuntime;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.osgi.annotation.bundle.Capability;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns this framework's {@link HalibutRuntime}, built from PID {@code dev.halibut.runtime}, and
+ * registers it as a service. The registration is done here rather than by DS so that a trust change
+ * can be applied to the running runtime while any other change swaps in a new one: dependants
+ * (exports, imports, polling) then follow the service away and back.
+ */
+// Declared for resolvers (Karaf's feature resolver checks osgi.service requirements), because this
+// service is registered by hand, not by DS.
+@Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"dev.halibut.runtime.HalibutRuntime\"",
+        uses = HalibutRuntime.class)
+@Component(configurationPid = RuntimeSettings.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        immediate = true, service = {})
+@Designate(ocd = RuntimeConfiguration.class)
+public final class RuntimeComponent {
+    static final String THUMBPRINT_PROPERTY = "halibut.thumbprint";
+    static final String LISTEN_PORTS_PROPERTY = "halibut.listen.ports";
+    private static final Logger LOG = LoggerFactory.getLogger(RuntimeComponent.class);
+
+    private BundleContext context;
+    private RuntimeSettings settings;
+    private HalibutRuntime runtime;
+    private ServiceRegistration<HalibutRuntime> registration;
+
+    @Activate
+    void activate(BundleContext context, Map<String, Object> properties) {
+        this.context = context;
+        apply(properties);
+    }
+
+    @Modified
+    synchronized void modified(Map<String, Object> properties) {
+        apply(properties);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        stop();
+        settings = null;
+    }
+
+    private synchronized void apply(Map<String, Object> properties) {
+        RuntimeSettings next;
+        try {
+            next = RuntimeSettings.parse(properties);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Halibut runtime not started: {}. Fix the configuration (etc/{}.cfg)", e.getMessage(),
+                    RuntimeSettings.PID);
+            stop();
+            settings = null;
+            return;
+        }
+        if (runtime != null && settings != null && settings.sameExceptTrust(next)) {
+            updateTrust(next.trusted());
+            settings = next;
+            return;
+        }
+        stop();
+        settings = next;
+        start(next);
+    }
+
+    private void updateTrust(Set<String> wanted) {
+        Set<String> current = new HashSet<>(runtime.trustedThumbprints());
+        for (String t : current) {
+            if (!wanted.contains(t)) {
+                runtime.removeTrust(t);
+            }
+        }
+        for (String t : wanted) {
+            if (!current.contains(t)) {
+                runtime.trust(t);
+            }
+        }
+        LOG.info("Halibut runtime {} now trusts {} thumbprint(s)", runtime.thumbprint(), wanted.size());
+    }
+
+    private void start(RuntimeSettings s) {
+        HalibutRuntime built = null;
+        try {
+            CertificateAndKey identity = s.keystorePath() != null
+                    ? Certificates.loadPkcs12(s.keystorePath(), s.keystorePassword())
+                    : GeneratedIdentity.loadOrCreate(generatedIdentityDirectory());
+            HalibutRuntime.Builder builder = HalibutRuntime.builder()
+                    .certificate(identity.certificate(), identity.privateKey())
+                    .timeouts(s.limits());
+            for (String t : s.trusted()) {
+                builder.trust(t);
+            }
+            built = builder.build();
+            List<Integer> bound = new ArrayList<>();
+            for (int port : s.ports()) {
+                bound.add(s.listenAddress() == null ? built.listen(port)
+                        : built.listen(new InetSocketAddress(s.listenAddress(), port)));
+            }
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put(THUMBPRINT_PROPERTY, built.thumbprint());
+            props.put(LISTEN_PORTS_PROPERTY, bound.toArray(new Integer[0]));
+            runtime = built;
+            LOG.info("Halibut runtime started: thumbprint {}, listening on {}{}, trusting {} thumbprint(s)",
+                    built.thumbprint(), bound, s.listenAddress() == null ? "" : " at " + s.listenAddress(),
+                    s.trusted().size());
+            registration = context.registerService(HalibutRuntime.class, built, props);
+        } catch (RuntimeException e) {
+            LOG.error("Halibut runtime not started ({}): {}. Fix etc/{}.cfg; the runtime starts when it is saved",
+                    s, e.getMessage(), RuntimeSettings.PID, e);
+            runtime = null;
+            if (built != null) {
+                built.close();
+            }
+        }
+    }
+
+    private void stop() {
+        if (registration != null) {
+            // Unregister first: dependants withdraw their exports and subscriptions from a runtime that
+            // still works, then the runtime ends its connections and threads.
+            try {
+                registration.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // The framework unregisters a stopping bundle's services itself.
+            }
+            registration = null;
+        }
+        if (runtime != null) {
+            String thumbprint = runtime.thumbprint();
+            runtime.close();
+            runtime = null;
+            LOG.info("Halibut runtime {} stopped", thumbprint);
+        }
+    }
+
+    private Path generatedIdentityDirectory() {
+        String karafData = System.getProperty("karaf.data");
+        if (karafData != null && !karafData.isBlank()) {
+            return Path.of(karafData, "halibut");
+        }
+        File data = context.getDataFile("halibut");
+        if (data == null) {
+            throw new IllegalStateException("No keystore.path is configured and this framework has no file system "
+                    + "support for a generated one; set keystore.path and keystore.password");
+        }
+        return data.toPath();
+    }
+}

@@ -1,0 +1,114 @@
+package dev.halibut.registry.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.halibut.HalibutLimits;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class RuntimeSettingsTest {
+    private static final String A = "a".repeat(40);
+    private static final String B = "B".repeat(40);
+
+    @Test
+    void anEmptyConfigurationMeansGeneratedCertificateNoListeningNoTrustAndDefaultLimits() {
+        RuntimeSettings s = RuntimeSettings.parse(Map.of());
+
+        assertThat(s.ports()).isEmpty();
+        assertThat(s.listenAddress()).isNull();
+        assertThat(s.keystorePath()).isNull();
+        assertThat(s.trusted()).isEmpty();
+        assertThat(s.limits()).isEqualTo(HalibutLimits.defaults());
+    }
+
+    @Test
+    void cfgFileStringsAndTypedArraysGiveTheSameSettings() {
+        RuntimeSettings fromCfg = RuntimeSettings.parse(Map.of("listen.port", "8443, 0", "trusted.thumbprints",
+                A + "," + B, "keystore.path", "/x/y.p12", "keystore.password", "pw"));
+        RuntimeSettings typed = RuntimeSettings.parse(Map.of("listen.port", new int[] {8443, 0},
+                "trusted.thumbprints", new String[] {A, B}, "keystore.path", "/x/y.p12", "keystore.password", "pw"));
+
+        assertThat(fromCfg).isEqualTo(typed);
+        assertThat(fromCfg.ports()).containsExactly(8443, 0);
+        assertThat(fromCfg.trusted()).containsExactlyInAnyOrder(A.toUpperCase(), B);
+        assertThat(fromCfg.keystorePath()).isEqualTo(Path.of("/x/y.p12"));
+        assertThat(fromCfg.keystorePassword()).containsExactly('p', 'w');
+    }
+
+    @Test
+    void limitKeysAcceptUnitsAndIsoDurations() {
+        RuntimeSettings s = RuntimeSettings.parse(Map.ofEntries(
+                Map.entry("connect.attempts", "3"),
+                Map.entry("connect.retry.window", "PT45S"),
+                Map.entry("connect.timeout", "500ms"),
+                Map.entry("handshake.timeout", "5s"),
+                Map.entry("heartbeat.timeout", "2s"),
+                Map.entry("response.timeout", "2h"),
+                Map.entry("polling.collection.timeout", "1m"),
+                Map.entry("polling.keep.alive", "15s"),
+                Map.entry("max.message.size", "64KiB"),
+                Map.entry("pool.max.idle.per.endpoint", "0"),
+                Map.entry("pool.idle.timeout", "1d"),
+                Map.entry("server.idle.timeout", "20m"),
+                Map.entry("max.server.connections", 50)));
+
+        assertThat(s.limits()).isEqualTo(new HalibutLimits(3, Duration.ofSeconds(45), Duration.ofMillis(500),
+                Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofHours(2), Duration.ofMinutes(1),
+                Duration.ofSeconds(15), 64 * 1024, 0, Duration.ofDays(1), Duration.ofMinutes(20), 50));
+    }
+
+    @Test
+    void badValuesAreRejectedNamingPidKeyAndValue() {
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("connect.timeout", "10")))
+                .hasMessageContaining("dev.halibut.runtime").hasMessageContaining("connect.timeout = '10'")
+                .hasMessageContaining("30s");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("listen.port", "70000")))
+                .hasMessageContaining("listen.port = '70000'");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("listen.port", "http")))
+                .hasMessageContaining("not a whole number");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("trusted.thumbprints", "abc")))
+                .hasMessageContaining("trusted.thumbprints = 'abc'");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("max.message.size", "4GiB")))
+                .hasMessageContaining("max.message.size");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("response.timeout", "0s")))
+                .hasMessageContaining("longer than zero");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("connect.attempts", "0")))
+                .hasMessageContaining("connect.attempts = '0'");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("keystore.password", "pw")))
+                .hasMessageContaining("keystore.path");
+    }
+
+    @Test
+    void onlyTrustChangesCanBeAppliedToARunningRuntime() {
+        RuntimeSettings base = RuntimeSettings.parse(Map.of("listen.port", "1", "trusted.thumbprints", A));
+
+        assertThat(base.sameExceptTrust(RuntimeSettings.parse(Map.of("listen.port", "1", "trusted.thumbprints", B))))
+                .isTrue();
+        assertThat(base.sameExceptTrust(RuntimeSettings.parse(Map.of("listen.port", "2", "trusted.thumbprints", A))))
+                .isFalse();
+        assertThat(base.sameExceptTrust(RuntimeSettings.parse(Map.of("listen.port", "1", "connect.timeout", "1s"))))
+                .isFalse();
+        assertThat(base.sameExceptTrust(RuntimeSettings.parse(Map.of("listen.port", "1", "keystore.path", "/k",
+                "keystore.password", "x")))).isFalse();
+    }
+
+    @Test
+    void thePasswordIsNeverInTheTextForm() {
+        RuntimeSettings s = RuntimeSettings.parse(Map.of("keystore.path", "/k.p12", "keystore.password", "s3cret-pw"));
+
+        assertThat(s.toString()).doesNotContain("s3cret-pw").contains("/k.p12");
+    }
+
+    @Test
+    void aListWhereOneValueIsExpectedIsRejected() {
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("listen.address", List.of("a", "b"))))
+                .hasMessageContaining("one value is expected");
+        assertThat(RuntimeSettings.parse(Map.of("listen.address", Set.of("127.0.0.1"))).listenAddress())
+                .isEqualTo("127.0.0.1");
+    }
+}
