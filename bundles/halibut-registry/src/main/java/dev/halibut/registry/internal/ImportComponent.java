@@ -80,8 +80,9 @@ public final class ImportComponent {
 
     @Deactivate
     synchronized void deactivate() {
-        tracker.close();
+        // Unregister first: closing the tracker reports every bundle as removed, which is not news here.
         unregister();
+        tracker.close();
     }
 
     private synchronized void registerIfReady() {
