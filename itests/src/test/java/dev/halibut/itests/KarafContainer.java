@@ -1,0 +1,130 @@
+package dev.halibut.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.CoreOptions.vmOptions;
+import static org.ops4j.pax.exam.CoreOptions.when;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
+
+/**
+ * The Pax Exam configuration of the container every test class boots: the Karaf distribution the build
+ * copied into {@code target/karaf} (the project's own assembly, so nothing of the project is fetched from
+ * a Maven repository), unpacked under {@code target/exam} and deleted after its class, with its log kept in
+ * {@code target/karaf-logs/<test class>/karaf.log}.
+ *
+ * <p>Runs in the test driver (the failsafe JVM), which the build gives these system properties:
+ * {@code halibut.itest.karaf.file}, {@code halibut.itest.karaf.version}, {@code halibut.itest.target},
+ * {@code halibut.version} and {@code halibut.itest.localRepository}. {@code -Dhalibut.itest.keepRuntime=true}
+ * keeps the unpacked containers for a post-mortem.
+ */
+final class KarafContainer {
+
+    private static final String MVN_CFG = "etc/org.ops4j.pax.url.mvn.cfg";
+    private static final String LOGGING_CFG = "etc/org.ops4j.pax.logging.cfg";
+
+    private KarafContainer() {
+    }
+
+    static Option[] options(Class<?> testClass) {
+        File target = new File(required("halibut.itest.target"));
+        File distribution = new File(required("halibut.itest.karaf.file"));
+        if (!distribution.isFile()) {
+            throw new IllegalStateException("The Karaf distribution " + distribution + " does not exist: run the build"
+                    + " through the pre-integration-test phase (mvn verify), which copies it there");
+        }
+        File logDir = new File(target, "karaf-logs/" + testClass.getSimpleName());
+        String loopback = InetAddress.getLoopbackAddress().getHostAddress();
+        String karafVersion = required("halibut.itest.karaf.version");
+        return org.ops4j.pax.exam.CoreOptions.options(
+                karafDistributionConfiguration()
+                        .frameworkUrl(distribution.toURI().toString())
+                        .name("Halibut Karaf distribution")
+                        .karafVersion(karafVersion)
+                        .unpackDirectory(new File(target, "exam"))
+                        .useDeployFolder(false),
+                when(Boolean.getBoolean("halibut.itest.keepRuntime")).useOptions(keepRuntimeFolder()),
+                javaModuleOptions(karafVersion),
+                logLevel(LogLevel.INFO),
+                // The Karaf log outlives the container folder, for diagnosis.
+                editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.rolling.fileName",
+                        new File(logDir, "karaf.log").getAbsolutePath()),
+                editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.rolling.filePattern",
+                        new File(logDir, "karaf.log.%i").getAbsolutePath()),
+                editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.audit.fileName",
+                        new File(logDir, "security.log").getAbsolutePath()),
+                editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.audit.filePattern",
+                        new File(logDir, "security-%i.log").getAbsolutePath()),
+                configureConsole().ignoreLocalConsole(),
+                // No fixed ports: containers of other builds on the same machine must not collide.
+                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", loopback),
+                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", freePort()),
+                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", freePort()),
+                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", freePort()),
+                // Third-party bundles (Pax Exam's own feature) come from the build's local repository or
+                // Maven Central, the only remote repository reachable.
+                editConfigurationFilePut(MVN_CFG, "org.ops4j.pax.url.mvn.localRepository",
+                        required("halibut.itest.localRepository")),
+                editConfigurationFilePut(MVN_CFG, "org.ops4j.pax.url.mvn.repositories",
+                        "https://repo1.maven.org/maven2@id=central"),
+                systemProperty("halibut.version").value(required("halibut.version")));
+    }
+
+    /**
+     * What Karaf's own {@code bin/karaf} passes to a Java 9+ JVM; Pax Exam starts the JVM itself and passes
+     * none of it (without them the spec locator is missing and JMX cannot start). The paths are relative to
+     * the container's folder, Pax Exam's working directory for the Karaf process.
+     */
+    private static Option javaModuleOptions(String karafVersion) {
+        return vmOptions(
+                "-Xmx512m",
+                "--add-reads=java.xml=java.logging",
+                "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",
+                "--patch-module", "java.base=lib/endorsed/org.apache.karaf.specs.locator-" + karafVersion + ".jar",
+                "--patch-module", "java.xml=lib/endorsed/org.apache.karaf.specs.java.xml-" + karafVersion + ".jar",
+                "--add-opens", "java.base/java.security=ALL-UNNAMED",
+                "--add-opens", "java.base/java.net=ALL-UNNAMED",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "--add-opens", "java.base/java.util=ALL-UNNAMED",
+                "--add-opens", "java.naming/javax.naming.spi=ALL-UNNAMED",
+                "--add-opens", "java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.file=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.ftp=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.content.text=ALL-UNNAMED",
+                "--add-exports=jdk.xml.dom/org.w3c.dom.html=ALL-UNNAMED",
+                "--add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED",
+                "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+                "--add-exports=java.security.sasl/com.sun.security.sasl=ALL-UNNAMED",
+                "--add-exports=java.naming/com.sun.jndi.ldap=ALL-UNNAMED");
+    }
+
+    private static String freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return Integer.toString(socket.getLocalPort());
+        } catch (IOException e) {
+            throw new UncheckedIOException("No free port", e);
+        }
+    }
+
+    private static String required(String key) {
+        String value = System.getProperty(key);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("System property " + key + " is not set: run the itests through Maven"
+                    + " (failsafe sets it)");
+        }
+        return value;
+    }
+}
