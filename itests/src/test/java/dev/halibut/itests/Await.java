@@ -6,7 +6,8 @@ import java.util.function.Supplier;
 
 /**
  * Waits for a condition by polling it until a deadline: the tests' only way to wait for something that
- * happens asynchronously (a service appearing, a component changing state). No fixed sleeps.
+ * happens asynchronously (a service appearing, a component changing state, a configuration taking
+ * effect). No fixed sleeps.
  */
 final class Await {
 
@@ -18,8 +19,12 @@ final class Await {
     private Await() {
     }
 
-    /** Returns the first non-null value {@code probe} gives within {@code timeout}, or fails naming {@code what}. */
-    static <T> T value(String what, Duration timeout, Supplier<T> probe) {
+    /**
+     * Returns the first non-null value {@code probe} gives within {@code timeout}; otherwise fails with
+     * {@code what} (evaluated at the deadline, so it can describe the state then) and the last exception
+     * {@code probe} threw, if any.
+     */
+    static <T> T value(Supplier<String> what, Duration timeout, Supplier<T> probe) {
         long deadline = System.nanoTime() + timeout.toNanos();
         RuntimeException last = null;
         while (true) {
@@ -33,7 +38,8 @@ final class Await {
                 last = e; // e.g. a service going away between lookup and use: try again until the deadline
             }
             if (System.nanoTime() - deadline >= 0) {
-                AssertionError failure = new AssertionError("Timed out after " + timeout.toMillis() + " ms waiting for " + what);
+                AssertionError failure = new AssertionError("Timed out after " + timeout.toMillis() + " ms waiting for "
+                        + what.get());
                 if (last != null) {
                     failure.initCause(last);
                 }
@@ -43,21 +49,25 @@ final class Await {
                 Thread.sleep(POLL_MILLIS); // the polling interval, not a synchronisation
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new AssertionError("Interrupted waiting for " + what, e);
+                throw new AssertionError("Interrupted waiting for " + what.get(), e);
             }
         }
     }
 
     static <T> T value(String what, Supplier<T> probe) {
-        return value(what, DEFAULT_TIMEOUT, probe);
+        return value(() -> what, DEFAULT_TIMEOUT, probe);
     }
 
-    /** Waits until {@code condition} holds, or fails naming {@code what}. */
-    static void until(String what, Duration timeout, BooleanSupplier condition) {
+    /** Waits until {@code condition} holds, or fails with {@code what} as it reads at the deadline. */
+    static void until(Supplier<String> what, Duration timeout, BooleanSupplier condition) {
         value(what, timeout, () -> condition.getAsBoolean() ? Boolean.TRUE : null);
     }
 
-    static void until(String what, BooleanSupplier condition) {
+    static void until(Supplier<String> what, BooleanSupplier condition) {
         until(what, DEFAULT_TIMEOUT, condition);
+    }
+
+    static void until(String what, BooleanSupplier condition) {
+        until(() -> what, DEFAULT_TIMEOUT, condition);
     }
 }

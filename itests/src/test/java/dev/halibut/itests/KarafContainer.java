@@ -5,6 +5,7 @@ import static org.ops4j.pax.exam.CoreOptions.vmOptions;
 import static org.ops4j.pax.exam.CoreOptions.when;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.features;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
@@ -36,7 +37,7 @@ final class KarafContainer {
     private KarafContainer() {
     }
 
-    static Option[] options(Class<?> testClass) {
+    static Option[] options(Class<?> testClass, boolean bootExampleFeature) {
         File target = new File(required("halibut.itest.target"));
         File distribution = new File(required("halibut.itest.karaf.file"));
         if (!distribution.isFile()) {
@@ -59,6 +60,8 @@ final class KarafContainer {
                 // The Karaf log outlives the container folder, for diagnosis.
                 editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.rolling.fileName",
                         new File(logDir, "karaf.log").getAbsolutePath()),
+                editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.rolling.append", "false"),
+                editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.audit.append", "false"),
                 editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.rolling.filePattern",
                         new File(logDir, "karaf.log.%i").getAbsolutePath()),
                 editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.audit.fileName",
@@ -77,7 +80,10 @@ final class KarafContainer {
                         required("halibut.itest.localRepository")),
                 editConfigurationFilePut(MVN_CFG, "org.ops4j.pax.url.mvn.repositories",
                         "https://repo1.maven.org/maven2@id=central"),
-                systemProperty("halibut.version").value(required("halibut.version")));
+                systemProperty("halibut.version").value(required("halibut.version")),
+                // The distribution boots halibut; halibut-example is in its system repository.
+                when(bootExampleFeature).useOptions(features(
+                        "mvn:dev.halibut/halibut-features/" + required("halibut.version") + "/xml/features", "halibut-example")));
     }
 
     /**

@@ -1,0 +1,114 @@
+package dev.halibut.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import dev.halibut.HalibutClientException;
+import dev.halibut.examples.calculator.Calculator;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+
+/**
+ * Polling mode through Config Admin, one runtime playing both parts: it listens on loopback, polls itself
+ * for subscription poll://calculator/ (factory PID dev.halibut.poll) and imports the calculator from that
+ * subscription, so every call is queued by the listener and collected by the poller.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class PollingModeIT extends HalibutTestSupport {
+
+    private static final String SUBSCRIPTION = "poll://calculator/";
+    private static final Duration COLLECTION_TIMEOUT = Duration.ofSeconds(2);
+
+    private RuntimeState runtime;
+    private Configuration pollConfiguration;
+    private Configuration importConfiguration;
+
+    @Before
+    public void listenOnLoopbackTrustOurselvesAndCollectQuickly() throws Exception {
+        String own = awaitRuntime("the Halibut runtime", s -> true).thumbprint();
+        runtime = configureListeningRuntime(properties("polling.collection.timeout", "2s"),
+                s -> COLLECTION_TIMEOUT.equals(s.runtime().limits().pollingCollectionTimeout()), own);
+    }
+
+    @After
+    public void deleteConfigurations() throws Exception {
+        for (Configuration c : new Configuration[] {importConfiguration, pollConfiguration}) {
+            if (c != null) {
+                c.delete();
+            }
+        }
+    }
+
+    @Test
+    public void callsAreServedOverPollingAndFailWithinTheCollectionTimeoutOnceNobodyPolls() throws Exception {
+        String listener = "https://127.0.0.1:" + runtime.port() + "/";
+        pollConfiguration = createFactoryConfiguration(POLL_FACTORY_PID, properties(
+                "subscription", SUBSCRIPTION,
+                "endpoint", listener,
+                "thumbprint", runtime.thumbprint()));
+        importConfiguration = createFactoryConfiguration(IMPORT_FACTORY_PID, properties(
+                "endpoint", SUBSCRIPTION,
+                "thumbprint", runtime.thumbprint(),
+                "interfaces", CALCULATOR));
+
+        ServiceReference<?> proxy = Await.value("an imported Calculator service for " + SUBSCRIPTION,
+                () -> importedCalculators("(endpoint.id=" + SUBSCRIPTION + ")").stream().findFirst().orElse(null));
+        assertEquals("endpoint.id", SUBSCRIPTION, proxy.getProperty("endpoint.id"));
+        Calculator calculator = (Calculator) bundleContext.getService(proxy);
+        try {
+            // The poller connects asynchronously: until it does, a call is not collected and fails.
+            AtomicReference<RuntimeException> lastFailure = new AtomicReference<>();
+            Await.until(() -> "a call over " + SUBSCRIPTION + " to succeed; last failure: " + lastFailure.get(), () -> {
+                try {
+                    return calculator.add(1, 2) == 3;
+                } catch (HalibutClientException e) {
+                    lastFailure.set(e);
+                    return false;
+                }
+            });
+
+            long proxyId = (Long) proxy.getProperty("service.id");
+            Await.until(() -> "the consumer component ACTIVE and bound to the polling proxy " + proxyId + "; it is "
+                            + stateName(consumerState()) + " bound to " + consumerBoundServiceIds(),
+                    () -> Integer.valueOf(ComponentConfigurationDTO.ACTIVE).equals(consumerState())
+                            && consumerBoundServiceIds().equals(List.of(proxyId)));
+
+            pollConfiguration.delete();
+            pollConfiguration = null;
+            // Once the subscription has stopped, nobody collects: the call fails after the collection timeout.
+            AtomicReference<Duration> failedAfter = new AtomicReference<>();
+            AtomicReference<HalibutClientException> failure = new AtomicReference<>();
+            Await.until("a call over " + SUBSCRIPTION + " to fail once its poller is gone", () -> {
+                long start = System.nanoTime();
+                try {
+                    calculator.add(1, 2);
+                    return false; // the poller had not stopped yet
+                } catch (HalibutClientException e) {
+                    failedAfter.set(Duration.ofNanos(System.nanoTime() - start));
+                    failure.set(e);
+                    return true;
+                }
+            });
+            Duration elapsed = failedAfter.get();
+            assertTrue("the call waited for collection (" + elapsed.toMillis() + " ms): " + failure.get(),
+                    elapsed.compareTo(COLLECTION_TIMEOUT.minusMillis(500)) >= 0);
+            assertTrue("the call failed within the configured collection timeout of " + COLLECTION_TIMEOUT
+                    + " (plus slack), not the default 30 s: " + elapsed.toMillis() + " ms",
+                    elapsed.compareTo(COLLECTION_TIMEOUT.plusSeconds(5)) <= 0);
+        } finally {
+            bundleContext.ungetService(proxy);
+        }
+    }
+}
