@@ -180,8 +180,14 @@ public final class MessageCodec {
         if (node == null || node.isNull() || node.isMissingNode()) {
             return null;
         }
-        return mapper.readerFor(mapper.constructType(declaredType))
-                .withAttribute(DataStreamModule.INCOMING, streams).readValue(node);
+        try {
+            return mapper.readerFor(mapper.constructType(declaredType))
+                    .withAttribute(DataStreamModule.INCOMING, streams).readValue(node);
+        } catch (RuntimeException e) {
+            // Some deserializers (java.time's, for a number out of range or a binary value) throw unchecked
+            // exceptions for data that does not fit the type; that is still data that does not fit the type.
+            throw new IOException(e.toString(), e);
+        }
     }
 
     private void writeValue(JsonGenerator g, Type declaredType, Object value, List<DataStream> streams)

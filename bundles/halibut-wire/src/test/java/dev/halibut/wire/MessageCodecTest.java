@@ -174,6 +174,27 @@ class MessageCodecTest {
                 .isInstanceOf(IncomingRequest.ArgumentBindingException.class).hasMessageContaining("Expected 2");
     }
 
+    /** Found by MessageCodecFuzzTest: java.time's deserializers throw unchecked exceptions for such data. */
+    @Test
+    void valuesThatDoNotFitJavaTimeTypesAreBindingErrorsNotRuntimeExceptions() throws Exception {
+        ObjectNode doc = request("1", "S", "m");
+        doc.withArray("params").add(1L << 40).add(new byte[] {1, 2});
+        IncomingRequest r = codec.decodeRequest(bson.writeValueAsBytes(doc));
+        assertThatThrownBy(() -> r.bindArguments(new Type[] {java.time.LocalDate.class, Instant.class}))
+                .isInstanceOf(IncomingRequest.ArgumentBindingException.class)
+                .hasMessageContaining("Argument 0 cannot be read as java.time.LocalDate");
+        assertThatThrownBy(() -> r.bindArguments(new Type[] {Instant.class, Instant.class}))
+                .isInstanceOf(IncomingRequest.ArgumentBindingException.class)
+                .hasMessageContaining("Argument 1 cannot be read as java.time.Instant");
+
+        ObjectNode response = bson.createObjectNode().put("id", "2").put("result", new byte[] {1, 2});
+        IncomingResponse binary = codec.decodeResponse(bson.writeValueAsBytes(response));
+        assertThatThrownBy(() -> binary.bindResult(Instant.class)).isInstanceOf(IOException.class);
+        response.put("result", 1L << 40);
+        IncomingResponse outOfRange = codec.decodeResponse(bson.writeValueAsBytes(response));
+        assertThatThrownBy(() -> outOfRange.bindResult(java.time.LocalDate.class)).isInstanceOf(IOException.class);
+    }
+
     record Package(String name, dev.halibut.DataStream content, List<dev.halibut.DataStream> extras) {
     }
 
