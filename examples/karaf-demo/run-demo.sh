@@ -104,25 +104,29 @@ wait_for_log() {
 # The message part of a Karaf log line ("date | level | thread | logger | bundle | message").
 message() { printf '%s\n' "${1##*| }"; }
 
+# Stops the instance in $WORK/$1 (bin/stop) and waits until its process has ended; kills it after 60s.
+stop_instance() {
+    local name=$1 pid deadline
+    pid=$(cat "$WORK/$name/karaf.pid" 2>/dev/null || true)
+    "$WORK/$name/bin/stop" >/dev/null 2>&1 || true
+    [ -n "$pid" ] || return 0
+    deadline=$(( SECONDS + 60 ))
+    while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do
+        sleep 0.5
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "$name (pid $pid) did not stop within 60s; killing it" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+        return 1
+    fi
+}
+
 stop_instances() {
-    local status=$? name pid deadline
+    local status=$? name
     trap - EXIT INT TERM
     for name in "${STARTED[@]}"; do
         say "Stopping $name"
-        "$WORK/$name/bin/stop" >/dev/null 2>&1 || true
-    done
-    for name in "${STARTED[@]}"; do
-        pid=$(cat "$WORK/$name/karaf.pid" 2>/dev/null || true)
-        [ -n "$pid" ] || continue
-        deadline=$(( SECONDS + 60 ))
-        while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do
-            sleep 0.5
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "$name (pid $pid) did not stop within 60s; killing it" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-            status=1
-        fi
+        stop_instance "$name" || status=1
     done
     [ ${#STARTED[@]} -eq 0 ] || say "Both instances stopped"
     exit "$status"
@@ -137,6 +141,10 @@ say "Halibut Karaf demo: two Karaf instances under $WORK"
 mkdir -p "$WORK"
 for name in "${INSTANCES[@]}"; do
     dir="$WORK/$name"
+    if [ -f "$dir/karaf.pid" ] && kill -0 "$(cat "$dir/karaf.pid")" 2>/dev/null; then
+        say "Stopping the $name left running by an earlier run"
+        stop_instance "$name" || true
+    fi
     rm -rf "$dir"
     mkdir -p "$dir"
     tar -xzf "$DIST" -C "$dir" --strip-components=1
