@@ -104,11 +104,13 @@ wait_for_log() {
 # The message part of a Karaf log line ("date | level | thread | logger | bundle | message").
 message() { printf '%s\n' "${1##*| }"; }
 
-# Stops the instance in $WORK/$1 (bin/stop) and waits until its process has ended; kills it after 60s.
-stop_instance() {
+# Asks the instance in $WORK/$1 to stop (bin/stop).
+request_stop() { "$WORK/$1/bin/stop" >/dev/null 2>&1 || true; }
+
+# Waits until the instance's process has ended; kills it if it is still there after 60s.
+await_stop() {
     local name=$1 pid deadline
     pid=$(cat "$WORK/$name/karaf.pid" 2>/dev/null || true)
-    "$WORK/$name/bin/stop" >/dev/null 2>&1 || true
     [ -n "$pid" ] || return 0
     deadline=$(( SECONDS + 60 ))
     while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do
@@ -126,7 +128,11 @@ stop_instances() {
     trap - EXIT INT TERM
     for name in "${STARTED[@]}"; do
         say "Stopping $name"
-        stop_instance "$name" || status=1
+        request_stop "$name" &
+    done
+    wait
+    for name in "${STARTED[@]}"; do
+        await_stop "$name" || status=1
     done
     [ ${#STARTED[@]} -eq 0 ] || say "Both instances stopped"
     exit "$status"
@@ -143,7 +149,8 @@ for name in "${INSTANCES[@]}"; do
     dir="$WORK/$name"
     if [ -f "$dir/karaf.pid" ] && kill -0 "$(cat "$dir/karaf.pid")" 2>/dev/null; then
         say "Stopping the $name left running by an earlier run"
-        stop_instance "$name" || true
+        request_stop "$name"
+        await_stop "$name" || true
     fi
     rm -rf "$dir"
     mkdir -p "$dir"
