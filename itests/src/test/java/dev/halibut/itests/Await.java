@@ -39,7 +39,7 @@ final class Await {
             }
             if (System.nanoTime() - deadline >= 0) {
                 AssertionError failure = new AssertionError("Timed out after " + timeout.toMillis() + " ms waiting for "
-                        + what.get());
+                        + describe(what));
                 if (last != null) {
                     failure.initCause(last);
                 }
@@ -49,8 +49,16 @@ final class Await {
                 Thread.sleep(POLL_MILLIS); // the polling interval, not a synchronisation
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new AssertionError("Interrupted waiting for " + what.get(), e);
+                throw new AssertionError("Interrupted waiting for " + describe(what), e);
             }
+        }
+    }
+
+    private static String describe(Supplier<String> what) {
+        try {
+            return what.get();
+        } catch (RuntimeException e) {
+            return "(a condition whose description failed: " + e + ")";
         }
     }
 

@@ -176,7 +176,7 @@ public abstract class HalibutTestSupport {
         ComponentDescriptionDTO description = serviceComponentRuntime.getComponentDescriptionDTOs().stream()
                 .filter(d -> CONSUMER_COMPONENT.equals(d.name))
                 .findFirst()
-                .orElseThrow(() -> new AssertionError("No DS component " + CONSUMER_COMPONENT + " in the framework"));
+                .orElseThrow(() -> new IllegalStateException("No DS component " + CONSUMER_COMPONENT + " in the framework"));
         Collection<ComponentConfigurationDTO> configurations = serviceComponentRuntime.getComponentConfigurationDTOs(description);
         return configurations.isEmpty() ? null : configurations.iterator().next();
     }

@@ -45,8 +45,10 @@ public class ListeningModeIT extends HalibutTestSupport {
 
     @Test
     public void importedCalculatorIsCalledOverHttpsInjectedIntoTheConsumerAndWithdrawnWithItsConfiguration() throws Exception {
-        assertEquals("the consumer only takes imported calculators, and there is none yet",
-                "UNSATISFIED_REFERENCE", stateName(consumerState()));
+        // The consumer only takes imported calculators (the local, exported one does not satisfy it).
+        Await.until(() -> "the consumer component UNSATISFIED_REFERENCE before any import; it is "
+                        + stateName(consumerState()),
+                () -> Integer.valueOf(ComponentConfigurationDTO.UNSATISFIED_REFERENCE).equals(consumerState()));
 
         String endpoint = "https://127.0.0.1:" + runtime.port() + "/";
         importConfiguration = createFactoryConfiguration(IMPORT_FACTORY_PID, properties(
