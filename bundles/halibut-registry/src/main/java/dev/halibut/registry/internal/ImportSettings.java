@@ -25,7 +25,9 @@ record ImportSettings(ServiceEndPoint endpoint, List<String> interfaces, Map<Str
     private static final Set<String> NOT_COPIED = Set.of(ENDPOINT, THUMBPRINT, INTERFACES, "service.pid",
             "service.factoryPid", "service.bundleLocation", "component.name", "component.id",
             "felix.fileinstall.filename", "objectClass", "service.id", "service.bundleid", "service.scope",
-            "service.imported", "service.imported.configs", "endpoint.id");
+            "service.imported", "service.imported.configs", "endpoint.id",
+            // DS: the component's reference target override and SCR's satisfying condition.
+            "runtime.target");
 
     ImportSettings {
         interfaces = List.copyOf(interfaces);
@@ -51,7 +53,8 @@ record ImportSettings(ServiceEndPoint endpoint, List<String> interfaces, Map<Str
         properties.forEach((k, v) -> {
             // service.exported.* never crosses to the import side (Remote Services 100.2.2); keys starting
             // with '.' are private by Config Admin convention.
-            if (!NOT_COPIED.contains(k) && !k.startsWith("service.exported.") && !k.startsWith(".") && v != null) {
+            if (!NOT_COPIED.contains(k) && !k.startsWith("service.exported.") && !k.startsWith(".")
+                    && !k.startsWith("osgi.ds.") && v != null) {
                 extra.put(k, v);
             }
         });

@@ -17,6 +17,8 @@ class ImportAndPollSettingsTest {
                 "interfaces", "a.Calculator, a.Admin", "service.pid", "dev.halibut.import.x",
                 "felix.fileinstall.filename", "file:/etc/x.cfg", "region", "eu", ".secret", "s",
                 "service.exported.interfaces", "*"));
+        config.put("osgi.ds.satisfying.condition.target", "(osgi.condition.id=true)");
+        config.put("component.name", "dev.halibut.registry.internal.ImportComponent");
 
         ImportSettings s = ImportSettings.parse(config);
 
