@@ -116,9 +116,10 @@ public final class ImportComponent {
         String[] names = settings.interfaces().toArray(new String[0]);
         providers = from;
         lastMissing = null;
-        registration = context.registerService(names, proxy, props);
-        LOG.info("Imported {} from {} (thumbprint {})", settings.interfaces(), settings.endpoint().baseUri(),
+        // Logged first: registering runs consumers' bind methods, which log what they do with it.
+        LOG.info("Importing {} from {} (thumbprint {})", settings.interfaces(), settings.endpoint().baseUri(),
                 settings.endpoint().remoteThumbprint());
+        registration = context.registerService(names, proxy, props);
     }
 
     private synchronized void providerGone(Bundle bundle) {

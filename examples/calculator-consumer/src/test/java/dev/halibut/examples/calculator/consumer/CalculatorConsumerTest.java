@@ -41,7 +41,7 @@ class CalculatorConsumerTest {
                 return null;
             });
 
-    private final CalculatorConsumer consumer = new CalculatorConsumer(logger);
+    private final CalculatorConsumer consumer = new CalculatorConsumer(logger, Runnable::run);
 
     @Test
     void logsTheResultsOfAWorkingCalculatorWithItsEndpoint() {
