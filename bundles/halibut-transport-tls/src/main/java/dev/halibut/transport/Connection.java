@@ -52,6 +52,9 @@ public final class Connection implements AutoCloseable {
     private final String description;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long lastUsedNanos = System.nanoTime();
+    /** Guards {@link #closeActions}. */
+    private final Object closeLock = new Object();
+    private List<Runnable> closeActions;
 
     Connection(Socket raw, SSLSocket tls, InputStream bufferedIn, OutputStream bufferedOut, int maxMessageSize,
                String remoteThumbprint, String description) {
@@ -82,6 +85,32 @@ public final class Connection implements AutoCloseable {
     /** Where this connection goes, for messages: the endpoint URI or the peer's address. */
     public String description() {
         return description;
+    }
+
+    /**
+     * Runs {@code action} once, on the closing thread, when this connection closes; at once if it is closed
+     * already. For bookkeeping (observers, connection counts): the action must be quick and must not throw
+     * (what it throws is logged and ignored).
+     */
+    public void onClose(Runnable action) {
+        synchronized (closeLock) {
+            if (!closed.get()) {
+                if (closeActions == null) {
+                    closeActions = new java.util.ArrayList<>(1);
+                }
+                closeActions.add(action);
+                return;
+            }
+        }
+        runCloseAction(action);
+    }
+
+    private void runCloseAction(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            LOG.warn("A close action of {} failed: {}", this, e.toString());
+        }
     }
 
     /**
@@ -375,6 +404,14 @@ public final class Connection implements AutoCloseable {
         if (closed.compareAndSet(false, true)) {
             closeQuietly(raw);
             compressor.close();
+            List<Runnable> actions;
+            synchronized (closeLock) {
+                actions = closeActions;
+                closeActions = null;
+            }
+            if (actions != null) {
+                actions.forEach(this::runCloseAction);
+            }
         }
     }
 

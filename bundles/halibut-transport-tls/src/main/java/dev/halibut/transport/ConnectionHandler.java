@@ -17,4 +17,15 @@ public interface ConnectionHandler {
      * connection afterwards. Exceptions are logged by the listener with the peer's address.
      */
     void serve(Connection connection, Identification peer) throws IOException;
+
+    /**
+     * The listener refused a connection before it could be served: the TLS handshake failed (an untrusted
+     * or missing client certificate, say), the identification was refused, it took too long, or too many
+     * connections were open. Called on a listener thread; must be quick, and what it throws is ignored.
+     *
+     * @param peer   the remote address
+     * @param reason why, for people
+     */
+    default void refused(String peer, String reason) {
+    }
 }

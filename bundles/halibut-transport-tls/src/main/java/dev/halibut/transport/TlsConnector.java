@@ -37,12 +37,31 @@ public final class TlsConnector implements AutoCloseable {
             "certificate_revoked", "certificate_expired");
 
     private final TlsContextFactory contexts;
+    private final Listener listener;
     private final Set<Socket> connecting = ConcurrentHashMap.newKeySet();
     private final StoppableWait backoff = new StoppableWait();
     private volatile boolean closed;
 
+    /** Told about every connection a connector establishes, and every {@link #connect} that fails. */
+    public interface Listener {
+        /** A connection to {@code endpoint} is established and identified as {@code self}. */
+        default void connected(ServiceEndPoint endpoint, Identification self, Connection connection) {
+        }
+
+        /** {@link #connect} to {@code endpoint} gave up; {@code failure} is what it throws. */
+        default void connectFailed(ServiceEndPoint endpoint, Identification self, HalibutClientException failure) {
+        }
+    }
+
     public TlsConnector(TlsContextFactory contexts) {
+        this(contexts, new Listener() {
+        });
+    }
+
+    /** @param listener called on the connecting thread; what it throws is logged and ignored */
+    public TlsConnector(TlsContextFactory contexts, Listener listener) {
         this.contexts = contexts;
+        this.listener = listener;
     }
 
     /**
@@ -52,6 +71,26 @@ public final class TlsConnector implements AutoCloseable {
      *                                endpoint, the attempts made and the last cause
      */
     public Connection connect(ServiceEndPoint endpoint, Identification self, HalibutLimits limits) {
+        Connection c;
+        try {
+            c = establish(endpoint, self, limits);
+        } catch (HalibutClientException e) {
+            try {
+                listener.connectFailed(endpoint, self, e);
+            } catch (RuntimeException bad) {
+                LOG.warn("Connection listener failed on a failed connect to {}: {}", endpoint.baseUri(), bad.toString());
+            }
+            throw e;
+        }
+        try {
+            listener.connected(endpoint, self, c);
+        } catch (RuntimeException bad) {
+            LOG.warn("Connection listener failed on {}: {}", c, bad.toString());
+        }
+        return c;
+    }
+
+    private Connection establish(ServiceEndPoint endpoint, Identification self, HalibutLimits limits) {
         if (endpoint.isPolling()) {
             throw new IllegalArgumentException(endpoint.baseUri() + " is a polling endpoint; it cannot be connected to");
         }

@@ -123,6 +123,8 @@ public final class TlsListener implements AutoCloseable {
             if (open.size() >= limits.maxServerConnections()) {
                 LOG.warn("Refusing connection from {}: {} connections are open, the maximum (maxServerConnections)",
                         raw.getRemoteSocketAddress(), open.size());
+                refused(String.valueOf(raw.getRemoteSocketAddress()), open.size()
+                        + " connections are open, the maximum (maxServerConnections)");
                 Connection.closeQuietly(raw);
                 continue;
             }
@@ -142,9 +144,12 @@ public final class TlsListener implements AutoCloseable {
 
     private void handle(Socket raw) {
         String peer = String.valueOf(raw.getRemoteSocketAddress());
+        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
         ScheduledFuture<?> deadline = timer.schedule(() -> {
             LOG.warn("Closing connection from {}: no TLS handshake and identification within {}", peer,
                     limits.handshakeTimeout());
+            timedOut.set(true);
+            refused(peer, "no TLS handshake and identification within " + limits.handshakeTimeout());
             Connection.closeQuietly(raw);
         }, limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         Connection connection = null;
@@ -159,6 +164,9 @@ public final class TlsListener implements AutoCloseable {
                 tls.startHandshake();
             } catch (SSLException e) {
                 LOG.warn("TLS handshake with {} failed: {}", peer, describe(e));
+                if (!timedOut.get()) {
+                    refused(peer, "TLS handshake failed: " + describe(e));
+                }
                 lingerThenClose(raw);
                 return;
             }
@@ -168,6 +176,7 @@ public final class TlsListener implements AutoCloseable {
             if (!trust.isTrusted(thumbprint)) {
                 // Only reachable through session resumption after the thumbprint was removed from the trust list.
                 LOG.warn("Refusing connection from {}: client certificate {} is no longer trusted", peer, thumbprint);
+                refused(peer, "client certificate " + thumbprint + " is no longer trusted");
                 Identification.writeError(out, "untrusted-certificate", "certificate " + thumbprint + " is not trusted");
                 lingerThenClose(raw);
                 return;
@@ -177,17 +186,20 @@ public final class TlsListener implements AutoCloseable {
                 id = Identification.readFrom(in);
             } catch (Identification.UnsupportedVersionException e) {
                 LOG.warn("Refusing connection from {}: {}", peer, e.getMessage());
+                refused(peer, e.getMessage());
                 Identification.writeError(out, "unsupported-version", "this listener speaks version "
                         + Identification.PROTOCOL_VERSION);
                 lingerThenClose(raw);
                 return;
             } catch (Identification.UnknownRoleException e) {
                 LOG.warn("Refusing connection from {}: {}", peer, e.getMessage());
+                refused(peer, e.getMessage());
                 Identification.writeError(out, "unknown-role", "expected HALIBUT-CLIENT or HALIBUT-SUBSCRIBER");
                 lingerThenClose(raw);
                 return;
             } catch (ProtocolException e) {
                 LOG.warn("Refusing connection from {}: {}", peer, e.getMessage());
+                refused(peer, e.getMessage());
                 Identification.writeError(out, "bad-identification", e.getMessage());
                 lingerThenClose(raw);
                 return;
@@ -195,6 +207,7 @@ public final class TlsListener implements AutoCloseable {
             if (id.role() == Identification.Role.SERVER || !handler.accepts(id.role())) {
                 String code = id.role() == Identification.Role.SUBSCRIBER ? "polling-not-supported" : "unknown-role";
                 LOG.warn("Refusing connection from {}: identified as {}, which this listener does not serve", peer, id.role());
+                refused(peer, "identified as " + id.role().token() + ", which this listener does not serve");
                 Identification.writeError(out, code, "this listener does not serve " + id.role().token());
                 lingerThenClose(raw);
                 return;
@@ -227,6 +240,14 @@ public final class TlsListener implements AutoCloseable {
         }
     }
 
+
+    private void refused(String peer, String reason) {
+        try {
+            handler.refused(peer, reason);
+        } catch (RuntimeException e) {
+            LOG.debug("Connection handler failed on a refusal of {}: {}", peer, e.toString());
+        }
+    }
 
     /**
      * Closes after a failed handshake or a refused identification without a TCP reset: the client's last flight may still be unread,
