@@ -32,6 +32,21 @@ import java.util.Objects;
  *                                 10 min
  * @param maxServerConnections     how many connections a listener serves at once; more are closed right
  *                                 after accept; default 1,000
+ * @param maxStreamsPerMessage     the most streams one message accepted from the network may carry; default
+ *                                 256, which is also the protocol's ceiling ({@link #MAX_STREAMS_PER_MESSAGE})
+ * @param maxStreamLengthPerMessage the most stream content, in bytes, one message accepted from the network may
+ *                                 announce, summed over its streams; default 64 GiB. Checked against the
+ *                                 declared lengths before any stream is stored
+ * @param maxIdentificationLineLength the longest identification line a listener accepts, CRLF included, in
+ *                                 bytes; default 1,024 (the protocol's; at least 64, at most 65,536)
+ * @param failedHandshakeBurst     how many failed handshakes (untrusted or missing client certificate, TLS
+ *                                 errors, refused identification, handshake timeout) a listener allows one
+ *                                 source address in a burst before it throttles that address; default 20. It
+ *                                 is also how many connections of a throttled address may wait for their turn
+ *                                 (more are closed at once)
+ * @param failedHandshakeInterval  how a throttled address recovers and is paced: it regains one failed
+ *                                 handshake of its burst per interval, and its new connections start their
+ *                                 handshakes at most one per interval; default 50 ms (20 per second)
  */
 public record HalibutLimits(
         int connectAttempts,
@@ -46,12 +61,21 @@ public record HalibutLimits(
         int poolMaxIdlePerEndpoint,
         Duration poolIdleTimeout,
         Duration serverIdleTimeout,
-        int maxServerConnections) {
+        int maxServerConnections,
+        int maxStreamsPerMessage,
+        long maxStreamLengthPerMessage,
+        int maxIdentificationLineLength,
+        int failedHandshakeBurst,
+        Duration failedHandshakeInterval) {
+
+    /** The protocol's ceiling for {@link #maxStreamsPerMessage()}: no peer may send more streams in one message. */
+    public static final int MAX_STREAMS_PER_MESSAGE = 256;
 
     private static final HalibutLimits DEFAULTS = new HalibutLimits(
             5, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(20),
             Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(30),
-            16 * 1024 * 1024, 8, Duration.ofMinutes(2), Duration.ofMinutes(10), 1000);
+            16 * 1024 * 1024, 8, Duration.ofMinutes(2), Duration.ofMinutes(10), 1000,
+            MAX_STREAMS_PER_MESSAGE, 64L * 1024 * 1024 * 1024, 1024, 20, Duration.ofMillis(50));
 
     public HalibutLimits {
         atLeast("connectAttempts", connectAttempts, 1);
@@ -67,6 +91,14 @@ public record HalibutLimits(
         positive("poolIdleTimeout", poolIdleTimeout);
         positive("serverIdleTimeout", serverIdleTimeout);
         atLeast("maxServerConnections", maxServerConnections, 1);
+        between("maxStreamsPerMessage", maxStreamsPerMessage, 0, MAX_STREAMS_PER_MESSAGE);
+        if (maxStreamLengthPerMessage < 0) {
+            throw new IllegalArgumentException("maxStreamLengthPerMessage must not be negative, was "
+                    + maxStreamLengthPerMessage);
+        }
+        between("maxIdentificationLineLength", maxIdentificationLineLength, 64, 64 * 1024);
+        atLeast("failedHandshakeBurst", failedHandshakeBurst, 1);
+        positive("failedHandshakeInterval", failedHandshakeInterval);
     }
 
     /** The documented defaults. */
@@ -75,61 +107,87 @@ public record HalibutLimits(
     }
 
     public HalibutLimits withConnectAttempts(int v) {
-        return new HalibutLimits(v, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(v, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withConnectRetryWindow(Duration v) {
-        return new HalibutLimits(connectAttempts, v, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, v, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withConnectTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, v, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, v, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withHandshakeTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, v, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, v, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withHeartbeatTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, v, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, v, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withResponseTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, v, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, v, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withPollingCollectionTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, v, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, v, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withPollingKeepAlive(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, v, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, v, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withMaxMessageSize(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, v, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, v, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withPoolMaxIdlePerEndpoint(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, v, poolIdleTimeout, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, v, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withPoolIdleTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, v, serverIdleTimeout, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, v, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withServerIdleTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, v, maxServerConnections);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, v, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
     }
 
     public HalibutLimits withMaxServerConnections(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, v);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, v, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+    }
+
+    public HalibutLimits withMaxStreamsPerMessage(int v) {
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, v, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+    }
+
+    public HalibutLimits withMaxStreamLengthPerMessage(long v) {
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, v, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+    }
+
+    public HalibutLimits withMaxIdentificationLineLength(int v) {
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, v, failedHandshakeBurst, failedHandshakeInterval);
+    }
+
+    public HalibutLimits withFailedHandshakeBurst(int v) {
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, v, failedHandshakeInterval);
+    }
+
+    public HalibutLimits withFailedHandshakeInterval(Duration v) {
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, v);
     }
 
     private static void positive(String name, Duration d) {
         Objects.requireNonNull(d, name);
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + " must be positive, was " + d);
+        }
+    }
+
+    private static void between(String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + value);
         }
     }
 

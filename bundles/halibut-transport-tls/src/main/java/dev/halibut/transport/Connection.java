@@ -1,5 +1,6 @@
 package dev.halibut.transport;
 
+import dev.halibut.HalibutLimits;
 import dev.halibut.Thumbprints;
 import dev.halibut.wire.Compressor;
 import dev.halibut.wire.Frame;
@@ -48,6 +49,8 @@ public final class Connection implements AutoCloseable {
     private final FrameWriter writer;
     private final Compressor compressor = new Compressor();
     private final int maxMessageSize;
+    private final int maxStreams;
+    private final long maxStreamLength;
     private final String remoteThumbprint;
     private final String description;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -56,15 +59,17 @@ public final class Connection implements AutoCloseable {
     private final Object closeLock = new Object();
     private List<Runnable> closeActions;
 
-    Connection(Socket raw, SSLSocket tls, InputStream bufferedIn, OutputStream bufferedOut, int maxMessageSize,
+    Connection(Socket raw, SSLSocket tls, InputStream bufferedIn, OutputStream bufferedOut, HalibutLimits limits,
                String remoteThumbprint, String description) {
         this.raw = raw;
         this.tls = tls;
         this.in = bufferedIn;
         this.out = bufferedOut;
-        this.reader = new FrameReader(in, maxMessageSize);
+        this.reader = new FrameReader(in, limits.maxMessageSize());
         this.writer = new FrameWriter(out);
-        this.maxMessageSize = maxMessageSize;
+        this.maxMessageSize = limits.maxMessageSize();
+        this.maxStreams = limits.maxStreamsPerMessage();
+        this.maxStreamLength = limits.maxStreamLengthPerMessage();
         this.remoteThumbprint = remoteThumbprint;
         this.description = description;
     }
@@ -224,9 +229,14 @@ public final class Connection implements AutoCloseable {
     /**
      * Receives the bodies announced by {@code headers} into {@code store}, waiting at most {@code timeout}
      * for each read. On any failure everything received so far is released before the exception.
+     *
+     * @throws ProtocolException the message announces more streams, or more stream content in all, than this
+     *                           side's limits allow ({@code maxStreamsPerMessage}, {@code maxStreamLengthPerMessage});
+     *                           checked before anything is stored
      */
     public Map<UUID, DataStream> receiveStreams(List<StreamHeader> headers, ReceivedStreamStore store,
                                                 Duration timeout, StreamTransferListener listener) throws IOException {
+        checkStreamLimits(headers);
         Map<UUID, DataStream> received = new LinkedHashMap<>();
         boolean ok = false;
         try {
@@ -238,6 +248,21 @@ public final class Connection implements AutoCloseable {
         } finally {
             if (!ok) {
                 received.values().forEach(DataStream::discard);
+            }
+        }
+    }
+
+    private void checkStreamLimits(List<StreamHeader> headers) throws ProtocolException {
+        if (headers.size() > maxStreams) {
+            throw new ProtocolException("The message announces " + headers.size() + " streams, more than the "
+                    + maxStreams + " this side accepts (maxStreamsPerMessage)");
+        }
+        long total = 0;
+        for (StreamHeader h : headers) {
+            total += h.length(); // each is at most Long.MAX_VALUE and at most 256 are added: check each step
+            if (total < 0 || total > maxStreamLength) {
+                throw new ProtocolException("The message announces streams of more than " + maxStreamLength
+                        + " bytes in all, more than this side accepts (maxStreamLengthPerMessage)");
             }
         }
     }

@@ -163,7 +163,7 @@ public final class TlsConnector implements AutoCloseable {
                 throw classify(endpoint, e);
             }
             raw.setSoTimeout(Connection.timeoutMillis(limits.responseTimeout()));
-            Connection c = new Connection(raw, tls, in, out, limits.maxMessageSize(), thumbprint, uri.toString());
+            Connection c = new Connection(raw, tls, in, out, limits, thumbprint, uri.toString());
             done = true;
             return c;
         } finally {

@@ -1,6 +1,7 @@
 package dev.halibut.transport;
 
 import dev.halibut.HalibutLimits;
+import dev.halibut.transport.internal.FailedHandshakeThrottle;
 import dev.halibut.wire.Identification;
 import dev.halibut.wire.ProtocolException;
 import java.io.EOFException;
@@ -33,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * connection thread, and hands identified connections to a {@link ConnectionHandler}. Owns its server
  * socket, its accept thread, its connection threads and every accepted socket; {@link #close()} ends
  * them all.
+ *
+ * <p>Source addresses whose connections keep failing before they are served are throttled (see
+ * {@link FailedHandshakeThrottle}): their connections are paced, never served out of turn, and their
+ * failures are logged in summary rather than one line each.
  */
 public final class TlsListener implements AutoCloseable {
 
@@ -48,6 +53,7 @@ public final class TlsListener implements AutoCloseable {
     private final int id = IDS.incrementAndGet();
     private final AtomicInteger threadIds = new AtomicInteger();
     private final ExecutorService connectionThreads;
+    private final FailedHandshakeThrottle throttle;
     private volatile ServerSocket server;
     private volatile Thread acceptThread;
     private volatile boolean closed;
@@ -64,6 +70,7 @@ public final class TlsListener implements AutoCloseable {
         this.limits = limits;
         this.handler = handler;
         this.timer = timer;
+        this.throttle = new FailedHandshakeThrottle(limits.failedHandshakeBurst(), limits.failedHandshakeInterval());
         this.connectionThreads = new ThreadPoolExecutor(0, limits.maxServerConnections(), 30, TimeUnit.SECONDS,
                 new SynchronousQueue<>(), r -> {
                     Thread t = new Thread(r, "halibut-listener-" + id + "-conn-" + threadIds.incrementAndGet());
@@ -128,12 +135,40 @@ public final class TlsListener implements AutoCloseable {
                 Connection.closeQuietly(raw);
                 continue;
             }
-            open.add(raw);
-            try {
-                connectionThreads.execute(() -> handle(raw));
-            } catch (RejectedExecutionException e) {
-                open.remove(raw);
+            long acceptedAt = System.nanoTime();
+            FailedHandshakeThrottle.Admission admission = throttle.admit(raw.getInetAddress());
+            if (admission.endedThrottling()) {
+                LOG.warn("Connections from {} are no longer throttled; {} failed or refused while throttled",
+                        raw.getInetAddress().getHostAddress(), admission.suppressedWhileThrottled());
+            }
+            if (admission.refused()) {
+                LOG.debug("Closing connection from {} unanswered: its address is throttled and {} connections"
+                        + " of it are waiting already (failedHandshakeBurst)", raw.getRemoteSocketAddress(),
+                        limits.failedHandshakeBurst());
+                refused(String.valueOf(raw.getRemoteSocketAddress()), "its address is throttled after repeated"
+                        + " failed handshakes and " + limits.failedHandshakeBurst() + " of its connections are waiting already");
                 Connection.closeQuietly(raw);
+                continue;
+            }
+            open.add(raw);
+            Runnable start = () -> {
+                try {
+                    connectionThreads.execute(() -> handle(raw, acceptedAt));
+                } catch (RejectedExecutionException e) {
+                    open.remove(raw);
+                    Connection.closeQuietly(raw);
+                }
+            };
+            if (admission.delayNanos() == 0) {
+                start.run();
+            } else {
+                try {
+                    // Paced: no thread is held while the connection waits for its slot.
+                    timer.schedule(start, admission.delayNanos(), TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException e) {
+                    open.remove(raw);
+                    Connection.closeQuietly(raw);
+                }
             }
             if (closed) {
                 // close() may have run between accept and add: make sure this socket does not outlive it.
@@ -142,32 +177,31 @@ public final class TlsListener implements AutoCloseable {
         }
     }
 
-    private void handle(Socket raw) {
+    private void handle(Socket raw, long acceptedAt) {
         String peer = String.valueOf(raw.getRemoteSocketAddress());
-        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
-        ScheduledFuture<?> deadline = timer.schedule(() -> {
-            LOG.warn("Closing connection from {}: no TLS handshake and identification within {}", peer,
-                    limits.handshakeTimeout());
-            timedOut.set(true);
-            refused(peer, "no TLS handshake and identification within " + limits.handshakeTimeout());
+        // The deadline runs from TCP accept: time spent waiting for a throttled address's slot counts.
+        long left = limits.handshakeTimeout().toNanos() - (System.nanoTime() - acceptedAt);
+        Deadline deadline;
+        try {
+            deadline = new Deadline(raw, peer, Math.max(1, left));
+        } catch (RejectedExecutionException e) {
+            // The runtime is closing and its timer is gone: so is this connection.
             Connection.closeQuietly(raw);
-        }, limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            open.remove(raw);
+            return;
+        }
         Connection connection = null;
         try {
             raw.setTcpNoDelay(true);
             raw.setKeepAlive(true);
-            raw.setSoTimeout(Connection.timeoutMillis(limits.handshakeTimeout()));
+            raw.setSoTimeout(Connection.timeoutMillis(java.time.Duration.ofNanos(Math.max(1, left))));
             // autoClose=false: after a failed handshake we close the TCP socket ourselves, gently (see below).
             SSLSocket tls = (SSLSocket) sockets.createSocket(raw, null, raw.getPort(), false);
             TlsContextFactory.configure(tls, true);
             try {
                 tls.startHandshake();
             } catch (SSLException e) {
-                LOG.warn("TLS handshake with {} failed: {}", peer, describe(e));
-                if (!timedOut.get()) {
-                    refused(peer, "TLS handshake failed: " + describe(e));
-                }
-                lingerThenClose(raw);
+                refuse(deadline, raw, peer, "TLS handshake failed: " + describe(e));
                 return;
             }
             String thumbprint = Connection.peerThumbprint(tls);
@@ -175,51 +209,43 @@ public final class TlsListener implements AutoCloseable {
             OutputStream out = Connection.bufferedOutput(tls);
             if (!trust.isTrusted(thumbprint)) {
                 // Only reachable through session resumption after the thumbprint was removed from the trust list.
-                LOG.warn("Refusing connection from {}: client certificate {} is no longer trusted", peer, thumbprint);
-                refused(peer, "client certificate " + thumbprint + " is no longer trusted");
                 Identification.writeError(out, "untrusted-certificate", "certificate " + thumbprint + " is not trusted");
-                lingerThenClose(raw);
+                refuse(deadline, raw, peer, "client certificate " + thumbprint + " is no longer trusted");
                 return;
             }
             Identification id;
             try {
-                id = Identification.readFrom(in);
+                id = Identification.readFrom(in, limits.maxIdentificationLineLength());
             } catch (Identification.UnsupportedVersionException e) {
-                LOG.warn("Refusing connection from {}: {}", peer, e.getMessage());
-                refused(peer, e.getMessage());
                 Identification.writeError(out, "unsupported-version", "this listener speaks version "
                         + Identification.PROTOCOL_VERSION);
-                lingerThenClose(raw);
+                refuse(deadline, raw, peer, e.getMessage());
                 return;
             } catch (Identification.UnknownRoleException e) {
-                LOG.warn("Refusing connection from {}: {}", peer, e.getMessage());
-                refused(peer, e.getMessage());
                 Identification.writeError(out, "unknown-role", "expected HALIBUT-CLIENT or HALIBUT-SUBSCRIBER");
-                lingerThenClose(raw);
+                refuse(deadline, raw, peer, e.getMessage());
                 return;
             } catch (ProtocolException e) {
-                LOG.warn("Refusing connection from {}: {}", peer, e.getMessage());
-                refused(peer, e.getMessage());
                 Identification.writeError(out, "bad-identification", e.getMessage());
-                lingerThenClose(raw);
+                refuse(deadline, raw, peer, e.getMessage());
                 return;
             }
             if (id.role() == Identification.Role.SERVER || !handler.accepts(id.role())) {
                 String code = id.role() == Identification.Role.SUBSCRIBER ? "polling-not-supported" : "unknown-role";
-                LOG.warn("Refusing connection from {}: identified as {}, which this listener does not serve", peer, id.role());
-                refused(peer, "identified as " + id.role().token() + ", which this listener does not serve");
                 Identification.writeError(out, code, "this listener does not serve " + id.role().token());
-                lingerThenClose(raw);
+                refuse(deadline, raw, peer, "identified as " + id.role().token()
+                        + ", which this listener does not serve");
                 return;
             }
             Identification.server().writeTo(out);
-            if (!deadline.cancel(false)) {
+            if (!deadline.cancel()) {
                 return; // the deadline fired and closed the socket just as we finished
             }
-            connection = new Connection(raw, tls, in, out, limits.maxMessageSize(), thumbprint, peer);
+            connection = new Connection(raw, tls, in, out, limits, thumbprint, peer);
             handler.serve(connection, id);
         } catch (EOFException e) {
             LOG.debug("Connection from {} closed by the peer", peer);
+            failedBeforeServed(deadline, raw);
         } catch (ProtocolException e) {
             LOG.warn("Closing connection from {}: protocol error: {}", peer, e.getMessage());
         } catch (IOException e) {
@@ -228,10 +254,11 @@ public final class TlsListener implements AutoCloseable {
             } else {
                 LOG.debug("Connection from {} ended: {}", peer, e.toString());
             }
+            failedBeforeServed(deadline, raw);
         } catch (RuntimeException e) {
             LOG.error("Connection from {} failed unexpectedly; closing it", peer, e);
         } finally {
-            deadline.cancel(false);
+            deadline.cancel();
             if (connection != null) {
                 connection.close();
             }
@@ -240,12 +267,94 @@ public final class TlsListener implements AutoCloseable {
         }
     }
 
+    /** An I/O failure before the connection was identified counts against its address too. */
+    private void failedBeforeServed(Deadline deadline, Socket raw) {
+        if (!closed && deadline.cancel()) {
+            if (throttle.failed(raw.getInetAddress()) == FailedHandshakeThrottle.Failure.THROTTLING_STARTED) {
+                logThrottling(raw);
+            }
+        }
+    }
+
+    /**
+     * Ends a connection that failed before it was served: counts the failure against its address, logs it
+     * (in full while the address is within its burst, at debug level once it is throttled) and closes.
+     */
+    private void refuse(Deadline deadline, Socket raw, String peer, String reason) {
+        if (!deadline.cancel()) {
+            return; // the deadline fired first: it has counted, logged and closed this connection
+        }
+        refused(peer, reason);
+        String message = "Refusing connection from " + peer + ": " + reason;
+        FailedHandshakeThrottle.Failure f = throttle.failed(raw.getInetAddress());
+        if (f == FailedHandshakeThrottle.Failure.SUPPRESSED) {
+            LOG.debug("{} (address throttled)", message);
+            Connection.closeQuietly(raw); // bounded work: no lingering for a throttled address
+            return;
+        }
+        LOG.warn(message);
+        if (f == FailedHandshakeThrottle.Failure.THROTTLING_STARTED) {
+            logThrottling(raw);
+        }
+        lingerThenClose(raw);
+    }
 
     private void refused(String peer, String reason) {
         try {
             handler.refused(peer, reason);
         } catch (RuntimeException e) {
             LOG.debug("Connection handler failed on a refusal of {}: {}", peer, e.toString());
+        }
+    }
+
+    private void logThrottling(Socket raw) {
+        LOG.warn("Throttling connections from {}: {} of its connections failed before they were served"
+                        + " (failedHandshakeBurst). Its new connections now start their handshakes at most one per {}"
+                        + " (failedHandshakeInterval), and their failures are logged only in summary. If this is a"
+                        + " client of ours, check its certificate is trusted here", raw.getInetAddress().getHostAddress(),
+                limits.failedHandshakeBurst(), limits.failedHandshakeInterval());
+    }
+
+    /** Closes a connection that has not finished its handshake and identification in time. */
+    private final class Deadline {
+        private final Socket raw;
+        private final String peer;
+        private final ScheduledFuture<?> task;
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Deadline(Socket raw, String peer, long nanos) {
+            this.raw = raw;
+            this.peer = peer;
+            this.task = timer.schedule(this::fire, nanos, TimeUnit.NANOSECONDS);
+        }
+
+        void fire() {
+            if (done.compareAndSet(false, true)) {
+                if (!closed) {
+                    refused(peer, "no TLS handshake and identification within " + limits.handshakeTimeout());
+                    FailedHandshakeThrottle.Failure f = throttle.failed(raw.getInetAddress());
+                    String message = "Closing connection from " + peer + ": no TLS handshake and identification within "
+                            + limits.handshakeTimeout() + " (handshakeTimeout)";
+                    if (f == FailedHandshakeThrottle.Failure.SUPPRESSED) {
+                        LOG.debug(message);
+                    } else {
+                        LOG.warn(message);
+                        if (f == FailedHandshakeThrottle.Failure.THROTTLING_STARTED) {
+                            logThrottling(raw);
+                        }
+                    }
+                }
+                Connection.closeQuietly(raw);
+            }
+        }
+
+        /** @return true if this call stopped the deadline; false if it had fired or was stopped already */
+        boolean cancel() {
+            if (done.compareAndSet(false, true)) {
+                task.cancel(false);
+                return true;
+            }
+            return false;
         }
     }
 

@@ -82,9 +82,24 @@ public record Identification(Role role, int version, URI subscription) {
      * @throws ProtocolException               the block is malformed
      */
     public static Identification readFrom(InputStream in) throws IOException {
-        String first = readLine(in);
+        return readFrom(in, MAX_LINE_LENGTH);
+    }
+
+    /**
+     * Reads one identification block whose lines are at most {@code maxLineLength} bytes, CRLF included; a
+     * longer line is refused after reading at most that many bytes of it.
+     *
+     * @throws IdentificationRejectedException the peer answered {@code HALIBUT-ERROR}
+     * @throws UnsupportedVersionException     the peer speaks another protocol version
+     * @throws ProtocolException               the block is malformed or a line is too long
+     */
+    public static Identification readFrom(InputStream in, int maxLineLength) throws IOException {
+        if (maxLineLength < 3) {
+            throw new IllegalArgumentException("maxLineLength must leave room for CRLF, was " + maxLineLength);
+        }
+        String first = readLine(in, maxLineLength);
         int headers = 0;
-        while (!readLine(in).isEmpty()) {
+        while (!readLine(in, maxLineLength).isEmpty()) {
             if (++headers >= MAX_LINES - 1) {
                 throw new ProtocolException("Identification block has more than " + MAX_LINES + " lines");
             }
@@ -141,9 +156,9 @@ public record Identification(Role role, int version, URI subscription) {
         return new Identification(role, version, null);
     }
 
-    /** Reads one CRLF-terminated ASCII line of at most {@link #MAX_LINE_LENGTH} bytes. */
-    private static String readLine(InputStream in) throws IOException {
-        byte[] buf = new byte[MAX_LINE_LENGTH];
+    /** Reads one CRLF-terminated ASCII line of at most {@code maxLineLength} bytes. */
+    private static String readLine(InputStream in, int maxLineLength) throws IOException {
+        byte[] buf = new byte[maxLineLength];
         int n = 0;
         while (true) {
             int b = in.read();
@@ -159,7 +174,8 @@ public record Identification(Role role, int version, URI subscription) {
                 return new String(buf, 0, n - 1, StandardCharsets.US_ASCII);
             }
             if (n == buf.length - 1) {
-                throw new ProtocolException("Identification line longer than " + MAX_LINE_LENGTH + " bytes");
+                throw new ProtocolException("Identification line longer than " + maxLineLength
+                        + " bytes (maxIdentificationLineLength)");
             }
             if ((b < 0x20 && b != '\r') || b > 0x7E) {
                 throw new ProtocolException(String.format("Identification line contains the non-ASCII byte 0x%02X", b));

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  */
 final class ConfigValues {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(|B|KiB|MiB|GiB)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(|B|KiB|MiB|GiB|TiB)");
 
     private final String pid;
     private final Map<String, ?> properties;
@@ -127,6 +127,27 @@ final class ConfigValues {
         if (s == null) {
             return defaultValue;
         }
+        long bytes = parseSize(key, s);
+        if (bytes > Integer.MAX_VALUE) {
+            throw invalid(key, s, "the largest allowed size is 2GiB - 1 byte");
+        }
+        return (int) bytes;
+    }
+
+    /** A size in bytes that may exceed 2 GiB: a number, or a number with KiB, MiB, GiB or TiB. */
+    long longSize(String key, long defaultValue) {
+        String s = string(key);
+        if (s == null) {
+            return defaultValue;
+        }
+        long bytes = parseSize(key, s);
+        if (bytes == Long.MAX_VALUE) {
+            throw invalid(key, s, "the number is too large");
+        }
+        return bytes;
+    }
+
+    private long parseSize(String key, String s) {
         Matcher m = SIZE.matcher(s);
         if (!m.matches()) {
             throw invalid(key, s, "a size is a number of bytes, or a number with KiB, MiB or GiB (e.g. 16MiB)");
@@ -135,18 +156,14 @@ final class ConfigValues {
             case "KiB" -> 1024L;
             case "MiB" -> 1024L * 1024;
             case "GiB" -> 1024L * 1024 * 1024;
+            case "TiB" -> 1024L * 1024 * 1024 * 1024;
             default -> 1L;
         };
-        long bytes;
         try {
-            bytes = Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+            return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
         } catch (ArithmeticException | NumberFormatException e) {
-            bytes = Long.MAX_VALUE;
+            return Long.MAX_VALUE;
         }
-        if (bytes > Integer.MAX_VALUE) {
-            throw invalid(key, s, "the largest allowed size is 2GiB - 1 byte");
-        }
-        return (int) bytes;
     }
 
     private Duration parseDuration(String key, String s) {

@@ -69,7 +69,12 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
                     c.integer("pool.max.idle.per.endpoint", d.poolMaxIdlePerEndpoint(), 0),
                     c.duration("pool.idle.timeout", d.poolIdleTimeout()),
                     c.duration("server.idle.timeout", d.serverIdleTimeout()),
-                    c.integer("max.server.connections", d.maxServerConnections(), 1));
+                    c.integer("max.server.connections", d.maxServerConnections(), 1),
+                    c.integer("max.streams.per.message", d.maxStreamsPerMessage(), 0),
+                    c.longSize("max.stream.length.per.message", d.maxStreamLengthPerMessage()),
+                    c.integer("max.identification.line.length", d.maxIdentificationLineLength(), 64),
+                    c.integer("failed.handshake.burst", d.failedHandshakeBurst(), 1),
+                    c.duration("failed.handshake.interval", d.failedHandshakeInterval()));
         } catch (IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(PID)) {
                 throw e;

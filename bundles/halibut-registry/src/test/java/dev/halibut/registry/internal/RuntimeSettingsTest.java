@@ -55,11 +55,44 @@ class RuntimeSettingsTest {
                 Map.entry("pool.max.idle.per.endpoint", "0"),
                 Map.entry("pool.idle.timeout", "1d"),
                 Map.entry("server.idle.timeout", "20m"),
-                Map.entry("max.server.connections", 50)));
+                Map.entry("max.server.connections", 50),
+                Map.entry("max.streams.per.message", "16"),
+                Map.entry("max.stream.length.per.message", "2TiB"),
+                Map.entry("max.identification.line.length", "256"),
+                Map.entry("failed.handshake.burst", "5"),
+                Map.entry("failed.handshake.interval", "200ms")));
 
         assertThat(s.limits()).isEqualTo(new HalibutLimits(3, Duration.ofSeconds(45), Duration.ofMillis(500),
                 Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofHours(2), Duration.ofMinutes(1),
-                Duration.ofSeconds(15), 64 * 1024, 0, Duration.ofDays(1), Duration.ofMinutes(20), 50));
+                Duration.ofSeconds(15), 64 * 1024, 0, Duration.ofDays(1), Duration.ofMinutes(20), 50,
+                16, 2L * 1024 * 1024 * 1024 * 1024, 256, 5, Duration.ofMillis(200)));
+    }
+
+    @Test
+    void hardeningLimitKeysMapToTheirLimitsAndRejectValuesOutOfRange() {
+        HalibutLimits l = RuntimeSettings.parse(Map.of("max.streams.per.message", "0",
+                "max.stream.length.per.message", "0", "max.identification.line.length", "65536",
+                "failed.handshake.burst", "1", "failed.handshake.interval", "PT1S")).limits();
+        assertThat(l.maxStreamsPerMessage()).isZero();
+        assertThat(l.maxStreamLengthPerMessage()).isZero();
+        assertThat(l.maxIdentificationLineLength()).isEqualTo(65536);
+        assertThat(l.failedHandshakeBurst()).isEqualTo(1);
+        assertThat(l.failedHandshakeInterval()).isEqualTo(Duration.ofSeconds(1));
+        // Sizes above 2 GiB are fine here, unlike max.message.size.
+        assertThat(RuntimeSettings.parse(Map.of("max.stream.length.per.message", "64GiB")).limits()
+                .maxStreamLengthPerMessage()).isEqualTo(64L << 30);
+
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("max.streams.per.message", "257")))
+                .hasMessageContaining("dev.halibut.runtime").hasMessageContaining("maxStreamsPerMessage")
+                .hasMessageContaining("256");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("max.identification.line.length", "63")))
+                .hasMessageContaining("max.identification.line.length = '63'");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("failed.handshake.burst", "0")))
+                .hasMessageContaining("failed.handshake.burst = '0'");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("failed.handshake.interval", "0ms")))
+                .hasMessageContaining("failed.handshake.interval");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("max.stream.length.per.message", "99999999TiB")))
+                .hasMessageContaining("max.stream.length.per.message").hasMessageContaining("too large");
     }
 
     @Test

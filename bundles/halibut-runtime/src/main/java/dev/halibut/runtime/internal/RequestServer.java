@@ -51,7 +51,8 @@ final class RequestServer implements ConnectionHandler {
             try {
                 frame = connection.readFrame(limits.serverIdleTimeout());
             } catch (SocketTimeoutException e) {
-                LOG.debug("Closing {}: idle for {}", connection, limits.serverIdleTimeout());
+                // A well-behaved caller's pool drops idle connections sooner (poolIdleTimeout), so this is news.
+                LOG.warn("Closing {}: nothing arrived for {} (serverIdleTimeout)", connection, limits.serverIdleTimeout());
                 return;
             }
             switch (frame.type()) {
