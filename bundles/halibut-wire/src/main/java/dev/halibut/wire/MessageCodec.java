@@ -31,6 +31,9 @@ import java.util.UUID;
  * <p>Safety: values are only ever bound to types the caller names from its contract. Polymorphic
  * typing chosen by class names in the data is refused, even where a user type asks for it with
  * {@code @JsonTypeInfo(use = CLASS)}, so no message can make this codec instantiate an arbitrary class.
+ * {@code Object}-typed values bind to plain maps, lists, strings, numbers and booleans. A contract type of
+ * {@code java.lang.Class} (anywhere in a parameter or result) is refused as well: Jackson would load, and
+ * initialise, whatever class the data names.
  */
 public final class MessageCodec {
 
@@ -48,6 +51,7 @@ public final class MessageCodec {
         mapper.registerModule(new Jdk8Module());
         mapper.registerModule(new JavaTimeModule());
         mapper.registerModule(new DataStreamModule());
+        mapper.registerModule(new RefusedTypesModule());
         mapper.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         // The BSON generator buffers the whole document; flushing per value would be wasted work.

@@ -274,6 +274,33 @@ class MessageCodecTest {
         assertThat(GADGET_CREATED).isFalse();
     }
 
+    /** Loading it is the attack: its static initialiser records that it ran. */
+    public static final class LoadedByName {
+        static {
+            LOADED_BY_NAME.set(true);
+        }
+    }
+
+    static final AtomicBoolean LOADED_BY_NAME = new AtomicBoolean();
+
+    @Test
+    void classTypedParametersAreRefusedSoTheDataCannotLoadAClass() throws Exception {
+        LOADED_BY_NAME.set(false);
+        ObjectNode doc = request("1", "S", "m");
+        doc.withArray("params").add(MessageCodecTest.class.getName() + "$LoadedByName");
+        doc.withArray("params").addArray().add(MessageCodecTest.class.getName() + "$LoadedByName");
+        IncomingRequest r = codec.decodeRequest(bson.writeValueAsBytes(doc));
+        Type listOfClasses = ClassHolder.class.getMethod("classes").getGenericReturnType();
+        assertThatThrownBy(() -> r.bindArguments(new Type[] {Class.class, listOfClasses}))
+                .isInstanceOf(IncomingRequest.ArgumentBindingException.class)
+                .hasMessageContaining("does not bind java.lang.Class");
+        assertThat(LOADED_BY_NAME).isFalse();
+    }
+
+    interface ClassHolder {
+        List<Class<?>> classes();
+    }
+
     private ObjectNode request(String id, String service, String method) {
         ObjectNode doc = bson.createObjectNode();
         doc.put("id", id).put("service", service).put("method", method);
