@@ -1,5 +1,7 @@
 package dev.halibut.runtime.it;
 
+import dev.halibut.runtime.testing.FaultInjectingProxy;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -43,7 +45,7 @@ class DataStreamTest {
     private final FilesService service = new FilesService();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final AtomicLong callerReceived = new AtomicLong();
-    private FaultProxy proxy;
+    private FaultInjectingProxy proxy;
 
     @AfterEach
     void stop() throws Exception {
@@ -81,14 +83,14 @@ class DataStreamTest {
         if (mode == Mode.LISTENING) {
             int port = tentacle.listen(loopback);
             tentacle.trust(caller.thumbprint());
-            proxy = new FaultProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            proxy = new FaultInjectingProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
             closeables.add(proxy);
             return caller.createClient(Files.class,
                     new ServiceEndPoint(URI.create("https://localhost:" + proxy.port() + "/"), tentacle.thumbprint()));
         }
         int port = caller.listen(loopback);
         caller.trust(tentacle.thumbprint());
-        proxy = new FaultProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        proxy = new FaultInjectingProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         closeables.add(0, proxy);
         closeables.add(0, tentacle.poll(SUBSCRIPTION,
                 new ServiceEndPoint(URI.create("https://localhost:" + proxy.port() + "/"), caller.thumbprint())));

@@ -1,5 +1,7 @@
 package dev.halibut.runtime.it;
 
+import dev.halibut.runtime.testing.FaultInjectingProxy;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -63,7 +65,7 @@ class FailureModesTest {
     private final GateService gate = new GateService();
     private HalibutRuntime octopus;
     private HalibutRuntime tentacle;
-    private FaultProxy proxy;
+    private FaultInjectingProxy proxy;
     private int port;
 
     @BeforeEach
@@ -77,7 +79,7 @@ class FailureModesTest {
                 .service(Unencodable.class, () -> new Broken())
                 .trust(octopus.thumbprint()).build();
         port = tentacle.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        proxy = new FaultProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        proxy = new FaultInjectingProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     }
 
     @AfterEach
@@ -219,8 +221,8 @@ class FailureModesTest {
         Gate client = octopus.createClient(Gate.class, viaProxy());
         CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client.pass(7));
         assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
-        // Whatever the server sends from now on is cut after 3 more bytes: the response arrives torn.
-        proxy.truncateServerBytesAfter(3);
+        // The connection ends (FIN) just before the response: the caller sees it closed mid-call.
+        proxy.injectIntoNextServerBytes(FaultInjectingProxy.LiveFault.TRUNCATE);
         gate.release.countDown();
         assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(HalibutClientException.class);
         assertThat(gate.calls).hasValue(1);

@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * count bytes from the start of each proxied connection, per direction. Two calls also act on live
  * connections: {@link #forward()} releases stalls, {@link #killAll()} resets everything.
  *
+ * <p>Live faults ({@link #injectIntoNextServerBytes}, {@link #injectIntoNextClientBytes}) act on the
+ * connections open at the time of the call instead, on the next bytes that arrive in that direction after
+ * it, whatever their offset: "the response that is about to come" rather than "byte 1,234".
+ *
  * <p>Plain blocking sockets and two threads per connection (named {@code fault-proxy-<port>-...}) keep
  * the byte accounting exact and easy to follow. The proxy owns every socket and thread it creates;
  * {@link #close()} closes and joins them all.
@@ -42,6 +46,18 @@ public final class FaultInjectingProxy implements AutoCloseable {
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
 
     private enum Kind { FORWARD, REFUSE, RESET, STALL, TRUNCATE, DUPLICATE }
+
+    /** What a live fault does to the next bytes that arrive in its direction. */
+    public enum LiveFault {
+        /** Hold them (and everything after them) until {@link #forward()}. */
+        STALL,
+        /** Drop them and end that direction with a FIN (a clean end of stream, too early). */
+        TRUNCATE,
+        /** Forward them twice in a row. */
+        DUPLICATE,
+        /** Drop them and reset both sides. */
+        RESET
+    }
 
     private enum Direction {
         CLIENT_TO_SERVER("c2s"), SERVER_TO_CLIENT("s2c");
@@ -159,6 +175,36 @@ public final class FaultInjectingProxy implements AutoCloseable {
             throw new IllegalArgumentException("count must be positive, was " + count);
         }
         setFault(new Fault(Kind.DUPLICATE, Direction.SERVER_TO_CLIENT, requireOffset(offset), count));
+    }
+
+    /**
+     * On every connection open now, the next bytes the target (server) sends after this call suffer
+     * {@code fault}. Connections accepted later are not affected.
+     */
+    public void injectIntoNextServerBytes(LiveFault fault) {
+        armLive(Direction.SERVER_TO_CLIENT, fault);
+    }
+
+    /**
+     * On every connection open now, the next bytes the connecting side (client) sends after this call
+     * suffer {@code fault}. Connections accepted later are not affected.
+     */
+    public void injectIntoNextClientBytes(LiveFault fault) {
+        armLive(Direction.CLIENT_TO_SERVER, fault);
+    }
+
+    private void armLive(Direction direction, LiveFault fault) {
+        lock.lock();
+        try {
+            for (Link link : links) {
+                if (fault == LiveFault.STALL) {
+                    link.released = false;
+                }
+                link.live.put(direction, fault);
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Aborts every live proxied connection now, with a TCP reset to both sides. */
@@ -365,6 +411,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
         boolean released;
         boolean ended;
         int pumpsEnded;
+        final java.util.Map<Direction, LiveFault> live = new java.util.EnumMap<>(Direction.class);
 
         Link(int id, Socket client, Socket upstream, Fault fault) {
             this.id = id;
@@ -377,7 +424,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
             boolean toServer = direction == Direction.CLIENT_TO_SERVER;
             try {
                 copy((toServer ? client : upstream).getInputStream(), toServer ? upstream : client,
-                        fault.direction() == direction ? fault : null);
+                        fault.direction() == direction ? fault : null, direction);
             } catch (IOException e) {
                 // A peer reset, or killAll()/close() closed the sockets under this pump: pass it on to
                 // both sides as a reset, as a broken network path would.
@@ -388,7 +435,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
         }
 
         /** Forwards one direction until end of stream, or until {@code pending} (may be null) ends it. */
-        private void copy(InputStream in, Socket to, Fault pending) throws IOException {
+        private void copy(InputStream in, Socket to, Fault pending, Direction direction) throws IOException {
             OutputStream out = to.getOutputStream();
             byte[] buf = new byte[16 * 1024];
             ByteArrayOutputStream repeat = new ByteArrayOutputStream();
@@ -424,8 +471,33 @@ public final class FaultInjectingProxy implements AutoCloseable {
                         repeat.write(buf, (int) (from - done), (int) (done + n - from));
                     }
                 }
+                LiveFault liveFault = takeLive(direction);
+                if (liveFault != null) {
+                    switch (liveFault) {
+                        case RESET -> {
+                            abort();
+                            return;
+                        }
+                        case TRUNCATE -> {
+                            to.shutdownOutput();
+                            return;
+                        }
+                        case STALL -> awaitRelease();
+                        case DUPLICATE -> out.write(buf, 0, n);
+                        default -> throw new IllegalStateException("Unknown live fault " + liveFault);
+                    }
+                }
                 out.write(buf, 0, n);
                 done += n;
+            }
+        }
+
+        private LiveFault takeLive(Direction direction) {
+            lock.lock();
+            try {
+                return live.remove(direction);
+            } finally {
+                lock.unlock();
             }
         }
 

@@ -182,6 +182,63 @@ class FaultInjectingProxyTest {
     }
 
     @Test
+    void liveStallHoldsTheNextServerBytesOfOpenConnectionsUntilForward() throws Exception {
+        Socket client = connect();
+        send(client, "one");
+        assertThat(readExactly(client, 3)).isEqualTo("one");
+
+        proxy.injectIntoNextServerBytes(FaultInjectingProxy.LiveFault.STALL);
+        send(client, "two");
+        assertNothingArrivesWithin300Ms(client);
+        proxy.forward();
+        assertThat(readExactly(client, 3)).isEqualTo("two");
+    }
+
+    @Test
+    void liveTruncateEndsTheStreamBeforeTheNextServerBytes() throws Exception {
+        Socket client = connect();
+        send(client, "one");
+        assertThat(readExactly(client, 3)).isEqualTo("one");
+
+        proxy.injectIntoNextServerBytes(FaultInjectingProxy.LiveFault.TRUNCATE);
+        send(client, "two");
+        assertThat(readToEnd(client)).isEmpty();
+    }
+
+    @Test
+    void liveDuplicateSendsTheNextServerBytesTwice() throws Exception {
+        Socket client = connect();
+        send(client, "one");
+        assertThat(readExactly(client, 3)).isEqualTo("one");
+
+        proxy.injectIntoNextServerBytes(FaultInjectingProxy.LiveFault.DUPLICATE);
+        send(client, "two");
+        assertThat(readExactly(client, 6)).isEqualTo("twotwo");
+        send(client, "three"); // only once
+        assertThat(readExactly(client, 5)).isEqualTo("three");
+    }
+
+    @Test
+    void liveResetOnTheNextClientBytesKeepsThemFromTheTarget() throws Exception {
+        Socket client = connect();
+        send(client, "one");
+        assertThat(readExactly(client, 3)).isEqualTo("one");
+
+        proxy.injectIntoNextClientBytes(FaultInjectingProxy.LiveFault.RESET);
+        send(client, "two");
+        assertThat(readOutcome(client)).isIn("EOF", "reset");
+        assertThat(echo.nextConnectionReceived()).isEqualTo("one");
+    }
+
+    @Test
+    void liveFaultsSpareConnectionsAcceptedAfterThem() throws Exception {
+        proxy.injectIntoNextServerBytes(FaultInjectingProxy.LiveFault.TRUNCATE);
+        Socket later = connect();
+        send(later, "fine");
+        assertThat(readExactly(later, 4)).isEqualTo("fine");
+    }
+
+    @Test
     void awaitAcceptedConnectionsFailsWhenTheyDoNotCome() {
         assertThatThrownBy(() -> proxy.awaitAcceptedConnections(1, Duration.ofMillis(50)))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("accepted 0");
