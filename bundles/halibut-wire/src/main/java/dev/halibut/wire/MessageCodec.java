@@ -252,6 +252,7 @@ public final class MessageCodec {
     }
 
     private JsonNode readDocument(byte[] bson, String what) throws ProtocolException {
+        BsonLengths.check(bson, MAX_NESTING_DEPTH);
         try (JsonParser parser = new DepthLimitedParser(mapper.getFactory().createParser(bson))) {
             JsonNode doc = mapper.readTree(parser);
             if (doc == null || !doc.isObject()) {
