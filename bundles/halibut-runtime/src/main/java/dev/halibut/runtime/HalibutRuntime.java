@@ -128,6 +128,51 @@ public interface HalibutRuntime extends AutoCloseable {
      */
     PollingSubscription poll(URI subscription, ServiceEndPoint listener, int connections);
 
+    /**
+     * What this runtime is doing now: listeners, connections per endpoint, polling subscriptions, queued
+     * requests, served services. Cheap enough to call from a monitoring loop.
+     */
+    RuntimeStatus status();
+
+    /**
+     * The recent connection events of one endpoint, oldest first: connections opened and closed, failed
+     * connects, refused handshakes, failed calls, requests not collected. Each endpoint keeps its last
+     * {@value #CONNECTION_LOG_SIZE} entries, and the logs of the {@value #CONNECTION_LOG_ENDPOINTS} endpoints
+     * used most recently are kept, so memory stays bounded however many endpoints there are.
+     *
+     * @param endpoint an {@code https://host:port/}, {@code poll://subscription/} or {@code listen://address:port/}
+     *                 URI, compared in normal form (case-insensitive scheme, host and subscription; the path is ignored)
+     * @return the entries, or an empty list if nothing was logged for it
+     */
+    List<ConnectionLogEntry> connectionLog(String endpoint);
+
+    /** The endpoints that have a connection log, in normal form, most recently used first. */
+    List<String> connectionLogEndpoints();
+
+    /** Entries kept per endpoint in the connection log. */
+    int CONNECTION_LOG_SIZE = 50;
+
+    /** Endpoints whose connection logs are kept (the most recently used). */
+    int CONNECTION_LOG_ENDPOINTS = 200;
+
+    /** Starts telling {@code observer} about events; see {@link HalibutObserver}. */
+    void addObserver(HalibutObserver observer);
+
+    /** Stops telling {@code observer} about events. */
+    void removeObserver(HalibutObserver observer);
+
+    /**
+     * Checks that {@code endpoint} answers, and measures how fast. A listening endpoint gets a new
+     * connection (TCP connect, TLS handshake, identification: timed) and one request to the built-in
+     * {@code halibut.ping} service over it (timed), then the connection is closed. For a polling endpoint
+     * the ping request is queued for the subscription like any call: the time until a service host
+     * collects it, and the round trip after that, are measured. The endpoint's limits apply (the
+     * collection timeout, say). Pings are not reported as calls to observers.
+     *
+     * @throws dev.halibut.HalibutClientException the endpoint could not be reached or did not answer
+     */
+    PingResult ping(ServiceEndPoint endpoint);
+
     /** Stops listening and polling, fails calls in flight, closes every connection and ends every thread this runtime owns. */
     @Override
     void close();
@@ -142,6 +187,7 @@ public interface HalibutRuntime extends AutoCloseable {
         private PendingRequestQueue queue;
         private StreamTransferListener streamProgress = StreamTransferListener.NONE;
         private Path temporaryDirectory;
+        private final List<HalibutObserver> observers = new ArrayList<>();
 
         Builder() {
         }
@@ -213,6 +259,12 @@ public interface HalibutRuntime extends AutoCloseable {
             return this;
         }
 
+        /** Tells {@code observer} about events from the start (same as {@link HalibutRuntime#addObserver} later). */
+        public Builder observer(HalibutObserver observer) {
+            observers.add(Objects.requireNonNull(observer, "observer"));
+            return this;
+        }
+
         /**
          * Builds the runtime. It does not listen until {@link HalibutRuntime#listen} is called.
          *
@@ -224,7 +276,7 @@ public interface HalibutRuntime extends AutoCloseable {
                         + " or certificate(x509, privateKey). Certificates.generatePkcs12(...) creates a self-signed one");
             }
             return new DefaultHalibutRuntime(certificate, privateKey, services, trusted, limits,
-                    queue != null ? queue : new InMemoryPendingRequestQueue(), streamProgress, temporaryDirectory);
+                    queue != null ? queue : new InMemoryPendingRequestQueue(), streamProgress, temporaryDirectory, observers);
         }
     }
 }

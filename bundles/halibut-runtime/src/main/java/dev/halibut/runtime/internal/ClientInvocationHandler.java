@@ -2,7 +2,10 @@ package dev.halibut.runtime.internal;
 
 import dev.halibut.HalibutClientException;
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.runtime.HalibutObserver;
+import dev.halibut.runtime.HalibutObserver.Outcome;
 import dev.halibut.wire.EncodedMessage;
+import dev.halibut.wire.ErrorKind;
 import dev.halibut.wire.IncomingResponse;
 import dev.halibut.wire.MessageCodec;
 import java.io.IOException;
@@ -10,6 +13,8 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -20,7 +25,7 @@ final class ClientInvocationHandler implements InvocationHandler {
 
     /** Sends an encoded request to the endpoint and returns its response. */
     interface Transport {
-        Reply call(ServiceEndPoint endpoint, String requestId, EncodedMessage request, String what);
+        Reply call(ServiceEndPoint endpoint, String requestId, EncodedMessage request, CallTrace trace);
     }
 
     private final Class<?> contract;
@@ -30,9 +35,13 @@ final class ClientInvocationHandler implements InvocationHandler {
     private final Transport transport;
     private final RequestIds ids;
     private final ExecutorService asyncExecutor;
+    private final Telemetry telemetry;
+    private final String endpointKey;
 
     ClientInvocationHandler(Class<?> contract, ServiceEndPoint endpoint, MessageCodec codec, Transport transport,
-                            RequestIds ids, ExecutorService asyncExecutor) {
+                            RequestIds ids, ExecutorService asyncExecutor, Telemetry telemetry) {
+        this.telemetry = telemetry;
+        this.endpointKey = EndpointKeys.of(endpoint.baseUri());
         this.contract = contract;
         this.serviceName = Contracts.serviceName(contract);
         this.endpoint = endpoint;
@@ -82,29 +91,52 @@ final class ClientInvocationHandler implements InvocationHandler {
 
     private Object callAndBind(Method method, Object[] args) {
         String methodName = Contracts.methodName(method);
-        String what = describe(method);
+        CallTrace trace = new CallTrace(serviceName, methodName, describe(method));
+        long start = System.nanoTime();
+        Outcome outcome = null;
+        String failure = null;
+        try {
+            Object result = callAndBind(method, args, trace);
+            outcome = Outcome.OK;
+            return result;
+        } catch (RuntimeException | Error e) {
+            outcome = trace.failure() != null ? trace.failure() : Outcome.CONNECTION_LOST;
+            failure = String.valueOf(e.getMessage());
+            throw e;
+        } finally {
+            telemetry.callCompleted(new HalibutObserver.CallEvent(Instant.now(), endpointKey, endpoint.remoteThumbprint(),
+                    serviceName, methodName, Duration.ofNanos(System.nanoTime() - start), outcome, failure));
+        }
+    }
+
+    private Object callAndBind(Method method, Object[] args, CallTrace trace) {
+        String what = trace.what;
         String id = ids.next();
         EncodedMessage request;
         try {
-            request = codec.encodeRequest(id, serviceName, methodName, method.getGenericParameterTypes(), args);
+            request = codec.encodeRequest(id, serviceName, trace.method, method.getGenericParameterTypes(), args);
         } catch (IOException | RuntimeException e) {
+            trace.fail(Outcome.CLIENT_ERROR);
             throw new HalibutClientException(what + ": the arguments cannot be encoded: " + e, e);
         }
-        Reply reply = transport.call(endpoint, id, request, what);
+        Reply reply = transport.call(endpoint, id, request, trace);
         IncomingResponse response = reply.response();
         boolean handedOver = false;
         try {
             if (response.error() != null) {
-                throw RemoteErrors.toException(response.error(), endpoint.baseUri().toString(), serviceName, methodName);
+                trace.fail(outcomeOf(response.error().kind()));
+                throw RemoteErrors.toException(response.error(), endpoint.baseUri().toString(), serviceName, trace.method);
             }
             Type type = Contracts.resultType(method);
             Object result;
             try {
                 result = response.bindResult(type, reply.streams());
             } catch (IOException | RuntimeException e) {
+                trace.fail(Outcome.CLIENT_ERROR);
                 throw new HalibutClientException(what + ": the result cannot be read as " + type.getTypeName() + ": " + e, e);
             }
             if (result == null && method.getReturnType().isPrimitive() && method.getReturnType() != void.class) {
+                trace.fail(Outcome.CLIENT_ERROR);
                 throw new HalibutClientException(what + ": the service returned no value for a " + method.getReturnType()
                         + " result");
             }
@@ -115,6 +147,16 @@ final class ClientInvocationHandler implements InvocationHandler {
                 reply.discardStreams();
             }
         }
+    }
+
+    static Outcome outcomeOf(ErrorKind kind) {
+        return switch (kind) {
+            case SERVICE_NOT_FOUND -> Outcome.SERVICE_NOT_FOUND;
+            case METHOD_NOT_FOUND -> Outcome.METHOD_NOT_FOUND;
+            case INVOCATION -> Outcome.INVOCATION_ERROR;
+            case BAD_REQUEST -> Outcome.BAD_REQUEST;
+            case SERVER_ERROR -> Outcome.SERVER_ERROR;
+        };
     }
 
     private String describe(Method method) {

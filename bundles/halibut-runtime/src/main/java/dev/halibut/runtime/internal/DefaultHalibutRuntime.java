@@ -8,7 +8,22 @@ import dev.halibut.polling.Poller;
 import dev.halibut.polling.SubscriberSession;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
+import dev.halibut.HalibutClientException;
+import dev.halibut.runtime.ConnectionLogEntry;
+import dev.halibut.runtime.HalibutObserver;
+import dev.halibut.runtime.PingResult;
+import dev.halibut.runtime.RuntimeStatus;
+import dev.halibut.transport.Connection;
 import dev.halibut.transport.ConnectionPool;
+import dev.halibut.wire.EncodedMessage;
+import dev.halibut.wire.ErrorKind;
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameType;
+import dev.halibut.wire.Identification;
+import dev.halibut.wire.IncomingResponse;
+import dev.halibut.wire.ProtocolException;
+import java.lang.reflect.Type;
+import java.time.Duration;
 import dev.halibut.transport.ReceivedStreamStore;
 import dev.halibut.transport.ThumbprintTrust;
 import dev.halibut.transport.TlsConnector;
@@ -58,7 +73,11 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     private final ConnectionPool pool;
     private final ListeningCaller listeningCaller;
     private final List<TlsListener> listeners = new CopyOnWriteArrayList<>();
-    private final PendingRequestQueue queue;
+    private final List<InetSocketAddress> boundAddresses = new CopyOnWriteArrayList<>();
+    private final Telemetry telemetry;
+    private final ObservedQueue queue;
+    /** Connections of pings in flight: not pooled, so close() aborts them itself. */
+    private final Set<Connection> pingConnections = ConcurrentHashMap.newKeySet();
     private final PollingCaller pollingCaller;
     private final SubscriberSession subscriberSession;
     private final Set<PollingSubscriptionImpl> subscriptions = ConcurrentHashMap.newKeySet();
@@ -67,11 +86,12 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
 
     public DefaultHalibutRuntime(X509Certificate certificate, PrivateKey privateKey, Map<Class<?>, Object> services,
                                  List<String> trusted, HalibutLimits limits, PendingRequestQueue queue,
-                                 StreamTransferListener progress, Path temporaryDirectory) {
+                                 StreamTransferListener progress, Path temporaryDirectory, List<HalibutObserver> observers) {
         this.limits = limits;
-        this.queue = queue;
+        this.telemetry = new Telemetry(observers, CONNECTION_LOG_SIZE, CONNECTION_LOG_ENDPOINTS);
+        this.queue = new ObservedQueue(queue, telemetry);
         this.streams = new ReceivedStreamStore(temporaryDirectory);
-        this.invoker = new ServiceInvoker(codec, streams, progress, limits);
+        this.invoker = new ServiceInvoker(codec, streams, progress, limits, telemetry);
         this.contexts = new TlsContextFactory(certificate, privateKey);
         services.forEach(invoker::register);
         trusted.forEach(trust::add);
@@ -80,11 +100,11 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         AtomicInteger asyncIds = new AtomicInteger();
         this.asyncCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> daemon("halibut-" + id + "-async-" + asyncIds.incrementAndGet()).newThread(r));
-        this.connector = new TlsConnector(contexts);
+        this.connector = new TlsConnector(contexts, telemetry);
         this.pool = new ConnectionPool(connector, limits, timer);
-        this.listeningCaller = new ListeningCaller(codec, pool, limits, streams, progress);
-        this.pollingCaller = new PollingCaller(codec, queue, limits);
-        this.subscriberSession = new SubscriberSession(queue, trust, limits, codec, streams, progress);
+        this.listeningCaller = new ListeningCaller(codec, pool, limits, streams, progress, telemetry);
+        this.pollingCaller = new PollingCaller(codec, this.queue, limits);
+        this.subscriberSession = new SubscriberSession(this.queue, trust, limits, codec, streams, progress);
         LOG.info("Halibut runtime {} started with certificate {} ({})", id, contexts.thumbprint(),
                 certificate.getSubjectX500Principal().getName());
     }
@@ -98,11 +118,13 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     public int listen(InetSocketAddress address) {
         Objects.requireNonNull(address, "address");
         checkOpen();
-        TlsListener listener = new TlsListener(contexts.serverContext(trust), trust, limits,
-                new RequestServer(invoker, subscriberSession, trust, limits), timer);
+        RequestServer server = new RequestServer(invoker, subscriberSession, trust, limits, telemetry);
+        TlsListener listener = new TlsListener(contexts.serverContext(trust), trust, limits, server, timer);
         try {
             InetSocketAddress bound = listener.bind(address);
+            server.bound(EndpointKeys.listener(bound));
             listeners.add(listener);
+            boundAddresses.add(bound);
             if (closed) {
                 listener.close();
                 checkOpen();
@@ -189,7 +211,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         checkOpen();
         ClientInvocationHandler.Transport transport = endpoint.isPolling() ? pollingCaller::call : listeningCaller::call;
         return ClientInvocationHandler.create(contract, new ClientInvocationHandler(contract, endpoint, codec,
-                transport, requestIds, asyncCalls));
+                transport, requestIds, asyncCalls, telemetry));
     }
 
     @Override
@@ -209,8 +231,9 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         HalibutLimits pollLimits = listener.limitsOr(limits);
         List<Poller> pollers = new ArrayList<>();
         for (int i = 0; i < connections; i++) {
+            String key = EndpointKeys.of(subscription);
             pollers.add(new Poller(connector, listener, subscription, pollLimits,
-                    invoker::serve,
+                    (connection, frame) -> invoker.serve(connection, frame, key),
                     "halibut-" + id + "-poll-" + pollerIds.incrementAndGet() + "-" + subscription.getAuthority()));
         }
         PollingSubscriptionImpl s = new PollingSubscriptionImpl(subscription, listener, pollers, subscriptions::remove);
@@ -238,6 +261,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         }
         connector.close();
         pool.close();
+        pingConnections.forEach(Connection::abort);
         // Queue, pool and connector are closed, so every async call in flight ends promptly with a
         // "closed" error; let them finish rather than interrupt them mid-way (which garbles the error).
         asyncCalls.shutdown();
@@ -257,6 +281,107 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
             Thread.currentThread().interrupt();
         }
         LOG.info("Halibut runtime {} closed", id);
+    }
+
+    @Override
+    public RuntimeStatus status() {
+        List<RuntimeStatus.Subscription> subs = new ArrayList<>();
+        for (PollingSubscriptionImpl s : subscriptions) {
+            subs.add(new RuntimeStatus.Subscription(s.subscription(), s.listener().baseUri(),
+                    s.listener().remoteThumbprint(), s.connections(), s.connectedCount()));
+        }
+        subs.sort(java.util.Comparator.comparing((RuntimeStatus.Subscription s) -> s.subscription().toString())
+                .thenComparing(s -> s.listener().toString()));
+        return new RuntimeStatus(java.time.Instant.now(), thumbprint(), List.copyOf(boundAddresses), trust.snapshot(),
+                invoker.serviceNames(), telemetry.outbound(), telemetry.inbound(), subs, queue.snapshot());
+    }
+
+    @Override
+    public List<ConnectionLogEntry> connectionLog(String endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        return telemetry.log().entries(EndpointKeys.parse(endpoint));
+    }
+
+    @Override
+    public List<String> connectionLogEndpoints() {
+        return telemetry.log().endpoints();
+    }
+
+    @Override
+    public void addObserver(HalibutObserver observer) {
+        telemetry.observers().add(Objects.requireNonNull(observer, "observer"));
+    }
+
+    @Override
+    public void removeObserver(HalibutObserver observer) {
+        telemetry.observers().remove(Objects.requireNonNull(observer, "observer"));
+    }
+
+    @Override
+    public PingResult ping(ServiceEndPoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        checkOpen();
+        HalibutLimits l = endpoint.limitsOr(limits);
+        String id = requestIds.next();
+        String what = "Ping of " + endpoint.baseUri();
+        EncodedMessage request;
+        try {
+            request = codec.encodeRequest(id, ServiceInvoker.PING_SERVICE, ServiceInvoker.PING_METHOD, new Type[0],
+                    new Object[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CallTrace trace = new CallTrace(ServiceInvoker.PING_SERVICE, ServiceInvoker.PING_METHOD, what);
+        long start = System.nanoTime();
+        if (endpoint.isPolling()) {
+            // The answer is immediate: waiting for it longer than a heartbeat would hide a stuck service host.
+            Reply reply = pollingCaller.call(endpoint.withLimits(l.withResponseTimeout(l.heartbeatTimeout())), id, request,
+                    trace);
+            long end = System.nanoTime();
+            checkPingAnswer(what, reply.response());
+            long collected = trace.collectedNanos != 0 ? trace.collectedNanos : start;
+            return new PingResult(endpoint, null, Duration.ofNanos(collected - start), Duration.ofNanos(end - collected));
+        }
+        Connection c = connector.connect(endpoint, Identification.client(), l);
+        long connected = System.nanoTime();
+        pingConnections.add(c);
+        telemetry.inUse(c, true);
+        try {
+            if (closed) {
+                throw new HalibutClientException(what + " abandoned: the runtime is closed");
+            }
+            c.sendMessage(FrameType.REQUEST, request.bson());
+            Frame frame = c.readFrame(l.heartbeatTimeout());
+            long end = System.nanoTime();
+            if (frame.type() != FrameType.RESPONSE) {
+                throw new ProtocolException("expected a RESPONSE frame but got " + frame.type());
+            }
+            IncomingResponse response = codec.decodeResponse(c.messageBytes(frame));
+            if (!response.id().equals(id) || !response.streams().isEmpty()) {
+                throw new ProtocolException("the answer is not the ping's response");
+            }
+            checkPingAnswer(what, response);
+            telemetry.inUse(c, false);
+            c.closeGracefully();
+            return new PingResult(endpoint, Duration.ofNanos(connected - start), null, Duration.ofNanos(end - connected));
+        } catch (java.net.SocketTimeoutException e) {
+            throw new HalibutClientException(what + ": connected in " + Durations.human(Duration.ofNanos(connected - start))
+                    + ", but no answer came within " + l.heartbeatTimeout() + " (heartbeatTimeout)", e);
+        } catch (IOException e) {
+            throw new HalibutClientException(what + ": connected in " + Durations.human(Duration.ofNanos(connected - start))
+                    + ", but the exchange failed: " + e, e);
+        } finally {
+            pingConnections.remove(c);
+            c.close();
+        }
+    }
+
+    /** A peer without the built-in ping answers service-not-found: that completes the round trip too. */
+    private static void checkPingAnswer(String what, IncomingResponse response) {
+        if (response.error() != null && response.error().kind() != ErrorKind.SERVICE_NOT_FOUND) {
+            throw new HalibutClientException(what + ": the peer answered with an error: " + response.error().kind()
+                    + " " + response.error().message());
+        }
     }
 
     private void checkOpen() {

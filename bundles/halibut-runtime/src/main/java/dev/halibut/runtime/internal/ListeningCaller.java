@@ -5,6 +5,7 @@ import dev.halibut.HalibutClientException;
 import dev.halibut.StreamTransferListener;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.runtime.HalibutObserver.Outcome;
 import dev.halibut.transport.Connection;
 import dev.halibut.transport.ConnectionPool;
 import dev.halibut.transport.MessageTooLargeException;
@@ -34,9 +35,11 @@ final class ListeningCaller {
     private final HalibutLimits defaults;
     private final ReceivedStreamStore streams;
     private final StreamTransferListener progress;
+    private final Telemetry telemetry;
 
     ListeningCaller(MessageCodec codec, ConnectionPool pool, HalibutLimits defaults, ReceivedStreamStore streams,
-                    StreamTransferListener progress) {
+                    StreamTransferListener progress, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.codec = codec;
         this.pool = pool;
         this.defaults = defaults;
@@ -44,20 +47,30 @@ final class ListeningCaller {
         this.progress = progress;
     }
 
-    Reply call(ServiceEndPoint endpoint, String requestId, EncodedMessage request, String what) {
+    Reply call(ServiceEndPoint endpoint, String requestId, EncodedMessage request, CallTrace trace) {
+        String what = trace.what;
         HalibutLimits limits = endpoint.limitsOr(defaults);
-        Connection c = pool.acquire(endpoint);
+        Connection c;
+        try {
+            c = pool.acquire(endpoint);
+        } catch (RuntimeException e) {
+            trace.fail(Outcome.CONNECT_FAILED);
+            throw e;
+        }
+        telemetry.inUse(c, true);
         boolean reusable = false;
         try {
             try {
                 c.sendMessage(FrameType.REQUEST, request.bson());
             } catch (MessageTooLargeException e) {
                 reusable = true; // nothing was written
+                trace.fail(Outcome.CLIENT_ERROR);
                 throw new HalibutClientException(what + ": " + e.getMessage() + "; pass large data as a DataStream", e);
             }
             try {
                 c.sendStreams(request.streams(), progress);
             } catch (StreamSourceException e) {
+                trace.fail(Outcome.CLIENT_ERROR);
                 throw new HalibutClientException(what + ": " + e.getMessage() + ". The request was sent without its"
                         + " streams and aborted; the service was not called with them", e);
             }
@@ -79,15 +92,19 @@ final class ListeningCaller {
             reusable = true;
             return new Reply(response, received);
         } catch (SocketTimeoutException e) {
+            trace.fail(Outcome.TIMEOUT);
             throw new HalibutClientException(what + ": no response within " + limits.responseTimeout()
                     + " (responseTimeout). The request was sent and may have run; not retrying", e);
         } catch (ProtocolException e) {
+            trace.fail(Outcome.CONNECTION_LOST);
             throw new HalibutClientException(what + ": the service host broke the protocol (" + e.getMessage()
                     + "); the connection was closed. The request may have run; not retrying", e);
         } catch (IOException e) {
+            trace.fail(Outcome.CONNECTION_LOST);
             throw new HalibutClientException(what + ": the connection failed after the request was sent ("
                     + e + "). The request may have run; not retrying", e);
         } finally {
+            telemetry.inUse(c, false);
             if (reusable) {
                 pool.release(endpoint, c);
             } else {

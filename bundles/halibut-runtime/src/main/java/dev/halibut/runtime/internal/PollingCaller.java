@@ -4,13 +4,15 @@ import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.polling.PendingCall;
-import dev.halibut.polling.PendingRequestQueue;
+import dev.halibut.runtime.HalibutObserver.Outcome;
 import dev.halibut.polling.PollingException;
 import dev.halibut.wire.EncodedMessage;
 import dev.halibut.wire.IncomingResponse;
 import dev.halibut.wire.ReceivedMessage;
 import dev.halibut.wire.MessageCodec;
 import dev.halibut.wire.ProtocolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One call to a polling endpoint: queue the request for its subscription and wait until a service host
@@ -20,30 +22,35 @@ import dev.halibut.wire.ProtocolException;
 final class PollingCaller {
 
     private final MessageCodec codec;
-    private final PendingRequestQueue queue;
+    private static final Logger LOG = LoggerFactory.getLogger(PollingCaller.class);
+
+    private final ObservedQueue queue;
     private final HalibutLimits defaults;
 
-    PollingCaller(MessageCodec codec, PendingRequestQueue queue, HalibutLimits defaults) {
+    PollingCaller(MessageCodec codec, ObservedQueue queue, HalibutLimits defaults) {
         this.codec = codec;
         this.queue = queue;
         this.defaults = defaults;
     }
 
-    Reply call(ServiceEndPoint endpoint, String requestId, EncodedMessage request, String what) {
+    Reply call(ServiceEndPoint endpoint, String requestId, EncodedMessage request, CallTrace trace) {
+        String what = trace.what;
         HalibutLimits limits = endpoint.limitsOr(defaults);
         if (request.bson().length > limits.maxMessageSize()) {
+            trace.fail(Outcome.CLIENT_ERROR);
             throw new HalibutClientException(what + ": the request is " + request.bson().length
                     + " bytes, more than the maximum message size of " + limits.maxMessageSize()
                     + " bytes; pass large data as a DataStream");
         }
         PendingCall call = queue.enqueue(endpoint.baseUri(), endpoint.remoteThumbprint(), requestId, request,
-                limits.pollingCollectionTimeout());
+                limits.pollingCollectionTimeout(), trace);
         ReceivedMessage response;
         try {
             response = call.awaitResponse(limits.responseTimeout());
         } catch (InterruptedException e) {
             boolean withdrawn = call.cancel();
             Thread.currentThread().interrupt();
+            trace.fail(Outcome.CANCELLED);
             throw new HalibutClientException(what + ": interrupted while waiting; " + (withdrawn
                     ? "the request was withdrawn before any service host collected it and will never run"
                     : "a service host had collected the request already, so it may run"), e);
@@ -52,6 +59,16 @@ final class PollingCaller {
                     ? ". Check that the service host polls this listener for " + endpoint.baseUri()
                       + " and that this runtime trusts its certificate"
                     : "";
+            trace.fail(switch (e.reason()) {
+                case NOT_COLLECTED -> Outcome.NOT_COLLECTED;
+                case NO_RESPONSE -> Outcome.TIMEOUT;
+                case CONNECTION_LOST -> Outcome.CONNECTION_LOST;
+                case CANCELLED, CLOSED -> Outcome.CANCELLED;
+            });
+            if (e.reason() == PollingException.Reason.NOT_COLLECTED) {
+                LOG.info("{} was not collected: no service host presenting {} polled for {} within {}", what,
+                        endpoint.remoteThumbprint(), endpoint.baseUri(), limits.pollingCollectionTimeout());
+            }
             throw new HalibutClientException(what + ": " + e.getMessage() + hint, e);
         }
         try {
@@ -62,6 +79,7 @@ final class PollingCaller {
             return new Reply(r, response.streams());
         } catch (ProtocolException e) {
             response.discardStreams();
+            trace.fail(Outcome.CONNECTION_LOST);
             throw new HalibutClientException(what + ": the polling service host sent a malformed response ("
                     + e.getMessage() + "); the request may have run", e);
         }

@@ -33,6 +33,11 @@ final class PollingSubscriptionImpl implements PollingSubscription {
         return listener;
     }
 
+    /** How many polling connections it keeps. */
+    int connections() {
+        return pollers.size();
+    }
+
     @Override
     public int connectedCount() {
         return (int) pollers.stream().filter(Poller::isConnected).count();

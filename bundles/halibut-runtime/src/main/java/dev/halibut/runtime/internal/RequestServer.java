@@ -1,6 +1,7 @@
 package dev.halibut.runtime.internal;
 
 import dev.halibut.HalibutLimits;
+import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.transport.Connection;
 import dev.halibut.transport.ConnectionHandler;
 import dev.halibut.transport.ThumbprintTrust;
@@ -27,8 +28,13 @@ final class RequestServer implements ConnectionHandler {
     private final SubscriberSession subscribers;
     private final ThumbprintTrust trust;
     private final HalibutLimits limits;
+    private final Telemetry telemetry;
+    /** {@code listen://address:port/}, known once the listener is bound (before any connection arrives). */
+    private volatile String listenerKey = "listen://unbound/";
 
-    RequestServer(ServiceInvoker invoker, SubscriberSession subscribers, ThumbprintTrust trust, HalibutLimits limits) {
+    RequestServer(ServiceInvoker invoker, SubscriberSession subscribers, ThumbprintTrust trust, HalibutLimits limits,
+                  Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.invoker = invoker;
         this.subscribers = subscribers;
         this.trust = trust;
@@ -40,12 +46,24 @@ final class RequestServer implements ConnectionHandler {
         return role == Identification.Role.CLIENT || role == Identification.Role.SUBSCRIBER;
     }
 
+    void bound(String listenerKey) {
+        this.listenerKey = listenerKey;
+    }
+
+    @Override
+    public void refused(String peer, String reason) {
+        telemetry.refused(listenerKey, peer, reason);
+    }
+
     @Override
     public void serve(Connection connection, Identification peer) throws IOException {
         if (peer.role() == Identification.Role.SUBSCRIBER) {
+            telemetry.inboundOpened(connection, EndpointKeys.of(peer.subscription()), HalibutObserver.Role.SUBSCRIBER);
             subscribers.serve(connection, peer.subscription());
             return;
         }
+        String key = listenerKey;
+        telemetry.inboundOpened(connection, key, HalibutObserver.Role.CALLER);
         while (true) {
             Frame frame;
             try {
@@ -66,7 +84,7 @@ final class RequestServer implements ConnectionHandler {
                                 connection.remoteThumbprint());
                         return;
                     }
-                    invoker.serve(connection, frame);
+                    invoker.serve(connection, frame, key);
                 }
                 default -> throw new ProtocolException("A caller sent a " + frame.type() + " frame, which only a service host may send");
             }

@@ -17,6 +17,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import dev.halibut.runtime.HalibutObserver;
+import dev.halibut.runtime.HalibutObserver.Outcome;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
@@ -42,11 +47,24 @@ final class ServiceInvoker {
     private final StreamTransferListener progress;
     private final HalibutLimits limits;
     private final Map<String, Registered> services = new ConcurrentHashMap<>();
+    private final Telemetry telemetry;
+
+    /** The built-in service every runtime answers (protocol.md, "Built-in services"). */
+    static final String PING_SERVICE = "halibut.ping";
+    static final String PING_METHOD = "ping";
+    /** Service names starting with this are reserved for built-in services. */
+    static final String RESERVED_PREFIX = "halibut.";
 
     private record Registered(ServiceMethods methods, Object implementation) {
     }
 
-    ServiceInvoker(MessageCodec codec, ReceivedStreamStore streams, StreamTransferListener progress, HalibutLimits limits) {
+    /** What a request was answered with: the encoded response, and the error kind and message if it is an error. */
+    record Answer(EncodedMessage response, ErrorKind error, String message) {
+    }
+
+    ServiceInvoker(MessageCodec codec, ReceivedStreamStore streams, StreamTransferListener progress, HalibutLimits limits,
+                   Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.codec = codec;
         this.streams = streams;
         this.progress = progress;
@@ -62,6 +80,10 @@ final class ServiceInvoker {
             throw new IllegalArgumentException(implementation.getClass().getName() + " does not implement " + contract.getName());
         }
         String name = Contracts.serviceName(contract);
+        if (name.startsWith(RESERVED_PREFIX)) {
+            throw new IllegalArgumentException("Service name '" + name + "' of " + contract.getName()
+                    + " is reserved: names starting with '" + RESERVED_PREFIX + "' belong to built-in services");
+        }
         Registered entry = new Registered(new ServiceMethods(contract), implementation);
         Registered previous = services.putIfAbsent(name, entry);
         if (previous != null) {
@@ -79,22 +101,53 @@ final class ServiceInvoker {
      *
      * @throws IOException the exchange failed (protocol error, stream failure, connection lost): close it
      */
-    void serve(Connection connection, Frame frame) throws IOException {
+    void serve(Connection connection, Frame frame, String endpoint) throws IOException {
         IncomingRequest request = codec.decodeRequest(connection.messageBytes(frame));
-        LOG.debug("Running {} from {}", request, connection);
-        Map<UUID, DataStream> received = connection.receiveStreams(request.streams(), streams,
-                limits.responseTimeout(), progress);
+        long start = System.nanoTime();
+        LOG.debug("Running {} from {} ({})", request, endpoint, connection);
+        Outcome outcome = Outcome.CONNECTION_LOST;
+        String failure = null;
         try {
-            EncodedMessage response = invoke(request, received, limits.maxMessageSize());
-            connection.sendMessage(FrameType.RESPONSE, response.bson());
-            connection.sendStreams(response.streams(), progress);
+            Map<UUID, DataStream> received = connection.receiveStreams(request.streams(), streams,
+                    limits.responseTimeout(), progress);
+            try {
+                Answer answer = invoke(request, received, limits.maxMessageSize());
+                connection.sendMessage(FrameType.RESPONSE, answer.response().bson());
+                connection.sendStreams(answer.response().streams(), progress);
+                if (answer.error() != null) {
+                    outcome = ClientInvocationHandler.outcomeOf(answer.error());
+                    failure = answer.message();
+                } else {
+                    outcome = Outcome.OK;
+                }
+            } finally {
+                received.values().forEach(DataStream::discard);
+            }
+        } catch (IOException | RuntimeException e) {
+            failure = "the exchange failed: " + e;
+            LOG.warn("Request {}.{} from {} ({}) failed: {}", request.service(), request.method(), endpoint,
+                    connection.remoteThumbprint(), e.toString());
+            throw e;
         } finally {
-            received.values().forEach(DataStream::discard);
+            telemetry.requestServed(new HalibutObserver.CallEvent(Instant.now(), endpoint, connection.remoteThumbprint(),
+                    request.service(), request.method(), Duration.ofNanos(System.nanoTime() - start), outcome, failure));
         }
     }
 
+    /** Wire names of the registered services, sorted (built-in services are not listed). */
+    List<String> serviceNames() {
+        return services.keySet().stream().sorted().toList();
+    }
+
     /** Handles one request; returns the encoded response (BSON, not yet compressed) and its streams. */
-    EncodedMessage invoke(IncomingRequest request, Map<UUID, DataStream> received, int maxResponseSize) throws IOException {
+    Answer invoke(IncomingRequest request, Map<UUID, DataStream> received, int maxResponseSize) throws IOException {
+        if (request.service().equals(PING_SERVICE)) {
+            if (request.method().equals(PING_METHOD) && request.argumentCount() == 0) {
+                return new Answer(codec.encodeResponse(request.id(), void.class, null), null, null);
+            }
+            return error(request, ErrorKind.METHOD_NOT_FOUND, "The built-in service '" + PING_SERVICE + "' has only '"
+                    + PING_METHOD + "', without arguments", null, null);
+        }
         Registered service = services.get(request.service());
         if (service == null) {
             return error(request, ErrorKind.SERVICE_NOT_FOUND, "Service '" + request.service()
@@ -122,7 +175,7 @@ final class ServiceInvoker {
             }
         } catch (InvocationTargetException | ExecutionException | CompletionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            LOG.debug("{}.{} threw {}", request.service(), request.method(), cause.toString());
+            LOG.debug("{}.{} threw {} (request {})", request.service(), request.method(), cause.toString(), request.id());
             // For invocation errors the message field is the exception's own message (protocol.md, section 4).
             return error(request, ErrorKind.INVOCATION, cause.getMessage(), cause.getClass().getName(), stackTrace(cause));
         } catch (IllegalAccessException e) {
@@ -146,12 +199,15 @@ final class ServiceInvoker {
                     + " is " + response.bson().length + " bytes, more than the maximum message size of " + maxResponseSize
                     + " bytes; return a DataStream for large data", null, null);
         }
-        return response;
+        return new Answer(response, null, null);
     }
 
-    private EncodedMessage error(IncomingRequest request, ErrorKind kind, String message, String type, String details)
+    private Answer error(IncomingRequest request, ErrorKind kind, String message, String type, String details)
             throws IOException {
-        return EncodedMessage.withoutStreams(codec.encodeError(request.id(), new RemoteError(kind, message, type, details)));
+        String text = kind == ErrorKind.INVOCATION ? type + (message == null || message.isEmpty() ? "" : ": " + message)
+                : message;
+        return new Answer(EncodedMessage.withoutStreams(codec.encodeError(request.id(),
+                new RemoteError(kind, message, type, details))), kind, text);
     }
 
     private static String stackTrace(Throwable t) {
