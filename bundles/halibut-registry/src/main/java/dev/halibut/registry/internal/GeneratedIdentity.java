@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class GeneratedIdentity {
     static final String KEYSTORE_FILE = "halibut.p12";
-    static final String PASSWORD_FILE = "halibut.p12.password";
+    static final String PASSWORD_SUFFIX = ".password";
+    static final String PASSWORD_FILE = KEYSTORE_FILE + PASSWORD_SUFFIX;
     private static final Logger LOG = LoggerFactory.getLogger(GeneratedIdentity.class);
 
     private GeneratedIdentity() {
@@ -60,7 +61,7 @@ final class GeneratedIdentity {
         }
     }
 
-    private static char[] readPassword(Path file) {
+    static char[] readPassword(Path file) {
         try {
             return Files.readString(file, StandardCharsets.UTF_8).strip().toCharArray();
         } catch (IOException e) {

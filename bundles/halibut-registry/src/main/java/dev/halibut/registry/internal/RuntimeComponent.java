@@ -104,7 +104,7 @@ public final class RuntimeComponent {
         HalibutRuntime built = null;
         try {
             CertificateAndKey identity = s.keystorePath() != null
-                    ? Certificates.loadPkcs12(s.keystorePath(), s.keystorePassword())
+                    ? Certificates.loadPkcs12(s.keystorePath(), keystorePassword(s))
                     : GeneratedIdentity.loadOrCreate(generatedIdentityDirectory());
             HalibutRuntime.Builder builder = HalibutRuntime.builder()
                     .certificate(identity.certificate(), identity.privateKey())
@@ -153,6 +153,19 @@ public final class RuntimeComponent {
             runtime = null;
             LOG.info("Halibut runtime {} stopped", thumbprint);
         }
+    }
+
+    /**
+     * The configured password; without one, the content of {@code <keystore.path>.password} when that file
+     * exists (the layout of the generated identity, and of one made by {@code halibut:certificate --generate}),
+     * else empty.
+     */
+    static char[] keystorePassword(RuntimeSettings s) {
+        if (s.keystorePassword() != null) {
+            return s.keystorePassword();
+        }
+        Path passwordFile = Path.of(s.keystorePath() + GeneratedIdentity.PASSWORD_SUFFIX);
+        return java.nio.file.Files.isRegularFile(passwordFile) ? GeneratedIdentity.readPassword(passwordFile) : new char[0];
     }
 
     private Path generatedIdentityDirectory() {

@@ -29,7 +29,8 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
         ports = List.copyOf(ports);
         trusted = Set.copyOf(trusted);
         Objects.requireNonNull(limits, "limits");
-        keystorePassword = keystorePassword == null ? new char[0] : keystorePassword.clone();
+        // null: not configured (the password file beside the key store, if any, is used)
+        keystorePassword = keystorePassword == null ? null : keystorePassword.clone();
     }
 
     static RuntimeSettings parse(Map<String, ?> properties) {
