@@ -15,9 +15,11 @@ import java.util.function.LongSupplier;
  *
  * <p>Each address has a bucket of {@code burst} failures that refills at one per {@code interval}. While
  * the bucket holds at least one failure, connections from the address are admitted at once. Once it is
- * empty the address is <em>throttled</em>: its new connections are not refused but paced, each starting
- * its handshake in the next free slot, one slot per {@code interval}; a connection whose slot would be more
- * than {@code burst} slots ahead is closed at once. The listener cannot tell a trusted client from an
+ * empty the address is <em>throttled</em> until the bucket is full again: its new connections are not
+ * refused but paced, each starting its handshake in the next free slot, one slot per {@code interval}; a
+ * connection whose slot would be more than {@code burst} slots ahead is closed at once. Failures of
+ * connections that were admitted together may overdraw the bucket, by at most {@code burst}; the debt is
+ * paid back before the throttling ends. The listener cannot tell a trusted client from an
  * attacker before the handshake, and on loopback or behind a NAT both share an address, so pacing (rather
  * than refusing) is what lets a trusted client of a throttled address still get through: it waits at most
  * {@code burst × interval} behind the attacker's queued attempts, while the attacker's handshakes from that
@@ -87,7 +89,7 @@ public final class FailedHandshakeThrottle {
             return new Admission(false, 0, -1);
         }
         e.refill(now);
-        if (e.tokens >= 1) {
+        if (!e.throttled || e.tokens >= burst) {
             long suppressed = -1;
             if (e.throttled) {
                 e.throttled = false;
@@ -118,12 +120,11 @@ public final class FailedHandshakeThrottle {
             entries.put(key, e);
         }
         e.refill(now);
+        e.tokens = Math.max(-burst, e.tokens - 1);
         if (e.throttled) {
-            e.tokens = Math.max(0, e.tokens - 1);
             e.suppressed++;
             return Failure.SUPPRESSED;
         }
-        e.tokens = Math.max(0, e.tokens - 1);
         if (e.tokens < 1) {
             e.throttled = true;
             e.nextSlot = now;
