@@ -5,6 +5,10 @@ package dev.halibut.wire;
  * binaries', code-with-scope's) against the bytes that are really there, before a parser allocates for
  * any of them: bson4jackson sizes its buffers by the declared lengths, so a 30-byte document declaring a
  * 2 GB string would otherwise allocate gigabytes. Allocates nothing but one small array of offsets.
+ *
+ * <p>It also refuses element types the parser would not treat as plain data: unknown ones, and regular
+ * expressions, which bson4jackson compiles into a {@link java.util.regex.Pattern} (a peer's pattern, which
+ * an {@code Object} parameter would then hand to the service).
  */
 final class BsonLengths {
 
@@ -51,7 +55,8 @@ final class BsonLengths {
                 case 0x13 -> pos = skip(pos, 16, end); // decimal128
                 case 0x02, 0x0D, 0x0E -> pos = string(bson, pos, end); // string, JavaScript, symbol
                 case 0x0C -> pos = skip(string(bson, pos, end), 12, end); // DB pointer
-                case 0x0B -> pos = cstring(bson, cstring(bson, pos, end), end); // regular expression
+                case 0x0B -> throw new ProtocolException("BSON regular expressions are not accepted: Halibut never"
+                        + " sends one, and the parser would compile the peer's pattern");
                 case 0x05 -> { // binary: length, subtype, bytes; the old subtype 2 repeats the length inside
                     int length = int32(bson, skip(pos, 4, end) - 4);
                     if (length < 0 || length > end - pos - 5) {
