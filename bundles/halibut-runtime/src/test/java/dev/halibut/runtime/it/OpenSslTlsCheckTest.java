@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.halibut.runtime.CertificateAndKey;
 import dev.halibut.runtime.Certificates;
 import dev.halibut.runtime.HalibutRuntime;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -56,7 +54,8 @@ class OpenSslTlsCheckTest {
     Path dir;
     private HalibutRuntime listener;
     private String connect;
-    private final LogCapture log = new LogCapture();
+    private LogCapture log;
+    private long socketsBefore;
 
     @BeforeAll
     static void findOpenssl() {
@@ -69,6 +68,7 @@ class OpenSslTlsCheckTest {
 
     @BeforeEach
     void listen() {
+        socketsBefore = SocketLeaks.openSockets();
         listener = HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
                 .service(Calculator.class, new CalculatorService())
@@ -78,14 +78,15 @@ class OpenSslTlsCheckTest {
         int port = listener.listen(new InetSocketAddress(loopback, 0));
         connect = (loopback instanceof Inet6Address ? "[" + loopback.getHostAddress() + "]" : loopback.getHostAddress())
                 + ":" + port;
-        log.start();
+        log = LogCapture.start();
     }
 
     @AfterEach
     void close() throws InterruptedException {
-        log.stop();
+        log.close();
         listener.close();
         ThreadLeaks.assertNoHalibutThreads();
+        SocketLeaks.assertBackTo(socketsBefore, Duration.ofSeconds(10));
         assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)
                 .map(p -> p.info().command().orElse("?")))
                 .as("openssl processes left running").noneMatch(c -> c.endsWith("openssl"));
@@ -103,7 +104,7 @@ class OpenSslTlsCheckTest {
         assertThat(run.stderr()).as(run.describe()).contains("alert protocol version").contains("SSL alert number 70");
         assertThat(run.stdout()).doesNotContain("HALIBUT-SERVER");
         String offered = version.equals("-tls1") ? "TLSv1" : "TLSv1.1";
-        assertThat(log.awaitLine("TLS handshake with")).as("the listener's reason")
+        assertThat(log.await(Duration.ofSeconds(10), "TLS handshake failed")).as("the listener's reason")
                 .contains("Client requested protocol " + offered + " is not enabled");
     }
 
@@ -115,7 +116,7 @@ class OpenSslTlsCheckTest {
         assertThat(run.stderr()).as(run.describe()).contains("alert bad certificate").contains("SSL alert number 42");
         assertThat(run.stdout()).doesNotContain("HALIBUT-SERVER");
         assertThat(run.exitCode()).as(run.describe()).isNotZero();
-        assertThat(log.awaitLine("TLS handshake with")).as("the listener's reason")
+        assertThat(log.await(Duration.ofSeconds(10), "TLS handshake failed")).as("the listener's reason")
                 .contains("Empty client certificate chain");
     }
 
@@ -127,7 +128,7 @@ class OpenSslTlsCheckTest {
         assertThat(run.stderr()).as(run.describe()).contains("alert certificate unknown").contains("SSL alert number 46");
         assertThat(run.stdout()).doesNotContain("HALIBUT-SERVER");
         assertThat(run.exitCode()).as(run.describe()).isNotZero();
-        assertThat(log.awaitLine("TLS handshake with")).as("the listener's reason")
+        assertThat(log.await(Duration.ofSeconds(10), "TLS handshake failed")).as("the listener's reason")
                 .contains(Certificates.thumbprint(TestIdentities.STRANGER.certificate()) + " (CN=stranger) is not trusted");
     }
 
@@ -232,59 +233,5 @@ class OpenSslTlsCheckTest {
     private static String pem(String type, byte[] der) {
         String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
         return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
-    }
-
-    // --- the listener's log ---
-
-    /**
-     * Copies what is written to {@link System#err} (where slf4j-simple logs the listener's warnings) while
-     * a test runs, still passing it on, so a test can read the listener's reason for a refusal.
-     */
-    private static final class LogCapture {
-        private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        private PrintStream original;
-
-        void start() {
-            original = System.err;
-            System.setErr(new PrintStream(new OutputStream() {
-                @Override
-                public void write(int b) {
-                    write(new byte[] {(byte) b}, 0, 1);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    synchronized (captured) {
-                        captured.write(b, off, len);
-                    }
-                    original.write(b, off, len);
-                }
-
-                @Override
-                public void flush() {
-                    original.flush();
-                }
-            }, true, StandardCharsets.UTF_8));
-        }
-
-        void stop() {
-            if (original != null) {
-                System.setErr(original);
-            }
-        }
-
-        /** The first captured line containing {@code text}; the listener logs it when its handshake thread ends. */
-        String awaitLine(String text) {
-            String[] line = new String[1];
-            Await.until("a log line containing '" + text + "'", Duration.ofSeconds(10), () -> {
-                String all;
-                synchronized (captured) {
-                    all = captured.toString(StandardCharsets.UTF_8);
-                }
-                line[0] = all.lines().filter(l -> l.contains(text)).findFirst().orElse(null);
-                return line[0] != null;
-            });
-            return line[0];
-        }
     }
 }
