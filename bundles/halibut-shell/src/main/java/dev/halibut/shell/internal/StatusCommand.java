@@ -1,0 +1,140 @@
+package dev.halibut.shell.internal;
+
+import dev.halibut.registry.HalibutCallsMXBean;
+import dev.halibut.registry.HalibutRemoteServices;
+import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.RuntimeStatus;
+import java.util.Arrays;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/** {@code halibut:status}: the runtime at a glance. */
+@Service
+@Command(scope = "halibut", name = "status", description = "Shows the Halibut runtime: thumbprint, listening ports,"
+        + " exported services, imports, polling subscriptions and their connection state, connection and call counts.")
+public class StatusCommand implements Action {
+
+    @Reference(optional = true)
+    HalibutRuntime runtime;
+
+    @Reference(optional = true)
+    HalibutRemoteServices exports;
+
+    @Reference
+    ConfigurationAdmin configurationAdmin;
+
+    @Reference
+    BundleContext bundleContext;
+
+    @Override
+    public Object execute() throws Exception {
+        if (runtime == null) {
+            System.out.println("No Halibut runtime is running. Check etc/" + RuntimeConfig.PID
+                    + ".cfg and data/log/karaf.log for the reason.");
+            return null;
+        }
+        RuntimeStatus status = runtime.status();
+        System.out.println("Halibut runtime");
+        System.out.println("  Thumbprint   " + status.thumbprint());
+        System.out.println("  Certificate  " + runtime.certificate().getSubjectX500Principal().getName() + ", valid until "
+                + runtime.certificate().getNotAfter().toInstant());
+        System.out.println("  Listening    " + (status.listening().isEmpty() ? "no (polling only)"
+                : status.listening().stream().map(Text::address).collect(Collectors.joining(", "))));
+        System.out.println("  Trusted      " + status.trusted().size() + " thumbprint(s) (halibut:trusted)");
+        System.out.println("  Connections  " + sum(status.outbound(), true) + " outbound idle, " + sum(status.outbound(), false)
+                + " outbound in use, " + status.inbound().stream().mapToInt(RuntimeStatus.InboundConnections::open).sum()
+                + " inbound (halibut:connections)");
+        System.out.println("  Queued       " + status.pending().stream().mapToInt(RuntimeStatus.PendingRequests::count).sum()
+                + " request(s) waiting for polling service hosts (halibut:queue)");
+        calls("outgoing", "Calls made  ");
+        calls("incoming", "Calls served");
+
+        System.out.println();
+        ShellTable exported = new ShellTable().emptyTableText("(none)");
+        exported.column("Service");
+        exported.column("Interface");
+        exported.column("OSGi service");
+        exported.column("Bundle");
+        if (exports != null) {
+            for (HalibutRemoteServices.ExportedService e : exports.exportedServices()) {
+                exported.addRow().addContent(e.serviceName(), e.interfaceName(), e.serviceId(), e.bundleSymbolicName());
+            }
+        }
+        System.out.println("Exported services");
+        exported.print(System.out);
+
+        System.out.println();
+        ShellTable imports = new ShellTable().emptyTableText("(none)");
+        imports.column("Endpoint");
+        imports.column("Thumbprint");
+        imports.column("Interfaces");
+        imports.column("State");
+        for (Hashtable<String, Object> p : RuntimeConfig.factory(configurationAdmin, RuntimeConfig.IMPORT_FACTORY_PID)) {
+            String endpoint = RuntimeConfig.string(p.get("endpoint"));
+            List<String> interfaces = RuntimeConfig.strings(p.get("interfaces"));
+            imports.addRow().addContent(endpoint, RuntimeConfig.string(p.get("thumbprint")), String.join(", ", interfaces),
+                    registered(endpoint, interfaces) ? "registered" : "not registered (see karaf.log)");
+        }
+        System.out.println("Imports");
+        imports.print(System.out);
+
+        System.out.println();
+        ShellTable polling = new ShellTable().emptyTableText("(none)");
+        polling.column("Subscription");
+        polling.column("Listener");
+        polling.column("Listener thumbprint");
+        polling.column("Connected");
+        for (RuntimeStatus.Subscription s : status.subscriptions()) {
+            polling.addRow().addContent(s.subscription(), s.listener(), s.listenerThumbprint(),
+                    s.connected() + "/" + s.connections());
+        }
+        System.out.println("Polling subscriptions (this runtime polls)");
+        polling.print(System.out);
+        return null;
+    }
+
+    private static int sum(List<RuntimeStatus.OutboundConnections> outbound, boolean idle) {
+        return outbound.stream().mapToInt(o -> idle ? o.idle() : o.inUse()).sum();
+    }
+
+    private void calls(String direction, String label) throws InvalidSyntaxException {
+        var refs = bundleContext.getServiceReferences(HalibutCallsMXBean.class,
+                "(" + HalibutCallsMXBean.DIRECTION_PROPERTY + "=" + direction + ")");
+        for (ServiceReference<HalibutCallsMXBean> ref : refs) {
+            HalibutCallsMXBean calls = bundleContext.getService(ref);
+            if (calls != null) {
+                try {
+                    System.out.println("  " + label + " " + calls.getCalls() + " (" + calls.getFailures() + " failed"
+                            + (calls.getFailuresByKind().isEmpty() ? "" : ": " + calls.getFailuresByKind()) + ")");
+                } finally {
+                    bundleContext.ungetService(ref);
+                }
+                return;
+            }
+        }
+    }
+
+    /** Whether a proxy for this import is registered (the registry registers it once the contracts resolve). */
+    private boolean registered(String endpoint, List<String> interfaces) throws InvalidSyntaxException {
+        if (endpoint == null || interfaces.isEmpty()) {
+            return false;
+        }
+        ServiceReference<?>[] refs = bundleContext.getAllServiceReferences(interfaces.get(0),
+                "(&(service.imported=true)(service.imported.configs=dev.halibut))");
+        if (refs == null) {
+            return false;
+        }
+        return Arrays.stream(refs).anyMatch(r -> Text.endpoint(endpoint).equals(Text.endpoint(String.valueOf(r.getProperty("endpoint.id"))))
+                && Arrays.asList((String[]) r.getProperty("objectClass")).containsAll(interfaces));
+    }
+}

@@ -1,0 +1,66 @@
+package dev.halibut.shell.internal;
+
+import dev.halibut.Thumbprints;
+import dev.halibut.runtime.HalibutRuntime;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/** {@code halibut:trust}: adds a thumbprint to {@code trusted.thumbprints}; the runtime applies it at once. */
+@Service
+@Command(scope = "halibut", name = "trust", description = "Trusts a peer's certificate thumbprint: adds it to"
+        + " trusted.thumbprints of PID dev.halibut.runtime (so it survives restarts); the running runtime applies it"
+        + " at once.")
+public class TrustCommand implements Action {
+
+    @Argument(index = 0, name = "thumbprint", required = true,
+            description = "The peer's SHA-1 certificate thumbprint, 40 hex characters (as halibut:status shows it on the peer)")
+    @Completion(RecentPeerCompleter.class)
+    String thumbprint;
+
+    @Reference
+    ConfigurationAdmin configurationAdmin;
+
+    @Reference(optional = true)
+    HalibutRuntime runtime;
+
+    @Override
+    public Object execute() throws Exception {
+        String tp;
+        try {
+            tp = Thumbprints.normalize(thumbprint);
+        } catch (IllegalArgumentException e) {
+            System.err.println("Not a thumbprint: " + e.getMessage());
+            return null;
+        }
+        Configuration configuration = RuntimeConfig.runtime(configurationAdmin);
+        Hashtable<String, Object> properties = RuntimeConfig.properties(configuration);
+        List<String> trusted = new ArrayList<>(RuntimeConfig.strings(properties.get(RuntimeConfig.TRUSTED)));
+        if (trusted.stream().anyMatch(t -> t.equalsIgnoreCase(tp))) {
+            System.out.println(tp + " is trusted already (" + trusted.size() + " thumbprint(s) in "
+                    + RuntimeConfig.TRUSTED + ")");
+            return null;
+        }
+        trusted.add(tp);
+        RuntimeConfig.putStrings(properties, RuntimeConfig.TRUSTED, trusted);
+        configuration.update(properties);
+        System.out.println("Trusted " + tp + ": added to " + RuntimeConfig.TRUSTED + " of " + RuntimeConfig.PID + " ("
+                + trusted.size() + " thumbprint(s))");
+        if (runtime == null) {
+            System.out.println("No runtime is running now; it will trust it when it starts.");
+        } else if (Waits.until(() -> runtime.isTrusted(tp))) {
+            System.out.println("The running runtime trusts it now.");
+        } else {
+            System.out.println("The running runtime has not applied it yet; check data/log/karaf.log.");
+        }
+        return null;
+    }
+}

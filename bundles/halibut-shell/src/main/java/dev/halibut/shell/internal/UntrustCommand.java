@@ -1,0 +1,72 @@
+package dev.halibut.shell.internal;
+
+import dev.halibut.Thumbprints;
+import dev.halibut.runtime.HalibutRuntime;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/** {@code halibut:untrust}: removes a thumbprint from {@code trusted.thumbprints}; open connections of that peer are refused too. */
+@Service
+@Command(scope = "halibut", name = "untrust", description = "Stops trusting a certificate thumbprint: removes it from"
+        + " trusted.thumbprints of PID dev.halibut.runtime; the running runtime refuses that peer at once, on new and"
+        + " open connections.")
+public class UntrustCommand implements Action {
+
+    @Argument(index = 0, name = "thumbprint", required = true, description = "The thumbprint to stop trusting")
+    @Completion(TrustedThumbprintCompleter.class)
+    String thumbprint;
+
+    @Reference
+    ConfigurationAdmin configurationAdmin;
+
+    @Reference(optional = true)
+    HalibutRuntime runtime;
+
+    @Override
+    public Object execute() throws Exception {
+        String tp;
+        try {
+            tp = Thumbprints.normalize(thumbprint);
+        } catch (IllegalArgumentException e) {
+            System.err.println("Not a thumbprint: " + e.getMessage());
+            return null;
+        }
+        Configuration configuration = RuntimeConfig.runtime(configurationAdmin);
+        Hashtable<String, Object> properties = RuntimeConfig.properties(configuration);
+        List<String> trusted = new ArrayList<>(RuntimeConfig.strings(properties.get(RuntimeConfig.TRUSTED)));
+        boolean inConfiguration = trusted.removeIf(t -> t.equalsIgnoreCase(tp));
+        if (inConfiguration) {
+            RuntimeConfig.putStrings(properties, RuntimeConfig.TRUSTED, trusted);
+            configuration.update(properties);
+            System.out.println("Removed " + tp + " from " + RuntimeConfig.TRUSTED + " of " + RuntimeConfig.PID + " ("
+                    + trusted.size() + " thumbprint(s) left)");
+        }
+        if (runtime != null && !inConfiguration && runtime.isTrusted(tp)) {
+            // Trusted through the API, not the configuration: a configuration update would not touch it.
+            runtime.removeTrust(tp);
+            System.out.println(tp + " was not in the configuration; removed from the running runtime's trust list.");
+            return null;
+        }
+        if (!inConfiguration) {
+            System.out.println(tp + " is not trusted.");
+            return null;
+        }
+        if (runtime == null) {
+            System.out.println("No runtime is running now.");
+        } else if (Waits.until(() -> !runtime.isTrusted(tp))) {
+            System.out.println("The running runtime no longer trusts it.");
+        } else {
+            System.out.println("The running runtime has not applied it yet; check data/log/karaf.log.");
+        }
+        return null;
+    }
+}
