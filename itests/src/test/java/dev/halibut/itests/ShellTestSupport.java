@@ -1,0 +1,59 @@
+package dev.halibut.itests;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.security.PrivilegedExceptionAction;
+import javax.inject.Inject;
+import javax.security.auth.Subject;
+import org.apache.karaf.jaas.boot.principal.RolePrincipal;
+import org.apache.karaf.jaas.boot.principal.UserPrincipal;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.api.console.SessionFactory;
+
+/**
+ * Runs Karaf shell commands the way an operator's console does: a session from Karaf's
+ * {@link SessionFactory}, as a user with Karaf's usual roles, capturing what the command prints.
+ */
+public abstract class ShellTestSupport extends HalibutTestSupport {
+
+    @Inject
+    protected SessionFactory sessionFactory;
+
+    /** What a command printed (standard output and error, in order). Fails if the command threw. */
+    protected String execute(String command) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), out, out);
+        try {
+            Subject subject = new Subject();
+            subject.getPrincipals().add(new UserPrincipal("itest"));
+            for (String role : new String[] {"admin", "manager", "viewer", "systembundles"}) {
+                subject.getPrincipals().add(new RolePrincipal(role));
+            }
+            Subject.doAs(subject, (PrivilegedExceptionAction<Object>) () -> session.execute(command));
+            out.flush();
+            String output = bytes.toString(StandardCharsets.UTF_8);
+            System.out.println("karaf@root()> " + command + "\n" + output);
+            return output;
+        } finally {
+            session.close();
+        }
+    }
+
+    /**
+     * Waits until Karaf has registered the halibut commands (the extender does it asynchronously once the
+     * bundle is active and the commands' references are there).
+     */
+    protected void awaitHalibutCommands() {
+        Await.until("the halibut:* commands to be registered", () -> {
+            try {
+                execute("halibut:status --help");
+                return true;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+}
