@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.cfg.MapperConfig;
+import com.fasterxml.jackson.databind.jsontype.PolymorphicTypeValidator;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -57,7 +59,7 @@ public final class MessageCodec {
         // The BSON generator buffers the whole document; flushing per value would be wasted work.
         mapper.disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
         mapper.deactivateDefaultTyping();
-        mapper.setPolymorphicTypeValidator(BasicPolymorphicTypeValidator.builder().build());
+        mapper.setPolymorphicTypeValidator(new NoTypeIds());
     }
 
     /**
@@ -285,6 +287,33 @@ public final class MessageCodec {
     private static String text(JsonNode doc, String field) {
         JsonNode n = doc.get(field);
         return n != null && n.isTextual() ? n.textValue() : null;
+    }
+
+    /**
+     * Denies every class-name type id ({@code @JsonTypeInfo(use = CLASS or MINIMAL_CLASS)}, on a type or a
+     * property) by name, before the named class is even loaded. Jackson's
+     * {@code BasicPolymorphicTypeValidator} with nothing allowed answers "undecided" for names, and Jackson
+     * then loads and initialises the named class (running its static initialiser) before it denies the
+     * subtype. Name-based typing ({@code Id.NAME} with declared subtypes) does not consult this and still works.
+     */
+    private static final class NoTypeIds extends PolymorphicTypeValidator.Base {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Validity validateBaseType(MapperConfig<?> config, JavaType baseType) {
+            // Undecided, so a contract type that merely has such a property still binds when no type id comes.
+            return Validity.INDETERMINATE;
+        }
+
+        @Override
+        public Validity validateSubClassName(MapperConfig<?> config, JavaType baseType, String subClassName) {
+            return Validity.DENIED;
+        }
+
+        @Override
+        public Validity validateSubType(MapperConfig<?> config, JavaType baseType, JavaType subType) {
+            return Validity.DENIED;
+        }
     }
 
     /** Refuses documents nested deeper than {@link #MAX_NESTING_DEPTH}, before building them. */

@@ -264,6 +264,30 @@ class MessageCodecTest {
         assertThat(GADGET_CREATED).isFalse();
     }
 
+    /** A class-name typed base whose named subtype records its static initialiser. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.CLASS)
+    public interface Marked {
+    }
+
+    public static final class InitialisedByName implements Marked {
+        static {
+            INITIALISED_BY_NAME.set(true);
+        }
+    }
+
+    static final AtomicBoolean INITIALISED_BY_NAME = new AtomicBoolean();
+
+    @Test
+    void classNameTypeIdsNeverLoadTheNamedClass() throws Exception {
+        INITIALISED_BY_NAME.set(false);
+        ObjectNode doc = request("1", "S", "m");
+        doc.withArray("params").addObject().put("@class", MessageCodecTest.class.getName() + "$InitialisedByName");
+        IncomingRequest r = codec.decodeRequest(bson.writeValueAsBytes(doc));
+        assertThatThrownBy(() -> r.bindArguments(new Type[] {Marked.class}))
+                .isInstanceOf(IncomingRequest.ArgumentBindingException.class);
+        assertThat(INITIALISED_BY_NAME).as("the named class's static initialiser ran").isFalse();
+    }
+
     @Test
     void objectParametersBindToPlainMapsNotToNamedClasses() throws Exception {
         GADGET_CREATED.set(false);
