@@ -10,11 +10,17 @@ import dev.halibut.ServiceEndPoint;
 import dev.halibut.examples.calculator.Calculator;
 import dev.halibut.runtime.Certificates;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Dictionary;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -94,6 +100,13 @@ public class ShellCommandsIT extends ShellTestSupport {
     @Test
     public void trustAndUntrustChangeTheConfigurationAndTheRunningRuntime() throws Exception {
         String peer = Certificates.thumbprint(Certificates.generateSelfSigned("peer").certificate());
+        // As on an operator's Karaf: the configuration is linked to etc/dev.halibut.runtime.cfg (the test setup's
+        // update replaced its properties, link included; the values stay as they are, so the runtime does too).
+        Path cfg = Path.of(System.getProperty("karaf.etc"), RUNTIME_PID + ".cfg");
+        Configuration configuration = configurationAdmin.getConfiguration(RUNTIME_PID, ANY_LOCATION);
+        Dictionary<String, Object> linked = configuration.getProperties();
+        linked.put("felix.fileinstall.filename", cfg.toUri().toString());
+        configuration.update(linked);
 
         String trusted = execute("halibut:trust " + peer.toLowerCase());
         assertContains(trusted, "Trusted " + peer + ": added to trusted.thumbprints of dev.halibut.runtime (2 thumbprint(s))");
@@ -102,6 +115,8 @@ public class ShellCommandsIT extends ShellTestSupport {
         assertTrue(runtime.runtime().isTrusted(peer));
         assertEquals("a trust change keeps the runtime", runtime.serviceId(), awaitRuntime("the runtime", s -> true).serviceId());
         assertContains(execute("halibut:trust " + peer), peer + " is trusted already");
+        // Karaf writes the configuration back to the file it came from, so the change survives a restart.
+        Await.until(() -> cfg + " to name " + peer, () -> fileContains(cfg, peer));
 
         String list = execute("halibut:trusted");
         assertTrue(list, hasRow(list, peer, "yes", "trusted", "0"));
@@ -113,6 +128,7 @@ public class ShellCommandsIT extends ShellTestSupport {
         assertFalse(configuredTrust().contains(peer));
         assertFalse(runtime.runtime().isTrusted(peer));
         assertFalse(execute("halibut:trusted").contains(peer));
+        Await.until(() -> cfg + " not to name " + peer + " any more", () -> !fileContains(cfg, peer));
         assertContains(execute("halibut:untrust " + peer), peer + " is not trusted.");
         assertContains(execute("halibut:trust not-a-thumbprint"), "Not a thumbprint");
     }
@@ -212,6 +228,14 @@ public class ShellCommandsIT extends ShellTestSupport {
         }
         assertContains(execute("halibut:ping --help"), "endpoint");
         assertContains(execute("halibut:connections --help"), "--log");
+    }
+
+    private static boolean fileContains(Path file, String text) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).contains(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private List<String> configuredTrust() throws Exception {
