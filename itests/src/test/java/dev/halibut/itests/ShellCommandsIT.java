@@ -8,7 +8,9 @@ import static org.junit.Assert.fail;
 import dev.halibut.HalibutClientException;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.examples.calculator.Calculator;
+import dev.halibut.runtime.CertificateAndKey;
 import dev.halibut.runtime.Certificates;
+import dev.halibut.runtime.HalibutRuntime;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -217,6 +219,38 @@ public class ShellCommandsIT extends ShellTestSupport {
         X509Certificate decoded = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
                 new ByteArrayInputStream(Base64.getMimeDecoder().decode(pem.group(1))));
         assertEquals("the PEM is the runtime's certificate", runtime.thumbprint(), Certificates.thumbprint(decoded));
+    }
+
+    @Test
+    public void argumentsCompleteFromTheRuntimeAndTheConfiguration() throws Exception {
+        pollOurselves();
+        Calculator calculator = runtime.runtime().createClient(Calculator.class,
+                new ServiceEndPoint(URI.create(listener), runtime.thumbprint()));
+        assertEquals(3, calculator.add(1, 2));
+        // A stranger is refused: its thumbprint is what halibut:trust offers.
+        CertificateAndKey strangerId = Certificates.generateSelfSigned("stranger");
+        String stranger = Certificates.thumbprint(strangerId.certificate());
+        try (HalibutRuntime strangerRuntime = HalibutRuntime.builder()
+                .certificate(strangerId.certificate(), strangerId.privateKey()).build()) {
+            Calculator refused = strangerRuntime.createClient(Calculator.class,
+                    new ServiceEndPoint(URI.create(listener), runtime.thumbprint()));
+            try {
+                refused.add(1, 2);
+                fail("an untrusted caller is refused");
+            } catch (HalibutClientException expected) {
+                // refused in the handshake
+            }
+        }
+        Await.until("the refusal of " + stranger + " in the connection log", () -> runtime.runtime()
+                .connectionLog("listen://127.0.0.1:" + runtime.port() + "/").stream().anyMatch(e -> e.message().contains(stranger)));
+
+        assertEquals(List.of(stranger), complete("halibut", "trust", ""));
+        assertEquals(List.of(runtime.thumbprint()), complete("halibut", "untrust", ""));
+        List<String> endpoints = complete("halibut", "connections", "--log", "");
+        assertTrue(endpoints.toString(), endpoints.containsAll(List.of(listener, SUBSCRIPTION,
+                "listen://127.0.0.1:" + runtime.port() + "/")));
+        assertTrue(complete("halibut", "ping", "poll://").contains(SUBSCRIPTION));
+        assertEquals(List.of(runtime.thumbprint()), complete("halibut", "ping", SUBSCRIPTION, ""));
     }
 
     @Test

@@ -9,6 +9,10 @@ import javax.inject.Inject;
 import javax.security.auth.Subject;
 import org.apache.karaf.jaas.boot.principal.RolePrincipal;
 import org.apache.karaf.jaas.boot.principal.UserPrincipal;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.karaf.shell.api.console.Command;
+import org.apache.karaf.shell.api.console.CommandLine;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.api.console.SessionFactory;
 
@@ -37,6 +41,58 @@ public abstract class ShellTestSupport extends HalibutTestSupport {
             String output = bytes.toString(StandardCharsets.UTF_8);
             System.out.println("karaf@root()> " + command + "\n" + output);
             return output;
+        } finally {
+            session.close();
+        }
+    }
+
+    /**
+     * The completion candidates Tab would offer for the last of {@code arguments} (typed so far) of command
+     * {@code scope:name}, from the command's own completer as the console calls it.
+     */
+    protected List<String> complete(String scope, String name, String... arguments) throws Exception {
+        Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), System.out, System.err);
+        try {
+            Command command = session.getRegistry().getCommand(scope, name);
+            String[] words = new String[arguments.length + 1];
+            words[0] = scope + ":" + name;
+            System.arraycopy(arguments, 0, words, 1, arguments.length);
+            String buffer = String.join(" ", words);
+            String last = words[words.length - 1];
+            CommandLine line = new CommandLine() {
+                @Override
+                public int getCursorArgumentIndex() {
+                    return words.length - 1;
+                }
+
+                @Override
+                public String getCursorArgument() {
+                    return last;
+                }
+
+                @Override
+                public int getArgumentPosition() {
+                    return last.length();
+                }
+
+                @Override
+                public String[] getArguments() {
+                    return words;
+                }
+
+                @Override
+                public int getBufferPosition() {
+                    return buffer.length();
+                }
+
+                @Override
+                public String getBuffer() {
+                    return buffer;
+                }
+            };
+            List<String> candidates = new ArrayList<>();
+            command.getCompleter(true).complete(session, line, candidates);
+            return candidates.stream().map(String::strip).toList();
         } finally {
             session.close();
         }
