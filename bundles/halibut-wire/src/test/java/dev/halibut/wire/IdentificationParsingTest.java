@@ -81,6 +81,24 @@ class IdentificationParsingTest {
     }
 
     @Test
+    void aConfiguredLineLengthIsEnforcedAfterReadingAtMostThatMany() throws IOException {
+        byte[] flood = new byte[1 << 20];
+        Arrays.fill(flood, (byte) 'A');
+        CountingStream in = new CountingStream(new ByteArrayInputStream(flood));
+        assertThatThrownBy(() -> Identification.readFrom(in, 128)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("longer than 128 bytes (maxIdentificationLineLength)");
+        assertThat(in.count).isLessThanOrEqualTo(128);
+        // A line of exactly the limit, CRLF included, is accepted; one byte more is not.
+        String sub = "HALIBUT-SUBSCRIBER 1 poll://";
+        String exact = sub + "a".repeat(128 - 2 - sub.length() - 1) + "/";
+        assertThat(Identification.readFrom(new ByteArrayInputStream((exact + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII)), 128)
+                .subscription()).hasToString(exact.substring("HALIBUT-SUBSCRIBER 1 ".length()));
+        String over = sub + "a".repeat(128 - 2 - sub.length()) + "/";
+        assertThatThrownBy(() -> Identification.readFrom(new ByteArrayInputStream((over + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII)), 128)).hasMessageContaining("longer than 128 bytes");
+    }
+
+    @Test
     void errorTextIsKeptToOneLineUnderTheLimit() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Identification.writeError(out, "bad-identification", "x\r\ny".repeat(2000));
