@@ -167,7 +167,8 @@ public interface HalibutRuntime extends AutoCloseable {
      * {@code halibut.ping} service over it (timed), then the connection is closed. For a polling endpoint
      * the ping request is queued for the subscription like any call: the time until a service host
      * collects it, and the round trip after that, are measured. The endpoint's limits apply (the
-     * collection timeout, say). Pings are not reported as calls to observers.
+     * collection timeout, say). Pings are not reported to this runtime's observers as calls; the pinged
+     * runtime reports a served request of service {@code halibut.ping}.
      *
      * @throws dev.halibut.HalibutClientException the endpoint could not be reached or did not answer
      */
