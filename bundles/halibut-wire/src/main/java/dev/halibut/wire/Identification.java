@@ -127,6 +127,11 @@ public record Identification(Role role, int version, URI subscription) {
             throw new ProtocolException("Identification '" + abbreviate(line) + "' has no protocol version");
         }
         int version;
+        // Digits only: Integer.parseInt would also take "+1" and "01", which the protocol does not allow.
+        if (!parts[1].matches("[1-9][0-9]{0,8}")) {
+            throw new ProtocolException("Identification '" + abbreviate(line)
+                    + "' has no numeric protocol version: expected a positive decimal integer such as 1");
+        }
         try {
             version = Integer.parseInt(parts[1]);
         } catch (NumberFormatException e) {
@@ -176,6 +181,9 @@ public record Identification(Role role, int version, URI subscription) {
             if (n == buf.length - 1) {
                 throw new ProtocolException("Identification line longer than " + maxLineLength
                         + " bytes (maxIdentificationLineLength)");
+            }
+            if (n > 0 && buf[n - 1] == '\r') {
+                throw new ProtocolException("Identification line contains a CR that does not end the line");
             }
             if ((b < 0x20 && b != '\r') || b > 0x7E) {
                 throw new ProtocolException(String.format("Identification line contains the non-ASCII byte 0x%02X", b));

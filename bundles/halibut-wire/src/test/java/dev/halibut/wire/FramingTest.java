@@ -66,6 +66,12 @@ class FramingTest {
     }
 
     @Test
+    void emptyStreamDataIsAProtocolError() {
+        assertThatThrownBy(() -> reader(new byte[] {0x20, 0, 0, 0, 0}, 1024).read())
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("STREAM_DATA frame is empty");
+    }
+
+    @Test
     void connectionEndingInsideAFrameIsAProtocolError() {
         assertThatThrownBy(() -> reader(new byte[] {0x01, 0, 0}, 1024).read())
                 .isInstanceOf(ProtocolException.class).hasMessageContaining("length field");

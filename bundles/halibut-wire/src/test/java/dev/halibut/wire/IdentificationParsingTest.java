@@ -60,6 +60,9 @@ class IdentificationParsingTest {
         assertThatThrownBy(() -> read("MX-CLIENT 1.0\r\n\r\n")).isInstanceOf(Identification.UnknownRoleException.class);
         assertThatThrownBy(() -> read("HALIBUT-CLIENT\r\n\r\n")).hasMessageContaining("no protocol version");
         assertThatThrownBy(() -> read("HALIBUT-CLIENT one\r\n\r\n")).hasMessageContaining("numeric");
+        assertThatThrownBy(() -> read("HALIBUT-CLIENT +1\r\n\r\n")).hasMessageContaining("numeric");
+        assertThatThrownBy(() -> read("HALIBUT-CLIENT 01\r\n\r\n")).hasMessageContaining("numeric");
+        assertThatThrownBy(() -> read("HALIBUT-CLIENT\r1\r\n\r\n")).hasMessageContaining("CR that does not end");
         assertThatThrownBy(() -> read("HALIBUT-CLIENT 1\n\r\n")).hasMessageContaining("CRLF");
         assertThatThrownBy(() -> read("HALIBUT-CLIENT 1 extra\r\n\r\n")).hasMessageContaining("trailing");
         assertThatThrownBy(() -> read("HALIBUT-CLIENT 1\u00e9\r\n\r\n")).hasMessageContaining("non-ASCII");
