@@ -70,6 +70,11 @@ public final class FrameReader {
             // "in progress" forever without sending a byte of it.
             throw new ProtocolException("STREAM_DATA frame is empty; it must carry 1 to " + max + " bytes");
         }
+        if (type == FrameType.STREAM_DATA && length == 0) {
+            // A sender has no reason to send one, and accepting them would let a peer keep a stream
+            // "in progress" forever without sending a byte of it.
+            throw new ProtocolException("STREAM_DATA frame is empty; it must carry 1 to " + max + " bytes");
+        }
         if (type == FrameType.STREAM_END && length != FrameType.STREAM_END_SIZE) {
             throw new ProtocolException("STREAM_END frame must be " + FrameType.STREAM_END_SIZE + " bytes, not " + length);
         }
