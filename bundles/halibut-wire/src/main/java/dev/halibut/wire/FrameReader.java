@@ -12,7 +12,6 @@ public final class FrameReader {
 
     private final InputStream in;
     private final int maxMessageSize;
-    private final byte[] lengthBytes = new byte[4];
 
     /**
      * @param in             the connection's (buffered) input
@@ -30,20 +29,6 @@ public final class FrameReader {
      * @throws ProtocolException the frame is malformed, oversized, or cut short
      */
     public Frame read() throws IOException {
-        return read(null);
-    }
-
-    /**
-     * Reads the next frame; a STREAM_DATA payload is read into {@code dataBuffer} (at least
-     * {@link FrameType#MAX_STREAM_CHUNK} bytes) instead of a new array, and the frame lends that buffer
-     * ({@link Frame#length()} bytes of it). Other frames get arrays of their own, as from {@link #read()}.
-     *
-     * @param dataBuffer where STREAM_DATA goes, or {@code null} for a new array per frame
-     */
-    public Frame read(byte[] dataBuffer) throws IOException {
-        if (dataBuffer != null && dataBuffer.length < FrameType.MAX_STREAM_CHUNK) {
-            throw new IllegalArgumentException("A stream buffer must hold " + FrameType.MAX_STREAM_CHUNK + " bytes");
-        }
         int code = in.read();
         if (code < 0) {
             throw new EOFException("The connection was closed by the peer");
@@ -70,25 +55,19 @@ public final class FrameReader {
             // "in progress" forever without sending a byte of it.
             throw new ProtocolException("STREAM_DATA frame is empty; it must carry 1 to " + max + " bytes");
         }
-        if (type == FrameType.STREAM_DATA && length == 0) {
-            // A sender has no reason to send one, and accepting them would let a peer keep a stream
-            // "in progress" forever without sending a byte of it.
-            throw new ProtocolException("STREAM_DATA frame is empty; it must carry 1 to " + max + " bytes");
-        }
         if (type == FrameType.STREAM_END && length != FrameType.STREAM_END_SIZE) {
             throw new ProtocolException("STREAM_END frame must be " + FrameType.STREAM_END_SIZE + " bytes, not " + length);
         }
-        boolean lend = dataBuffer != null && type == FrameType.STREAM_DATA;
-        byte[] payload = lend ? dataBuffer : new byte[(int) length];
-        int n = in.readNBytes(payload, 0, (int) length);
-        if (n < length) {
+        byte[] payload = new byte[(int) length];
+        int n = in.readNBytes(payload, 0, payload.length);
+        if (n < payload.length) {
             throw new ProtocolException(type + " frame cut short: " + n + " of " + length + " bytes arrived before the connection ended");
         }
-        return new Frame(type, payload, (int) length);
+        return new Frame(type, payload);
     }
 
     private long readLength() throws IOException {
-        byte[] b = lengthBytes;
+        byte[] b = new byte[4];
         if (in.readNBytes(b, 0, 4) < 4) {
             throw new ProtocolException("Frame header cut short: the connection ended inside the length field");
         }
