@@ -1,15 +1,10 @@
 package dev.halibut.benchmarks;
 
 import dev.halibut.DataStream;
-import dev.halibut.ServiceEndPoint;
-import dev.halibut.runtime.CertificateAndKey;
-import dev.halibut.runtime.Certificates;
-import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.HalibutLimits;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,11 +19,13 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * A 1 GiB DataStream each way (listening mode) against the same bytes over a raw mutual TLS 1.3
- * socket, in one run. The fork's heap is 64 MiB: the transfer must run in constant memory. One
- * operation moves {@code size} bytes; MB/s = size / time.
+ * Scenario 4: a 1 GiB DataStream each way (listening mode) against the same bytes over a raw mutual TLS 1.3
+ * socket and over a gRPC client/server stream of 64 KiB messages, in one run. The fork's heap is 64 MiB: the
+ * transfer must run in constant memory; {@link HeapSampler} prints the peak heap (and direct memory) per
+ * benchmark. One operation moves {@code size} bytes; MB/s = size / time.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -41,29 +38,38 @@ public class StreamTransferBenchmark {
     @Param("1073741824")
     long size;
 
-    private HalibutRuntime caller;
-    private HalibutRuntime host;
+    private HalibutNodes nodes;
     private Sink sink;
     private RawTlsPair raw;
+    private GrpcPeer grpc;
+    private HeapSampler heap;
 
     @Setup(Level.Trial)
-    public void start() throws IOException {
-        CertificateAndKey callerId = Certificates.generateSelfSigned("bench-caller");
-        CertificateAndKey hostId = Certificates.generateSelfSigned("bench-host");
-        caller = HalibutRuntime.builder().certificate(callerId.certificate(), callerId.privateKey()).build();
-        host = HalibutRuntime.builder().certificate(hostId.certificate(), hostId.privateKey())
-                .service(Sink.class, new Blocks.SinkService()).trust(caller.thumbprint()).build();
-        int port = host.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        sink = caller.createClient(Sink.class,
-                new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), host.thumbprint()));
-        raw = new RawTlsPair(hostId, callerId);
+    public void start(BenchmarkParams params) throws IOException {
+        String benchmark = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        if (benchmark.startsWith("halibut")) {
+            nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults());
+            sink = nodes.client(Sink.class);
+        } else if (benchmark.startsWith("rawTls")) {
+            raw = new RawTlsPair(Identities.HOST, Identities.CALLER);
+        } else {
+            grpc = new GrpcPeer(Identities.HOST, Identities.CALLER);
+        }
+        heap = new HeapSampler(benchmark);
     }
 
     @TearDown(Level.Trial)
     public void stop() throws Exception {
-        raw.close();
-        caller.close();
-        host.close();
+        heap.close();
+        if (raw != null) {
+            raw.close();
+        }
+        if (grpc != null) {
+            grpc.close();
+        }
+        if (nodes != null) {
+            nodes.close();
+        }
     }
 
     @Benchmark
@@ -86,5 +92,15 @@ public class StreamTransferBenchmark {
     @Benchmark
     public long rawTlsDownload() throws IOException {
         return raw.download(size);
+    }
+
+    @Benchmark
+    public long grpcUpload() throws InterruptedException, ExecutionException {
+        return grpc.upload(size);
+    }
+
+    @Benchmark
+    public long grpcDownload() {
+        return grpc.download(size);
     }
 }

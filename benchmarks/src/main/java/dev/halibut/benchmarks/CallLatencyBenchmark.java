@@ -1,0 +1,120 @@
+package dev.halibut.benchmarks;
+
+import dev.halibut.HalibutLimits;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Scenarios 1 and 2: sequential small calls on a warm connection, one caller thread. Latency
+ * distribution (JMH SampleTime: median and p99). Halibut's {@code add(1,2)} in listening and polling mode;
+ * the raw floor ping-pongs as many bytes as Halibut's REQUEST and RESPONSE frames over one JSSE TLS 1.3
+ * connection; gRPC calls a unary {@code Add} (8 bytes in, 4 out) on one channel.
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(1)
+@Warmup(iterations = 2, time = 5)
+@Measurement(iterations = 3, time = 5)
+public class CallLatencyBenchmark {
+
+    @State(Scope.Benchmark)
+    public static class Listening {
+        HalibutNodes nodes;
+        Adder adder;
+
+        @Setup(Level.Trial)
+        public void start() {
+            nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults());
+            adder = nodes.warmAdder();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            nodes.close();
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Polling {
+        HalibutNodes nodes;
+        Adder adder;
+
+        @Setup(Level.Trial)
+        public void start() {
+            nodes = HalibutNodes.polling(Identities.CALLER, Identities.HOST, 1);
+            adder = nodes.warmAdder();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            nodes.close();
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Raw {
+        RawTlsPair pair;
+        byte[] request;
+
+        @Setup(Level.Trial)
+        public void start() throws IOException {
+            pair = new RawTlsPair(Identities.HOST, Identities.CALLER);
+            request = new byte[Identities.ADD_REQUEST_BYTES];
+            System.out.println("raw ping-pong: " + Identities.ADD_REQUEST_BYTES + " bytes out, "
+                    + Identities.ADD_RESPONSE_BYTES + " back (Halibut's add(1,2) frames)");
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() throws Exception {
+            pair.close();
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Grpc {
+        GrpcPeer peer;
+
+        @Setup(Level.Trial)
+        public void start() throws IOException {
+            peer = new GrpcPeer(Identities.HOST, Identities.CALLER);
+            peer.add(1, 2);
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() throws Exception {
+            peer.close();
+        }
+    }
+
+    @Benchmark
+    public int halibutListening(Listening s) {
+        return s.adder.add(1, 2);
+    }
+
+    @Benchmark
+    public int halibutPolling(Polling s) {
+        return s.adder.add(1, 2);
+    }
+
+    @Benchmark
+    public int rawTls(Raw s) throws IOException {
+        return s.pair.pingPong(s.request, Identities.ADD_RESPONSE_BYTES);
+    }
+
+    @Benchmark
+    public int grpc(Grpc s) {
+        return s.peer.add(1, 2);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.halibut.benchmarks;
+
+import dev.halibut.HalibutLimits;
+import dev.halibut.ServiceEndPoint;
+import dev.halibut.runtime.CertificateAndKey;
+import dev.halibut.runtime.HalibutRuntime;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+
+/**
+ * A caller and a service host on loopback, wired in either mode, serving {@link Adder} and {@link Sink}.
+ * Listening: the host listens, the caller connects (pooled). Polling: the caller listens, the host polls it
+ * with {@code pollingConnections} connections.
+ */
+final class HalibutNodes implements AutoCloseable {
+
+    final HalibutRuntime caller;
+    final HalibutRuntime host;
+    final ServiceEndPoint endpoint;
+
+    private HalibutNodes(HalibutRuntime caller, HalibutRuntime host, ServiceEndPoint endpoint) {
+        this.caller = caller;
+        this.host = host;
+        this.endpoint = endpoint;
+    }
+
+    static HalibutNodes listening(CertificateAndKey callerId, CertificateAndKey hostId, HalibutLimits callerLimits) {
+        HalibutRuntime caller = HalibutRuntime.builder().certificate(callerId.certificate(), callerId.privateKey())
+                .timeouts(callerLimits).build();
+        HalibutRuntime host = host(hostId, caller.thumbprint());
+        int port = host.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return new HalibutNodes(caller, host,
+                new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), host.thumbprint()));
+    }
+
+    static HalibutNodes polling(CertificateAndKey callerId, CertificateAndKey hostId, int pollingConnections) {
+        HalibutRuntime caller = HalibutRuntime.builder().certificate(callerId.certificate(), callerId.privateKey())
+                .trust(dev.halibut.Thumbprints.of(hostId.certificate())).build();
+        int port = caller.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        HalibutRuntime host = host(hostId, caller.thumbprint());
+        URI subscription = URI.create("poll://bench/");
+        host.poll(subscription, new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), caller.thumbprint()),
+                pollingConnections);
+        return new HalibutNodes(caller, host, new ServiceEndPoint(subscription, host.thumbprint()));
+    }
+
+    private static HalibutRuntime host(CertificateAndKey hostId, String callerThumbprint) {
+        return HalibutRuntime.builder().certificate(hostId.certificate(), hostId.privateKey())
+                .service(Adder.class, new Adder.Impl())
+                .service(Sink.class, new Blocks.SinkService())
+                .trust(callerThumbprint).build();
+    }
+
+    <T> T client(Class<T> contract) {
+        return caller.createClient(contract, endpoint);
+    }
+
+    /** Calls until one succeeds (a polling host may still be connecting). */
+    Adder warmAdder() {
+        Adder adder = client(Adder.class);
+        if (adder.add(1, 2) != 3) {
+            throw new IllegalStateException("add(1,2) != 3");
+        }
+        return adder;
+    }
+
+    @Override
+    public void close() {
+        host.close(); // first: a polling host must not try to reconnect to a closed listener
+        caller.close();
+    }
+}
