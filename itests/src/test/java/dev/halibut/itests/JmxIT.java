@@ -26,6 +26,7 @@ import javax.management.remote.JMXServiceURL;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -45,7 +46,9 @@ public class JmxIT extends HalibutTestSupport {
 
     private RuntimeState runtime;
 
+    /** Annotated again: Pax Exam looks for the annotation on the method the class has, and an override hides the inherited one. */
     @Override
+    @Configuration
     public Option[] config() {
         return OptionUtils.combine(super.config(),
                 editConfigurationFilePut("etc/users.properties", USER, USER + ",viewer"));
