@@ -47,6 +47,12 @@ import java.util.Objects;
  * @param failedHandshakeInterval  how a throttled address recovers and is paced: it regains one failed
  *                                 handshake of its burst per interval, and its new connections start their
  *                                 handshakes at most one per interval; default 50 ms (20 per second)
+ * @param heartbeatSkipWindow      a pooled connection, or a subscriber's connection handed a request, whose
+ *                                 peer sent a frame less than this ago and which the operating system reports
+ *                                 open with nothing unread (not closed, not reset) carries the request without the
+ *                                 NEXT / PROCEED exchange first; default 1 s. Zero: the exchange before every
+ *                                 request. A connection that dies unseen within the window (no FIN or reset has
+ *                                 arrived yet) then fails that call ("may have run") instead of being replaced
  */
 public record HalibutLimits(
         int connectAttempts,
@@ -66,7 +72,8 @@ public record HalibutLimits(
         long maxStreamLengthPerMessage,
         int maxIdentificationLineLength,
         int failedHandshakeBurst,
-        Duration failedHandshakeInterval) {
+        Duration failedHandshakeInterval,
+        Duration heartbeatSkipWindow) {
 
     /** The protocol's ceiling for {@link #maxStreamsPerMessage()}: no peer may send more streams in one message. */
     public static final int MAX_STREAMS_PER_MESSAGE = 256;
@@ -75,7 +82,8 @@ public record HalibutLimits(
             5, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(20),
             Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(30),
             16 * 1024 * 1024, 8, Duration.ofMinutes(2), Duration.ofMinutes(10), 1000,
-            MAX_STREAMS_PER_MESSAGE, 64L * 1024 * 1024 * 1024, 1024, 20, Duration.ofMillis(50));
+            MAX_STREAMS_PER_MESSAGE, 64L * 1024 * 1024 * 1024, 1024, 20, Duration.ofMillis(50),
+            Duration.ofSeconds(1));
 
     public HalibutLimits {
         atLeast("connectAttempts", connectAttempts, 1);
@@ -99,6 +107,10 @@ public record HalibutLimits(
         between("maxIdentificationLineLength", maxIdentificationLineLength, 64, 64 * 1024);
         atLeast("failedHandshakeBurst", failedHandshakeBurst, 1);
         positive("failedHandshakeInterval", failedHandshakeInterval);
+        Objects.requireNonNull(heartbeatSkipWindow, "heartbeatSkipWindow");
+        if (heartbeatSkipWindow.isNegative()) {
+            throw new IllegalArgumentException("heartbeatSkipWindow must not be negative, was " + heartbeatSkipWindow);
+        }
     }
 
     /** The documented defaults. */
@@ -107,75 +119,79 @@ public record HalibutLimits(
     }
 
     public HalibutLimits withConnectAttempts(int v) {
-        return new HalibutLimits(v, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(v, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withConnectRetryWindow(Duration v) {
-        return new HalibutLimits(connectAttempts, v, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, v, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withConnectTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, v, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, v, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withHandshakeTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, v, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, v, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withHeartbeatTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, v, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, v, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withResponseTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, v, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, v, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withPollingCollectionTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, v, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, v, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withPollingKeepAlive(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, v, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, v, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withMaxMessageSize(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, v, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, v, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withPoolMaxIdlePerEndpoint(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, v, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, v, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withPoolIdleTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, v, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, v, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withServerIdleTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, v, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, v, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withMaxServerConnections(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, v, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, v, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withMaxStreamsPerMessage(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, v, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, v, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withMaxStreamLengthPerMessage(long v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, v, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, v, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withMaxIdentificationLineLength(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, v, failedHandshakeBurst, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, v, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withFailedHandshakeBurst(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, v, failedHandshakeInterval);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, v, failedHandshakeInterval, heartbeatSkipWindow);
     }
 
     public HalibutLimits withFailedHandshakeInterval(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, v);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, v, heartbeatSkipWindow);
+    }
+
+    public HalibutLimits withHeartbeatSkipWindow(Duration v) {
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, v);
     }
 
     private static void positive(String name, Duration d) {

@@ -19,9 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The listener side of one subscriber connection: hands it the subscription's queued requests one at
- * a time and carries the responses back. Before each request, and whenever no work has come for the
- * keep-alive interval, it sends NEXT and expects PROCEED: a dead connection is found before a request
- * is sent on it, and the request goes back to the queue for another connection.
+ * a time and carries the responses back. Whenever no work has come for the keep-alive interval, and before
+ * a request unless the subscriber was heard from within the heartbeat skip window and its connection is
+ * open and quiet ({@link dev.halibut.transport.Connection#readyForRequest}), it sends NEXT and expects PROCEED: a
+ * dead connection is found before a request is sent on it, and the request goes back to the queue for
+ * another connection.
  */
 public final class SubscriberSession {
 
@@ -64,7 +66,11 @@ public final class SubscriberSession {
                     }
                     return;
                 }
-                if (!connection.checkAlive(limits.heartbeatTimeout())) {
+                // A request goes out at once on a connection heard from just now that is open and quiet; otherwise,
+                // and always for the keep-alive, NEXT / PROCEED proves the subscriber is there.
+                boolean alive = request != null ? connection.readyForRequest(limits.heartbeatTimeout(), limits.heartbeatSkipWindow())
+                        : connection.checkAlive(limits.heartbeatTimeout());
+                if (!alive) {
                     if (request != null) {
                         request.putBack();
                     }

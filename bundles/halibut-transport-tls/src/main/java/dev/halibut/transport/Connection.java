@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,6 +56,8 @@ public final class Connection implements AutoCloseable {
     private final String description;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long lastUsedNanos = System.nanoTime();
+    /** When the peer last proved it is there: the handshake and identification, then every frame read. */
+    private volatile long lastHeardNanos = System.nanoTime();
     /** Guards {@link #closeActions}. */
     private final Object closeLock = new Object();
     private List<Runnable> closeActions;
@@ -124,6 +127,15 @@ public final class Connection implements AutoCloseable {
      * @throws MessageTooLargeException the message exceeds the maximum message size; nothing was sent
      */
     public void sendMessage(FrameType type, byte[] bson) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            sendMessageUninterrupted(type, bson);
+        } finally {
+            restoreInterrupt(interrupted);
+        }
+    }
+
+    private void sendMessageUninterrupted(FrameType type, byte[] bson) throws IOException {
         if (bson.length > maxMessageSize) {
             throw new MessageTooLargeException("The message is " + bson.length
                     + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
@@ -139,7 +151,12 @@ public final class Connection implements AutoCloseable {
 
     /** Sends a control frame (NEXT, PROCEED, END). */
     public void sendControl(FrameType type) throws IOException {
-        writer.write(type);
+        boolean interrupted = Thread.interrupted();
+        try {
+            writer.write(type);
+        } finally {
+            restoreInterrupt(interrupted);
+        }
         touch();
     }
 
@@ -151,9 +168,17 @@ public final class Connection implements AutoCloseable {
      * @throws ProtocolException               the peer broke the protocol
      */
     public Frame readFrame(Duration timeout) throws IOException {
-        tls.setSoTimeout(timeoutMillis(timeout));
-        Frame f = reader.read();
-        touch();
+        boolean interrupted = Thread.interrupted();
+        Frame f;
+        try {
+            tls.setSoTimeout(timeoutMillis(timeout));
+            f = reader.read();
+        } finally {
+            restoreInterrupt(interrupted);
+        }
+        long now = System.nanoTime();
+        lastUsedNanos = now;
+        lastHeardNanos = now;
         return f;
     }
 
@@ -169,6 +194,67 @@ public final class Connection implements AutoCloseable {
     /** Nanos (System.nanoTime) of the last frame sent or received. */
     public long lastUsedNanos() {
         return lastUsedNanos;
+    }
+
+    /**
+     * The check before an idle connection carries another request (a pooled connection, or a subscriber's
+     * connection that is handed a queued request). If the peer sent a frame less than {@code skipWindow} ago
+     * ({@link HalibutLimits#heartbeatSkipWindow()}) and the operating system reports the connection open with
+     * nothing unread (not closed, not reset, no unexpected bytes: asked without blocking and without sending
+     * anything), the connection is ready as it is; otherwise the NEXT / PROCEED exchange ({@link #checkAlive})
+     * decides. Either way a {@code false} means nothing of a request was sent: the caller closes this
+     * connection and uses another.
+     */
+    public boolean readyForRequest(Duration heartbeatTimeout, Duration skipWindow) {
+        if (System.nanoTime() - lastHeardNanos < skipWindow.toNanos()) {
+            switch (quietState()) {
+                case OPEN_AND_QUIET -> {
+                    return true;
+                }
+                case ENDED -> {
+                    return false;
+                }
+                case UNKNOWN -> {
+                    // no channel to ask: the exchange decides
+                }
+            }
+        }
+        return checkAlive(heartbeatTimeout);
+    }
+
+    enum QuietState { OPEN_AND_QUIET, ENDED, UNKNOWN }
+
+    /**
+     * Asks the operating system, without blocking, whether this idle connection is still open and has
+     * nothing unread. A peer that closed the connection (FIN), reset it, or sent anything while it was idle
+     * (END, or bytes we did not ask for) makes it unusable. Needs the socket's channel (every connection the
+     * connector and the listener make has one); {@code UNKNOWN} without it.
+     */
+    QuietState quietState() {
+        SocketChannel channel = raw.getChannel();
+        if (channel == null || closed.get()) {
+            return closed.get() ? QuietState.ENDED : QuietState.UNKNOWN;
+        }
+        try {
+            if (in.available() > 0) {
+                return QuietState.ENDED; // decrypted or buffered bytes nobody asked for
+            }
+            ByteBuffer one = ByteBuffer.allocate(1);
+            int n;
+            synchronized (channel.blockingLock()) {
+                channel.configureBlocking(false);
+                try {
+                    n = channel.read(one);
+                } finally {
+                    channel.configureBlocking(true);
+                }
+            }
+            // -1: the peer closed it; > 0: a byte of a TLS record was taken, so the stream cannot be read any more.
+            return n == 0 ? QuietState.OPEN_AND_QUIET : QuietState.ENDED;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{} cannot be reused: {}", this, e.toString());
+            return QuietState.ENDED;
+        }
     }
 
     /**
@@ -198,6 +284,9 @@ public final class Connection implements AutoCloseable {
      * thrown; the connection must not be reused either way.
      */
     public void sendStreams(List<DataStream> streams, StreamTransferListener listener) throws IOException {
+        if (streams.isEmpty()) {
+            return;
+        }
         for (DataStream stream : streams) {
             ChunkOutput chunks = new ChunkOutput(stream, listener);
             try {
@@ -212,16 +301,24 @@ public final class Connection implements AutoCloseable {
                     }
                 }
                 String reason = "stream " + stream.id() + " could not be sent: " + e;
+                boolean interrupted = Thread.interrupted();
                 try {
                     writer.write(FrameType.STREAM_ABORT, truncatedUtf8(reason));
                 } catch (IOException alsoBroken) {
                     // The connection is failing too; the peer learns from the close instead.
+                } finally {
+                    restoreInterrupt(interrupted);
                 }
                 throw new StreamSourceException(reason, e);
             }
             byte[] end = ByteBuffer.allocate(FrameType.STREAM_END_SIZE).putLong(stream.id().getMostSignificantBits())
                     .putLong(stream.id().getLeastSignificantBits()).putLong(stream.length()).array();
-            writer.write(FrameType.STREAM_END, end);
+            boolean interrupted = Thread.interrupted();
+            try {
+                writer.write(FrameType.STREAM_END, end);
+            } finally {
+                restoreInterrupt(interrupted);
+            }
         }
         touch();
     }
@@ -365,10 +462,13 @@ public final class Connection implements AutoCloseable {
         }
 
         private void emit() throws TransportFailure {
+            boolean interrupted = Thread.interrupted();
             try {
                 writer.write(FrameType.STREAM_DATA, used == buf.length ? buf : java.util.Arrays.copyOf(buf, used));
             } catch (IOException e) {
                 throw new TransportFailure(e);
+            } finally {
+                restoreInterrupt(interrupted);
             }
             total += used;
             used = 0;
@@ -411,10 +511,13 @@ public final class Connection implements AutoCloseable {
         if (closed.get()) {
             return;
         }
+        boolean interrupted = Thread.interrupted();
         try {
             writer.write(FrameType.END);
         } catch (IOException e) {
             // The peer may already be gone; END is a courtesy and the connection is closed either way.
+        } finally {
+            restoreInterrupt(interrupted);
         }
         close();
     }
@@ -454,6 +557,19 @@ public final class Connection implements AutoCloseable {
 
     private void touch() {
         lastUsedNanos = System.nanoTime();
+    }
+
+    /**
+     * Connections run over socket channels (so {@link #quietState} can ask without blocking), and a channel
+     * closes itself when a thread is interrupted in one of its operations, or enters one interrupted. A
+     * caller's pending interrupt must not destroy a healthy connection, so each frame's I/O clears the flag
+     * and this puts it back. (An interrupt that arrives while a thread is blocked on the connection still
+     * ends the connection, and with it that exchange.)
+     */
+    static void restoreInterrupt(boolean interrupted) {
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static int timeoutMillis(Duration d) {

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Client connections to listening endpoints, kept per endpoint for reuse. A caller {@link #acquire}s a
  * connection for exclusive use and gives it back with {@link #release} (healthy, after a complete
- * exchange) or {@link #discard} (anything else). A pooled connection is reused only after the NEXT /
- * PROCEED liveness exchange succeeds. Idle connections beyond the per-endpoint bound, or older than the
+ * exchange) or {@link #discard} (anything else). A pooled connection is reused only after it proves alive:
+ * at once if the peer was heard from within the heartbeat skip window and the connection is open and
+ * quiet, otherwise by the NEXT / PROCEED exchange ({@link Connection#readyForRequest}). Idle connections beyond the per-endpoint bound, or older than the
  * idle timeout, are closed with END.
  */
 public final class ConnectionPool implements AutoCloseable {
@@ -49,8 +50,8 @@ public final class ConnectionPool implements AutoCloseable {
     }
 
     /**
-     * A live connection to {@code endpoint} for the caller's exclusive use: a pooled one that answered
-     * NEXT with PROCEED, or a new one.
+     * A live connection to {@code endpoint} for the caller's exclusive use: a pooled one that proved alive
+     * ({@link Connection#readyForRequest}), or a new one.
      */
     public Connection acquire(ServiceEndPoint endpoint) {
         HalibutLimits limits = endpoint.limitsOr(defaults);
@@ -67,7 +68,7 @@ public final class ConnectionPool implements AutoCloseable {
                 c.closeGracefully();
                 continue;
             }
-            if (c.checkAlive(limits.heartbeatTimeout())) {
+            if (c.readyForRequest(limits.heartbeatTimeout(), limits.heartbeatSkipWindow())) {
                 track(c);
                 return c;
             }

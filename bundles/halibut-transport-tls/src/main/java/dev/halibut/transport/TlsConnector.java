@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
@@ -106,6 +107,8 @@ public final class TlsConnector implements AutoCloseable {
             }
             attempt++;
             Duration timeout = Duration.ofNanos(Math.min(limits.connectTimeout().toNanos(), remaining));
+            // The socket is a channel's (see Connection.restoreInterrupt): a pending interrupt must not fail the connect.
+            boolean interrupted = Thread.interrupted();
             try {
                 return connectOnce(endpoint, self, limits, timeout);
             } catch (NotRetriable e) {
@@ -114,8 +117,12 @@ public final class TlsConnector implements AutoCloseable {
                 last = e;
                 LOG.debug("Connect attempt {} to {} failed: {}", attempt, endpoint.baseUri(), e.toString());
                 if (attempt < limits.connectAttempts()) {
+                    Connection.restoreInterrupt(interrupted);
+                    interrupted = false;
                     backOff(attempt, deadline);
                 }
+            } finally {
+                Connection.restoreInterrupt(interrupted);
             }
         }
         checkOpen(endpoint);
@@ -129,7 +136,8 @@ public final class TlsConnector implements AutoCloseable {
     private Connection connectOnce(ServiceEndPoint endpoint, Identification self, HalibutLimits limits,
                                    Duration timeout) throws IOException {
         URI uri = endpoint.baseUri();
-        Socket raw = new Socket();
+        // A channel's socket, so that a pooled connection can be checked without blocking (Connection.quietState).
+        Socket raw = SocketChannel.open().socket();
         connecting.add(raw);
         boolean done = false;
         try {

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.channels.ServerSocketChannel;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -87,7 +88,9 @@ public final class TlsListener implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("This listener is closed");
         }
-        ServerSocket s = new ServerSocket();
+        // A channel's server socket: accepted sockets then have channels, so an idle connection can be checked
+        // without blocking before it is handed a request (Connection.quietState).
+        ServerSocket s = ServerSocketChannel.open().socket();
         try {
             s.setReuseAddress(true);
             s.bind(address, 128);

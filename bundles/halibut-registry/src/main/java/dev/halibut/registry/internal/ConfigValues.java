@@ -121,6 +121,19 @@ final class ConfigValues {
         return parseDuration(key, s);
     }
 
+    /** As {@link #duration}, but zero ({@code 0s}, {@code 0ms}, {@code PT0S}) is allowed too. */
+    Duration durationOrZero(String key, Duration defaultValue) {
+        String s = string(key);
+        if (s == null) {
+            return defaultValue;
+        }
+        String t = s.trim();
+        if (t.equalsIgnoreCase("PT0S") || t.matches("0+\\s*(ms|s|m|h|d)")) {
+            return Duration.ZERO;
+        }
+        return parseDuration(key, s);
+    }
+
     /** A size in bytes: a number, or a number with KiB, MiB or GiB; at most {@link Integer#MAX_VALUE}. */
     int size(String key, int defaultValue) {
         String s = string(key);

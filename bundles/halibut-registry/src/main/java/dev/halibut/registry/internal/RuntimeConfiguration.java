@@ -46,6 +46,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(required = false, description = "Liveness check of a reused connection (default 10s).")
     String heartbeat_timeout();
 
+    @AttributeDefinition(required = false, description = "A reused connection heard from within this, and open and"
+            + " quiet, skips the liveness check; 0 = always check (default 1s).")
+    String heartbeat_skip_window();
+
     @AttributeDefinition(required = false, description = "The longest a call may run (default 10m).")
     String response_timeout();
 

@@ -75,7 +75,8 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
                     c.longSize("max.stream.length.per.message", d.maxStreamLengthPerMessage()),
                     c.integer("max.identification.line.length", d.maxIdentificationLineLength(), 64),
                     c.integer("failed.handshake.burst", d.failedHandshakeBurst(), 1),
-                    c.duration("failed.handshake.interval", d.failedHandshakeInterval()));
+                    c.duration("failed.handshake.interval", d.failedHandshakeInterval()),
+                    c.durationOrZero("heartbeat.skip.window", d.heartbeatSkipWindow()));
         } catch (IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(PID)) {
                 throw e;

@@ -60,12 +60,13 @@ class RuntimeSettingsTest {
                 Map.entry("max.stream.length.per.message", "2TiB"),
                 Map.entry("max.identification.line.length", "256"),
                 Map.entry("failed.handshake.burst", "5"),
-                Map.entry("failed.handshake.interval", "200ms")));
+                Map.entry("failed.handshake.interval", "200ms"),
+                Map.entry("heartbeat.skip.window", "0s")));
 
         assertThat(s.limits()).isEqualTo(new HalibutLimits(3, Duration.ofSeconds(45), Duration.ofMillis(500),
                 Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofHours(2), Duration.ofMinutes(1),
                 Duration.ofSeconds(15), 64 * 1024, 0, Duration.ofDays(1), Duration.ofMinutes(20), 50,
-                16, 2L * 1024 * 1024 * 1024 * 1024, 256, 5, Duration.ofMillis(200)));
+                16, 2L * 1024 * 1024 * 1024 * 1024, 256, 5, Duration.ofMillis(200), Duration.ZERO));
     }
 
     @Test

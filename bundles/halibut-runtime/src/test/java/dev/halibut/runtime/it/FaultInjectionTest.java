@@ -48,7 +48,10 @@ class FaultInjectionTest {
     private static final HalibutLimits LIMITS = HalibutLimits.defaults()
             .withConnectTimeout(Duration.ofSeconds(1)).withConnectRetryWindow(Duration.ofSeconds(2))
             .withResponseTimeout(Duration.ofMillis(1500)).withPollingCollectionTimeout(Duration.ofSeconds(2))
-            .withHeartbeatTimeout(Duration.ofSeconds(1)).withHandshakeTimeout(Duration.ofSeconds(5));
+            .withHeartbeatTimeout(Duration.ofSeconds(1)).withHandshakeTimeout(Duration.ofSeconds(5))
+            // Faults are injected into the next bytes of an established connection, which must be the liveness
+            // check (NEXT / PROCEED) these tests are about: no request skips it here, however recent the last.
+            .withHeartbeatSkipWindow(Duration.ZERO);
 
     /** The contract: one plain call, and one that carries streams both ways and waits at a gate. */
     public interface Work {
