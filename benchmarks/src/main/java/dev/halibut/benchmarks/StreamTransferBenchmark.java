@@ -43,6 +43,8 @@ public class StreamTransferBenchmark {
     private RawTlsPair raw;
     private GrpcPeer grpc;
     private HeapSampler heap;
+    private long cpuAtStart;
+    private long operations;
 
     @Setup(Level.Trial)
     public void start(BenchmarkParams params) throws IOException {
@@ -56,11 +58,21 @@ public class StreamTransferBenchmark {
             grpc = new GrpcPeer(Identities.HOST, Identities.CALLER);
         }
         heap = new HeapSampler(benchmark);
+        cpuAtStart = processCpuNanos();
+    }
+
+    /** CPU time of the whole process (both ends, GC and compiler included): steadier than wall time under load. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     @TearDown(Level.Trial)
     public void stop() throws Exception {
         heap.close();
+        double cpuMs = (processCpuNanos() - cpuAtStart) / 1e6;
+        System.out.printf("[cpu] %.0f ms of CPU per operation (%d operations of %d bytes, warm-up included)%n",
+                cpuMs / Math.max(1, operations), operations, size);
         if (raw != null) {
             raw.close();
         }
@@ -74,11 +86,13 @@ public class StreamTransferBenchmark {
 
     @Benchmark
     public long halibutUpload() {
+        operations++;
         return sink.consume(DataStream.fromWriter(size, out -> Blocks.write(out, size)));
     }
 
     @Benchmark
     public long halibutDownload() throws IOException {
+        operations++;
         try (InputStream in = sink.produce(size).openStream()) {
             return Blocks.drain(in);
         }
@@ -86,21 +100,25 @@ public class StreamTransferBenchmark {
 
     @Benchmark
     public long rawTlsUpload() throws IOException {
+        operations++;
         return raw.upload(size);
     }
 
     @Benchmark
     public long rawTlsDownload() throws IOException {
+        operations++;
         return raw.download(size);
     }
 
     @Benchmark
     public long grpcUpload() throws InterruptedException, ExecutionException {
+        operations++;
         return grpc.upload(size);
     }
 
     @Benchmark
     public long grpcDownload() {
+        operations++;
         return grpc.download(size);
     }
 }
