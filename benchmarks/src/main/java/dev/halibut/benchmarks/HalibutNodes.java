@@ -26,9 +26,15 @@ final class HalibutNodes implements AutoCloseable {
     }
 
     static HalibutNodes listening(CertificateAndKey callerId, CertificateAndKey hostId, HalibutLimits callerLimits) {
+        return listening(callerId, hostId, callerLimits, new Blocks.SinkService());
+    }
+
+    /** Listening, with {@code sink} serving {@link Sink}. */
+    static HalibutNodes listening(CertificateAndKey callerId, CertificateAndKey hostId, HalibutLimits callerLimits,
+                                  Sink sink) {
         HalibutRuntime caller = HalibutRuntime.builder().certificate(callerId.certificate(), callerId.privateKey())
                 .timeouts(callerLimits).build();
-        HalibutRuntime host = host(hostId, caller.thumbprint());
+        HalibutRuntime host = host(hostId, caller.thumbprint(), sink);
         int port = host.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         return new HalibutNodes(caller, host,
                 new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), host.thumbprint()));
@@ -38,17 +44,17 @@ final class HalibutNodes implements AutoCloseable {
         HalibutRuntime caller = HalibutRuntime.builder().certificate(callerId.certificate(), callerId.privateKey())
                 .trust(dev.halibut.Thumbprints.of(hostId.certificate())).build();
         int port = caller.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        HalibutRuntime host = host(hostId, caller.thumbprint());
+        HalibutRuntime host = host(hostId, caller.thumbprint(), new Blocks.SinkService());
         URI subscription = URI.create("poll://bench/");
         host.poll(subscription, new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), caller.thumbprint()),
                 pollingConnections);
         return new HalibutNodes(caller, host, new ServiceEndPoint(subscription, host.thumbprint()));
     }
 
-    private static HalibutRuntime host(CertificateAndKey hostId, String callerThumbprint) {
+    private static HalibutRuntime host(CertificateAndKey hostId, String callerThumbprint, Sink sink) {
         return HalibutRuntime.builder().certificate(hostId.certificate(), hostId.privateKey())
                 .service(Adder.class, new Adder.Impl())
-                .service(Sink.class, new Blocks.SinkService())
+                .service(Sink.class, sink)
                 .trust(callerThumbprint).build();
     }
 

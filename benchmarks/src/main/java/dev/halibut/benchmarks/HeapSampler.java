@@ -4,7 +4,6 @@ import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryUsage;
 import java.util.ArrayList;
 import java.util.List;
 import javax.management.NotificationEmitter;
@@ -32,8 +31,15 @@ final class HeapSampler implements AutoCloseable {
     private volatile long majorCollections;
     private volatile long peakAfterMajorGc = -1;
 
+    private final java.util.Set<String> heapPools = new java.util.HashSet<>();
+
     HeapSampler(String name) {
         this.name = name;
+        for (var pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP) {
+                heapPools.add(pool.getName());
+            }
+        }
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (gc instanceof NotificationEmitter emitter) {
                 NotificationListener l = (n, handback) -> {
@@ -41,8 +47,11 @@ final class HeapSampler implements AutoCloseable {
                         GarbageCollectionNotificationInfo info =
                                 GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
                         long after = 0;
-                        for (MemoryUsage u : info.getGcInfo().getMemoryUsageAfterGc().values()) {
-                            after += u.getUsed();
+                        // After-GC usage comes for every pool, metaspace and code cache too: count the heap's.
+                        for (var e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                            if (heapPools.contains(e.getKey())) {
+                                after += e.getValue().getUsed();
+                            }
                         }
                         collections++;
                         if (info.getGcAction().contains("major")) {
