@@ -160,6 +160,16 @@ public final class TlsListener implements AutoCloseable {
                 } catch (RejectedExecutionException e) {
                     open.remove(raw);
                     Connection.closeQuietly(raw);
+                } catch (OutOfMemoryError e) {
+                    // "unable to create native thread": the process is at its thread limit. Refuse this
+                    // connection and keep accepting; letting the error end the accept thread would stop
+                    // this listener for good, even after threads are free again.
+                    open.remove(raw);
+                    Connection.closeQuietly(raw);
+                    LOG.warn("Refusing connection from {}: no thread could be started for it ({}); the process is at"
+                            + " its thread limit (ulimit -u, pid_max) or out of memory", raw.getRemoteSocketAddress(),
+                            e.getMessage());
+                    refused(String.valueOf(raw.getRemoteSocketAddress()), "no thread could be started for it: " + e.getMessage());
                 }
             };
             if (admission.delayNanos() == 0) {
