@@ -207,7 +207,11 @@ public final class TlsListener implements AutoCloseable {
         try {
             raw.setTcpNoDelay(true);
             raw.setKeepAlive(true);
-            raw.setSoTimeout(Connection.timeoutMillis(java.time.Duration.ofNanos(Math.max(1, left))));
+            // The Deadline closes the socket at the handshake timeout and says so. The read timeout is only
+            // a backstop and runs a second longer, so that under load it never beats the Deadline to it and
+            // the refusal is always reported as the handshake timeout it is.
+            raw.setSoTimeout(Connection.timeoutMillis(java.time.Duration.ofNanos(Math.max(1, left))
+                    .plus(java.time.Duration.ofSeconds(1))));
             // autoClose=false: after a failed handshake we close the TCP socket ourselves, gently (see below).
             SSLSocket tls = (SSLSocket) sockets.createSocket(raw, null, raw.getPort(), false);
             TlsContextFactory.configure(tls, true);
