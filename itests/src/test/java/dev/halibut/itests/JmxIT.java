@@ -10,6 +10,7 @@ import dev.halibut.ServiceEndPoint;
 import dev.halibut.examples.calculator.Calculator;
 import dev.halibut.registry.HalibutCallsMXBean;
 import dev.halibut.registry.HalibutRuntimeMXBean;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.util.Dictionary;
@@ -113,7 +114,16 @@ public class JmxIT extends HalibutTestSupport {
         // The same beans over the JMX connector an operator's tool uses, as a user with the viewer role only.
         Map<String, Object> env = new HashMap<>();
         env.put(JMXConnector.CREDENTIALS, new String[] {USER, USER});
-        try (JMXConnector connector = JMXConnectorFactory.connect(serviceUrl(), env)) {
+        // Retried until a deadline: Karaf starts its connector server and reloads the JAAS users file
+        // asynchronously, and a connect in that window fails (once seen as an NPE inside the JDK's RMI client).
+        JMXServiceURL url = serviceUrl();
+        try (JMXConnector connector = Await.value("a JMX connector login to " + url, () -> {
+            try {
+                return JMXConnectorFactory.connect(url, env);
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        })) {
             MBeanServerConnection remote = connector.getMBeanServerConnection();
             assertEquals(runtime.thumbprint(), remote.getAttribute(runtimeName, "Thumbprint"));
             assertEquals(platform.getAttribute(outgoing, "Calls"), remote.getAttribute(outgoing, "Calls"));
