@@ -1,17 +1,12 @@
 package dev.halibut.shell.internal;
 
-import dev.halibut.Thumbprints;
 import dev.halibut.runtime.HalibutRuntime;
-import java.util.ArrayList;
-import java.util.Hashtable;
-import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /** {@code halibut:trust}: adds a thumbprint to {@code trusted.thumbprints}; the runtime applies it at once. */
@@ -34,26 +29,20 @@ public class TrustCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        String tp;
-        try {
-            tp = Thumbprints.normalize(thumbprint);
-        } catch (IllegalArgumentException e) {
-            System.err.println("Not a thumbprint: " + e.getMessage());
+        String tp = TrustedThumbprints.normalizeOrReport(thumbprint);
+        if (tp == null) {
             return null;
         }
-        Configuration configuration = RuntimeConfig.runtime(configurationAdmin);
-        Hashtable<String, Object> properties = RuntimeConfig.properties(configuration);
-        List<String> trusted = new ArrayList<>(RuntimeConfig.strings(properties.get(RuntimeConfig.TRUSTED)));
-        if (trusted.stream().anyMatch(t -> t.equalsIgnoreCase(tp))) {
-            System.out.println(tp + " is trusted already (" + trusted.size() + " thumbprint(s) in "
+        TrustedThumbprints trusted = TrustedThumbprints.load(configurationAdmin);
+        if (trusted.contains(tp)) {
+            System.out.println(tp + " is trusted already (" + trusted.thumbprints.size() + " thumbprint(s) in "
                     + RuntimeConfig.TRUSTED + ")");
             return null;
         }
-        trusted.add(tp);
-        RuntimeConfig.putStrings(properties, RuntimeConfig.TRUSTED, trusted);
-        configuration.update(properties);
+        trusted.thumbprints.add(tp);
+        trusted.save();
         System.out.println("Trusted " + tp + ": added to " + RuntimeConfig.TRUSTED + " of " + RuntimeConfig.PID + " ("
-                + trusted.size() + " thumbprint(s))");
+                + trusted.thumbprints.size() + " thumbprint(s))");
         if (runtime == null) {
             System.out.println("No runtime is running now; it will trust it when it starts.");
         } else if (Waits.until(() -> runtime.isTrusted(tp))) {

@@ -1,17 +1,12 @@
 package dev.halibut.shell.internal;
 
-import dev.halibut.Thumbprints;
 import dev.halibut.runtime.HalibutRuntime;
-import java.util.ArrayList;
-import java.util.Hashtable;
-import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /** {@code halibut:untrust}: removes a thumbprint from {@code trusted.thumbprints}; open connections of that peer are refused too. */
@@ -33,22 +28,16 @@ public class UntrustCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        String tp;
-        try {
-            tp = Thumbprints.normalize(thumbprint);
-        } catch (IllegalArgumentException e) {
-            System.err.println("Not a thumbprint: " + e.getMessage());
+        String tp = TrustedThumbprints.normalizeOrReport(thumbprint);
+        if (tp == null) {
             return null;
         }
-        Configuration configuration = RuntimeConfig.runtime(configurationAdmin);
-        Hashtable<String, Object> properties = RuntimeConfig.properties(configuration);
-        List<String> trusted = new ArrayList<>(RuntimeConfig.strings(properties.get(RuntimeConfig.TRUSTED)));
-        boolean inConfiguration = trusted.removeIf(t -> t.equalsIgnoreCase(tp));
+        TrustedThumbprints trusted = TrustedThumbprints.load(configurationAdmin);
+        boolean inConfiguration = trusted.thumbprints.removeIf(t -> t.equalsIgnoreCase(tp));
         if (inConfiguration) {
-            RuntimeConfig.putStrings(properties, RuntimeConfig.TRUSTED, trusted);
-            configuration.update(properties);
+            trusted.save();
             System.out.println("Removed " + tp + " from " + RuntimeConfig.TRUSTED + " of " + RuntimeConfig.PID + " ("
-                    + trusted.size() + " thumbprint(s) left)");
+                    + trusted.thumbprints.size() + " thumbprint(s) left)");
         }
         if (runtime != null && !inConfiguration && runtime.isTrusted(tp)) {
             // Trusted through the API, not the configuration: a configuration update would not touch it.
