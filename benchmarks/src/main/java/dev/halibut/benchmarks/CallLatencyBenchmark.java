@@ -82,22 +82,6 @@ public class CallLatencyBenchmark {
         }
     }
 
-    @State(Scope.Benchmark)
-    public static class Grpc {
-        GrpcPeer peer;
-
-        @Setup(Level.Trial)
-        public void start() throws IOException {
-            peer = new GrpcPeer(Identities.HOST, Identities.CALLER);
-            peer.add(1, 2);
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() throws Exception {
-            peer.close();
-        }
-    }
-
     @Benchmark
     public int halibutListening(Listening s) {
         return s.adder.add(1, 2);
@@ -114,7 +98,7 @@ public class CallLatencyBenchmark {
     }
 
     @Benchmark
-    public int grpc(Grpc s) {
+    public int grpc(GrpcAdderState s) {
         return s.peer.add(1, 2);
     }
 }

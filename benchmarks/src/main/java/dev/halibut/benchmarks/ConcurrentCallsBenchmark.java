@@ -119,22 +119,6 @@ public class ConcurrentCallsBenchmark {
         }
     }
 
-    @State(Scope.Benchmark)
-    public static class Grpc {
-        GrpcPeer peer;
-
-        @Setup(Level.Trial)
-        public void start() throws IOException {
-            peer = new GrpcPeer(Identities.HOST, Identities.CALLER);
-            peer.add(1, 2);
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() throws Exception {
-            peer.close();
-        }
-    }
-
     @Benchmark
     public int halibutListening(ListeningDefaultPool s) {
         return s.adder.add(1, 2);
@@ -156,7 +140,7 @@ public class ConcurrentCallsBenchmark {
     }
 
     @Benchmark
-    public int grpc(Grpc s) {
+    public int grpc(GrpcAdderState s) {
         return s.peer.add(1, 2);
     }
 }
