@@ -14,6 +14,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -23,12 +24,15 @@ import org.slf4j.LoggerFactory;
  * The service-host side of one polling connection: connects to the listener as a subscriber, runs the
  * requests it is sent, and reconnects with bounded, jittered backoff (100 ms doubling to 10 s) whenever
  * the listener is down or the connection drops. The listener's certificate is checked against the
- * endpoint's thumbprint on every connection. Owns one thread and at most one connection.
+ * endpoint's thumbprint on every connection. Owns one thread (a daemon: a service call that ignores
+ * interruption must not keep the JVM alive) and at most one connection.
  */
 public final class Poller implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Poller.class);
     private static final long MAX_BACKOFF_MS = 10_000;
+    /** How long {@link #close()} waits for the thread once the connection is aborted. */
+    public static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     private final TlsConnector connector;
     private final ServiceEndPoint listener;
@@ -139,22 +143,63 @@ public final class Poller implements AutoCloseable {
         }
     }
 
-    /** Stops polling: closes the connection (a request being run finishes, its response is dropped) and ends the thread. */
-    @Override
-    public void close() {
+    /**
+     * Stops polling without waiting: no new connection is made, a backoff ends at once, and the thread ends
+     * once the request it is serving, if any, is answered. The connection stays open for that answer; the
+     * thread is not interrupted here (the owner of the services decides how to stop a running call).
+     */
+    public void stop() {
         stopped = true;
         backoff.stop();
+    }
+
+    /**
+     * Stops polling and closes the connection now, without waiting: a request being served loses its
+     * response, and a blocked read or write of the thread fails at once.
+     */
+    public void abort() {
+        stop();
         Connection c = connection;
         if (c != null) {
             c.abort();
         }
+    }
+
+    /**
+     * Waits at most {@code timeout} for the thread to end (after {@link #stop()} or {@link #abort()}).
+     *
+     * @return whether it has ended; it has not if a service call on it ignores interruption
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        if (Thread.currentThread() == thread) {
+            return false; // called from a service running on this poller: it ends when that call returns
+        }
+        long nanos = timeout.toNanos();
+        if (nanos > 0) {
+            TimeUnit.NANOSECONDS.timedJoin(thread, nanos);
+        }
+        return !thread.isAlive();
+    }
+
+    /** The name of the poller's thread, for messages about a thread that outlives its poller. */
+    public String threadName() {
+        return thread.getName();
+    }
+
+    /**
+     * Stops polling: {@link #abort()}, then waits up to {@link #CLOSE_WAIT} for the thread. Does not interrupt
+     * a service call running on the thread; a runtime does that before it aborts its pollers.
+     */
+    @Override
+    public void close() {
+        abort();
         try {
-            thread.join(5000);
+            if (!awaitTermination(CLOSE_WAIT)) {
+                LOG.warn("Poller thread {} did not end within {} of close(): a request it serves ignores interruption;"
+                        + " it ends when that call returns (its response is dropped)", thread.getName(), CLOSE_WAIT);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (thread.isAlive()) {
-            LOG.warn("Poller thread {} did not end within 5 s (a service call is still running)", thread.getName());
         }
     }
 }

@@ -34,8 +34,8 @@ import java.util.Set;
  * }
  * }</pre>
  *
- * <p>A runtime is thread-safe. {@link #close()} ends every thread and socket it owns; calls in flight
- * fail with a {@link dev.halibut.HalibutClientException}.
+ * <p>A runtime is thread-safe. {@link #close()} ends every thread and socket it owns within
+ * {@link #CLOSE_TIMEOUT}; calls in flight fail with a {@link dev.halibut.HalibutClientException}.
  */
 public interface HalibutRuntime extends AutoCloseable {
 
@@ -174,7 +174,30 @@ public interface HalibutRuntime extends AutoCloseable {
      */
     PingResult ping(ServiceEndPoint endpoint);
 
-    /** Stops listening and polling, fails calls in flight, closes every connection and ends every thread this runtime owns. */
+    /**
+     * The bound on {@link #close()}: 2 seconds. A correctness bound, not a speed promise: close returns within
+     * it (plus the time the JVM needs to schedule the closing thread) whatever the services are doing.
+     */
+    java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(2);
+
+    /**
+     * Stops listening and polling, fails calls in flight, closes every connection and ends every thread this
+     * runtime owns, returning within {@link #CLOSE_TIMEOUT}:
+     * <ol>
+     * <li>It stops accepting connections and stops polling, and interrupts every service call running here
+     *     (in both modes). A call that then fails, or a request that arrives from now on, is answered with a
+     *     {@code server-error} "<i>Service.method</i> was interrupted: the service host is shutting down";
+     *     the caller gets a {@link dev.halibut.HalibutClientException} saying so.</li>
+     * <li>After half of {@link #CLOSE_TIMEOUT}, or as soon as no service call runs any more, it closes every
+     *     connection: a call still running loses its response, and its caller's call fails as a connection
+     *     failure. Calls this runtime makes fail with a {@link dev.halibut.HalibutClientException}.</li>
+     * <li>It waits for its threads until {@link #CLOSE_TIMEOUT} has passed, and deletes the temporary files
+     *     of received streams.</li>
+     * </ol>
+     * A service method that ignores interruption (a busy loop, an uninterruptible wait) cannot be stopped by
+     * the JVM: its thread, a daemon thread, is the one thing that outlives close(); it ends when the method
+     * returns, and its response is dropped. A warning names it.
+     */
     @Override
     void close();
 

@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -411,9 +412,11 @@ public final class TlsListener implements AutoCloseable {
         return sb.toString();
     }
 
-    /** Stops accepting, closes every open connection and ends all threads (waits up to 5 s). */
-    @Override
-    public void close() {
+    /**
+     * Stops accepting: closes the server socket, without waiting. Connections open already are served on
+     * until {@link #shutdown()}, so that a request being served can still send its response.
+     */
+    public void stopAccepting() {
         closed = true;
         ServerSocket s = server;
         if (s != null) {
@@ -423,17 +426,44 @@ public final class TlsListener implements AutoCloseable {
                 LOG.debug("Closing server socket {}: {}", s.getLocalSocketAddress(), e.toString());
             }
         }
+    }
+
+    /**
+     * Stops accepting, closes every open connection and interrupts the connection threads, without waiting
+     * for them: see {@link #awaitTermination(Duration)}.
+     */
+    public void shutdown() {
+        stopAccepting();
         for (Socket raw : open) {
             Connection.closeQuietly(raw);
         }
         connectionThreads.shutdownNow();
+    }
+
+    /**
+     * Waits at most {@code timeout} in all for the accept thread and the connection threads to end, after
+     * {@link #shutdown()}.
+     *
+     * @return whether they all ended (a connection thread does not while the request it serves ignores
+     *         interruption)
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         Thread t = acceptThread;
+        if (t != null && t != Thread.currentThread()) {
+            TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, deadline - System.nanoTime()));
+        }
+        boolean ended = connectionThreads.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return ended && (t == null || !t.isAlive());
+    }
+
+    /** Stops accepting, closes every open connection and ends all threads (waits up to 5 s). */
+    @Override
+    public void close() {
+        shutdown();
         try {
-            if (t != null) {
-                t.join(5000);
-            }
-            if (!connectionThreads.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("Listener {} connection threads did not end within 5 s", id);
+            if (!awaitTermination(Duration.ofSeconds(5))) {
+                LOG.warn("Listener {} threads did not end within 5 s of close()", id);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

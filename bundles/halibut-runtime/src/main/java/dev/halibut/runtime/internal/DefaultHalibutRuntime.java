@@ -82,6 +82,8 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     private final SubscriberSession subscriberSession;
     private final Set<PollingSubscriptionImpl> subscriptions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger pollerIds = new AtomicInteger();
+    /** The service calls that arrive through this runtime's listeners; each subscription has its own. */
+    private final RunningCalls listenerCalls = new RunningCalls();
     private volatile boolean closed;
 
     public DefaultHalibutRuntime(X509Certificate certificate, PrivateKey privateKey, Map<Class<?>, Object> services,
@@ -118,7 +120,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     public int listen(InetSocketAddress address) {
         Objects.requireNonNull(address, "address");
         checkOpen();
-        RequestServer server = new RequestServer(invoker, subscriberSession, trust, limits, telemetry);
+        RequestServer server = new RequestServer(invoker, subscriberSession, trust, limits, telemetry, listenerCalls);
         TlsListener listener = new TlsListener(contexts.serverContext(trust), trust, limits, server, timer);
         try {
             InetSocketAddress bound = listener.bind(address);
@@ -230,13 +232,14 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         checkOpen();
         HalibutLimits pollLimits = listener.limitsOr(limits);
         List<Poller> pollers = new ArrayList<>();
+        RunningCalls calls = new RunningCalls();
         for (int i = 0; i < connections; i++) {
             String key = EndpointKeys.of(subscription);
             pollers.add(new Poller(connector, listener, subscription, pollLimits,
-                    (connection, frame) -> invoker.serve(connection, frame, key),
+                    (connection, frame) -> invoker.serve(connection, frame, key, calls),
                     "halibut-" + id + "-poll-" + pollerIds.incrementAndGet() + "-" + subscription.getAuthority()));
         }
-        PollingSubscriptionImpl s = new PollingSubscriptionImpl(subscription, listener, pollers, subscriptions::remove);
+        PollingSubscriptionImpl s = new PollingSubscriptionImpl(subscription, listener, pollers, calls, subscriptions::remove);
         subscriptions.add(s);
         pollers.forEach(Poller::start);
         if (closed) {
@@ -246,39 +249,84 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         return s;
     }
 
+    /**
+     * Bounded by {@link HalibutRuntime#CLOSE_TIMEOUT} (see its Javadoc for what callers see): first nothing new
+     * starts and running service calls are interrupted and given half the bound to answer; then every
+     * connection is closed at once; then the threads are waited for until the bound.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        CloseDeadlines deadlines = CloseDeadlines.startingNow();
+        List<PollingSubscriptionImpl> subs = new ArrayList<>();
         for (PollingSubscriptionImpl s : List.copyOf(subscriptions)) {
-            s.close();
+            if (s.markClosed()) {
+                subs.add(s);
+            }
         }
+        List<String> stillRunning = new ArrayList<>();
+        boolean interrupted = false;
+        // 1. Nothing new: no accepting, no polling; running service calls are interrupted and may answer.
+        listeners.forEach(TlsListener::stopAccepting);
+        subs.forEach(PollingSubscriptionImpl::stop);
+        listenerCalls.cancel();
+        try {
+            listenerCalls.awaitNone(deadlines.graceEnd());
+            for (PollingSubscriptionImpl s : subs) {
+                s.awaitCalls(deadlines.graceEnd());
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        // 2. Every connection closes now; calls still running lose their responses, calls we make fail.
+        subs.forEach(PollingSubscriptionImpl::abort);
         queue.close();
-        for (TlsListener l : listeners) {
-            l.close();
-        }
+        listeners.forEach(TlsListener::shutdown);
         connector.close();
         pool.close();
         pingConnections.forEach(Connection::abort);
         // Queue, pool and connector are closed, so every async call in flight ends promptly with a
         // "closed" error; let them finish rather than interrupt them mid-way (which garbles the error).
         asyncCalls.shutdown();
-        timer.shutdownNow();
-        streams.close();
+        // 3. Wait for the threads, until the bound.
         try {
-            if (!asyncCalls.awaitTermination(5, TimeUnit.SECONDS)) {
-                asyncCalls.shutdownNow();
-                if (!asyncCalls.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("Runtime {}: async call threads did not end within 10 s of close()", id);
+            if (!interrupted) {
+                for (PollingSubscriptionImpl s : subs) {
+                    stillRunning.addAll(s.awaitPollers(deadlines.end()));
+                }
+                for (TlsListener l : listeners) {
+                    l.awaitTermination(deadlines.remaining());
+                }
+                if (!asyncCalls.awaitTermination(deadlines.remaining().toNanos(), TimeUnit.NANOSECONDS)) {
+                    asyncCalls.shutdownNow();
                 }
             }
-            if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("Runtime {}: timer thread did not end within 5 s of close()", id);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
+            asyncCalls.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        subs.forEach(subscriptions::remove);
+        timer.shutdownNow();
+        try {
+            if (!interrupted) {
+                timer.awaitTermination(deadlines.remaining().toNanos(), TimeUnit.NANOSECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        // Last, when no thread of ours can be receiving a stream any more: delete what was received.
+        streams.close();
+        stillRunning.addAll(listenerCalls.threadNames());
+        if (!stillRunning.isEmpty()) {
+            LOG.warn("Halibut runtime {} closed, but service calls that ignore interruption still run on {} (daemon"
+                    + " threads); each ends when its call returns, and its response is dropped. Make such services"
+                    + " respond to Thread.interrupt()", id, stillRunning);
         }
         LOG.info("Halibut runtime {} closed", id);
     }

@@ -29,12 +29,15 @@ final class RequestServer implements ConnectionHandler {
     private final ThumbprintTrust trust;
     private final HalibutLimits limits;
     private final Telemetry telemetry;
+    private final RunningCalls running;
     /** {@code listen://address:port/}, known once the listener is bound (before any connection arrives). */
     private volatile String listenerKey = "listen://unbound/";
 
+    /** @param running where the calls served here are registered, so that closing the runtime can interrupt them */
     RequestServer(ServiceInvoker invoker, SubscriberSession subscribers, ThumbprintTrust trust, HalibutLimits limits,
-                  Telemetry telemetry) {
+                  Telemetry telemetry, RunningCalls running) {
         this.telemetry = telemetry;
+        this.running = running;
         this.invoker = invoker;
         this.subscribers = subscribers;
         this.trust = trust;
@@ -84,7 +87,10 @@ final class RequestServer implements ConnectionHandler {
                                 connection.remoteThumbprint());
                         return;
                     }
-                    invoker.serve(connection, frame, key);
+                    invoker.serve(connection, frame, key, running);
+                    if (running.isCancelled()) {
+                        return; // the runtime is closing: no further request on this connection
+                    }
                 }
                 default -> throw new ProtocolException("A caller sent a " + frame.type() + " frame, which only a service host may send");
             }

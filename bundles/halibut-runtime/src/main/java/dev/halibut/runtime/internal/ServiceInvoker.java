@@ -52,6 +52,8 @@ final class ServiceInvoker {
     /** The built-in service every runtime answers (protocol.md, "Built-in services"). */
     static final String PING_SERVICE = "halibut.ping";
     static final String PING_METHOD = "ping";
+    /** The server-error message of a call ended by closing (docs/protocol.md, section 4); service and method. */
+    static final String SHUTTING_DOWN = "%s.%s was interrupted: the service host is shutting down";
     /** Service names starting with this are reserved for built-in services. */
     static final String RESERVED_PREFIX = "halibut.";
 
@@ -99,19 +101,27 @@ final class ServiceInvoker {
      * its streams, runs it, sends the response and the response's streams. Streams of the request that the
      * service did not read are deleted when it returns.
      *
+     * <p>The call runs registered in {@code running}: cancelling that interrupts it, and a call that then fails
+     * (or that arrives once it is cancelled) is answered with a server error saying the service host is shutting
+     * down, rather than with whatever the interruption made the service throw.
+     *
      * @throws IOException the exchange failed (protocol error, stream failure, connection lost): close it
      */
-    void serve(Connection connection, Frame frame, String endpoint) throws IOException {
+    void serve(Connection connection, Frame frame, String endpoint, RunningCalls running) throws IOException {
         IncomingRequest request = codec.decodeRequest(connection.messageBytes(frame));
         long start = System.nanoTime();
         LOG.debug("Running {} from {} ({})", request, endpoint, connection);
         Outcome outcome = Outcome.CONNECTION_LOST;
         String failure = null;
+        boolean admitted = running.enter();
         try {
             Map<UUID, DataStream> received = connection.receiveStreams(request.streams(), streams,
                     limits.responseTimeout(), progress);
             try {
-                Answer answer = invoke(request, received, limits.maxMessageSize());
+                Answer answer = admitted ? invoke(request, received, limits.maxMessageSize()) : shuttingDown(request);
+                if (admitted && answer.error() == ErrorKind.INVOCATION && running.isCancelled()) {
+                    answer = shuttingDown(request);
+                }
                 connection.sendMessage(FrameType.RESPONSE, answer.response().bson());
                 connection.sendStreams(answer.response().streams(), progress);
                 if (answer.error() != null) {
@@ -125,13 +135,26 @@ final class ServiceInvoker {
             }
         } catch (IOException | RuntimeException e) {
             failure = "the exchange failed: " + e;
-            LOG.warn("Request {}.{} from {} ({}) failed: {}", request.service(), request.method(), endpoint,
-                    connection.remoteThumbprint(), e.toString());
+            if (running.isCancelled()) {
+                // Closing closed the connection under the call: expected, and the close says so once.
+                LOG.debug("Request {}.{} from {} ended by close: {}", request.service(), request.method(), endpoint,
+                        e.toString());
+            } else {
+                LOG.warn("Request {}.{} from {} ({}) failed: {}", request.service(), request.method(), endpoint,
+                        connection.remoteThumbprint(), e.toString());
+            }
             throw e;
         } finally {
+            running.exit();
             telemetry.requestServed(new HalibutObserver.CallEvent(Instant.now(), endpoint, connection.remoteThumbprint(),
                     request.service(), request.method(), Duration.ofNanos(System.nanoTime() - start), outcome, failure));
         }
+    }
+
+    /** The answer to a call that closing the runtime (or its polling subscription) interrupted or refused. */
+    private Answer shuttingDown(IncomingRequest request) throws IOException {
+        return error(request, ErrorKind.SERVER_ERROR, SHUTTING_DOWN.formatted(request.service(), request.method()),
+                null, null);
     }
 
     /** Wire names of the registered services, sorted (built-in services are not listed). */
@@ -183,8 +206,7 @@ final class ServiceInvoker {
                     + ": " + e.getMessage() + " (is the implementation class public?)", null, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return error(request, ErrorKind.SERVER_ERROR, request.service() + "." + request.method()
-                    + " was interrupted: the service host is shutting down", null, null);
+            return shuttingDown(request);
         }
         EncodedMessage response;
         try {
