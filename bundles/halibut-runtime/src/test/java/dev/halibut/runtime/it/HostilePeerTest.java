@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.transport.TlsContextFactory;
 import dev.halibut.wire.Compressor;
@@ -20,7 +21,9 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.Deflater;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -94,11 +97,25 @@ class HostilePeerTest {
 
     @Test
     void halfAMessageThenSilenceIsClosedWhenThePeerGoes() throws IOException {
+        List<HalibutObserver.ConnectionEvent> closed = new CopyOnWriteArrayList<>();
+        tentacle.addObserver(new HalibutObserver() {
+            @Override
+            public void connectionClosed(ConnectionEvent event) {
+                closed.add(event);
+            }
+        });
         SSLSocket s = identifiedClient();
-        s.getOutputStream().write(new byte[] {0x01, 0, 0, 0x10, 0, 1, 2, 3});
+        String peer = String.valueOf(s.getLocalSocketAddress()); // the listener names its peer the same way
+        s.getOutputStream().write(new byte[] {0x01, 0, 0, 0x10, 0, 1, 2, 3}); // 3 of 4,096 announced bytes
         s.getOutputStream().flush();
+        assertThat(closed).as("closed before the peer went").noneMatch(e -> peer.equals(e.remoteAddress()));
         s.close();
-        // The listener notices the cut message and frees the connection; the runtime serves on (checked in stop()).
+        // The listener notices the cut message and frees the connection at once, not at its 10 min idle timeout.
+        Await.until("the listener to close the connection from " + peer, Duration.ofSeconds(10),
+                () -> closed.stream().anyMatch(e -> peer.equals(e.remoteAddress())));
+        assertThat(closed).filteredOn(e -> peer.equals(e.remoteAddress())).singleElement()
+                .satisfies(e -> assertThat(e.direction()).isEqualTo(HalibutObserver.Direction.INBOUND))
+                .satisfies(e -> assertThat(e.role()).isEqualTo(HalibutObserver.Role.CALLER));
     }
 
     @Test
