@@ -137,21 +137,24 @@ public final class RuntimeComponent {
     }
 
     private void stop() {
+        // Close first, then unregister: the swap is then bounded by HalibutRuntime.CLOSE_TIMEOUT, because the
+        // runtime stops all its subscriptions and service calls at once. Unregistering first would let each
+        // dependant close its own subscription in turn, each with busy calls taking up to that bound. What the
+        // dependants do on the way out (close a subscription, withdraw an export, drop an observer) is a no-op
+        // on a closed runtime.
+        if (runtime != null) {
+            String thumbprint = runtime.thumbprint();
+            runtime.close();
+            runtime = null;
+            LOG.info("Halibut runtime {} stopped", thumbprint);
+        }
         if (registration != null) {
-            // Unregister first: dependants withdraw their exports and subscriptions from a runtime that
-            // still works, then the runtime ends its connections and threads.
             try {
                 registration.unregister();
             } catch (IllegalStateException alreadyGone) {
                 // The framework unregisters a stopping bundle's services itself.
             }
             registration = null;
-        }
-        if (runtime != null) {
-            String thumbprint = runtime.thumbprint();
-            runtime.close();
-            runtime = null;
-            LOG.info("Halibut runtime {} stopped", thumbprint);
         }
     }
 
