@@ -19,7 +19,11 @@ public interface PollingSubscription extends AutoCloseable {
     /** How many of its connections are established right now. */
     int connectedCount();
 
-    /** Stops polling: closes its connections and ends its threads. */
+    /**
+     * Stops polling: closes its connections and ends its threads, within {@link HalibutRuntime#CLOSE_TIMEOUT}.
+     * The service calls running on its connections are interrupted and answered as {@link HalibutRuntime#close()}
+     * describes; the rest of the runtime is not affected.
+     */
     @Override
     void close();
 }

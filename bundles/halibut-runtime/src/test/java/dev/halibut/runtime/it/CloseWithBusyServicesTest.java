@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -163,7 +164,36 @@ class CloseWithBusyServicesTest {
         SocketLeaks.assertBackTo(socketsBefore, Duration.ofSeconds(10));
     }
 
-    private record Busy(HalibutRuntime octopus, HalibutRuntime tentacle, List<Future<Long>> calls) {
+    @Test
+    void closingAPollingSubscriptionWithBusyCallsIsBoundedAndLeavesTheRuntimeServing() throws Exception {
+        service = new InterruptibleHold();
+        Busy busy = startFourCalls(Mode.POLLING, service);
+        PollingSubscription sub = busy.subscription;
+
+        long start = System.nanoTime();
+        sub.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(took).as("closing a subscription with %d busy calls", CALLS).isLessThan(BOUND);
+        for (Future<Long> call : busy.calls) {
+            assertThatThrownBy(() -> call.get(BOUND.toMillis(), TimeUnit.MILLISECONDS))
+                    .isInstanceOf(ExecutionException.class).cause().isInstanceOf(HalibutClientException.class)
+                    .hasMessageContaining("Hold.hold was interrupted: the service host is shutting down");
+        }
+        assertThreadsEnded(service.threads);
+        assertThat(threadsOfServiceHost(Mode.POLLING)).as("poll threads of the closed subscription").isEmpty();
+        assertThat(busy.tentacle.status().subscriptions()).isEmpty();
+
+        // The runtime itself serves on: a new subscription collects and answers a call.
+        PollingSubscription again = busy.tentacle.poll(SUBSCRIPTION, busy.subscription.listener());
+        Await.until("the new polling connection", Duration.ofSeconds(30), () -> again.connectedCount() == 1);
+        service.release.countDown();
+        assertThat(busy.client.hold(DataStream.fromBytes(new byte[] {1, 2, 3}))).isEqualTo(3);
+    }
+
+    /** The two runtimes, the client, the calls running, and (in polling mode) the tentacle's subscription. */
+    private record Busy(HalibutRuntime octopus, HalibutRuntime tentacle, Hold client, PollingSubscription subscription,
+                        List<Future<Long>> calls) {
     }
 
     /** A caller (octopus) and a service host (tentacle) in {@code mode}, with four calls running in the host. */
@@ -174,6 +204,7 @@ class CloseWithBusyServicesTest {
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
                 .service(Hold.class, hold).temporaryDirectory(tentacleTemp).build());
         Hold client;
+        PollingSubscription sub = null;
         if (mode == Mode.LISTENING) {
             int port = tentacle.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             tentacle.trust(octopus.thumbprint());
@@ -182,9 +213,10 @@ class CloseWithBusyServicesTest {
         } else {
             int port = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             octopus.trust(tentacle.thumbprint());
-            PollingSubscription sub = tentacle.poll(SUBSCRIPTION,
+            PollingSubscription polling = tentacle.poll(SUBSCRIPTION,
                     new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), octopus.thumbprint()), CALLS);
-            Await.until(CALLS + " polling connections", Duration.ofSeconds(30), () -> sub.connectedCount() == CALLS);
+            Await.until(CALLS + " polling connections", Duration.ofSeconds(30), () -> polling.connectedCount() == CALLS);
+            sub = polling;
             client = octopus.createClient(Hold.class, new ServiceEndPoint(SUBSCRIPTION, tentacle.thumbprint()));
         }
         List<Future<Long>> calls = new ArrayList<>();
@@ -193,7 +225,7 @@ class CloseWithBusyServicesTest {
         }
         assertThat(hold.entered.await(30, TimeUnit.SECONDS)).as("all %d calls running in the service", CALLS).isTrue();
         assertThat(temporaryFiles()).as("the uploads of the running calls").hasSize(CALLS);
-        return new Busy(octopus, tentacle, calls);
+        return new Busy(octopus, tentacle, client, sub, calls);
     }
 
     private HalibutRuntime track(HalibutRuntime r) {
