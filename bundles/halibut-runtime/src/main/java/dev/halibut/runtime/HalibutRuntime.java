@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -178,7 +179,7 @@ public interface HalibutRuntime extends AutoCloseable {
      * The bound on {@link #close()}: 2 seconds. A correctness bound, not a speed promise: close returns within
      * it (plus the time the JVM needs to schedule the closing thread) whatever the services are doing.
      */
-    java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(2);
+    Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     /**
      * Stops listening and polling, fails calls in flight, closes every connection and ends every thread this
