@@ -57,7 +57,7 @@ final class TrustedThumbprints {
         try {
             return Thumbprints.normalize(typed);
         } catch (IllegalArgumentException e) {
-            throw new CommandException("Not a thumbprint: " + e.getMessage(), e);
+            throw new CommandException(e.getMessage(), e); // names what was typed and what a thumbprint is
         }
     }
 
