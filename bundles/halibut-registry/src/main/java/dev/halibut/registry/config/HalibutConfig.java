@@ -68,6 +68,12 @@ public final class HalibutConfig {
     /** Poll: parallel polling connections. */
     public static final String CONNECTIONS = "connections";
 
+    // Properties of the HalibutRuntime service the registry registers for RUNTIME_PID.
+    /** The runtime's certificate thumbprint (String), e.g. to wait for a runtime with a new certificate. */
+    public static final String THUMBPRINT_PROPERTY = "halibut.thumbprint";
+    /** The ports the runtime's listeners are bound to (Integer[]): with {@code listen.port = 0}, the actual ones. */
+    public static final String LISTEN_PORTS_PROPERTY = "halibut.listen.ports";
+
     /** File name of the key store generated when {@link #KEYSTORE_PATH} is not set. */
     public static final String GENERATED_KEYSTORE_FILE = "halibut.p12";
     /**

@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
         immediate = true, service = {})
 @Designate(ocd = RuntimeConfiguration.class)
 public final class RuntimeComponent {
-    static final String THUMBPRINT_PROPERTY = "halibut.thumbprint";
-    static final String LISTEN_PORTS_PROPERTY = "halibut.listen.ports";
+    static final String THUMBPRINT_PROPERTY = HalibutConfig.THUMBPRINT_PROPERTY;
+    static final String LISTEN_PORTS_PROPERTY = HalibutConfig.LISTEN_PORTS_PROPERTY;
     private static final Logger LOG = LoggerFactory.getLogger(RuntimeComponent.class);
 
     private BundleContext context;

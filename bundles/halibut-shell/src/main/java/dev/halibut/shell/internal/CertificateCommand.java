@@ -164,7 +164,7 @@ public class CertificateCommand implements Action {
         boolean restarted = Waits.until(RESTART_WAIT, () -> {
             try {
                 return !bundleContext.getServiceReferences(HalibutRuntime.class,
-                        "(halibut.thumbprint=" + newThumbprint + ")").isEmpty();
+                        "(" + HalibutConfig.THUMBPRINT_PROPERTY + "=" + newThumbprint + ")").isEmpty();
             } catch (org.osgi.framework.InvalidSyntaxException e) {
                 throw new IllegalStateException(e);
             }
