@@ -77,7 +77,10 @@ public class CertificateGenerateIT extends ShellTestSupport {
         String shown = execute("halibut:certificate");
         assertContains(shown, "Thumbprint   " + generated);
         assertContains(shown, "Key store    " + keystore + " (keystore.path)");
-        assertContains(execute("halibut:certificate --generate --keystore " + keystore), "exists already");
+        // An existing key store is never overwritten: the command refuses (a scripted run fails) and changes nothing.
+        assertContains(refusal("halibut:certificate --generate --keystore " + keystore).message(),
+                "exists already; choose another --keystore");
+        assertEquals(generated, awaitRuntime("the runtime", s -> true).thumbprint());
     }
 
     private static void assertContains(String output, String expected) {

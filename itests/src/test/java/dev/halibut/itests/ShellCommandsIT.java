@@ -132,7 +132,9 @@ public class ShellCommandsIT extends ShellTestSupport {
         assertFalse(execute("halibut:trusted").contains(peer));
         Await.until(() -> cfg + " not to name " + peer + " any more", () -> !fileContains(cfg, peer));
         assertContains(execute("halibut:untrust " + peer), peer + " is not trusted.");
-        assertContains(execute("halibut:trust not-a-thumbprint"), "Not a thumbprint");
+        assertRefused("halibut:trust not-a-thumbprint", "'not-a-thumbprint' is not a thumbprint: expected 40 hex characters");
+        assertRefused("halibut:untrust zz", "'zz' is not a thumbprint: expected 40 hex characters");
+        assertEquals("a refused command changes nothing", List.of(runtime.thumbprint()), configuredTrust());
     }
 
     @Test
@@ -200,10 +202,12 @@ public class ShellCommandsIT extends ShellTestSupport {
         assertTrue(polled, Pattern.compile("1: collected after [\\d.]+ m?s, round trip [\\d.]+ m?s").matcher(polled).find());
 
         String wrong = Certificates.thumbprint(Certificates.generateSelfSigned("someone else").certificate());
-        String refused = execute("halibut:ping " + listener + " " + wrong);
-        assertContains(refused, "1: failed: ");
-        assertContains(refused, wrong);
-        assertContains(execute("halibut:ping poll://unknown/"), "No thumbprint given");
+        Outcome refused = refusal("halibut:ping " + listener + " " + wrong);
+        assertContains(refused.output(), "1: failed: ");
+        assertContains(refused.output(), wrong);
+        assertContains(refused.message(), listener + " did not answer the ping: ");
+        assertRefused("halibut:ping poll://unknown/", "No thumbprint given, and no dev.halibut.import configuration names poll://unknown/");
+        assertRefused("halibut:ping --count 0 " + listener + " " + runtime.thumbprint(), "--count must be 1 or more");
     }
 
     @Test
@@ -262,6 +266,13 @@ public class ShellCommandsIT extends ShellTestSupport {
         }
         assertContains(execute("halibut:ping --help"), "endpoint");
         assertContains(execute("halibut:connections --help"), "--log");
+    }
+
+    /** The command refused as Karaf's own argument errors do (CommandException), with this in its message. */
+    private void assertRefused(String command, String expectedMessage) throws Exception {
+        Outcome outcome = refusal(command);
+        assertEquals(command, "org.apache.karaf.shell.support.CommandException", outcome.thrown().getClass().getName());
+        assertContains(outcome.message(), expectedMessage);
     }
 
     private static boolean fileContains(Path file, String text) {

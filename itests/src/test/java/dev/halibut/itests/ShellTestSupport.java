@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivilegedActionException;
 import java.security.PrivilegedExceptionAction;
 import javax.inject.Inject;
 import javax.security.auth.Subject;
@@ -27,6 +28,35 @@ public abstract class ShellTestSupport extends HalibutTestSupport {
 
     /** What a command printed (standard output and error, in order). Fails if the command threw. */
     protected String execute(String command) throws Exception {
+        Outcome outcome = run(command);
+        if (outcome.thrown() != null) {
+            throw outcome.thrown();
+        }
+        return outcome.output();
+    }
+
+    /**
+     * How a command refused: what it threw, as Karaf's console and its ssh/bin/client sessions get it (they
+     * print "Error executing command: " and its message, and a scripted run exits non-zero). Fails if the
+     * command did not throw.
+     */
+    protected Outcome refusal(String command) throws Exception {
+        Outcome outcome = run(command);
+        if (outcome.thrown() == null) {
+            throw new AssertionError("expected " + command + " to refuse by throwing, but it returned normally, printing:\n"
+                    + outcome.output());
+        }
+        return outcome;
+    }
+
+    /** What a command printed, and what it threw (null when it returned normally). */
+    protected record Outcome(String output, Exception thrown) {
+        String message() {
+            return thrown.getMessage();
+        }
+    }
+
+    private Outcome run(String command) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), out, out);
@@ -36,11 +66,19 @@ public abstract class ShellTestSupport extends HalibutTestSupport {
             for (String role : new String[] {"admin", "manager", "viewer", "systembundles"}) {
                 subject.getPrincipals().add(new RolePrincipal(role));
             }
-            Subject.doAs(subject, (PrivilegedExceptionAction<Object>) () -> session.execute(command));
+            Exception thrown = null;
+            try {
+                Subject.doAs(subject, (PrivilegedExceptionAction<Object>) () -> session.execute(command));
+            } catch (PrivilegedActionException e) {
+                thrown = e.getException();
+            } catch (RuntimeException e) {
+                thrown = e;
+            }
             out.flush();
             String output = bytes.toString(StandardCharsets.UTF_8);
-            System.out.println("karaf@root()> " + command + "\n" + output);
-            return output;
+            System.out.println("karaf@root()> " + command + "\n" + output
+                    + (thrown == null ? "" : "(threw " + thrown.getClass().getName() + ": " + thrown.getMessage() + ")\n"));
+            return new Outcome(output, thrown);
         } finally {
             session.close();
         }

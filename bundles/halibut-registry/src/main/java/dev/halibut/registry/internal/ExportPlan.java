@@ -1,5 +1,7 @@
 package dev.halibut.registry.internal;
 
+import dev.halibut.registry.config.ConfigValues;
+import dev.halibut.registry.config.HalibutConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,7 +19,7 @@ import java.util.Set;
  *                   services are left alone silently
  */
 record ExportPlan(List<String> interfaces, List<String> problems, boolean forUs) {
-    static final String CONFIG_TYPE = "dev.halibut";
+    static final String CONFIG_TYPE = HalibutConfig.CONFIG_TYPE;
     static final String EXPORTED_INTERFACES = "service.exported.interfaces";
     static final String EXPORTED_CONFIGS = "service.exported.configs";
     static final String EXPORTED_INTENTS = "service.exported.intents";

@@ -1,5 +1,6 @@
 package dev.halibut.registry.internal;
 
+import dev.halibut.registry.config.HalibutConfig;
 import dev.halibut.runtime.CertificateAndKey;
 import dev.halibut.runtime.Certificates;
 import java.io.IOException;
@@ -24,17 +25,14 @@ import org.slf4j.LoggerFactory;
  * the thumbprint peers have pinned stays the same across restarts.
  */
 final class GeneratedIdentity {
-    static final String KEYSTORE_FILE = "halibut.p12";
-    static final String PASSWORD_SUFFIX = ".password";
-    static final String PASSWORD_FILE = KEYSTORE_FILE + PASSWORD_SUFFIX;
     private static final Logger LOG = LoggerFactory.getLogger(GeneratedIdentity.class);
 
     private GeneratedIdentity() {
     }
 
     static CertificateAndKey loadOrCreate(Path directory) {
-        Path keystore = directory.resolve(KEYSTORE_FILE);
-        Path passwordFile = directory.resolve(PASSWORD_FILE);
+        Path keystore = directory.resolve(HalibutConfig.GENERATED_KEYSTORE_FILE);
+        Path passwordFile = HalibutConfig.passwordFile(keystore);
         boolean haveKeystore = Files.exists(keystore);
         boolean havePassword = Files.exists(passwordFile);
         if (haveKeystore && !havePassword) {

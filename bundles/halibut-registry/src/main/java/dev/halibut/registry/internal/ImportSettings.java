@@ -1,6 +1,8 @@
 package dev.halibut.registry.internal;
 
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.registry.config.ConfigValues;
+import dev.halibut.registry.config.HalibutConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.LinkedHashMap;
@@ -16,10 +18,10 @@ import java.util.Set;
  * @param extraProperties the configuration's other public properties, to be copied onto the proxy
  */
 record ImportSettings(ServiceEndPoint endpoint, List<String> interfaces, Map<String, Object> extraProperties) {
-    static final String FACTORY_PID = "dev.halibut.import";
-    static final String ENDPOINT = "endpoint";
-    static final String THUMBPRINT = "thumbprint";
-    static final String INTERFACES = "interfaces";
+    static final String FACTORY_PID = HalibutConfig.IMPORT_FACTORY_PID;
+    static final String ENDPOINT = HalibutConfig.ENDPOINT;
+    static final String THUMBPRINT = HalibutConfig.THUMBPRINT;
+    static final String INTERFACES = HalibutConfig.INTERFACES;
 
     /** Configuration bookkeeping that says nothing about the remote service. */
     private static final Set<String> NOT_COPIED = Set.of(ENDPOINT, THUMBPRINT, INTERFACES, "service.pid",

@@ -1,5 +1,6 @@
 package dev.halibut.registry.internal;
 
+import dev.halibut.registry.config.HalibutConfig;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
 import java.util.Map;
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * One polling subscription (one configuration of factory PID {@code dev.halibut.poll}): while active,
  * the runtime keeps polling the listener and serves its exported services to what it collects.
  */
-@Component(configurationPid = PollSettings.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
+@Component(configurationPid = HalibutConfig.POLL_FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {})
 @Designate(ocd = PollConfiguration.class, factory = true)
 public final class PollComponent {

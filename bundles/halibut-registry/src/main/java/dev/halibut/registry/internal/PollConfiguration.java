@@ -1,10 +1,11 @@
 package dev.halibut.registry.internal;
 
+import dev.halibut.registry.config.HalibutConfig;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** Metatype description of factory PID {@code dev.halibut.poll}. */
-@ObjectClassDefinition(id = PollSettings.FACTORY_PID, name = "Halibut polling subscription",
+@ObjectClassDefinition(id = HalibutConfig.POLL_FACTORY_PID, name = "Halibut polling subscription",
         description = "This runtime dials out to a listening caller and serves the requests queued for a subscription.")
 @interface PollConfiguration {
     @AttributeDefinition(description = "The poll:// URI the caller addresses this host by, e.g. poll://my-host/.")

@@ -1,5 +1,6 @@
 package dev.halibut.registry.internal;
 
+import dev.halibut.registry.config.HalibutConfig;
 import dev.halibut.runtime.CertificateAndKey;
 import dev.halibut.runtime.Certificates;
 import dev.halibut.runtime.HalibutRuntime;
@@ -34,12 +35,12 @@ import org.slf4j.LoggerFactory;
 // service is registered by hand, not by DS.
 @Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"dev.halibut.runtime.HalibutRuntime\"",
         uses = HalibutRuntime.class)
-@Component(configurationPid = RuntimeSettings.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
+@Component(configurationPid = HalibutConfig.RUNTIME_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL,
         immediate = true, service = {})
 @Designate(ocd = RuntimeConfiguration.class)
 public final class RuntimeComponent {
-    static final String THUMBPRINT_PROPERTY = "halibut.thumbprint";
-    static final String LISTEN_PORTS_PROPERTY = "halibut.listen.ports";
+    static final String THUMBPRINT_PROPERTY = HalibutConfig.THUMBPRINT_PROPERTY;
+    static final String LISTEN_PORTS_PROPERTY = HalibutConfig.LISTEN_PORTS_PROPERTY;
     private static final Logger LOG = LoggerFactory.getLogger(RuntimeComponent.class);
 
     private BundleContext context;
@@ -70,7 +71,7 @@ public final class RuntimeComponent {
             next = RuntimeSettings.parse(properties);
         } catch (IllegalArgumentException e) {
             LOG.error("Halibut runtime not started: {}. Fix the configuration (etc/{}.cfg)", e.getMessage(),
-                    RuntimeSettings.PID);
+                    HalibutConfig.RUNTIME_PID);
             stop();
             settings = null;
             return;
@@ -128,7 +129,7 @@ public final class RuntimeComponent {
             registration = context.registerService(HalibutRuntime.class, built, props);
         } catch (RuntimeException e) {
             LOG.error("Halibut runtime not started ({}): {}. Fix etc/{}.cfg; the runtime starts when it is saved",
-                    s, e.getMessage(), RuntimeSettings.PID, e);
+                    s, e.getMessage(), HalibutConfig.RUNTIME_PID, e);
             runtime = null;
             if (built != null) {
                 built.close();
@@ -167,14 +168,14 @@ public final class RuntimeComponent {
         if (s.keystorePassword() != null) {
             return s.keystorePassword();
         }
-        Path passwordFile = Path.of(s.keystorePath() + GeneratedIdentity.PASSWORD_SUFFIX);
+        Path passwordFile = HalibutConfig.passwordFile(s.keystorePath());
         return java.nio.file.Files.isRegularFile(passwordFile) ? GeneratedIdentity.readPassword(passwordFile) : new char[0];
     }
 
     private Path generatedIdentityDirectory() {
-        String karafData = System.getProperty("karaf.data");
-        if (karafData != null && !karafData.isBlank()) {
-            return Path.of(karafData, "halibut");
+        Path inKaraf = HalibutConfig.generatedKeystoreDirectory();
+        if (inKaraf != null) {
+            return inKaraf;
         }
         File data = context.getDataFile("halibut");
         if (data == null) {

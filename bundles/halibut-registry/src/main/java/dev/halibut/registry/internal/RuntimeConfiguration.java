@@ -1,5 +1,6 @@
 package dev.halibut.registry.internal;
 
+import dev.halibut.registry.config.HalibutConfig;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -9,7 +10,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * {@code config:} commands). The component reads the raw dictionary through {@link RuntimeSettings},
  * which also accepts comma-separated strings and unit suffixes from {@code .cfg} files.
  */
-@ObjectClassDefinition(id = RuntimeSettings.PID, name = "Halibut runtime",
+@ObjectClassDefinition(id = HalibutConfig.RUNTIME_PID, name = "Halibut runtime",
         description = "This framework's Halibut runtime: its certificate, listening ports, trusted peers and limits.")
 @interface RuntimeConfiguration {
     @AttributeDefinition(name = "Listen ports", required = false,

@@ -1,7 +1,10 @@
 package dev.halibut.registry.internal;
 
+import static dev.halibut.registry.config.HalibutConfig.*;
+
 import dev.halibut.HalibutLimits;
 import dev.halibut.Thumbprints;
+import dev.halibut.registry.config.ConfigValues;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -11,19 +14,11 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The configuration of PID {@value #PID}, parsed and checked. Two settings that differ only in their
+ * The configuration of PID {@code dev.halibut.runtime}, parsed and checked. Two settings that differ only in their
  * trusted thumbprints can be applied to a running runtime; any other difference needs a new one.
  */
 record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystorePath, char[] keystorePassword,
                        Set<String> trusted, HalibutLimits limits) {
-
-    static final String PID = "dev.halibut.runtime";
-
-    static final String LISTEN_PORT = "listen.port";
-    static final String LISTEN_ADDRESS = "listen.address";
-    static final String KEYSTORE_PATH = "keystore.path";
-    static final String KEYSTORE_PASSWORD = "keystore.password";
-    static final String TRUSTED_THUMBPRINTS = "trusted.thumbprints";
 
     RuntimeSettings {
         ports = List.copyOf(ports);
@@ -34,11 +29,11 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
     }
 
     static RuntimeSettings parse(Map<String, ?> properties) {
-        ConfigValues c = new ConfigValues(PID, properties);
+        ConfigValues c = new ConfigValues(RUNTIME_PID, properties);
         String keystore = c.string(KEYSTORE_PATH);
         String password = c.string(KEYSTORE_PASSWORD);
         if (keystore == null && password != null) {
-            throw new IllegalArgumentException(PID + ": " + KEYSTORE_PASSWORD + " is set but " + KEYSTORE_PATH
+            throw new IllegalArgumentException(RUNTIME_PID + ": " + KEYSTORE_PASSWORD + " is set but " + KEYSTORE_PATH
                     + " is not; set both, or neither to use the generated certificate");
         }
         Set<String> trusted = new LinkedHashSet<>();
@@ -58,30 +53,30 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
         HalibutLimits d = HalibutLimits.defaults();
         try {
             return new HalibutLimits(
-                    c.integer("connect.attempts", d.connectAttempts(), 1),
-                    c.duration("connect.retry.window", d.connectRetryWindow()),
-                    c.duration("connect.timeout", d.connectTimeout()),
-                    c.duration("handshake.timeout", d.handshakeTimeout()),
-                    c.duration("heartbeat.timeout", d.heartbeatTimeout()),
-                    c.duration("response.timeout", d.responseTimeout()),
-                    c.duration("polling.collection.timeout", d.pollingCollectionTimeout()),
-                    c.duration("polling.keep.alive", d.pollingKeepAlive()),
-                    c.size("max.message.size", d.maxMessageSize()),
-                    c.integer("pool.max.idle.per.endpoint", d.poolMaxIdlePerEndpoint(), 0),
-                    c.duration("pool.idle.timeout", d.poolIdleTimeout()),
-                    c.duration("server.idle.timeout", d.serverIdleTimeout()),
-                    c.integer("max.server.connections", d.maxServerConnections(), 1),
-                    c.integer("max.streams.per.message", d.maxStreamsPerMessage(), 0),
-                    c.longSize("max.stream.length.per.message", d.maxStreamLengthPerMessage()),
-                    c.integer("max.identification.line.length", d.maxIdentificationLineLength(), 64),
-                    c.integer("failed.handshake.burst", d.failedHandshakeBurst(), 1),
-                    c.duration("failed.handshake.interval", d.failedHandshakeInterval()),
-                    c.durationOrZero("heartbeat.skip.window", d.heartbeatSkipWindow()));
+                    c.integer(CONNECT_ATTEMPTS, d.connectAttempts(), 1),
+                    c.duration(CONNECT_RETRY_WINDOW, d.connectRetryWindow()),
+                    c.duration(CONNECT_TIMEOUT, d.connectTimeout()),
+                    c.duration(HANDSHAKE_TIMEOUT, d.handshakeTimeout()),
+                    c.duration(HEARTBEAT_TIMEOUT, d.heartbeatTimeout()),
+                    c.duration(RESPONSE_TIMEOUT, d.responseTimeout()),
+                    c.duration(POLLING_COLLECTION_TIMEOUT, d.pollingCollectionTimeout()),
+                    c.duration(POLLING_KEEP_ALIVE, d.pollingKeepAlive()),
+                    c.size(MAX_MESSAGE_SIZE, d.maxMessageSize()),
+                    c.integer(POOL_MAX_IDLE_PER_ENDPOINT, d.poolMaxIdlePerEndpoint(), 0),
+                    c.duration(POOL_IDLE_TIMEOUT, d.poolIdleTimeout()),
+                    c.duration(SERVER_IDLE_TIMEOUT, d.serverIdleTimeout()),
+                    c.integer(MAX_SERVER_CONNECTIONS, d.maxServerConnections(), 1),
+                    c.integer(MAX_STREAMS_PER_MESSAGE, d.maxStreamsPerMessage(), 0),
+                    c.longSize(MAX_STREAM_LENGTH_PER_MESSAGE, d.maxStreamLengthPerMessage()),
+                    c.integer(MAX_IDENTIFICATION_LINE_LENGTH, d.maxIdentificationLineLength(), 64),
+                    c.integer(FAILED_HANDSHAKE_BURST, d.failedHandshakeBurst(), 1),
+                    c.duration(FAILED_HANDSHAKE_INTERVAL, d.failedHandshakeInterval()),
+                    c.durationOrZero(HEARTBEAT_SKIP_WINDOW, d.heartbeatSkipWindow()));
         } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith(PID)) {
+            if (e.getMessage() != null && e.getMessage().startsWith(RUNTIME_PID)) {
                 throw e;
             }
-            throw new IllegalArgumentException(PID + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(RUNTIME_PID + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.halibut.shell.internal;
 
+import dev.halibut.registry.config.ConfigValues;
+import dev.halibut.registry.config.HalibutConfig;
 import dev.halibut.runtime.CertificateAndKey;
 import dev.halibut.runtime.Certificates;
 import dev.halibut.runtime.HalibutRuntime;
@@ -27,6 +29,7 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.CommandException;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 import org.apache.karaf.shell.api.action.Completion;
 import org.osgi.framework.BundleContext;
@@ -82,11 +85,12 @@ public class CertificateCommand implements Action {
             return generate(configuration, properties);
         }
         if (runtime == null) {
-            System.out.println("No Halibut runtime is running.");
-            return null;
+            throw new CommandException("No Halibut runtime is running, so there is no certificate to show; check etc/"
+                    + HalibutConfig.RUNTIME_PID + ".cfg and data/log/karaf.log (--generate works without a runtime)");
         }
         X509Certificate c = runtime.certificate();
-        show(c, RuntimeConfig.keystore(properties), RuntimeConfig.string(properties.get(RuntimeConfig.KEYSTORE_PATH)) == null);
+        boolean generated = new ConfigValues(HalibutConfig.RUNTIME_PID, properties).string(HalibutConfig.KEYSTORE_PATH) == null;
+        show(c, HalibutConfig.keystore(properties), generated);
         if (pem) {
             System.out.println();
             System.out.println("-----BEGIN CERTIFICATE-----");
@@ -125,18 +129,17 @@ public class CertificateCommand implements Action {
         if (keystore != null) {
             target = Path.of(keystore).toAbsolutePath();
         } else {
-            Path current = RuntimeConfig.keystore(properties);
+            Path current = HalibutConfig.keystore(properties);
             if (current == null) {
-                System.err.println("No key store location is known (no keystore.path and no karaf.data): give one with --keystore");
-                return null;
+                throw new CommandException("No key store location is known (no " + HalibutConfig.KEYSTORE_PATH
+                        + " and no karaf.data): give one with --keystore");
             }
             String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
             target = current.toAbsolutePath().resolveSibling("halibut-" + stamp + ".p12");
         }
-        Path passwordFile = Path.of(target + ".password");
+        Path passwordFile = HalibutConfig.passwordFile(target);
         if (Files.exists(target) || Files.exists(passwordFile)) {
-            System.err.println(target + " or " + passwordFile + " exists already; choose another --keystore");
-            return null;
+            throw new CommandException(target + " or " + passwordFile + " exists already; choose another --keystore");
         }
         String cn = commonName != null ? commonName : defaultCommonName();
         char[] password = newPassword();
@@ -149,19 +152,19 @@ public class CertificateCommand implements Action {
             throw e;
         }
         String newThumbprint = Certificates.thumbprint(identity.certificate());
-        properties.put(RuntimeConfig.KEYSTORE_PATH, target.toString());
-        properties.remove(RuntimeConfig.KEYSTORE_PASSWORD); // the password file beside the key store holds it
+        properties.put(HalibutConfig.KEYSTORE_PATH, target.toString());
+        properties.remove(HalibutConfig.KEYSTORE_PASSWORD); // the password file beside the key store holds it
         configuration.update(properties);
 
         System.out.println("Generated a new self-signed certificate:");
         show(identity.certificate(), target, false);
         System.out.println("Password     " + passwordFile + " (readable by the owner only)");
         System.out.println();
-        System.out.println("Configured " + RuntimeConfig.PID + ": " + RuntimeConfig.KEYSTORE_PATH + " = " + target);
+        System.out.println("Configured " + HalibutConfig.RUNTIME_PID + ": " + HalibutConfig.KEYSTORE_PATH + " = " + target);
         boolean restarted = Waits.until(RESTART_WAIT, () -> {
             try {
                 return !bundleContext.getServiceReferences(HalibutRuntime.class,
-                        "(halibut.thumbprint=" + newThumbprint + ")").isEmpty();
+                        "(" + HalibutConfig.THUMBPRINT_PROPERTY + "=" + newThumbprint + ")").isEmpty();
             } catch (org.osgi.framework.InvalidSyntaxException e) {
                 throw new IllegalStateException(e);
             }

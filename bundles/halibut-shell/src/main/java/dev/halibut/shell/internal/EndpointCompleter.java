@@ -1,56 +1,29 @@
 package dev.halibut.shell.internal;
 
-import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.registry.config.HalibutConfig;
 import dev.halibut.runtime.RuntimeStatus;
-import java.util.Hashtable;
-import java.util.List;
-import java.util.TreeSet;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import java.io.IOException;
+import java.util.Set;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.apache.karaf.shell.api.console.CommandLine;
-import org.apache.karaf.shell.api.console.Completer;
-import org.apache.karaf.shell.api.console.Session;
-import org.apache.karaf.shell.support.completers.StringsCompleter;
-import org.osgi.service.cm.ConfigurationAdmin;
 
 /** Completes endpoints: those with a connection log, those with connections now, and configured imports and polls. */
 @Service
-public class EndpointCompleter implements Completer {
-
-    @Reference(optional = true)
-    HalibutRuntime runtime;
-
-    @Reference(optional = true)
-    ConfigurationAdmin configurationAdmin;
+public class EndpointCompleter extends CandidateCompleter {
 
     @Override
-    public int complete(Session session, CommandLine commandLine, List<String> candidates) {
-        TreeSet<String> endpoints = new TreeSet<>();
+    void collect(Set<String> words) throws IOException {
         if (runtime != null) {
-            endpoints.addAll(runtime.connectionLogEndpoints());
+            words.addAll(runtime.connectionLogEndpoints());
             RuntimeStatus status = runtime.status();
-            status.outbound().forEach(o -> endpoints.add(o.endpoint()));
-            status.inbound().forEach(i -> endpoints.add(i.endpoint()));
-            status.pending().forEach(p -> endpoints.add(p.subscription()));
+            status.outbound().forEach(o -> words.add(o.endpoint()));
+            status.inbound().forEach(i -> words.add(i.endpoint()));
+            status.pending().forEach(p -> words.add(p.subscription()));
         }
         if (configurationAdmin != null) {
-            try {
-                for (Hashtable<String, Object> p : RuntimeConfig.factory(configurationAdmin, RuntimeConfig.IMPORT_FACTORY_PID)) {
-                    String e = RuntimeConfig.string(p.get("endpoint"));
-                    if (e != null) {
-                        endpoints.add(Text.endpoint(e));
-                    }
-                }
-                for (Hashtable<String, Object> p : RuntimeConfig.factory(configurationAdmin, RuntimeConfig.POLL_FACTORY_PID)) {
-                    String s = RuntimeConfig.string(p.get("subscription"));
-                    if (s != null) {
-                        endpoints.add(Text.endpoint(s));
-                    }
-                }
-            } catch (java.io.IOException e) {
-                // complete from what the runtime knows
-            }
+            RuntimeConfig.factoryValues(configurationAdmin, HalibutConfig.IMPORT_FACTORY_PID, HalibutConfig.ENDPOINT)
+                    .forEach(e -> words.add(Text.endpoint(e)));
+            RuntimeConfig.factoryValues(configurationAdmin, HalibutConfig.POLL_FACTORY_PID, HalibutConfig.SUBSCRIPTION)
+                    .forEach(s -> words.add(Text.endpoint(s)));
         }
-        return new StringsCompleter(endpoints).complete(session, commandLine, candidates);
     }
 }

@@ -1,41 +1,25 @@
 package dev.halibut.shell.internal;
 
-import java.util.Hashtable;
+import dev.halibut.registry.config.HalibutConfig;
+import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
-import java.util.TreeSet;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import java.util.Set;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.apache.karaf.shell.api.console.CommandLine;
-import org.apache.karaf.shell.api.console.Completer;
-import org.apache.karaf.shell.api.console.Session;
-import org.apache.karaf.shell.support.completers.StringsCompleter;
-import org.osgi.service.cm.ConfigurationAdmin;
 
 /** Completes the thumbprints of the peers named in import and polling configurations. */
 @Service
-public class PeerThumbprintCompleter implements Completer {
-
-    @Reference(optional = true)
-    ConfigurationAdmin configurationAdmin;
+public class PeerThumbprintCompleter extends CandidateCompleter {
 
     @Override
-    public int complete(Session session, CommandLine commandLine, List<String> candidates) {
-        TreeSet<String> thumbprints = new TreeSet<>();
-        if (configurationAdmin != null) {
-            try {
-                for (String pid : List.of(RuntimeConfig.IMPORT_FACTORY_PID, RuntimeConfig.POLL_FACTORY_PID)) {
-                    for (Hashtable<String, Object> p : RuntimeConfig.factory(configurationAdmin, pid)) {
-                        String tp = RuntimeConfig.string(p.get("thumbprint"));
-                        if (tp != null) {
-                            thumbprints.add(tp.toUpperCase(Locale.ROOT));
-                        }
-                    }
-                }
-            } catch (java.io.IOException e) {
-                // nothing to offer
+    void collect(Set<String> words) throws IOException {
+        if (configurationAdmin == null) {
+            return;
+        }
+        for (String pid : List.of(HalibutConfig.IMPORT_FACTORY_PID, HalibutConfig.POLL_FACTORY_PID)) {
+            for (String tp : RuntimeConfig.factoryValues(configurationAdmin, pid, HalibutConfig.THUMBPRINT)) {
+                words.add(tp.toUpperCase(Locale.ROOT));
             }
         }
-        return new StringsCompleter(thumbprints).complete(session, commandLine, candidates);
     }
 }

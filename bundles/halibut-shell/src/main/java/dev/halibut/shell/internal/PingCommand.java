@@ -3,6 +3,7 @@ package dev.halibut.shell.internal;
 import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.registry.config.HalibutConfig;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PingResult;
 import java.net.URI;
@@ -17,6 +18,7 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.CommandException;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /** {@code halibut:ping}: a handshake and a round trip to an endpoint, timed. */
@@ -36,7 +38,7 @@ public class PingCommand implements Action {
     @Completion(PeerThumbprintCompleter.class)
     String thumbprint;
 
-    @Option(name = "--count", aliases = "-c", description = "How many pings (default 1)")
+    @Option(name = "--count", aliases = "-c", description = "How many pings (default 1); the command fails when none is answered")
     int count = 1;
 
     @Option(name = "--timeout", aliases = "-t", description = "Polling endpoints: how long to wait for a service host to"
@@ -51,22 +53,27 @@ public class PingCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        if (runtime == null) {
-            System.out.println("No Halibut runtime is running.");
-            return null;
+        if (count < 1) {
+            throw new CommandException("--count must be 1 or more, not " + count);
+        }
+        if (timeoutSeconds < 0) {
+            throw new CommandException("--timeout is a number of seconds, 1 or more (0 = the runtime's collection timeout), not "
+                    + timeoutSeconds);
         }
         String tp = thumbprint != null ? thumbprint : importedThumbprint();
         if (tp == null) {
-            System.err.println("No thumbprint given, and no dev.halibut.import configuration names " + endpoint
-                    + ": halibut:ping " + endpoint + " <thumbprint>");
-            return null;
+            throw new CommandException("No thumbprint given, and no " + HalibutConfig.IMPORT_FACTORY_PID
+                    + " configuration names " + endpoint + ": halibut:ping " + endpoint + " <thumbprint>");
         }
         ServiceEndPoint target;
         try {
             target = new ServiceEndPoint(URI.create(endpoint.trim()), tp);
         } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            return null;
+            throw new CommandException("Cannot ping " + endpoint + ": " + e.getMessage(), e);
+        }
+        if (runtime == null) {
+            throw new CommandException("No Halibut runtime is running to ping from; check etc/" + HalibutConfig.RUNTIME_PID
+                    + ".cfg and data/log/karaf.log");
         }
         if (timeoutSeconds > 0) {
             HalibutLimits l = runtime.limits();
@@ -75,7 +82,8 @@ public class PingCommand implements Action {
         System.out.println("PING " + target.baseUri() + " (" + target.remoteThumbprint() + ")");
         List<Duration> roundTrips = new ArrayList<>();
         int failed = 0;
-        for (int i = 1; i <= Math.max(1, count); i++) {
+        String lastFailure = null;
+        for (int i = 1; i <= count; i++) {
             try {
                 PingResult r = runtime.ping(target);
                 roundTrips.add(r.roundTrip());
@@ -83,6 +91,7 @@ public class PingCommand implements Action {
                         : "collected after " + Text.duration(r.collected())) + ", round trip " + Text.duration(r.roundTrip()));
             } catch (HalibutClientException e) {
                 failed++;
+                lastFailure = e.getMessage();
                 System.out.println("  " + i + ": failed: " + e.getMessage());
             }
         }
@@ -93,15 +102,20 @@ public class PingCommand implements Action {
                     + " / " + Text.duration(roundTrips.stream().max(Duration::compareTo).orElseThrow());
             System.out.println(roundTrips.size() + " answered, " + failed + " failed" + summary);
         }
+        if (roundTrips.isEmpty()) {
+            // As ping(8): no answer at all fails the command, so a script can tell.
+            throw new CommandException(target.baseUri() + " did not answer " + (count == 1 ? "the ping" : "any of " + count
+                    + " pings") + ": " + lastFailure);
+        }
         return null;
     }
 
     private String importedThumbprint() throws java.io.IOException {
         String wanted = Text.endpoint(endpoint);
-        for (Hashtable<String, Object> p : RuntimeConfig.factory(configurationAdmin, RuntimeConfig.IMPORT_FACTORY_PID)) {
-            String e = RuntimeConfig.string(p.get("endpoint"));
+        for (Hashtable<String, Object> p : RuntimeConfig.factory(configurationAdmin, HalibutConfig.IMPORT_FACTORY_PID)) {
+            String e = RuntimeConfig.first(p.get(HalibutConfig.ENDPOINT));
             if (e != null && Text.endpoint(e).equals(wanted)) {
-                return RuntimeConfig.string(p.get("thumbprint"));
+                return RuntimeConfig.first(p.get(HalibutConfig.THUMBPRINT));
             }
         }
         return null;

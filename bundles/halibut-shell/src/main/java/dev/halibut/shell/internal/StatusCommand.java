@@ -2,6 +2,8 @@ package dev.halibut.shell.internal;
 
 import dev.halibut.registry.HalibutCallsMXBean;
 import dev.halibut.registry.HalibutRemoteServices;
+import dev.halibut.registry.config.ConfigValues;
+import dev.halibut.registry.config.HalibutConfig;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.RuntimeStatus;
 import java.util.Arrays;
@@ -39,7 +41,7 @@ public class StatusCommand implements Action {
     @Override
     public Object execute() throws Exception {
         if (runtime == null) {
-            System.out.println("No Halibut runtime is running. Check etc/" + RuntimeConfig.PID
+            System.out.println("No Halibut runtime is running. Check etc/" + HalibutConfig.RUNTIME_PID
                     + ".cfg and data/log/karaf.log for the reason.");
             return null;
         }
@@ -79,10 +81,10 @@ public class StatusCommand implements Action {
         imports.column("Thumbprint");
         imports.column("Interfaces");
         imports.column("State");
-        for (Hashtable<String, Object> p : RuntimeConfig.factory(configurationAdmin, RuntimeConfig.IMPORT_FACTORY_PID)) {
-            String endpoint = RuntimeConfig.string(p.get("endpoint"));
-            List<String> interfaces = RuntimeConfig.strings(p.get("interfaces"));
-            imports.addRow().addContent(endpoint, RuntimeConfig.string(p.get("thumbprint")), String.join(", ", interfaces),
+        for (Hashtable<String, Object> p : RuntimeConfig.factory(configurationAdmin, HalibutConfig.IMPORT_FACTORY_PID)) {
+            String endpoint = RuntimeConfig.first(p.get(HalibutConfig.ENDPOINT));
+            List<String> interfaces = ConfigValues.list(p.get(HalibutConfig.INTERFACES));
+            imports.addRow().addContent(endpoint, RuntimeConfig.first(p.get(HalibutConfig.THUMBPRINT)), String.join(", ", interfaces),
                     registered(endpoint, interfaces) ? "registered" : "not registered (see karaf.log)");
         }
         System.out.println("Imports");
@@ -130,7 +132,7 @@ public class StatusCommand implements Action {
             return false;
         }
         ServiceReference<?>[] refs = bundleContext.getAllServiceReferences(interfaces.get(0),
-                "(&(service.imported=true)(service.imported.configs=dev.halibut))");
+                "(&(service.imported=true)(service.imported.configs=" + HalibutConfig.CONFIG_TYPE + "))");
         if (refs == null) {
             return false;
         }

@@ -1,5 +1,6 @@
 package dev.halibut.shell.internal;
 
+import dev.halibut.registry.config.HalibutConfig;
 import dev.halibut.runtime.HalibutRuntime;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -29,27 +30,19 @@ public class TrustCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        String tp = TrustedThumbprints.normalizeOrReport(thumbprint);
-        if (tp == null) {
-            return null;
-        }
+        String tp = TrustedThumbprints.normalize(thumbprint);
         TrustedThumbprints trusted = TrustedThumbprints.load(configurationAdmin);
         if (trusted.contains(tp)) {
             System.out.println(tp + " is trusted already (" + trusted.thumbprints.size() + " thumbprint(s) in "
-                    + RuntimeConfig.TRUSTED + ")");
+                    + HalibutConfig.TRUSTED_THUMBPRINTS + ")");
             return null;
         }
         trusted.thumbprints.add(tp);
         trusted.save();
-        System.out.println("Trusted " + tp + ": added to " + RuntimeConfig.TRUSTED + " of " + RuntimeConfig.PID + " ("
+        System.out.println("Trusted " + tp + ": added to " + TrustedThumbprints.where() + " ("
                 + trusted.thumbprints.size() + " thumbprint(s))");
-        if (runtime == null) {
-            System.out.println("No runtime is running now; it will trust it when it starts.");
-        } else if (Waits.until(() -> runtime.isTrusted(tp))) {
-            System.out.println("The running runtime trusts it now.");
-        } else {
-            System.out.println("The running runtime has not applied it yet; check data/log/karaf.log.");
-        }
+        TrustedThumbprints.reportRuntime(runtime, r -> r.isTrusted(tp), "The running runtime trusts it now.",
+                "No runtime is running now; it will trust it when it starts.");
         return null;
     }
 }

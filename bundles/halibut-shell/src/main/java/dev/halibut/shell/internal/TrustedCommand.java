@@ -3,7 +3,6 @@ package dev.halibut.shell.internal;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.RuntimeStatus;
 import java.util.List;
-import java.util.Locale;
 import java.util.TreeSet;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
@@ -26,8 +25,7 @@ public class TrustedCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        List<String> configured = RuntimeConfig.strings(RuntimeConfig.properties(RuntimeConfig.runtime(configurationAdmin))
-                .get(RuntimeConfig.TRUSTED)).stream().map(t -> t.toUpperCase(Locale.ROOT)).toList();
+        List<String> configured = RuntimeConfig.configuredTrust(configurationAdmin);
         TreeSet<String> all = new TreeSet<>(configured);
         RuntimeStatus status = runtime == null ? null : runtime.status();
         if (status != null) {

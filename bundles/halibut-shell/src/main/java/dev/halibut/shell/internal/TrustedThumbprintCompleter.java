@@ -1,41 +1,20 @@
 package dev.halibut.shell.internal;
 
-import dev.halibut.runtime.HalibutRuntime;
-import java.util.List;
-import java.util.Locale;
-import java.util.TreeSet;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import java.io.IOException;
+import java.util.Set;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.apache.karaf.shell.api.console.CommandLine;
-import org.apache.karaf.shell.api.console.Completer;
-import org.apache.karaf.shell.api.console.Session;
-import org.apache.karaf.shell.support.completers.StringsCompleter;
-import org.osgi.service.cm.ConfigurationAdmin;
 
 /** Completes the thumbprints trusted now, configured or live. */
 @Service
-public class TrustedThumbprintCompleter implements Completer {
-
-    @Reference(optional = true)
-    HalibutRuntime runtime;
-
-    @Reference(optional = true)
-    ConfigurationAdmin configurationAdmin;
+public class TrustedThumbprintCompleter extends CandidateCompleter {
 
     @Override
-    public int complete(Session session, CommandLine commandLine, List<String> candidates) {
-        TreeSet<String> thumbprints = new TreeSet<>();
+    void collect(Set<String> words) throws IOException {
         if (runtime != null) {
-            thumbprints.addAll(runtime.trustedThumbprints());
+            words.addAll(runtime.trustedThumbprints());
         }
         if (configurationAdmin != null) {
-            try {
-                RuntimeConfig.strings(RuntimeConfig.properties(RuntimeConfig.runtime(configurationAdmin))
-                        .get(RuntimeConfig.TRUSTED)).forEach(t -> thumbprints.add(t.toUpperCase(Locale.ROOT)));
-            } catch (java.io.IOException e) {
-                // complete from the runtime
-            }
+            words.addAll(RuntimeConfig.configuredTrust(configurationAdmin));
         }
-        return new StringsCompleter(thumbprints).complete(session, commandLine, candidates);
     }
 }

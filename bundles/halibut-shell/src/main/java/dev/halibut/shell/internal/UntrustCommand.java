@@ -28,34 +28,24 @@ public class UntrustCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        String tp = TrustedThumbprints.normalizeOrReport(thumbprint);
-        if (tp == null) {
-            return null;
-        }
+        String tp = TrustedThumbprints.normalize(thumbprint);
         TrustedThumbprints trusted = TrustedThumbprints.load(configurationAdmin);
-        boolean inConfiguration = trusted.thumbprints.removeIf(t -> t.equalsIgnoreCase(tp));
-        if (inConfiguration) {
-            trusted.save();
-            System.out.println("Removed " + tp + " from " + RuntimeConfig.TRUSTED + " of " + RuntimeConfig.PID + " ("
-                    + trusted.thumbprints.size() + " thumbprint(s) left)");
-        }
-        if (runtime != null && !inConfiguration && runtime.isTrusted(tp)) {
-            // Trusted through the API, not the configuration: a configuration update would not touch it.
-            runtime.removeTrust(tp);
-            System.out.println(tp + " was not in the configuration; removed from the running runtime's trust list.");
+        if (!trusted.thumbprints.removeIf(t -> t.equalsIgnoreCase(tp))) {
+            if (runtime != null && runtime.isTrusted(tp)) {
+                // Trusted through the API, not the configuration: a configuration update would not touch it.
+                runtime.removeTrust(tp);
+                System.out.println(tp + " was not in the configuration; removed from the running runtime's trust list.");
+            } else {
+                // Nothing to do is not an error: the wanted state holds, so a script may untrust repeatedly.
+                System.out.println(tp + " is not trusted.");
+            }
             return null;
         }
-        if (!inConfiguration) {
-            System.out.println(tp + " is not trusted.");
-            return null;
-        }
-        if (runtime == null) {
-            System.out.println("No runtime is running now.");
-        } else if (Waits.until(() -> !runtime.isTrusted(tp))) {
-            System.out.println("The running runtime no longer trusts it.");
-        } else {
-            System.out.println("The running runtime has not applied it yet; check data/log/karaf.log.");
-        }
+        trusted.save();
+        System.out.println("Removed " + tp + " from " + TrustedThumbprints.where() + " ("
+                + trusted.thumbprints.size() + " thumbprint(s) left)");
+        TrustedThumbprints.reportRuntime(runtime, r -> !r.isTrusted(tp), "The running runtime no longer trusts it.",
+                "No runtime is running now.");
         return null;
     }
 }

@@ -1,4 +1,4 @@
-package dev.halibut.registry.internal;
+package dev.halibut.registry.config;
 
 import java.lang.reflect.Array;
 import java.time.Duration;
@@ -14,27 +14,37 @@ import java.util.regex.Pattern;
 /**
  * Reads typed values out of a Config Admin dictionary. Values arrive typed ({@code int[]},
  * {@code String[]}) from metatype-aware tools and as plain strings from Karaf's {@code .cfg} files, so
- * every reader accepts both. Errors name the PID, the key and the value, because an operator reads them
- * in a log far from the file that caused them.
+ * every reader accepts both. Errors are {@link IllegalArgumentException}s that name the PID, the key and
+ * the value ({@code dev.halibut.runtime: connect.timeout = '10' is not valid: a duration is a number with
+ * a unit ...}), because an operator reads them in a log far from the file that caused them.
+ *
+ * <p>Formats: a list is an array, a collection or a comma-separated string (blank entries dropped); a
+ * duration is {@code 500ms}, {@code 30s}, {@code 10m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT30S});
+ * a size is a number of bytes or a number with {@code KiB}, {@code MiB}, {@code GiB} or {@code TiB}.
  */
-final class ConfigValues {
+public final class ConfigValues {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(|B|KiB|MiB|GiB|TiB)");
 
     private final String pid;
     private final Map<String, ?> properties;
 
-    ConfigValues(String pid, Map<String, ?> properties) {
+    /**
+     * @param pid        what errors name as the source of a value, e.g. {@code dev.halibut.runtime}
+     * @param properties the configuration's properties
+     */
+    public ConfigValues(String pid, Map<String, ?> properties) {
         this.pid = pid;
         this.properties = properties;
     }
 
-    String pid() {
+    /** What errors name as the source of a value. */
+    public String pid() {
         return pid;
     }
 
     /** A trimmed string, or null when the key is absent or blank. */
-    String string(String key) {
+    public String string(String key) {
         Object v = properties.get(key);
         if (v == null) {
             return null;
@@ -50,7 +60,8 @@ final class ConfigValues {
         return s.isEmpty() ? null : s;
     }
 
-    String requiredString(String key, String example) {
+    /** As {@link #string}, but a missing value is an error that shows {@code example}. */
+    public String requiredString(String key, String example) {
         String s = string(key);
         if (s == null) {
             throw new IllegalArgumentException(pid + ": '" + key + "' is required (e.g. " + key + " = " + example + ")");
@@ -59,21 +70,28 @@ final class ConfigValues {
     }
 
     /** A list from an array, a collection or a comma-separated string; blank entries are dropped. */
-    List<String> strings(String key) {
-        Object v = properties.get(key);
+    public List<String> strings(String key) {
+        return list(properties.get(key));
+    }
+
+    /**
+     * A list value as every Halibut configuration holds lists: an array, a collection or a comma-separated
+     * string, each entry trimmed, blank entries dropped; empty for null.
+     */
+    public static List<String> list(Object value) {
         List<String> out = new ArrayList<>();
-        if (v == null) {
+        if (value == null) {
             return out;
         }
         List<Object> raw = new ArrayList<>();
-        if (v.getClass().isArray()) {
-            for (int i = 0; i < Array.getLength(v); i++) {
-                raw.add(Array.get(v, i));
+        if (value.getClass().isArray()) {
+            for (int i = 0; i < Array.getLength(value); i++) {
+                raw.add(Array.get(value, i));
             }
-        } else if (v instanceof Collection<?> c) {
+        } else if (value instanceof Collection<?> c) {
             raw.addAll(c);
         } else {
-            raw.add(v);
+            raw.add(value);
         }
         for (Object o : raw) {
             if (o == null) {
@@ -89,7 +107,25 @@ final class ConfigValues {
         return out;
     }
 
-    List<Integer> ports(String key) {
+    /**
+     * Writes a list into {@code properties} in the shape its old value had, so that a configuration that
+     * came from a {@code .cfg} file is written back as one: an array or collection becomes a
+     * {@code String[]}; a string, or a key that was absent, becomes a comma-separated string. An empty
+     * list removes the key.
+     */
+    public static void putList(Map<String, Object> properties, String key, List<String> values) {
+        Object old = properties.get(key);
+        if (values.isEmpty()) {
+            properties.remove(key);
+        } else if (old != null && (old.getClass().isArray() || old instanceof Collection)) {
+            properties.put(key, values.toArray(new String[0]));
+        } else {
+            properties.put(key, String.join(",", values));
+        }
+    }
+
+    /** Ports (0 to 65535; 0 = any free port) from a list. */
+    public List<Integer> ports(String key) {
         List<Integer> ports = new ArrayList<>();
         for (String s : strings(key)) {
             int port = parseInt(key, s);
@@ -101,7 +137,8 @@ final class ConfigValues {
         return ports;
     }
 
-    int integer(String key, int defaultValue, int min) {
+    /** A whole number of at least {@code min}; {@code defaultValue} when absent. */
+    public int integer(String key, int defaultValue, int min) {
         String s = string(key);
         if (s == null) {
             return defaultValue;
@@ -113,7 +150,8 @@ final class ConfigValues {
         return v;
     }
 
-    Duration duration(String key, Duration defaultValue) {
+    /** A duration longer than zero; {@code defaultValue} when absent. */
+    public Duration duration(String key, Duration defaultValue) {
         String s = string(key);
         if (s == null) {
             return defaultValue;
@@ -122,7 +160,7 @@ final class ConfigValues {
     }
 
     /** As {@link #duration}, but zero ({@code 0s}, {@code 0ms}, {@code PT0S}) is allowed too. */
-    Duration durationOrZero(String key, Duration defaultValue) {
+    public Duration durationOrZero(String key, Duration defaultValue) {
         String s = string(key);
         if (s == null) {
             return defaultValue;
@@ -135,7 +173,7 @@ final class ConfigValues {
     }
 
     /** A size in bytes: a number, or a number with KiB, MiB or GiB; at most {@link Integer#MAX_VALUE}. */
-    int size(String key, int defaultValue) {
+    public int size(String key, int defaultValue) {
         String s = string(key);
         if (s == null) {
             return defaultValue;
@@ -148,7 +186,7 @@ final class ConfigValues {
     }
 
     /** A size in bytes that may exceed 2 GiB: a number, or a number with KiB, MiB, GiB or TiB. */
-    long longSize(String key, long defaultValue) {
+    public long longSize(String key, long defaultValue) {
         String s = string(key);
         if (s == null) {
             return defaultValue;
@@ -222,7 +260,11 @@ final class ConfigValues {
         }
     }
 
-    IllegalArgumentException invalid(String key, Object value, String why) {
+    /**
+     * The error for a value that is not valid, worded as every other configuration error:
+     * {@code <pid>: <key> = '<value>' is not valid: <why>}.
+     */
+    public IllegalArgumentException invalid(String key, Object value, String why) {
         String shown = value != null && value.getClass().isArray() ? arrayToString(value) : String.valueOf(value);
         return new IllegalArgumentException(pid + ": " + key + " = '" + shown + "' is not valid: " + why);
     }
