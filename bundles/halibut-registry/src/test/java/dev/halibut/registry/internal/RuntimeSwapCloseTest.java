@@ -1,5 +1,6 @@
 package dev.halibut.registry.internal;
 
+import dev.halibut.registry.config.HalibutConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -95,8 +96,8 @@ class RuntimeSwapCloseTest {
         int callerPort = caller.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
 
         component = new RuntimeComponent();
-        Map<String, Object> config = new HashMap<>(Map.of(RuntimeSettings.LISTEN_PORT, "0",
-                RuntimeSettings.LISTEN_ADDRESS, "127.0.0.1", RuntimeSettings.TRUSTED_THUMBPRINTS, caller.thumbprint()));
+        Map<String, Object> config = new HashMap<>(Map.of(HalibutConfig.LISTEN_PORT, "0",
+                HalibutConfig.LISTEN_ADDRESS, "127.0.0.1", HalibutConfig.TRUSTED_THUMBPRINTS, caller.thumbprint()));
         component.activate(bundleContext(), config);
         assertThat(registered).hasSize(1);
         HalibutRuntime old = registered.get(0);
