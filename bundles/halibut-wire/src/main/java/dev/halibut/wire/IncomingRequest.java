@@ -79,7 +79,7 @@ public final class IncomingRequest {
             try {
                 values[i] = codec.bind(arguments.get(i), declaredTypes[i], received);
             } catch (java.io.IOException | IllegalArgumentException e) {
-                throw new ArgumentBindingException("Argument " + i + " cannot be read as " + declaredTypes[i].getTypeName()
+                throw new ArgumentBindingException("Argument " + i + " cannot be read as " + ContractTypes.typeName(declaredTypes[i])
                         + ": " + e.getMessage(), e);
             }
         }
