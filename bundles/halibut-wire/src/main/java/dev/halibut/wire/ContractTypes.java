@@ -3,6 +3,7 @@ package dev.halibut.wire;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.type.TypeBindings;
 import com.fasterxml.jackson.databind.type.TypeFactory;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8TypeModifier;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
@@ -22,7 +23,11 @@ import java.util.concurrent.CompletionStage;
  */
 public final class ContractTypes {
 
-    private static final TypeFactory TYPES = TypeFactory.defaultInstance();
+    /**
+     * The one type factory of the codec and of this class: {@code Optional} must resolve to the reference
+     * type the JDK 8 module's modifier makes of it, or the codec would not know how to write it.
+     */
+    private static final TypeFactory TYPES = TypeFactory.defaultInstance().withModifier(new Jdk8TypeModifier());
 
     private ContractTypes() {
     }
@@ -75,6 +80,10 @@ public final class ContractTypes {
     /** A type's name for messages: {@code java.util.List<com.example.Item>}, {@code int}. */
     public static String typeName(Type type) {
         return type instanceof JavaType j ? j.toCanonical() : type.getTypeName();
+    }
+
+    static TypeFactory typeFactory() {
+        return TYPES;
     }
 
     private static TypeBindings bindings(Class<?> contract, Method method) {
