@@ -68,6 +68,8 @@ public final class MessageCodec {
         mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         // A Duration as an ISO-8601 string ("PT8H0.5S"), not a double of seconds that loses nanoseconds.
         mapper.disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
+        // An OffsetDateTime or ZonedDateTime keeps the offset it was sent with instead of being moved to UTC.
+        mapper.disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE);
         refuseLossyCoercions(mapper);
         // The BSON generator buffers the whole document; flushing per value would be wasted work.
         mapper.disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);

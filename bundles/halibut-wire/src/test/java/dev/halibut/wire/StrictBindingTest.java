@@ -12,6 +12,8 @@ import java.lang.reflect.Type;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -178,6 +180,8 @@ class StrictBindingTest {
         assertThat(bind(JSON.textNode("2026-11-27T13:00:00.5Z"), Instant.class))
                 .isEqualTo(Instant.parse("2026-11-27T13:00:00.5Z"));
         assertThat(bind(JSON.textNode("2026-11-27"), LocalDate.class)).isEqualTo(LocalDate.of(2026, 11, 27));
+        assertThat(bind(JSON.textNode("2026-11-27T13:00:00+01:00"), OffsetDateTime.class))
+                .isEqualTo(OffsetDateTime.of(2026, 11, 27, 13, 0, 0, 0, ZoneOffset.ofHours(1)));
         assertThat(bind(JSON.textNode("PT8H0.5S"), Duration.class)).isEqualTo(Duration.ofHours(8).plusMillis(500));
         // Older peers wrote a Duration as a number of seconds.
         assertThat(bind(JSON.numberNode(1.5), Duration.class)).isEqualTo(Duration.ofMillis(1500));
