@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
@@ -260,11 +261,27 @@ public final class MessageCodec {
         try {
             return mapper.readerFor(mapper.constructType(declaredType))
                     .withAttribute(DataStreamModule.INCOMING, streams).readValue(value);
+        } catch (JsonMappingException e) {
+            // Jackson's message ends in a parser location, meaningless for a tree; say where in the value instead.
+            throw new IOException(e.getOriginalMessage() + where(e), e);
         } catch (RuntimeException e) {
             // Some deserializers (java.time's, for a number out of range or a binary value) throw unchecked
             // exceptions for data that does not fit the type; that is still data that does not fit the type.
             throw new IOException(e.toString(), e);
         }
+    }
+
+    /** Where in a value a binding failed, as {@code " (at lines[2].count)"}; empty at the top. */
+    private static String where(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                path.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return path.length() == 0 ? "" : " (at " + path + ")";
     }
 
     private void writeValue(JsonGenerator g, Type declaredType, Object value, List<DataStream> streams)

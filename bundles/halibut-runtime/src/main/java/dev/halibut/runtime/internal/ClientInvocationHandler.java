@@ -121,7 +121,6 @@ final class ClientInvocationHandler implements InvocationHandler {
     }
 
     private Object callAndBind(ContractMethod call, Object[] args, CallTrace trace) throws Throwable {
-        Method method = call.method();
         String what = trace.what;
         String id = ids.next();
         EncodedMessage request;
@@ -151,11 +150,7 @@ final class ClientInvocationHandler implements InvocationHandler {
                 throw new HalibutClientException(what + ": the result cannot be read as " + ContractTypes.typeName(type)
                         + ": " + e.getMessage(), e);
             }
-            if (result == null && method.getReturnType().isPrimitive() && method.getReturnType() != void.class) {
-                trace.fail(Outcome.CLIENT_ERROR);
-                throw new HalibutClientException(what + ": the service returned no value for a " + method.getReturnType()
-                        + " result");
-            }
+            // (BSON null for a primitive result was refused by the binding: "null cannot be bound to the primitive int".)
             handedOver = true;
             return result;
         } finally {
