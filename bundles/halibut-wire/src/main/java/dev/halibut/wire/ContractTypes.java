@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.type.TypeFactory;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8TypeModifier;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -92,6 +93,12 @@ public final class ContractTypes {
             throw new IllegalArgumentException(method + " is not a method of " + contract.getName());
         }
         JavaType view = TYPES.constructType(contract).findSuperType(declaring);
-        return view == null ? TypeBindings.emptyBindings() : view.getBindings();
+        TypeBindings bindings = view == null ? TypeBindings.emptyBindings() : view.getBindings();
+        // A method's own type variable hides the interface's of the same name (<T extends Number> T sum(...)
+        // in Repo<T>): drop that binding, so it stands for its own bound rather than the contract's argument.
+        for (TypeVariable<Method> own : method.getTypeParameters()) {
+            bindings = bindings.withoutVariable(own.getName());
+        }
+        return bindings;
     }
 }

@@ -35,6 +35,17 @@ record ContractMethod(Class<?> contract, Method method, String wireName, Type[] 
      * peers sent it ({@code java.util.List<java.lang.Integer>}, {@code T}), or the erasure of its type
      * resolved against the contract ({@code Item} for {@code T} in {@code ItemRepo extends Repo<Item>}).
      */
+    /**
+     * For messages: {@code " (parameter 'amount')"} when the contract was compiled with parameter names
+     * ({@code -parameters}), else empty; empty for an index that is no parameter's.
+     */
+    String parameterLabel(int index) {
+        if (index < 0 || index >= method.getParameterCount() || !method.getParameters()[index].isNamePresent()) {
+            return "";
+        }
+        return " (parameter '" + method.getParameters()[index].getName() + "')";
+    }
+
     boolean parameterNamed(int index, String name) {
         return name.equals(parameterTypeNames.get(index))
                 || name.equals(method.getGenericParameterTypes()[index].getTypeName())

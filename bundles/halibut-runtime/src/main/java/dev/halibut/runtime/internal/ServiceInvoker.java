@@ -165,7 +165,7 @@ final class ServiceInvoker {
             args = request.bindArguments(method.parameterTypes(), received);
         } catch (IncomingRequest.ArgumentBindingException e) {
             return error(request, ErrorKind.BAD_REQUEST, "Arguments of " + request.service() + "." + request.method()
-                    + " do not fit its parameters: " + e.getMessage(), null, null);
+                    + " do not fit its parameters: " + e.getMessage() + method.parameterLabel(e.argument()), null, null);
         }
         Object result;
         try {

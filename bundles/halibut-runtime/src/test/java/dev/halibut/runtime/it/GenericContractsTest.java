@@ -56,6 +56,9 @@ class GenericContractsTest {
         <N extends Number> N largest(List<N> values);
 
         CompletableFuture<T> firstAsync();
+
+        /** The method's own {@code T} hides the interface's: it binds as Number, not as the contract's Item. */
+        <T extends Number> T sum(List<T> values);
     }
 
     public interface ItemRepo extends Repo<Item> {
@@ -136,6 +139,13 @@ class GenericContractsTest {
         public CompletableFuture<Item> firstAsync() {
             throw new AssertionError("the service side never receives Async calls by that name");
         }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T extends Number> T sum(List<T> values) {
+            saved.addAll(values);
+            return (T) Long.valueOf(values.stream().mapToLong(Number::longValue).sum());
+        }
     }
 
     public static final class LongTotalsService implements LongTotals {
@@ -215,6 +225,9 @@ class GenericContractsTest {
         Integer largestInt = items.largest(List.of(3, 9, 7));
         assertThat(largestInt).isEqualTo(9);
         assertThat(repo.saved).containsExactly(3L, 1L << 40, 7L, 3, 9, 7);
+        Long sum = items.sum(List.of(1L << 33, 1L));
+        assertThat(sum).isEqualTo((1L << 33) + 1);
+        assertThat(repo.saved).endsWith(1L << 33, 1L);
         // Measures<N extends Number> bound to Long two levels down: the elements are Longs even when small.
         LongTotals sums = pair.client(LongTotals.class);
         assertThat(sums.total(List.of(1L, 2L, 3L))).isEqualTo(6L);

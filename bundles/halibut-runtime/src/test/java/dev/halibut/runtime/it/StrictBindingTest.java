@@ -87,7 +87,7 @@ class StrictBindingTest {
         assertThat(refused.error()).isNotNull();
         assertThat(refused.error().kind()).isEqualTo(ErrorKind.BAD_REQUEST);
         assertThat(refused.error().message()).contains("Calculator.add").contains("Argument 0").contains("int")
-                .contains("8.5");
+                .contains("8.5").contains("(parameter 'a')");
         assertThat(calculator.invocations).hasValue(0);
 
         // 8.0 is refused too: integers travel as int32 or int64.
