@@ -9,8 +9,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -127,6 +130,10 @@ class BsonElementTypesTest {
         assertThat(text(LocalDateTime.class, LocalDateTime.of(2026, 11, 27, 13, 0, 5))).isEqualTo("2026-11-27T13:00:05");
         assertThat(text(OffsetDateTime.class, OffsetDateTime.of(2026, 11, 27, 13, 0, 0, 0, ZoneOffset.ofHours(1))))
                 .isEqualTo("2026-11-27T13:00:00+01:00");
+        // A ZonedDateTime travels with its offset only: the zone id is not sent.
+        assertThat(text(ZonedDateTime.class, ZonedDateTime.of(2026, 11, 27, 13, 0, 0, 0, ZoneId.of("Europe/Paris"))))
+                .isEqualTo("2026-11-27T13:00:00+01:00");
+        assertThat(text(LocalTime.class, LocalTime.of(13, 0, 5))).isEqualTo("13:00:05");
         assertThat(elementType(Duration.class, Duration.ofSeconds(90, 5))).isEqualTo(STRING);
         assertThat(text(Duration.class, Duration.ofSeconds(90, 5))).isEqualTo("PT1M30.000000005S");
     }
