@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +37,9 @@ class StrictBindingTest {
     }
 
     record Nick(String name, Optional<String> nick) {
+    }
+
+    record Score(String name, OptionalInt best, List<Integer> all) {
     }
 
     /** Binds {@code value}, sent as the one argument of a request, to {@code type}. */
@@ -173,6 +177,10 @@ class StrictBindingTest {
         assertThat(bind(JSON.objectNode().put("name", "n"), Nick.class)).isEqualTo(new Nick("n", Optional.empty()));
         assertThat(bind(JSON.objectNode().put("name", "n").putNull("nick"), Nick.class))
                 .isEqualTo(new Nick("n", Optional.empty()));
+        assertThat(bind(JSON.objectNode().put("name", "s"), Score.class))
+                .isEqualTo(new Score("s", OptionalInt.empty(), null));
+        assertThat(bind(JSON.objectNode().put("name", "s").putNull("best"), Score.class))
+                .isEqualTo(new Score("s", OptionalInt.empty(), null));
     }
 
     @Test
