@@ -67,7 +67,9 @@ public interface HalibutRuntime extends AutoCloseable {
 
     /**
      * Starts serving {@code implementation} under {@code contract}'s wire name, at once. Closing the
-     * returned registration stops serving it (calls already running finish).
+     * returned registration stops serving it (calls already running finish). Arguments are bound to, and
+     * results encoded as, the method types as {@code contract} sees them (type arguments of generic
+     * super-interfaces resolved), never as the implementation class declares them.
      *
      * @throws IllegalArgumentException {@code contract} is not an interface, or its wire name is taken
      */
