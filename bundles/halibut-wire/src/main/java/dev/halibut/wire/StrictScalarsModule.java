@@ -75,7 +75,7 @@ final class StrictScalarsModule extends SimpleModule {
         addDeserializer(boxed, new Scalar<>(boxed, boxed.getSimpleName(), false, null, reader, logicalType));
         // Jackson's arrays of primitives (int[], double[], ...) do not use element deserializers; these do.
         Class<Object> arrayType = (Class<Object>) primitiveArrayClass(primitive);
-        if (primitive != byte.class) { // byte[] is BSON binary, bound above
+        if (primitive != byte.class) { // byte[] is BSON binary: its own deserializer, registered in the constructor
             addDeserializer(arrayType, new PrimitiveArray<>(arrayType, primitiveScalar));
         }
     }
