@@ -1,9 +1,11 @@
 package dev.halibut;
 
 /**
- * The remote service method ran and threw. The remote exception is not re-created as a Java object
- * (nothing on the wire chooses a class); its type name, message and details (the remote stack
- * trace text) are carried instead.
+ * The remote service method ran and threw. Its type name, message and details (the remote stack trace
+ * text) are carried here; the remote exception itself is not re-created from the wire (nothing on the wire
+ * chooses a class). The one exception: when the invoked contract method declares exactly that type in its
+ * {@code throws} clause, the caller gets a new instance of the declared type instead, with this exception,
+ * and so the remote stack trace text, as its cause (see {@code HalibutRuntime.createClient}).
  */
 public class ServiceInvocationException extends HalibutClientException {
 

@@ -37,6 +37,10 @@ import java.util.Set;
  *
  * <p>A runtime is thread-safe. {@link #close()} ends every thread and socket it owns within
  * {@link #CLOSE_TIMEOUT}; calls in flight fail with a {@link dev.halibut.HalibutClientException}.
+ *
+ * <p>Calls behave like local calls where the wire allows (see {@link #createClient}): generic contracts
+ * bind their type arguments, {@code Optional} stays {@code Optional}, values bind exactly or not at all,
+ * and exceptions a contract method declares are rethrown as themselves.
  */
 public interface HalibutRuntime extends AutoCloseable {
 
@@ -64,7 +68,9 @@ public interface HalibutRuntime extends AutoCloseable {
 
     /**
      * Starts serving {@code implementation} under {@code contract}'s wire name, at once. Closing the
-     * returned registration stops serving it (calls already running finish).
+     * returned registration stops serving it (calls already running finish). Arguments are bound to, and
+     * results encoded as, the method types as {@code contract} sees them (type arguments of generic
+     * super-interfaces resolved), never as the implementation class declares them.
      *
      * @throws IllegalArgumentException {@code contract} is not an interface, or its wire name is taken
      */
@@ -104,6 +110,22 @@ public interface HalibutRuntime extends AutoCloseable {
      * thread-safe, and share the runtime's connections. A contract method returning
      * {@link java.util.concurrent.CompletableFuture} or {@link java.util.concurrent.CompletionStage} calls
      * the service method of the same name without an {@code Async} suffix, asynchronously.
+     *
+     * <p>Arguments are sent as, and results bound to, the method's types as seen through {@code contract}:
+     * for {@code interface ItemRepo extends Repo<Item>}, {@code Repo}'s {@code T first()} returns an
+     * {@code Item}. {@code Optional.empty()} arrives as {@code Optional.empty()}. A value must fit its
+     * declared type exactly (docs/protocol.md, section 4, "Values"): a result that does not (a double for an
+     * {@code int}, say) fails the call with a {@link dev.halibut.HalibutClientException}, and arguments the
+     * service cannot bind exactly fail it as a bad request; nothing is converted with a loss.
+     *
+     * <p>Failures are unchecked {@link dev.halibut.HalibutClientException}s, with one exception: when the
+     * service throws an exception whose class name is exactly that of a type the invoked contract method
+     * declares in its {@code throws} clause (checked or unchecked; for an async method also its synchronous
+     * twin's), and that type is a public class with a public {@code (String)} or no-argument constructor,
+     * the caller gets that exception, built with the remote message, its cause a
+     * {@link dev.halibut.ServiceInvocationException} holding the remote stack trace text (an async method's
+     * future completes exceptionally with it). The wire never chooses a class: only declared types are built.
+     * Any other exception the service throws arrives as a {@link dev.halibut.ServiceInvocationException}.
      *
      * @throws IllegalArgumentException {@code contract} is not an interface
      */

@@ -79,8 +79,8 @@ public final class IncomingRequest {
             try {
                 values[i] = codec.bind(arguments.get(i), declaredTypes[i], received);
             } catch (java.io.IOException | IllegalArgumentException e) {
-                throw new ArgumentBindingException("Argument " + i + " cannot be read as " + declaredTypes[i].getTypeName()
-                        + ": " + e.getMessage(), e);
+                throw new ArgumentBindingException(i, "Argument " + i + " cannot be read as "
+                        + ContractTypes.typeName(declaredTypes[i]) + ": " + e.getMessage(), e);
             }
         }
         return values;
@@ -95,12 +95,25 @@ public final class IncomingRequest {
     public static final class ArgumentBindingException extends Exception {
         private static final long serialVersionUID = 1L;
 
+        private final int argument;
+
         public ArgumentBindingException(String message) {
             super(message);
+            this.argument = -1;
         }
 
         public ArgumentBindingException(String message, Throwable cause) {
+            this(-1, message, cause);
+        }
+
+        public ArgumentBindingException(int argument, String message, Throwable cause) {
             super(message, cause);
+            this.argument = argument;
+        }
+
+        /** The index of the argument that does not fit, or -1 when the failure is not about one argument. */
+        public int argument() {
+            return argument;
         }
     }
 }

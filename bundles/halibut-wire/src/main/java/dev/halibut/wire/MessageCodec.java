@@ -5,7 +5,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
@@ -19,6 +24,8 @@ import dev.halibut.DataStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Type;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -54,8 +61,17 @@ public final class MessageCodec {
         mapper.registerModule(new JavaTimeModule());
         mapper.registerModule(new DataStreamModule());
         mapper.registerModule(new RefusedTypesModule());
+        mapper.registerModule(new StrictScalarsModule());
+        mapper.registerModule(new StrictTimeModule());
+        // The same types as ContractTypes resolves contracts with (Jdk8Module added its modifier to our copy).
+        mapper.setTypeFactory(ContractTypes.typeFactory());
         mapper.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        // A Duration as an ISO-8601 string ("PT8H0.5S"), not a double of seconds that loses nanoseconds.
+        mapper.disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
+        // An OffsetDateTime or ZonedDateTime keeps the offset it was sent with instead of being moved to UTC.
+        mapper.disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE);
+        refuseLossyCoercions(mapper);
         // The BSON generator buffers the whole document; flushing per value would be wasted work.
         mapper.disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
         mapper.deactivateDefaultTyping();
@@ -63,11 +79,65 @@ public final class MessageCodec {
     }
 
     /**
-     * Encodes a request; each argument is written as its declared parameter type. The streams found in
-     * the arguments are listed in the envelope and returned, to be sent after it.
+     * Values bind only from the BSON values that represent them exactly (docs/protocol.md, section 4). The
+     * scalar types are bound by {@link StrictScalarsModule} and java.time by {@link StrictTimeModule}; these
+     * settings make the deserializers still Jackson's own (enums, {@code Number}, {@code BigDecimal},
+     * {@code OptionalInt} and the like) refuse what they would otherwise convert: 8.5 or "8" for an integer,
+     * 1 for a boolean, a number for a string, an ordinal for an enum, null for a primitive.
+     */
+    @SuppressWarnings("deprecation")
+    private static void refuseLossyCoercions(ObjectMapper mapper) {
+        mapper.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        mapper.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        mapper.enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS);
+        mapper.disable(MapperFeature.ALLOW_COERCION_OF_SCALARS);
+        for (LogicalType numeric : List.of(LogicalType.Integer, LogicalType.Float)) {
+            mapper.coercionConfigFor(numeric)
+                    .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        }
+        mapper.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+        mapper.coercionConfigFor(LogicalType.Boolean)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+        mapper.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        mapper.coercionConfigFor(LogicalType.Enum).setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+        // The BSON generator itself writes a BigInteger beyond int64 as its decimal string: read it back exactly.
+        mapper.coercionConfigFor(BigInteger.class).setCoercion(CoercionInputShape.String, CoercionAction.TryConvert);
+        mapper.coercionConfigFor(BigDecimal.class).setCoercion(CoercionInputShape.String, CoercionAction.TryConvert);
+    }
+
+    /**
+     * Encodes a request; each argument is written as its given parameter type, and {@code paramTypes} names
+     * the erasure of each type. Use {@link #encodeRequest(String, String, String, List, Type[], Object[])}
+     * when the types are resolved ones ({@link ContractTypes}) and the names must be those of the declaration.
      */
     public EncodedMessage encodeRequest(String id, String service, String method, Type[] parameterTypes,
                                         Object[] arguments) throws IOException {
+        List<String> names = new ArrayList<>(parameterTypes.length);
+        for (Type t : parameterTypes) {
+            names.add(ContractTypes.rawClass(t).getTypeName());
+        }
+        return encodeRequest(id, service, method, names, parameterTypes, arguments);
+    }
+
+    /**
+     * Encodes a request; each argument is written as its declared parameter type, and {@code paramTypes}
+     * carries {@code parameterTypeNames} (see {@link ContractTypes#parameterTypeNames}). The streams found in
+     * the arguments are listed in the envelope and returned, to be sent after it.
+     */
+    public EncodedMessage encodeRequest(String id, String service, String method, List<String> parameterTypeNames,
+                                        Type[] parameterTypes, Object[] arguments) throws IOException {
+        if (parameterTypeNames.size() != parameterTypes.length) {
+            throw new IllegalArgumentException(parameterTypeNames.size() + " type names for " + parameterTypes.length
+                    + " parameters");
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         List<DataStream> streams = new ArrayList<>();
         try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
@@ -76,8 +146,8 @@ public final class MessageCodec {
             g.writeStringField("service", service);
             g.writeStringField("method", method);
             g.writeArrayFieldStart("paramTypes");
-            for (Type t : parameterTypes) {
-                g.writeString(t.getTypeName());
+            for (String name : parameterTypeNames) {
+                g.writeString(name);
             }
             g.writeEndArray();
             g.writeArrayFieldStart("params");
@@ -182,18 +252,36 @@ public final class MessageCodec {
                 streamHeaders(doc, id));
     }
 
+    /**
+     * Binds a value to its declared type. BSON null goes through the type's deserializer too, so it binds to
+     * {@code Optional.empty()} for an {@code Optional} and is refused for a primitive.
+     */
     Object bind(JsonNode node, Type declaredType, Map<UUID, DataStream> streams) throws IOException {
-        if (node == null || node.isNull() || node.isMissingNode()) {
-            return null;
-        }
+        JsonNode value = node == null || node.isMissingNode() ? NullNode.getInstance() : node;
         try {
             return mapper.readerFor(mapper.constructType(declaredType))
-                    .withAttribute(DataStreamModule.INCOMING, streams).readValue(node);
+                    .withAttribute(DataStreamModule.INCOMING, streams).readValue(value);
+        } catch (JsonMappingException e) {
+            // Jackson's message ends in a parser location, meaningless for a tree; say where in the value instead.
+            throw new IOException(e.getOriginalMessage() + where(e), e);
         } catch (RuntimeException e) {
             // Some deserializers (java.time's, for a number out of range or a binary value) throw unchecked
             // exceptions for data that does not fit the type; that is still data that does not fit the type.
             throw new IOException(e.toString(), e);
         }
+    }
+
+    /** Where in a value a binding failed, as {@code " (at lines[2].count)"}; empty at the top. */
+    private static String where(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                path.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return path.length() == 0 ? "" : " (at " + path + ")";
     }
 
     private void writeValue(JsonGenerator g, Type declaredType, Object value, List<DataStream> streams)

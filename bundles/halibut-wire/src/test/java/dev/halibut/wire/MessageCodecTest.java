@@ -183,9 +183,13 @@ class MessageCodecTest {
         assertThatThrownBy(() -> r.bindArguments(new Type[] {java.time.LocalDate.class, Instant.class}))
                 .isInstanceOf(IncomingRequest.ArgumentBindingException.class)
                 .hasMessageContaining("Argument 0 cannot be read as java.time.LocalDate");
+        // A number is no Instant either (only ISO-8601 strings are), and binary data is not.
         assertThatThrownBy(() -> r.bindArguments(new Type[] {Instant.class, Instant.class}))
                 .isInstanceOf(IncomingRequest.ArgumentBindingException.class)
-                .hasMessageContaining("Argument 1 cannot be read as java.time.Instant");
+                .hasMessageContaining("Argument 0 cannot be read as java.time.Instant");
+        assertThatThrownBy(() -> r.bindArguments(new Type[] {String.class, Instant.class}))
+                .isInstanceOf(IncomingRequest.ArgumentBindingException.class)
+                .hasMessageContaining("Argument 0 cannot be read as java.lang.String");
 
         ObjectNode response = bson.createObjectNode().put("id", "2").put("result", new byte[] {1, 2});
         IncomingResponse binary = codec.decodeResponse(bson.writeValueAsBytes(response));

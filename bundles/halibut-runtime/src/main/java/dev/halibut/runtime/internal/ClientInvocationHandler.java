@@ -2,8 +2,10 @@ package dev.halibut.runtime.internal;
 
 import dev.halibut.HalibutClientException;
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.ServiceInvocationException;
 import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.HalibutObserver.Outcome;
+import dev.halibut.wire.ContractTypes;
 import dev.halibut.wire.EncodedMessage;
 import dev.halibut.wire.ErrorKind;
 import dev.halibut.wire.IncomingResponse;
@@ -15,6 +17,8 @@ import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -37,6 +41,8 @@ final class ClientInvocationHandler implements InvocationHandler {
     private final ExecutorService asyncExecutor;
     private final Telemetry telemetry;
     private final String endpointKey;
+    /** Each method's resolved types and declared exceptions, worked out on its first call. */
+    private final Map<Method, ContractMethod> methods = new ConcurrentHashMap<>();
 
     ClientInvocationHandler(Class<?> contract, ServiceEndPoint endpoint, MessageCodec codec, Transport transport,
                             RequestIds ids, ExecutorService asyncExecutor, Telemetry telemetry) {
@@ -65,14 +71,15 @@ final class ClientInvocationHandler implements InvocationHandler {
             return InvocationHandler.invokeDefault(proxy, method, args);
         }
         Object[] arguments = args == null ? new Object[0] : args;
+        ContractMethod call = methods.computeIfAbsent(method, m -> ContractMethod.of(contract, m));
         if (!Contracts.isAsync(method)) {
-            return callAndBind(method, arguments);
+            return callAndBind(call, arguments);
         }
         CompletableFuture<Object> future = new CompletableFuture<>();
         try {
             Future<?> task = asyncExecutor.submit(() -> {
                 try {
-                    future.complete(callAndBind(method, arguments));
+                    future.complete(callAndBind(call, arguments));
                 } catch (Throwable t) {
                     future.completeExceptionally(t);
                 }
@@ -89,17 +96,21 @@ final class ClientInvocationHandler implements InvocationHandler {
         return future;
     }
 
-    private Object callAndBind(Method method, Object[] args) {
-        String methodName = Contracts.methodName(method);
-        CallTrace trace = new CallTrace(serviceName, methodName, describe(method));
+    /**
+     * Makes the call. Throws what the caller sees: a {@link HalibutClientException}, or an exception the
+     * contract method declares, re-created from the service's ({@link DeclaredExceptions}).
+     */
+    private Object callAndBind(ContractMethod call, Object[] args) throws Throwable {
+        String methodName = call.wireName();
+        CallTrace trace = new CallTrace(serviceName, methodName, describe(call.method()));
         long start = System.nanoTime();
         Outcome outcome = null;
         String failure = null;
         try {
-            Object result = callAndBind(method, args, trace);
+            Object result = callAndBind(call, args, trace);
             outcome = Outcome.OK;
             return result;
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {
             outcome = trace.failure() != null ? trace.failure() : Outcome.CONNECTION_LOST;
             failure = String.valueOf(e.getMessage());
             throw e;
@@ -109,12 +120,13 @@ final class ClientInvocationHandler implements InvocationHandler {
         }
     }
 
-    private Object callAndBind(Method method, Object[] args, CallTrace trace) {
+    private Object callAndBind(ContractMethod call, Object[] args, CallTrace trace) throws Throwable {
         String what = trace.what;
         String id = ids.next();
         EncodedMessage request;
         try {
-            request = codec.encodeRequest(id, serviceName, trace.method, method.getGenericParameterTypes(), args);
+            request = codec.encodeRequest(id, serviceName, trace.method, call.parameterTypeNames(),
+                    call.parameterTypes(), args);
         } catch (IOException | RuntimeException e) {
             trace.fail(Outcome.CLIENT_ERROR);
             throw new HalibutClientException(what + ": the arguments cannot be encoded: " + e, e);
@@ -125,21 +137,20 @@ final class ClientInvocationHandler implements InvocationHandler {
         try {
             if (response.error() != null) {
                 trace.fail(outcomeOf(response.error().kind()));
-                throw RemoteErrors.toException(response.error(), endpoint.baseUri().toString(), serviceName, trace.method);
+                HalibutClientException failure = RemoteErrors.toException(response.error(),
+                        endpoint.baseUri().toString(), serviceName, trace.method);
+                throw failure instanceof ServiceInvocationException remote ? call.exceptions().toThrow(remote) : failure;
             }
-            Type type = Contracts.resultType(method);
+            Type type = call.resultType();
             Object result;
             try {
                 result = response.bindResult(type, reply.streams());
             } catch (IOException | RuntimeException e) {
                 trace.fail(Outcome.CLIENT_ERROR);
-                throw new HalibutClientException(what + ": the result cannot be read as " + type.getTypeName() + ": " + e, e);
+                throw new HalibutClientException(what + ": the result cannot be read as " + ContractTypes.typeName(type)
+                        + ": " + e.getMessage(), e);
             }
-            if (result == null && method.getReturnType().isPrimitive() && method.getReturnType() != void.class) {
-                trace.fail(Outcome.CLIENT_ERROR);
-                throw new HalibutClientException(what + ": the service returned no value for a " + method.getReturnType()
-                        + " result");
-            }
+            // (BSON null for a primitive result was refused by the binding: "null cannot be bound to the primitive int".)
             handedOver = true;
             return result;
         } finally {

@@ -1,8 +1,8 @@
 package dev.halibut.runtime.internal;
 
+import dev.halibut.wire.ContractTypes;
 import jakarta.inject.Named;
 import java.lang.reflect.Method;
-import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -38,10 +38,15 @@ final class Contracts {
 
     /** The type a caller binds the result to: for async methods the future's type argument. */
     static Type resultType(Method m) {
-        if (isAsync(m)) {
-            Type g = m.getGenericReturnType();
-            return g instanceof ParameterizedType p ? p.getActualTypeArguments()[0] : Object.class;
-        }
-        return m.getGenericReturnType();
+        return resultType(m.getDeclaringClass(), m);
+    }
+
+    /**
+     * The type the result is encoded as and bound to, resolved against the contract the method is used
+     * through ({@link ContractTypes}): for async methods the future's type argument.
+     */
+    static Type resultType(Class<?> contract, Method m) {
+        Type returned = ContractTypes.returnType(contract, m);
+        return isAsync(m) ? ContractTypes.completionValueType(returned) : returned;
     }
 }

@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.HalibutObserver.Outcome;
 import java.time.Duration;
@@ -176,7 +175,8 @@ final class ServiceInvoker {
             return error(request, ErrorKind.SERVICE_NOT_FOUND, "Service '" + request.service()
                     + "' is not registered on this runtime", null, null);
         }
-        Method method = service.methods().find(request.method(), request.argumentCount(), request.parameterTypeNames());
+        ContractMethod method = service.methods().find(request.method(), request.argumentCount(),
+                request.parameterTypeNames());
         if (method == null) {
             return error(request, ErrorKind.METHOD_NOT_FOUND, "Service '" + request.service() + "' has no method '"
                     + request.method() + "' taking " + request.argumentCount() + " argument(s)"
@@ -185,14 +185,14 @@ final class ServiceInvoker {
         }
         Object[] args;
         try {
-            args = request.bindArguments(method.getGenericParameterTypes(), received);
+            args = request.bindArguments(method.parameterTypes(), received);
         } catch (IncomingRequest.ArgumentBindingException e) {
             return error(request, ErrorKind.BAD_REQUEST, "Arguments of " + request.service() + "." + request.method()
-                    + " do not fit its parameters: " + e.getMessage(), null, null);
+                    + " do not fit its parameters: " + e.getMessage() + method.parameterLabel(e.argument()), null, null);
         }
         Object result;
         try {
-            result = method.invoke(service.implementation(), args);
+            result = method.method().invoke(service.implementation(), args);
             if (result instanceof CompletionStage<?> stage) {
                 result = stage.toCompletableFuture().get();
             }
@@ -210,7 +210,7 @@ final class ServiceInvoker {
         }
         EncodedMessage response;
         try {
-            response = codec.encodeResponse(request.id(), Contracts.resultType(method), result);
+            response = codec.encodeResponse(request.id(), method.resultType(), result);
         } catch (IOException | RuntimeException e) {
             LOG.warn("Result of {}.{} cannot be encoded: {}", request.service(), request.method(), e.toString());
             return error(request, ErrorKind.SERVER_ERROR, "The result of " + request.service() + "." + request.method()

@@ -13,49 +13,59 @@ import java.util.List;
 final class ServiceMethods {
 
     private final Class<?> contract;
-    private final List<Method> methods = new ArrayList<>();
+    private final List<ContractMethod> methods = new ArrayList<>();
 
     ServiceMethods(Class<?> contract) {
         this.contract = contract;
+        List<Method> sorted = new ArrayList<>();
         for (Method m : contract.getMethods()) {
             if (!Modifier.isStatic(m.getModifiers())) {
                 // Contracts need not be public interfaces; where the module system allows, call them anyway.
                 m.trySetAccessible();
-                methods.add(m);
+                sorted.add(m);
             }
         }
         // Deterministic order; synchronous variants before their Async twins.
-        methods.sort(Comparator.comparing(Method::getName).thenComparing(m -> Contracts.isAsync(m)));
+        sorted.sort(Comparator.comparing(Method::getName).thenComparing(m -> Contracts.isAsync(m)));
+        // Types are resolved against the registered contract, never the implementation class.
+        for (Method m : sorted) {
+            methods.add(ContractMethod.of(contract, m));
+        }
     }
 
     Class<?> contract() {
         return contract;
     }
 
-    /** The method, or {@code null} if none matches. */
-    Method find(String wireName, int argumentCount, List<String> parameterTypeNames) {
-        List<Method> candidates = new ArrayList<>();
-        for (Method m : methods) {
-            if (m.getParameterCount() == argumentCount && Contracts.methodName(m).equals(wireName)) {
+    /**
+     * The method, or {@code null} if none matches. {@code parameterTypeNames} (the request's
+     * {@code paramTypes}) only chooses between overloads with the same wire name and count; see
+     * {@link ContractMethod#parameterNamed} for the names it accepts.
+     */
+    ContractMethod find(String wireName, int argumentCount, List<String> parameterTypeNames) {
+        List<ContractMethod> candidates = new ArrayList<>();
+        for (ContractMethod m : methods) {
+            if (m.method().getParameterCount() == argumentCount && m.wireName().equals(wireName)) {
                 candidates.add(m);
             }
         }
         if (candidates.size() <= 1 || parameterTypeNames.isEmpty()) {
             return candidates.isEmpty() ? null : candidates.get(0);
         }
-        for (Method m : candidates) {
-            if (typeNames(m).equals(parameterTypeNames)) {
+        for (ContractMethod m : candidates) {
+            if (named(m, parameterTypeNames)) {
                 return m;
             }
         }
         return null;
     }
 
-    static List<String> typeNames(Method m) {
-        List<String> names = new ArrayList<>();
-        for (Class<?> p : m.getParameterTypes()) {
-            names.add(p.getTypeName());
+    private static boolean named(ContractMethod m, List<String> parameterTypeNames) {
+        for (int i = 0; i < parameterTypeNames.size(); i++) {
+            if (!m.parameterNamed(i, parameterTypeNames.get(i))) {
+                return false;
+            }
         }
-        return names;
+        return true;
     }
 }
