@@ -38,12 +38,13 @@ final class ClientInvocationHandler implements InvocationHandler {
     private final Telemetry telemetry;
     private final String endpointKey;
 
-    ClientInvocationHandler(Class<?> contract, ServiceEndPoint endpoint, MessageCodec codec, Transport transport,
-                            RequestIds ids, ExecutorService asyncExecutor, Telemetry telemetry) {
+    /** @param serviceName the wire name (or export address) the calls go to */
+    ClientInvocationHandler(Class<?> contract, String serviceName, ServiceEndPoint endpoint, MessageCodec codec,
+                            Transport transport, RequestIds ids, ExecutorService asyncExecutor, Telemetry telemetry) {
         this.telemetry = telemetry;
         this.endpointKey = EndpointKeys.of(endpoint.baseUri());
         this.contract = contract;
-        this.serviceName = Contracts.serviceName(contract);
+        this.serviceName = serviceName;
         this.endpoint = endpoint;
         this.codec = codec;
         this.transport = transport;
