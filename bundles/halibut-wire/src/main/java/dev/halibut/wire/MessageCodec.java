@@ -54,6 +54,7 @@ public final class MessageCodec {
         mapper.registerModule(new JavaTimeModule());
         mapper.registerModule(new DataStreamModule());
         mapper.registerModule(new RefusedTypesModule());
+        mapper.registerModule(new VersionModule());
         mapper.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         // The BSON generator buffers the whole document; flushing per value would be wasted work.

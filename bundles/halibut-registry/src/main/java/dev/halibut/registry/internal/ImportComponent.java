@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
 public final class ImportComponent {
     private static final Logger LOG = LoggerFactory.getLogger(ImportComponent.class);
     static final String OSGI_BASIC_TIMEOUT = "osgi.basic.timeout";
+    /** Proxy property naming the endpoint URI it calls, e.g. for a target filter. */
+    static final String HALIBUT_ENDPOINT = "halibut.endpoint";
 
     /**
      * What to register: the selected export's interfaces, addresses and properties. {@code endpointId} is null for
@@ -163,11 +165,14 @@ public final class ImportComponent {
         Map<String, String> addresses = new LinkedHashMap<>();
         interfaces.forEach(i -> addresses.put(i, chosen.addresses().get(i)));
         target = new Target(chosen.endpointId(), interfaces, addresses, chosen.properties());
-        if (registration != null && registered != null && Objects.equals(registered.endpointId(), target.endpointId())
-                && registered.interfaces().equals(target.interfaces())) {
+        // A proxy registered without a description calls the plain wire names, which reach the only export
+        // of these interfaces: it is that export's proxy already, and only learns its properties.
+        if (registration != null && registered != null && registered.interfaces().equals(target.interfaces())
+                && (registered.endpointId() == null || registered.endpointId().equals(target.endpointId()))) {
             if (!sameProperties(registered.properties(), target.properties())) {
                 registration.setProperties(proxyProperties(target));
-                registered = target;
+                registered = new Target(target.endpointId(), target.interfaces(), registered.addresses(),
+                        target.properties());
                 LOG.info("{}: properties of export {} changed; the proxy's follow", what, target.endpointId());
             }
             return;
@@ -261,6 +266,7 @@ public final class ImportComponent {
             }
         });
         props.putAll(settings.extraProperties());
+        props.put(HALIBUT_ENDPOINT, settings.endpoint().baseUri().toString());
         props.put("service.imported", Boolean.TRUE);
         props.put("service.imported.configs", new String[] {ExportPlan.CONFIG_TYPE});
         return props;

@@ -33,7 +33,7 @@ record ImportSettings(ServiceEndPoint endpoint, List<String> interfaces, String 
     private static final Set<String> NOT_COPIED = Set.of(ENDPOINT, THUMBPRINT, INTERFACES, FILTER, "service.pid",
             "service.factoryPid", "service.bundleLocation", "component.name", "component.id",
             "felix.fileinstall.filename", "objectClass", "service.id", "service.bundleid", "service.scope",
-            "service.imported", "service.imported.configs", "endpoint.id",
+            "service.imported", "service.imported.configs", "endpoint.id", "halibut.endpoint",
             // DS: the component's reference target override and SCR's satisfying condition.
             "runtime.target");
 
