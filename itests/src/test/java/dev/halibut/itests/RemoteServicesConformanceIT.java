@@ -83,6 +83,10 @@ public class RemoteServicesConformanceIT extends HalibutTestSupport {
         runtime = configureListeningRuntime(properties("polling.keep.alive", "1s", "connect.attempts", "1"),
                 s -> KEEP_ALIVE.equals(s.runtime().limits().pollingKeepAlive())
                         && s.runtime().limits().connectAttempts() == 1, own);
+        // The old runtime's exporter went with it (unregistered before the new one is registered); DS
+        // activates the new runtime's exporter asynchronously.
+        Await.value("the Halibut distribution provider (HalibutRemoteServices)",
+                () -> bundleContext.getServiceReference(HalibutRemoteServices.class));
     }
 
     @After
