@@ -61,7 +61,7 @@ public class ListeningModeIT extends HalibutTestSupport {
                 () -> importedCalculators(null).stream().findFirst().orElse(null));
         assertEquals("one proxy for one import", 1, importedCalculators(null).size());
         assertEquals("service.imported.configs", List.of("dev.halibut"), asList(proxy.getProperty("service.imported.configs")));
-        assertEquals("endpoint.id", endpoint, proxy.getProperty("endpoint.id"));
+        assertEquals("halibut.endpoint", endpoint, proxy.getProperty("halibut.endpoint"));
         assertEquals("a property of the import configuration is copied to the proxy", "listening",
                 proxy.getProperty("itest.marker"));
         List<String> exported = Stream.of(proxy.getPropertyKeys()).filter(k -> k.startsWith("service.exported."))

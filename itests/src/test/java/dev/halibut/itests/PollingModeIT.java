@@ -5,6 +5,7 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import dev.halibut.HalibutClientException;
+import org.osgi.framework.ServiceException;
 import dev.halibut.examples.calculator.Calculator;
 import java.time.Duration;
 import java.util.List;
@@ -65,8 +66,8 @@ public class PollingModeIT extends HalibutTestSupport {
                 "interfaces", CALCULATOR));
 
         ServiceReference<?> proxy = Await.value("an imported Calculator service for " + SUBSCRIPTION,
-                () -> importedCalculators("(endpoint.id=" + SUBSCRIPTION + ")").stream().findFirst().orElse(null));
-        assertEquals("endpoint.id", SUBSCRIPTION, proxy.getProperty("endpoint.id"));
+                () -> importedCalculators("(halibut.endpoint=" + SUBSCRIPTION + ")").stream().findFirst().orElse(null));
+        assertEquals("halibut.endpoint", SUBSCRIPTION, proxy.getProperty("halibut.endpoint"));
         Calculator calculator = (Calculator) bundleContext.getService(proxy);
         try {
             // The poller connects asynchronously: until it does, a call is not collected and fails.
@@ -74,7 +75,7 @@ public class PollingModeIT extends HalibutTestSupport {
             Await.until(() -> "a call over " + SUBSCRIPTION + " to succeed; last failure: " + lastFailure.get(), () -> {
                 try {
                     return calculator.add(1, 2) == 3;
-                } catch (HalibutClientException e) {
+                } catch (ServiceException e) {
                     lastFailure.set(e);
                     return false;
                 }
@@ -94,19 +95,22 @@ public class PollingModeIT extends HalibutTestSupport {
                 try {
                     calculator.add(1, 2);
                     return false;
-                } catch (HalibutClientException e) {
+                } catch (ServiceException e) {
                     return true;
                 }
             });
             long start = System.nanoTime();
-            HalibutClientException failure = null;
+            ServiceException failure = null;
             try {
                 int sum = calculator.add(1, 2);
                 fail("nobody polls " + SUBSCRIPTION + " any more, yet the call returned " + sum);
-            } catch (HalibutClientException e) {
+            } catch (ServiceException e) {
                 failure = e;
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            assertTrue("an imported proxy's transport failure is a ServiceException REMOTE caused by the Halibut"
+                    + " failure: " + failure, failure.getType() == ServiceException.REMOTE
+                    && failure.getCause() instanceof HalibutClientException);
             assertTrue("the call waited for collection (" + elapsed.toMillis() + " ms): " + failure,
                     elapsed.compareTo(COLLECTION_TIMEOUT.minusMillis(500)) >= 0);
             assertTrue("the call failed within the configured collection timeout of " + COLLECTION_TIMEOUT

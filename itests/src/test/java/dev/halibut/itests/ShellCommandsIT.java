@@ -83,7 +83,7 @@ public class ShellCommandsIT extends ShellTestSupport {
     public void statusShowsTheRuntimeItsExportsImportsAndPollingSubscriptions() throws Exception {
         pollOurselves();
         Await.until("the polling import to be registered",
-                () -> !importedCalculators("(endpoint.id=" + SUBSCRIPTION + ")").isEmpty());
+                () -> !importedCalculators("(halibut.endpoint=" + SUBSCRIPTION + ")").isEmpty());
 
         String status = execute("halibut:status");
 

@@ -72,18 +72,60 @@ public interface HalibutRuntime extends AutoCloseable {
      * results encoded as, the method types as {@code contract} sees them (type arguments of generic
      * super-interfaces resolved), never as the implementation class declares them.
      *
-     * @throws IllegalArgumentException {@code contract} is not an interface, or its wire name is taken
+     * @throws IllegalArgumentException {@code contract} is not an interface, or its wire name is reserved or
+     *                                  served for another contract
      */
-    <T> ServiceRegistration register(Class<T> contract, T implementation);
+    default <T> ServiceRegistration register(Class<T> contract, T implementation) {
+        return register(contract, implementation, Map.of());
+    }
+
+    /**
+     * Starts serving {@code implementation} as an export with properties, which peers read with
+     * {@link #describe}. Several implementations of one contract may be served at once: each export is
+     * reachable at its own address ({@link ServiceRegistration#address()}), and the plain wire name reaches
+     * the export with the highest {@code service.ranking} (an {@code Integer}; 0 when absent), the earliest
+     * registered among equals.
+     *
+     * @param properties what {@link #describe} reports for this export; {@code endpoint.id} (a String) chooses
+     *                   the export's id (default: a random UUID), {@code endpoint.service.id} (a Long) and
+     *                   {@code endpoint.framework.uuid} (a String) default to a per-runtime sequence number and
+     *                   id. Values: see {@link ExportDescription#properties()}; others are described as their
+     *                   {@code String} form
+     * @throws IllegalArgumentException {@code contract} is not an interface, its wire name is reserved or served
+     *                                  for another contract, or the endpoint id already serves it
+     */
+    <T> ServiceRegistration register(Class<T> contract, T implementation, Map<String, ?> properties);
 
     /** A service served by {@link #register}; closing it withdraws the service. */
     interface ServiceRegistration extends AutoCloseable {
-        /** The wire name the service is served under. */
+        /** The wire name the service is served under (shared by every export of the same contract). */
         String serviceName();
+
+        /** The export's id, unique among this runtime's exports and stable until it is closed. */
+        String endpointId();
+
+        /** The wire address that reaches exactly this export: {@code serviceName@endpointId}. */
+        String address();
+
+        /**
+         * Replaces the properties {@link #describe} reports for this export (the endpoint id stays), e.g. when
+         * the exported OSGi service's properties change. A new {@code service.ranking} applies at once.
+         */
+        void setProperties(Map<String, ?> properties);
 
         @Override
         void close();
     }
+
+    /**
+     * Reads what {@code endpoint} exports, by calling its built-in {@code halibut.describe} service: one entry
+     * per export, in the order they were registered there.
+     *
+     * @throws dev.halibut.ServiceNotFoundException the peer does not have the built-in service (an older version)
+     * @throws dev.halibut.HalibutClientException   the endpoint could not be reached, or its answer is not a
+     *                                              valid description
+     */
+    List<ExportDescription> describe(ServiceEndPoint endpoint);
 
     /** Accepts callers presenting the certificate with this thumbprint; takes effect at once. */
     void trust(String thumbprint);
@@ -130,6 +172,15 @@ public interface HalibutRuntime extends AutoCloseable {
      * @throws IllegalArgumentException {@code contract} is not an interface
      */
     <T> T createClient(Class<T> contract, ServiceEndPoint endpoint);
+
+    /**
+     * As {@link #createClient(Class, ServiceEndPoint)}, calling the service at {@code address} instead of
+     * {@code contract}'s wire name: an export's address from {@link #describe} (one of several exports of the
+     * same contract), or another wire name.
+     *
+     * @throws IllegalArgumentException {@code contract} is not an interface, or {@code address} is blank
+     */
+    <T> T createClient(Class<T> contract, ServiceEndPoint endpoint, String address);
 
     /**
      * Polls a listener for the requests it queues for {@code subscription}, and serves them with this

@@ -65,6 +65,7 @@ public final class MessageCodec {
         mapper.registerModule(new StrictTimeModule());
         // The same types as ContractTypes resolves contracts with (Jdk8Module added its modifier to our copy).
         mapper.setTypeFactory(ContractTypes.typeFactory());
+        mapper.registerModule(new VersionModule());
         mapper.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         // A Duration as an ISO-8601 string ("PT8H0.5S"), not a double of seconds that loses nanoseconds.

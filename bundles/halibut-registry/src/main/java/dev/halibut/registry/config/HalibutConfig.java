@@ -63,6 +63,10 @@ public final class HalibutConfig {
     public static final String THUMBPRINT = "thumbprint";
     /** Import: the contract interfaces (string list). */
     public static final String INTERFACES = "interfaces";
+    /** Import: selects the remote export with this {@code endpoint.id}. */
+    public static final String ENDPOINT_ID = "endpoint.id";
+    /** Import: selects the remote export whose properties match this LDAP filter. */
+    public static final String FILTER = "filter";
     /** Poll: the {@code poll://} URI callers address this framework by. */
     public static final String SUBSCRIPTION = "subscription";
     /** Poll: parallel polling connections. */

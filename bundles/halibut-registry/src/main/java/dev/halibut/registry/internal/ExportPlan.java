@@ -25,8 +25,12 @@ record ExportPlan(List<String> interfaces, List<String> problems, boolean forUs)
     static final String EXPORTED_INTENTS = "service.exported.intents";
     static final String EXPORTED_INTENTS_EXTRA = "service.exported.intents.extra";
     static final String INTENTS = "service.intents";
-    /** Mutual TLS gives every call confidentiality; nothing else is promised. */
-    static final Set<String> SUPPORTED_INTENTS = Set.of("osgi.confidential");
+    /**
+     * What every Halibut export provides (docs/osgi.md, "Intents"): osgi.basic (the chapter's data types as
+     * parameters, results and properties), osgi.async (future and promise results complete off the caller's
+     * thread) and osgi.confidential (mutual TLS). Advertised as {@code remote.intents.supported}.
+     */
+    static final List<String> SUPPORTED_INTENTS = List.of("osgi.basic", "osgi.async", "osgi.confidential");
 
     ExportPlan {
         interfaces = List.copyOf(interfaces);

@@ -13,6 +13,15 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "The remote runtime's certificate thumbprint (40 hex characters).")
     String thumbprint();
 
-    @AttributeDefinition(description = "Fully qualified names of the contract interfaces.")
+    @AttributeDefinition(required = false, description = "Fully qualified names of the contract interfaces;"
+            + " by default those of the selected export, as the endpoint describes it.")
     String[] interfaces();
+
+    @AttributeDefinition(required = false, description = "Selects the export with this endpoint.id, when the"
+            + " endpoint exports several.")
+    String endpoint_id();
+
+    @AttributeDefinition(required = false, description = "Selects the export whose properties match this LDAP"
+            + " filter, e.g. (region=eu), when the endpoint exports several.")
+    String filter();
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -27,18 +28,21 @@ import org.slf4j.LoggerFactory;
  * replaced, DS deactivates this (withdrawing everything) and activates a fresh one.
  */
 @Component(immediate = true, service = HalibutRemoteServices.class,
-        property = {"remote.configs.supported=" + ExportPlan.CONFIG_TYPE, "remote.intents.supported=osgi.confidential"})
+        property = {"remote.configs.supported=" + ExportPlan.CONFIG_TYPE, "remote.intents.supported=osgi.basic",
+            "remote.intents.supported=osgi.async", "remote.intents.supported=osgi.confidential"})
 public final class ServiceExporter implements HalibutRemoteServices {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceExporter.class);
     private static final String FILTER = "(" + ExportPlan.EXPORTED_INTERFACES + "=*)";
 
     private final HalibutRuntime runtime;
+    private final String frameworkUuid;
     private final List<ExportedService> exported = new CopyOnWriteArrayList<>();
     private final ServiceTracker<Object, Export> tracker;
 
     @Activate
     public ServiceExporter(BundleContext context, @Reference HalibutRuntime runtime) throws InvalidSyntaxException {
         this.runtime = runtime;
+        this.frameworkUuid = context.getProperty(Constants.FRAMEWORK_UUID);
         this.tracker = new ServiceTracker<>(context, context.createFilter(FILTER), new Customizer(context));
         tracker.open(true);
     }
@@ -55,6 +59,8 @@ public final class ServiceExporter implements HalibutRemoteServices {
 
     /** What one OSGi service has exported right now, so exactly that can be withdrawn. */
     private static final class Export {
+        /** The service's endpoint.id: one for all its interfaces, kept while the service is tracked. */
+        final String endpointId = UUID.randomUUID().toString();
         ExportPlan plan;
         Object service;
         final List<HalibutRuntime.ServiceRegistration> registrations = new ArrayList<>();
@@ -82,6 +88,9 @@ public final class ServiceExporter implements HalibutRemoteServices {
             // Re-export only when the outcome could differ: other property changes are common (a service
             // publishing its own status, say) and must not interrupt calls.
             if (ExportPlan.of(propertiesOf(ref)).equals(export.plan)) {
+                // Importers see the new properties at their next refresh.
+                Map<String, Object> described = ExportProperties.of(propertiesOf(ref), export.endpointId, frameworkUuid);
+                export.registrations.forEach(r -> r.setProperties(described));
                 return;
             }
             withdraw(ref, export);
@@ -110,8 +119,9 @@ public final class ServiceExporter implements HalibutRemoteServices {
                 return;
             }
             export.service = service;
+            Map<String, Object> described = ExportProperties.of(propertiesOf(ref), export.endpointId, frameworkUuid);
             for (String name : plan.interfaces()) {
-                exportOne(ref, bundle, service, name, where, export);
+                exportOne(ref, bundle, service, name, where, export, described);
             }
             if (export.registrations.isEmpty()) {
                 context.ungetService(ref);
@@ -120,7 +130,7 @@ public final class ServiceExporter implements HalibutRemoteServices {
         }
 
         private void exportOne(ServiceReference<Object> ref, Bundle bundle, Object service, String name, String where,
-                               Export export) {
+                               Export export, Map<String, Object> described) {
             Class<?> contract;
             try {
                 contract = bundle.loadClass(name);
@@ -135,21 +145,24 @@ public final class ServiceExporter implements HalibutRemoteServices {
                 return;
             }
             try {
-                HalibutRuntime.ServiceRegistration registration = register(contract, service);
+                HalibutRuntime.ServiceRegistration registration = register(contract, service, described);
                 export.registrations.add(registration);
                 ExportedService entry = new ExportedService((Long) ref.getProperty(Constants.SERVICE_ID),
-                        bundle.getSymbolicName(), name, registration.serviceName());
+                        bundle.getSymbolicName(), name, registration.serviceName(), registration.endpointId(),
+                        registration.address());
                 export.entries.add(entry);
                 exported.add(entry);
-                LOG.info("Remote service export: {} {} is served as '{}'", where, name, registration.serviceName());
+                LOG.info("Remote service export: {} {} is served as '{}' and '{}'", where, name,
+                        registration.serviceName(), registration.address());
             } catch (RuntimeException e) {
                 LOG.warn("Remote service export: {} interface {} cannot be exported: {}", where, name, e.getMessage());
             }
         }
 
         @SuppressWarnings("unchecked")
-        private <T> HalibutRuntime.ServiceRegistration register(Class<T> contract, Object service) {
-            return runtime.register(contract, (T) service);
+        private <T> HalibutRuntime.ServiceRegistration register(Class<T> contract, Object service,
+                                                                 Map<String, Object> described) {
+            return runtime.register(contract, (T) service, described);
         }
 
         private void withdraw(ServiceReference<Object> ref, Export export) {

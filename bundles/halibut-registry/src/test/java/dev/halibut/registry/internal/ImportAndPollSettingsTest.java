@@ -34,12 +34,26 @@ class ImportAndPollSettingsTest {
                 .hasMessageContaining("'endpoint' is required");
         assertThatThrownBy(() -> ImportSettings.parse(Map.of("endpoint", "poll://x/", "interfaces", "a.B")))
                 .hasMessageContaining("'thumbprint' is required");
-        assertThatThrownBy(() -> ImportSettings.parse(Map.of("endpoint", "poll://x/", "thumbprint", T)))
-                .hasMessageContaining("'interfaces' is required");
+        assertThatThrownBy(() -> ImportSettings.parse(Map.of("endpoint", "poll://x/", "thumbprint", T, "filter", "(a=")))
+                .hasMessageContaining("filter = '(a='").hasMessageContaining("LDAP");
         assertThatThrownBy(() -> ImportSettings.parse(Map.of("endpoint", "ftp://x/", "thumbprint", T, "interfaces", "a.B")))
                 .hasMessageContaining("https://").hasMessageContaining("poll://");
         assertThatThrownBy(() -> ImportSettings.parse(Map.of("endpoint", "https://x:1/", "thumbprint", "12", "interfaces", "a.B")))
                 .hasMessageContaining("40 hex");
+    }
+
+    @Test
+    void anImportNeedsOnlyEndpointAndThumbprintAndMaySelectByEndpointIdOrFilter() {
+        ImportSettings bare = ImportSettings.parse(Map.of("endpoint", "poll://x/", "thumbprint", T));
+        assertThat(bare.interfaces()).isEmpty();
+        assertThat(bare.endpointId()).isNull();
+        assertThat(bare.filter()).isNull();
+
+        ImportSettings selecting = ImportSettings.parse(Map.of("endpoint", "poll://x/", "thumbprint", T,
+                "endpoint.id", "e-1", "filter", "(region=eu)", "region", "local"));
+        assertThat(selecting.endpointId()).isEqualTo("e-1");
+        assertThat(selecting.filter().matches(Map.of("region", "eu"))).isTrue();
+        assertThat(selecting.extraProperties()).containsOnlyKeys("region");
     }
 
     @Test

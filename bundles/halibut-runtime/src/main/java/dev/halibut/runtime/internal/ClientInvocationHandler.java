@@ -44,12 +44,13 @@ final class ClientInvocationHandler implements InvocationHandler {
     /** Each method's resolved types and declared exceptions, worked out on its first call. */
     private final Map<Method, ContractMethod> methods = new ConcurrentHashMap<>();
 
-    ClientInvocationHandler(Class<?> contract, ServiceEndPoint endpoint, MessageCodec codec, Transport transport,
-                            RequestIds ids, ExecutorService asyncExecutor, Telemetry telemetry) {
+    /** @param serviceName the wire name (or export address) the calls go to */
+    ClientInvocationHandler(Class<?> contract, String serviceName, ServiceEndPoint endpoint, MessageCodec codec,
+                            Transport transport, RequestIds ids, ExecutorService asyncExecutor, Telemetry telemetry) {
         this.telemetry = telemetry;
         this.endpointKey = EndpointKeys.of(endpoint.baseUri());
         this.contract = contract;
-        this.serviceName = Contracts.serviceName(contract);
+        this.serviceName = serviceName;
         this.endpoint = endpoint;
         this.codec = codec;
         this.transport = transport;

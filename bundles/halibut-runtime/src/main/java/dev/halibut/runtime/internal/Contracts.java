@@ -21,10 +21,13 @@ final class Contracts {
         return named != null && !named.value().isBlank() ? named.value() : contract.getSimpleName();
     }
 
-    /** Whether a method returns {@link CompletableFuture} or {@link CompletionStage}. */
+    /**
+     * Whether a method returns {@link CompletableFuture}, {@link CompletionStage} or OSGi's
+     * {@code org.osgi.util.promise.Promise} (which the OSGi registry's imports adapt to).
+     */
     static boolean isAsync(Method m) {
         Class<?> r = m.getReturnType();
-        return r == CompletableFuture.class || r == CompletionStage.class;
+        return r == CompletableFuture.class || r == CompletionStage.class || AsyncResults.isPromise(r);
     }
 
     /** The method's wire name: an async method calls the service method without its {@code Async} suffix. */

@@ -10,6 +10,7 @@ import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
 import dev.halibut.HalibutClientException;
 import dev.halibut.runtime.ConnectionLogEntry;
+import dev.halibut.runtime.ExportDescription;
 import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.PingResult;
 import dev.halibut.runtime.RuntimeStatus;
@@ -65,6 +66,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     private final ThumbprintTrust trust = new ThumbprintTrust();
     private final MessageCodec codec = new MessageCodec();
     private final ReceivedStreamStore streams;
+    private final ExportTable exports;
     private final ServiceInvoker invoker;
     private final RequestIds requestIds = new RequestIds();
     private final ScheduledThreadPoolExecutor timer;
@@ -93,9 +95,10 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         this.telemetry = new Telemetry(observers, CONNECTION_LOG_SIZE, CONNECTION_LOG_ENDPOINTS);
         this.queue = new ObservedQueue(queue, telemetry);
         this.streams = new ReceivedStreamStore(temporaryDirectory);
-        this.invoker = new ServiceInvoker(codec, streams, progress, limits, telemetry);
+        this.exports = new ExportTable(java.util.UUID.randomUUID().toString());
+        this.invoker = new ServiceInvoker(codec, streams, progress, limits, telemetry, exports);
         this.contexts = new TlsContextFactory(certificate, privateKey);
-        services.forEach(invoker::register);
+        services.forEach((contract, implementation) -> invoker.register(contract, implementation, Map.of()));
         trusted.forEach(trust::add);
         this.timer = new ScheduledThreadPoolExecutor(1, daemon("halibut-" + id + "-timer"));
         this.timer.setRemoveOnCancelPolicy(true);
@@ -139,29 +142,60 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     }
 
     @Override
-    public <T> ServiceRegistration register(Class<T> contract, T implementation) {
+    public <T> ServiceRegistration register(Class<T> contract, T implementation, Map<String, ?> properties) {
         Objects.requireNonNull(contract, "contract");
         Objects.requireNonNull(implementation, "implementation");
+        Objects.requireNonNull(properties, "properties");
         checkOpen();
-        Runnable withdraw = invoker.register(contract, implementation);
-        String name = Contracts.serviceName(contract);
-        LOG.info("Runtime {} serves {} as '{}'", id, contract.getName(), name);
+        ExportTable.Export export = invoker.register(contract, implementation, properties);
+        LOG.info("Runtime {} serves {} as '{}' (endpoint id {})", id, contract.getName(), export.serviceName,
+                export.endpointId);
         return new ServiceRegistration() {
             private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
             @Override
             public String serviceName() {
-                return name;
+                return export.serviceName;
+            }
+
+            @Override
+            public String endpointId() {
+                return export.endpointId;
+            }
+
+            @Override
+            public String address() {
+                return export.address;
+            }
+
+            @Override
+            public void setProperties(Map<String, ?> properties) {
+                Objects.requireNonNull(properties, "properties");
+                if (!closed.get()) {
+                    exports.setProperties(export, properties);
+                }
             }
 
             @Override
             public void close() {
                 if (closed.compareAndSet(false, true)) {
-                    withdraw.run();
-                    LOG.info("Runtime {} no longer serves '{}'", id, name);
+                    exports.remove(export);
+                    LOG.info("Runtime {} no longer serves '{}'", id, export.address);
                 }
             }
         };
+    }
+
+    @Override
+    public List<ExportDescription> describe(ServiceEndPoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        List<Description.Endpoint> answer = createClient(Description.Service.class, endpoint).describe();
+        try {
+            return Description.read(answer);
+        } catch (IllegalArgumentException e) {
+            throw new HalibutClientException("The description of " + endpoint.baseUri() + " (" + Description.SERVICE
+                    + ") is not valid: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -206,13 +240,23 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     @Override
     public <T> T createClient(Class<T> contract, ServiceEndPoint endpoint) {
         Objects.requireNonNull(contract, "contract");
+        return createClient(contract, endpoint, Contracts.serviceName(contract));
+    }
+
+    @Override
+    public <T> T createClient(Class<T> contract, ServiceEndPoint endpoint, String address) {
+        Objects.requireNonNull(contract, "contract");
         Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(address, "address");
+        if (address.isBlank()) {
+            throw new IllegalArgumentException("The service address for " + contract.getName() + " is blank");
+        }
         if (!contract.isInterface()) {
             throw new IllegalArgumentException(contract.getName() + " is not an interface; a service contract must be one");
         }
         checkOpen();
         ClientInvocationHandler.Transport transport = endpoint.isPolling() ? pollingCaller::call : listeningCaller::call;
-        return ClientInvocationHandler.create(contract, new ClientInvocationHandler(contract, endpoint, codec,
+        return ClientInvocationHandler.create(contract, new ClientInvocationHandler(contract, address, endpoint, codec,
                 transport, requestIds, asyncCalls, telemetry));
     }
 

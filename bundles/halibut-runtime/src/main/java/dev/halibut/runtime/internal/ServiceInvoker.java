@@ -24,8 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +43,7 @@ final class ServiceInvoker {
     private final ReceivedStreamStore streams;
     private final StreamTransferListener progress;
     private final HalibutLimits limits;
-    private final Map<String, Registered> services = new ConcurrentHashMap<>();
+    private final ExportTable exports;
     private final Telemetry telemetry;
 
     /** The built-in service every runtime answers (protocol.md, "Built-in services"). */
@@ -53,46 +51,45 @@ final class ServiceInvoker {
     static final String PING_METHOD = "ping";
     /** The server-error message of a call ended by closing (docs/protocol.md, section 4); service and method. */
     static final String SHUTTING_DOWN = "%s.%s was interrupted: the service host is shutting down";
+    private static final java.lang.reflect.Type DESCRIBE_RESULT;
+
+    static {
+        try {
+            DESCRIBE_RESULT = Description.Service.class.getMethod(Description.METHOD).getGenericReturnType();
+        } catch (NoSuchMethodException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** Service names starting with this are reserved for built-in services. */
     static final String RESERVED_PREFIX = "halibut.";
-
-    private record Registered(ServiceMethods methods, Object implementation) {
-    }
 
     /** What a request was answered with: the encoded response, and the error kind and message if it is an error. */
     record Answer(EncodedMessage response, ErrorKind error, String message) {
     }
 
     ServiceInvoker(MessageCodec codec, ReceivedStreamStore streams, StreamTransferListener progress, HalibutLimits limits,
-                   Telemetry telemetry) {
+                   Telemetry telemetry, ExportTable exports) {
         this.telemetry = telemetry;
+        this.exports = exports;
         this.codec = codec;
         this.streams = streams;
         this.progress = progress;
         this.limits = limits;
     }
 
-    /** Serves {@code implementation}; returns the action that withdraws exactly this registration. */
-    Runnable register(Class<?> contract, Object implementation) {
+    /**
+     * Serves {@code implementation} as a new export with {@code properties}; close the export with
+     * {@link ExportTable#remove}.
+     */
+    ExportTable.Export register(Class<?> contract, Object implementation, Map<String, ?> properties) {
         if (!contract.isInterface()) {
             throw new IllegalArgumentException(contract.getName() + " is not an interface; a service contract must be one");
         }
         if (!contract.isInstance(implementation)) {
             throw new IllegalArgumentException(implementation.getClass().getName() + " does not implement " + contract.getName());
         }
-        String name = Contracts.serviceName(contract);
-        if (name.startsWith(RESERVED_PREFIX)) {
-            throw new IllegalArgumentException("Service name '" + name + "' of " + contract.getName()
-                    + " is reserved: names starting with '" + RESERVED_PREFIX + "' belong to built-in services");
-        }
-        Registered entry = new Registered(new ServiceMethods(contract), implementation);
-        Registered previous = services.putIfAbsent(name, entry);
-        if (previous != null) {
-            throw new IllegalArgumentException("Service name '" + name + "' of " + contract.getName()
-                    + " is taken already by " + previous.methods().contract().getName()
-                    + "; give one of them a different @jakarta.inject.Named value");
-        }
-        return () -> services.remove(name, entry);
+        return exports.add(contract, implementation, properties);
     }
 
     /**
@@ -158,7 +155,7 @@ final class ServiceInvoker {
 
     /** Wire names of the registered services, sorted (built-in services are not listed). */
     List<String> serviceNames() {
-        return services.keySet().stream().sorted().toList();
+        return exports.serviceNames();
     }
 
     /** Handles one request; returns the encoded response (BSON, not yet compressed) and its streams. */
@@ -170,12 +167,15 @@ final class ServiceInvoker {
             return error(request, ErrorKind.METHOD_NOT_FOUND, "The built-in service '" + PING_SERVICE + "' has only '"
                     + PING_METHOD + "', without arguments", null, null);
         }
-        Registered service = services.get(request.service());
+        if (request.service().equals(Description.SERVICE)) {
+            return describe(request);
+        }
+        ExportTable.Export service = exports.find(request.service());
         if (service == null) {
             return error(request, ErrorKind.SERVICE_NOT_FOUND, "Service '" + request.service()
                     + "' is not registered on this runtime", null, null);
         }
-        ContractMethod method = service.methods().find(request.method(), request.argumentCount(),
+        ContractMethod method = service.methods.find(request.method(), request.argumentCount(),
                 request.parameterTypeNames());
         if (method == null) {
             return error(request, ErrorKind.METHOD_NOT_FOUND, "Service '" + request.service() + "' has no method '"
@@ -192,10 +192,7 @@ final class ServiceInvoker {
         }
         Object result;
         try {
-            result = method.method().invoke(service.implementation(), args);
-            if (result instanceof CompletionStage<?> stage) {
-                result = stage.toCompletableFuture().get();
-            }
+            result = AsyncResults.await(method.method().invoke(service.implementation, args));
         } catch (InvocationTargetException | ExecutionException | CompletionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             LOG.debug("{}.{} threw {} (request {})", request.service(), request.method(), cause.toString(), request.id());
@@ -222,6 +219,15 @@ final class ServiceInvoker {
                     + " bytes; return a DataStream for large data", null, null);
         }
         return new Answer(response, null, null);
+    }
+
+    /** Answers the built-in {@code halibut.describe} service. */
+    private Answer describe(IncomingRequest request) throws IOException {
+        if (request.method().equals(Description.METHOD) && request.argumentCount() == 0) {
+            return new Answer(codec.encodeResponse(request.id(), DESCRIBE_RESULT, Description.of(exports)), null, null);
+        }
+        return error(request, ErrorKind.METHOD_NOT_FOUND, "The built-in service '" + Description.SERVICE + "' has only '"
+                + Description.METHOD + "', without arguments", null, null);
     }
 
     private Answer error(IncomingRequest request, ErrorKind kind, String message, String type, String details)
