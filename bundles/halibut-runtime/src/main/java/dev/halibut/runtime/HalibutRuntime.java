@@ -151,7 +151,8 @@ public interface HalibutRuntime extends AutoCloseable {
      * A proxy that calls {@code contract} on the service at {@code endpoint}. Proxies are cheap,
      * thread-safe, and share the runtime's connections. A contract method returning
      * {@link java.util.concurrent.CompletableFuture} or {@link java.util.concurrent.CompletionStage} calls
-     * the service method of the same name without an {@code Async} suffix, asynchronously.
+     * the service method of the same name without an {@code Async} suffix, asynchronously. (Methods returning
+     * OSGi's {@code Promise} are served, but only the OSGi registry's imports can call them.)
      *
      * <p>Arguments are sent as, and results bound to, the method's types as seen through {@code contract}:
      * for {@code interface ItemRepo extends Repo<Item>}, {@code Repo}'s {@code T first()} returns an

@@ -128,15 +128,17 @@ public class StatusCommand implements Action {
 
     /** Whether a proxy for this import is registered (the registry registers it once the contracts resolve). */
     private boolean registered(String endpoint, List<String> interfaces) throws InvalidSyntaxException {
-        if (endpoint == null || interfaces.isEmpty()) {
+        if (endpoint == null) {
             return false;
         }
-        ServiceReference<?>[] refs = bundleContext.getAllServiceReferences(interfaces.get(0),
+        // interfaces may be empty: the import then takes those of the export it selects.
+        ServiceReference<?>[] refs = bundleContext.getAllServiceReferences(interfaces.isEmpty() ? null : interfaces.get(0),
                 "(&(service.imported=true)(service.imported.configs=" + HalibutConfig.CONFIG_TYPE + "))");
         if (refs == null) {
             return false;
         }
-        return Arrays.stream(refs).anyMatch(r -> Text.endpoint(endpoint).equals(Text.endpoint(String.valueOf(r.getProperty("endpoint.id"))))
+        // The proxy names its endpoint URI in halibut.endpoint (endpoint.id is the remote export's id).
+        return Arrays.stream(refs).anyMatch(r -> Text.endpoint(endpoint).equals(Text.endpoint(String.valueOf(r.getProperty("halibut.endpoint"))))
                 && Arrays.asList((String[]) r.getProperty("objectClass")).containsAll(interfaces));
     }
 }

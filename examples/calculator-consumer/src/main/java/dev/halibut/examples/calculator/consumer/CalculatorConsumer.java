@@ -36,8 +36,10 @@ public class CalculatorConsumer {
     /** The configuration PID of this component. */
     public static final String PID = "dev.halibut.examples.consumer";
 
-    /** The service property of an imported proxy that names its endpoint (OSGi Remote Services). */
+    /** The service property of an imported proxy that names the remote export (OSGi Remote Services). */
     static final String ENDPOINT_ID = "endpoint.id";
+    /** The service property of a Halibut import that names the endpoint URI it calls. */
+    static final String HALIBUT_ENDPOINT = "halibut.endpoint";
 
     private final Logger log;
     private final Executor calls;
@@ -75,7 +77,7 @@ public class CalculatorConsumer {
     @Reference(name = "Calculator", service = Calculator.class, cardinality = ReferenceCardinality.AT_LEAST_ONE,
             policy = ReferencePolicy.DYNAMIC, target = "(service.imported=true)", unbind = "unbindCalculator")
     void bindCalculator(Calculator calculator, Map<String, Object> properties) {
-        Object endpoint = properties.get(ENDPOINT_ID);
+        Object endpoint = endpointOf(properties);
         calls.execute(() -> callOnce(calculator, endpoint));
     }
 
@@ -90,6 +92,12 @@ public class CalculatorConsumer {
     }
 
     void unbindCalculator(Calculator calculator, Map<String, Object> properties) {
-        log.info("Remote calculator at " + properties.get(ENDPOINT_ID) + " is gone");
+        log.info("Remote calculator at " + endpointOf(properties) + " is gone");
+    }
+
+    /** Where the calculator lives: a Halibut import's endpoint URI, else (another provider) its endpoint.id. */
+    private static Object endpointOf(Map<String, Object> properties) {
+        Object uri = properties.get(HALIBUT_ENDPOINT);
+        return uri != null ? uri : properties.get(ENDPOINT_ID);
     }
 }

@@ -55,7 +55,7 @@ class CalculatorConsumerTest {
             public int divide(int a, int b) {
                 return a / b;
             }
-        }, Map.of("endpoint.id", "https://127.0.0.1:8443/", "service.imported", "true"));
+        }, Map.of("halibut.endpoint", "https://127.0.0.1:8443/", "endpoint.id", "0b5c-export", "service.imported", "true"));
 
         assertThat(calls).containsExactly(new LogCall("info",
                 List.of("Remote calculator at https://127.0.0.1:8443/: 1 + 2 = 3, 10 / 2 = 5")));
