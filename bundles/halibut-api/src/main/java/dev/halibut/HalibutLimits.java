@@ -41,9 +41,10 @@ import java.util.Objects;
  *                                 bytes; default 1,024 (the protocol's; at least 64, at most 65,536)
  * @param failedHandshakeBurst     how many failed handshakes (untrusted or missing client certificate, TLS
  *                                 errors, refused identification, handshake timeout) a listener allows one
- *                                 source address in a burst before it throttles that address; default 20. It
- *                                 is also how many connections of a throttled address may wait for their turn
- *                                 (more are closed at once)
+ *                                 source address in a burst before it throttles that address; default 20. The
+ *                                 connections of a throttled address wait for their turn up to half the shorter
+ *                                 of handshakeTimeout and connectTimeout, and at least this many slots (those
+ *                                 further ahead are closed at once)
  * @param failedHandshakeInterval  how a throttled address recovers and is paced: it regains one failed
  *                                 handshake of its burst per interval, and its new connections start their
  *                                 handshakes at most one per interval; default 50 ms (20 per second)

@@ -12,6 +12,7 @@ public final class MessageMemoryBudget {
 
     private final long capacity;
     private long used;
+    private int waiting;
 
     /** @param capacity the bytes that may be held at once; at least 1 */
     public MessageMemoryBudget(long capacity) {
@@ -40,12 +41,17 @@ public final class MessageMemoryBudget {
             return false;
         }
         long deadline = System.nanoTime() + Math.max(0, timeoutNanos);
-        while (capacity - used < bytes) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
+        waiting++;
+        try {
+            while (capacity - used < bytes) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
             }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
+        } finally {
+            waiting--;
         }
         used += bytes;
         return true;
@@ -63,6 +69,11 @@ public final class MessageMemoryBudget {
     /** Bytes taken now. */
     public synchronized long used() {
         return used;
+    }
+
+    /** Readers waiting for memory now (for tests and diagnostics). */
+    public synchronized int waiting() {
+        return waiting;
     }
 
     /** The most that may be taken at once. */

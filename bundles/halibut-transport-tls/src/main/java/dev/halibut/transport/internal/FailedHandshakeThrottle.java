@@ -22,9 +22,9 @@ import java.util.function.LongSupplier;
  * connections that were admitted together may overdraw the bucket, by at most {@code burst}; the debt is
  * paid back before the throttling ends. The listener cannot tell a trusted client from an
  * attacker before the handshake, and on loopback or behind a NAT both share an address, so pacing (rather
- * than refusing) is what lets a trusted client of a throttled address still get through: it waits at most
- * {@code burst × interval} behind the attacker's queued attempts, while the attacker's handshakes from that
- * address cost at most one per interval.
+ * than refusing) is what lets a trusted client of a throttled address still get through: it waits one
+ * interval per attempt queued ahead of it (at most {@code maxQueued × interval}), while the attacker's
+ * handshakes from that address cost at most one per interval.
  *
  * <p>IPv4 addresses are keyed as they are, IPv6 addresses by their /64 prefix (one host usually holds a
  * whole /64). At most {@link #MAX_ADDRESSES} addresses are tracked; the least recently seen goes first.
