@@ -59,8 +59,9 @@ import java.util.Objects;
  *                                 grows as its bytes arrive; each connection may hold its first 64 KiB outside
  *                                 the budget. A connection whose message needs more while the budget is taken
  *                                 waits, without reading, as long as it would wait for the peer's next bytes, then
- *                                 is closed (and its call fails). The runtime uses at least
- *                                 {@code maxMessageSize}, so one message of the largest size always fits
+ *                                 is closed (and its call fails). The runtime uses at least its
+ *                                 {@code maxMessageSize}, so one message of the largest size always fits. Set per
+ *                                 runtime: an endpoint's own limits do not change it
  */
 public record HalibutLimits(
         int connectAttempts,

@@ -435,6 +435,10 @@ public final class TlsListener implements AutoCloseable {
                 }
                 Connection.closeQuietly(raw);
                 open.remove(raw); // it may never have reached a thread (waiting for its first bytes or a slot)
+                FirstBytesWait w = firstBytes;
+                if (w != null) {
+                    w.closedOne();
+                }
             }
         }
 
@@ -490,10 +494,6 @@ public final class TlsListener implements AutoCloseable {
      */
     public void stopAccepting() {
         closed = true;
-        FirstBytesWait w = firstBytes;
-        if (w != null) {
-            w.close();
-        }
         ServerSocket s = server;
         if (s != null) {
             try {
@@ -510,6 +510,10 @@ public final class TlsListener implements AutoCloseable {
      */
     public void shutdown() {
         stopAccepting();
+        FirstBytesWait w = firstBytes;
+        if (w != null) {
+            w.close();
+        }
         for (Socket raw : open) {
             Connection.closeQuietly(raw);
         }

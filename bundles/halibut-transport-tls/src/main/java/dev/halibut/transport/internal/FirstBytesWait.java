@@ -103,6 +103,14 @@ public final class FirstBytesWait implements AutoCloseable {
         }
     }
 
+    /**
+     * Call after closing a channel that may be waiting here (its handshake deadline): a registered channel's
+     * socket is released only when the selector next wakes, so this wakes it now and the peer sees the close.
+     */
+    public void closedOne() {
+        selector.wakeup();
+    }
+
     /** How many connections wait now (for tests and diagnostics). */
     public int waiting() {
         return selector.keys().size() + added.size();

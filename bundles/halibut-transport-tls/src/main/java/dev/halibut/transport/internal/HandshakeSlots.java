@@ -13,6 +13,10 @@ public final class HandshakeSlots {
     private final int max;
     private final Queue<Runnable> waiting = new ArrayDeque<>();
     private int busy;
+    /** Finished handshakes whose slots are still to be handed on. */
+    private int finishes;
+    /** Whether a thread is in {@link #finished()}'s loop, handing slots on. */
+    private boolean handingOn;
 
     public HandshakeSlots(int max) {
         if (max < 1) {
@@ -37,16 +41,33 @@ public final class HandshakeSlots {
         start.run();
     }
 
-    /** A handshake started through {@link #start} is over: its slot goes to the next waiting connection. */
+    /**
+     * A handshake started through {@link #start} is over: its slot goes to the next waiting connection. Never
+     * recursive: a {@code start} that fails and calls this again (say, every thread refused at shutdown) is
+     * handled by the loop of the call that is handing slots on already, so a long queue cannot overflow a stack.
+     */
     public void finished() {
-        Runnable next;
         synchronized (this) {
-            next = waiting.poll();
-            if (next == null) {
-                busy = Math.max(0, busy - 1);
+            finishes++;
+            if (handingOn) {
+                return;
             }
+            handingOn = true;
         }
-        if (next != null) {
+        while (true) {
+            Runnable next;
+            synchronized (this) {
+                if (finishes == 0) {
+                    handingOn = false;
+                    return;
+                }
+                finishes--;
+                next = waiting.poll();
+                if (next == null) {
+                    busy = Math.max(0, busy - 1);
+                    continue;
+                }
+            }
             next.run();
         }
     }

@@ -37,4 +37,24 @@ class HandshakeSlotsTest {
         assertThat(started).endsWith(5);
         assertThat(slots.busy()).isEqualTo(1);
     }
+
+    @Test
+    void startsThatFailAndFinishAtOnceHandTheirSlotsOnWithoutRecursing() {
+        HandshakeSlots one = new HandshakeSlots(1);
+        List<Integer> attempted = new ArrayList<>();
+        one.start(() -> attempted.add(-1)); // holds the only slot
+        for (int i = 0; i < 100_000; i++) {
+            int n = i;
+            // Like a listener whose threads are all refused at shutdown: each start gives its slot back at once.
+            one.start(() -> {
+                attempted.add(n);
+                one.finished();
+            });
+        }
+        assertThat(one.waiting()).isEqualTo(100_000);
+        one.finished(); // would overflow the stack if each hand-on called the next
+        assertThat(attempted).hasSize(100_001);
+        assertThat(one.waiting()).isZero();
+        assertThat(one.busy()).isZero();
+    }
 }
