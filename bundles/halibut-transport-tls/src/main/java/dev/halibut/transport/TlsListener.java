@@ -50,9 +50,11 @@ public final class TlsListener implements AutoCloseable {
      * How many connections of one listener may run their TLS handshake and identification at once, each on a
      * thread. A connection is counted only once its first bytes have arrived (before that it waits on the
      * listener's one selector thread); more wait in a queue without a thread. With the blocking transport a
-     * handshake in progress holds a thread; this bounds how many.
+     * handshake in progress holds a thread; this bounds how many. Not lower: peers that send a ClientHello and
+     * then stall hold their slots until the handshake timeout, and a small bound would let a few of them keep
+     * every other client waiting.
      */
-    public static final int MAX_CONCURRENT_HANDSHAKES = 32;
+    public static final int MAX_CONCURRENT_HANDSHAKES = 128;
 
     private static final Logger LOG = LoggerFactory.getLogger(TlsListener.class);
     private static final AtomicInteger IDS = new AtomicInteger();
