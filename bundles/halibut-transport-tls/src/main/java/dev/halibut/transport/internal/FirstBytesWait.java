@@ -99,6 +99,8 @@ public final class FirstBytesWait implements AutoCloseable {
                     LOG.error("Waiting for new connections' first bytes failed; closing those connections: {}", e.toString());
                     selector.keys().forEach(k -> closeQuietly((SocketChannel) k.channel()));
                 }
+            } catch (java.nio.channels.ClosedSelectorException e) {
+                return; // closed under us: the listener is shutting down and closes its connections itself
             }
         }
     }
