@@ -41,9 +41,10 @@ import java.util.Objects;
  *                                 bytes; default 1,024 (the protocol's; at least 64, at most 65,536)
  * @param failedHandshakeBurst     how many failed handshakes (untrusted or missing client certificate, TLS
  *                                 errors, refused identification, handshake timeout) a listener allows one
- *                                 source address in a burst before it throttles that address; default 20. It
- *                                 is also how many connections of a throttled address may wait for their turn
- *                                 (more are closed at once)
+ *                                 source address in a burst before it throttles that address; default 20. The
+ *                                 connections of a throttled address wait for their turn up to half the shorter
+ *                                 of handshakeTimeout and connectTimeout, and at least this many slots (those
+ *                                 further ahead are closed at once)
  * @param failedHandshakeInterval  how a throttled address recovers and is paced: it regains one failed
  *                                 handshake of its burst per interval, and its new connections start their
  *                                 handshakes at most one per interval; default 50 ms (20 per second)
@@ -53,6 +54,14 @@ import java.util.Objects;
  *                                 NEXT / PROCEED exchange first; default 1 s. Zero: the exchange before every
  *                                 request. A connection that dies unseen within the window (no FIN or reset has
  *                                 arrived yet) then fails that call ("may have run") instead of being replaced
+ * @param incompleteMessageBudget  how many bytes the messages a runtime is still receiving may hold in all, across
+ *                                 all its connections (listening and calling); default 64 MiB. A message's memory
+ *                                 grows as its bytes arrive; each connection may hold its first 64 KiB outside
+ *                                 the budget. A connection whose message needs more while the budget is taken
+ *                                 waits, without reading, as long as it would wait for the peer's next bytes, then
+ *                                 is closed (and its call fails). The runtime uses at least its
+ *                                 {@code maxMessageSize}, so one message of the largest size always fits. Set per
+ *                                 runtime: an endpoint's own limits do not change it
  */
 public record HalibutLimits(
         int connectAttempts,
@@ -73,7 +82,8 @@ public record HalibutLimits(
         int maxIdentificationLineLength,
         int failedHandshakeBurst,
         Duration failedHandshakeInterval,
-        Duration heartbeatSkipWindow) {
+        Duration heartbeatSkipWindow,
+        long incompleteMessageBudget) {
 
     /** The protocol's ceiling for {@link #maxStreamsPerMessage()}: no peer may send more streams in one message. */
     public static final int MAX_STREAMS_PER_MESSAGE = 256;
@@ -83,7 +93,7 @@ public record HalibutLimits(
             Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(30),
             16 * 1024 * 1024, 8, Duration.ofMinutes(2), Duration.ofMinutes(10), 1000,
             MAX_STREAMS_PER_MESSAGE, 64L * 1024 * 1024 * 1024, 1024, 20, Duration.ofMillis(50),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1), 64L * 1024 * 1024);
 
     public HalibutLimits {
         atLeast("connectAttempts", connectAttempts, 1);
@@ -111,6 +121,28 @@ public record HalibutLimits(
         if (heartbeatSkipWindow.isNegative()) {
             throw new IllegalArgumentException("heartbeatSkipWindow must not be negative, was " + heartbeatSkipWindow);
         }
+        if (incompleteMessageBudget < 1) {
+            throw new IllegalArgumentException("incompleteMessageBudget must be at least 1 byte, was "
+                    + incompleteMessageBudget);
+        }
+    }
+
+    /**
+     * The limits without {@code incompleteMessageBudget}, which gets its default (64 MiB); for code written
+     * before that limit existed.
+     */
+    public HalibutLimits(int connectAttempts, Duration connectRetryWindow, Duration connectTimeout,
+                         Duration handshakeTimeout, Duration heartbeatTimeout, Duration responseTimeout,
+                         Duration pollingCollectionTimeout, Duration pollingKeepAlive, int maxMessageSize,
+                         int poolMaxIdlePerEndpoint, Duration poolIdleTimeout, Duration serverIdleTimeout,
+                         int maxServerConnections, int maxStreamsPerMessage, long maxStreamLengthPerMessage,
+                         int maxIdentificationLineLength, int failedHandshakeBurst, Duration failedHandshakeInterval,
+                         Duration heartbeatSkipWindow) {
+        this(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout,
+                pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout,
+                serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage,
+                maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow,
+                64L * 1024 * 1024);
     }
 
     /** The documented defaults. */
@@ -119,79 +151,84 @@ public record HalibutLimits(
     }
 
     public HalibutLimits withConnectAttempts(int v) {
-        return new HalibutLimits(v, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(v, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withConnectRetryWindow(Duration v) {
-        return new HalibutLimits(connectAttempts, v, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, v, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withConnectTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, v, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, v, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withHandshakeTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, v, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, v, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withHeartbeatTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, v, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, v, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withResponseTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, v, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, v, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withPollingCollectionTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, v, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, v, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withPollingKeepAlive(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, v, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, v, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withMaxMessageSize(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, v, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, v, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withPoolMaxIdlePerEndpoint(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, v, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, v, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withPoolIdleTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, v, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, v, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withServerIdleTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, v, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, v, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withMaxServerConnections(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, v, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, v, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withMaxStreamsPerMessage(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, v, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, v, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withMaxStreamLengthPerMessage(long v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, v, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, v, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withMaxIdentificationLineLength(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, v, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, v, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withFailedHandshakeBurst(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, v, failedHandshakeInterval, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, v, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withFailedHandshakeInterval(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, v, heartbeatSkipWindow);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, v, heartbeatSkipWindow, incompleteMessageBudget);
     }
 
     public HalibutLimits withHeartbeatSkipWindow(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, v);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, v, incompleteMessageBudget);
+    }
+
+    /** A copy with {@code incompleteMessageBudget} changed. */
+    public HalibutLimits withIncompleteMessageBudget(long v) {
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, v);
     }
 
     private static void positive(String name, Duration d) {

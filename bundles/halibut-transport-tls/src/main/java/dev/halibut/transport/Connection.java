@@ -7,6 +7,7 @@ import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameReader;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.FrameWriter;
+import dev.halibut.wire.MessageMemoryBudget;
 import dev.halibut.wire.ProtocolException;
 import dev.halibut.DataStream;
 import dev.halibut.StreamTransferListener;
@@ -63,12 +64,12 @@ public final class Connection implements AutoCloseable {
     private List<Runnable> closeActions;
 
     Connection(Socket raw, SSLSocket tls, InputStream bufferedIn, OutputStream bufferedOut, HalibutLimits limits,
-               String remoteThumbprint, String description) {
+               MessageMemoryBudget budget, String remoteThumbprint, String description) {
         this.raw = raw;
         this.tls = tls;
         this.in = bufferedIn;
         this.out = bufferedOut;
-        this.reader = new FrameReader(in, limits.maxMessageSize());
+        this.reader = new FrameReader(in, limits.maxMessageSize(), budget);
         this.writer = new FrameWriter(out);
         this.maxMessageSize = limits.maxMessageSize();
         this.maxStreams = limits.maxStreamsPerMessage();
@@ -161,18 +162,20 @@ public final class Connection implements AutoCloseable {
     }
 
     /**
-     * Reads the next frame, waiting at most {@code timeout} for each read.
+     * Reads the next frame, waiting at most {@code timeout} for each read, and as long for memory each time a
+     * large message's buffer grows while the runtime's budget for incomplete messages is taken.
      *
      * @throws java.net.SocketTimeoutException nothing arrived in time
      * @throws java.io.EOFException            the peer closed the connection between frames
      * @throws ProtocolException               the peer broke the protocol
+     * @throws dev.halibut.wire.MessageBudgetExceededException no memory was freed for a large message in time
      */
     public Frame readFrame(Duration timeout) throws IOException {
         boolean interrupted = Thread.interrupted();
         Frame f;
         try {
             tls.setSoTimeout(timeoutMillis(timeout));
-            f = reader.read();
+            f = reader.read(timeout);
         } finally {
             restoreInterrupt(interrupted);
         }

@@ -6,6 +6,7 @@ import dev.halibut.ServiceEndPoint;
 import dev.halibut.Thumbprints;
 import dev.halibut.transport.internal.ServerThumbprintMismatchException;
 import dev.halibut.wire.Identification;
+import dev.halibut.wire.MessageMemoryBudget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -39,6 +40,7 @@ public final class TlsConnector implements AutoCloseable {
 
     private final TlsContextFactory contexts;
     private final Listener listener;
+    private final MessageMemoryBudget budget;
     private final Set<Socket> connecting = ConcurrentHashMap.newKeySet();
     private final StoppableWait backoff = new StoppableWait();
     private volatile boolean closed;
@@ -61,8 +63,17 @@ public final class TlsConnector implements AutoCloseable {
 
     /** @param listener called on the connecting thread; what it throws is logged and ignored */
     public TlsConnector(TlsContextFactory contexts, Listener listener) {
+        this(contexts, listener, TlsListener.budgetOf(HalibutLimits.defaults()));
+    }
+
+    /**
+     * @param listener called on the connecting thread; what it throws is logged and ignored
+     * @param budget   the runtime-wide memory for incomplete messages, shared with the runtime's listeners
+     */
+    public TlsConnector(TlsContextFactory contexts, Listener listener, MessageMemoryBudget budget) {
         this.contexts = contexts;
         this.listener = listener;
+        this.budget = budget;
     }
 
     /**
@@ -171,7 +182,7 @@ public final class TlsConnector implements AutoCloseable {
                 throw classify(endpoint, e);
             }
             raw.setSoTimeout(Connection.timeoutMillis(limits.responseTimeout()));
-            Connection c = new Connection(raw, tls, in, out, limits, thumbprint, uri.toString());
+            Connection c = new Connection(raw, tls, in, out, limits, budget, thumbprint, uri.toString());
             done = true;
             return c;
         } finally {

@@ -2,7 +2,10 @@ package dev.halibut.transport;
 
 import dev.halibut.HalibutLimits;
 import dev.halibut.transport.internal.FailedHandshakeThrottle;
+import dev.halibut.transport.internal.FirstBytesWait;
+import dev.halibut.transport.internal.HandshakeSlots;
 import dev.halibut.wire.Identification;
+import dev.halibut.wire.MessageMemoryBudget;
 import dev.halibut.wire.ProtocolException;
 import java.io.EOFException;
 import java.io.IOException;
@@ -43,6 +46,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class TlsListener implements AutoCloseable {
 
+    /**
+     * How many connections of one listener may run their TLS handshake and identification at once, each on a
+     * thread. A connection is counted only once its first bytes have arrived (before that it waits on the
+     * listener's one selector thread); more wait in a queue without a thread. With the blocking transport a
+     * handshake in progress holds a thread; this bounds how many. Not lower: peers that send a ClientHello and
+     * then stall hold their slots until the handshake timeout, and a small bound would let a few of them keep
+     * every other client waiting.
+     */
+    public static final int MAX_CONCURRENT_HANDSHAKES = 128;
+
     private static final Logger LOG = LoggerFactory.getLogger(TlsListener.class);
     private static final AtomicInteger IDS = new AtomicInteger();
 
@@ -56,6 +69,9 @@ public final class TlsListener implements AutoCloseable {
     private final AtomicInteger threadIds = new AtomicInteger();
     private final ExecutorService connectionThreads;
     private final FailedHandshakeThrottle throttle;
+    private final MessageMemoryBudget budget;
+    private final HandshakeSlots handshakes;
+    private volatile FirstBytesWait firstBytes;
     private volatile ServerSocket server;
     private volatile Thread acceptThread;
     private volatile boolean closed;
@@ -67,18 +83,48 @@ public final class TlsListener implements AutoCloseable {
      */
     public TlsListener(SSLContext context, ThumbprintTrust trust, HalibutLimits limits, ConnectionHandler handler,
                        ScheduledExecutorService timer) {
+        this(context, trust, limits, handler, timer, budgetOf(limits));
+    }
+
+    /**
+     * @param budget the runtime-wide memory for incomplete messages, shared with the runtime's other listeners
+     *               and its connector
+     */
+    public TlsListener(SSLContext context, ThumbprintTrust trust, HalibutLimits limits, ConnectionHandler handler,
+                       ScheduledExecutorService timer, MessageMemoryBudget budget) {
+        this.budget = budget;
         this.sockets = context.getSocketFactory();
         this.trust = trust;
         this.limits = limits;
         this.handler = handler;
         this.timer = timer;
-        this.throttle = new FailedHandshakeThrottle(limits.failedHandshakeBurst(), limits.failedHandshakeInterval());
+        this.handshakes = new HandshakeSlots(Math.min(MAX_CONCURRENT_HANDSHAKES, limits.maxServerConnections()));
+        this.throttle = new FailedHandshakeThrottle(limits.failedHandshakeBurst(), pacedQueue(limits),
+                limits.failedHandshakeInterval(), System::nanoTime);
         this.connectionThreads = new ThreadPoolExecutor(0, limits.maxServerConnections(), 30, TimeUnit.SECONDS,
                 new SynchronousQueue<>(), r -> {
                     Thread t = new Thread(r, "halibut-listener-" + id + "-conn-" + threadIds.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
+    }
+
+    /**
+     * How many paced slots ahead a throttled address's connection may wait: as many as fit in half the shorter
+     * of the handshake timeout and the connect timeout, and at least the burst. Waiting costs a socket and no
+     * thread, and a client whose connection waited less than half its connect timeout still has time for the
+     * handshake: so a trusted client behind up to this many of an attacker's connections from its address gets
+     * through in one attempt, instead of being closed at once and spending its retries against a full queue.
+     */
+    static int pacedQueue(HalibutLimits limits) {
+        long horizon = Math.min(limits.handshakeTimeout().toNanos(), limits.connectTimeout().toNanos()) / 2;
+        long slots = horizon / Math.max(1, limits.failedHandshakeInterval().toNanos());
+        return (int) Math.max(limits.failedHandshakeBurst(), Math.min(slots, limits.maxServerConnections()));
+    }
+
+    /** A budget of {@code incompleteMessageBudget}, and never less than one message of the largest size. */
+    public static MessageMemoryBudget budgetOf(HalibutLimits limits) {
+        return new MessageMemoryBudget(Math.max(limits.incompleteMessageBudget(), limits.maxMessageSize()));
     }
 
     /** Binds and starts accepting; returns the bound address (port 0 picks a free port). */
@@ -98,6 +144,12 @@ public final class TlsListener implements AutoCloseable {
         } catch (IOException e) {
             s.close();
             throw new IOException("Cannot listen on " + address + ": " + e.getMessage(), e);
+        }
+        try {
+            firstBytes = new FirstBytesWait("halibut-listener-" + id + "-first-bytes-" + s.getLocalPort());
+        } catch (IOException e) {
+            s.close();
+            throw new IOException("Cannot listen on " + address + ": no selector for new connections: " + e.getMessage(), e);
         }
         server = s;
         Thread t = new Thread(this::acceptLoop, "halibut-listener-" + id + "-accept-" + s.getLocalPort());
@@ -147,39 +199,35 @@ public final class TlsListener implements AutoCloseable {
             }
             if (admission.refused()) {
                 LOG.debug("Closing connection from {} unanswered: its address is throttled and {} connections"
-                        + " of it are waiting already (failedHandshakeBurst)", raw.getRemoteSocketAddress(),
-                        limits.failedHandshakeBurst());
+                        + " of it are waiting already", raw.getRemoteSocketAddress(), pacedQueue(limits));
                 refused(String.valueOf(raw.getRemoteSocketAddress()), "its address is throttled after repeated"
-                        + " failed handshakes and " + limits.failedHandshakeBurst() + " of its connections are waiting already");
+                        + " failed handshakes and " + pacedQueue(limits) + " of its connections are waiting already");
                 Connection.closeQuietly(raw);
                 continue;
             }
             open.add(raw);
-            Runnable start = () -> {
-                try {
-                    connectionThreads.execute(() -> handle(raw, acceptedAt));
-                } catch (RejectedExecutionException e) {
-                    open.remove(raw);
-                    Connection.closeQuietly(raw);
-                } catch (OutOfMemoryError e) {
-                    // "unable to create native thread": the process is at its thread limit. Refuse this
-                    // connection and keep accepting; letting the error end the accept thread would stop
-                    // this listener for good, even after threads are free again.
-                    open.remove(raw);
-                    Connection.closeQuietly(raw);
-                    LOG.warn("Refusing connection from {}: no thread could be started for it ({}); the process is at"
-                            + " its thread limit (ulimit -u, pid_max) or out of memory", raw.getRemoteSocketAddress(),
-                            e.getMessage());
-                    refused(String.valueOf(raw.getRemoteSocketAddress()), "no thread could be started for it: " + e.getMessage());
-                }
-            };
+            String peer = String.valueOf(raw.getRemoteSocketAddress());
+            Deadline deadline;
+            try {
+                // The deadline runs from TCP accept: waiting for a paced slot, for the first bytes and for a
+                // handshake thread all count.
+                deadline = new Deadline(raw, peer, limits.handshakeTimeout().toNanos(), acceptedAt);
+            } catch (RejectedExecutionException e) {
+                // The runtime is closing and its timer is gone: so is this connection.
+                open.remove(raw);
+                Connection.closeQuietly(raw);
+                continue;
+            }
+            Runnable handshake = () -> handshakes.start(() -> startHandshake(raw, deadline));
+            // No thread is held while the connection waits for its paced slot or for its first bytes.
+            Runnable start = () -> firstBytes.whenReadable(raw.getChannel(), handshake);
             if (admission.delayNanos() == 0) {
                 start.run();
             } else {
                 try {
-                    // Paced: no thread is held while the connection waits for its slot.
                     timer.schedule(start, admission.delayNanos(), TimeUnit.NANOSECONDS);
                 } catch (RejectedExecutionException e) {
+                    deadline.cancel();
                     open.remove(raw);
                     Connection.closeQuietly(raw);
                 }
@@ -191,19 +239,33 @@ public final class TlsListener implements AutoCloseable {
         }
     }
 
-    private void handle(Socket raw, long acceptedAt) {
-        String peer = String.valueOf(raw.getRemoteSocketAddress());
-        // The deadline runs from TCP accept: time spent waiting for a throttled address's slot counts.
-        long left = limits.handshakeTimeout().toNanos() - (System.nanoTime() - acceptedAt);
-        Deadline deadline;
+    /** Starts the handshake of a connection that holds a handshake slot on a thread of its own. */
+    private void startHandshake(Socket raw, Deadline deadline) {
         try {
-            deadline = new Deadline(raw, peer, Math.max(1, left));
+            connectionThreads.execute(() -> handle(raw, deadline));
         } catch (RejectedExecutionException e) {
-            // The runtime is closing and its timer is gone: so is this connection.
-            Connection.closeQuietly(raw);
+            handshakes.finished();
+            deadline.cancel();
             open.remove(raw);
-            return;
+            Connection.closeQuietly(raw);
+        } catch (OutOfMemoryError e) {
+            // "unable to create native thread": the process is at its thread limit. Refuse this connection and
+            // keep going; letting the error escape would end the thread that hands connections on.
+            handshakes.finished();
+            deadline.cancel();
+            open.remove(raw);
+            Connection.closeQuietly(raw);
+            LOG.warn("Refusing connection from {}: no thread could be started for it ({}); the process is at"
+                    + " its thread limit (ulimit -u, pid_max) or out of memory", raw.getRemoteSocketAddress(),
+                    e.getMessage());
+            refused(String.valueOf(raw.getRemoteSocketAddress()), "no thread could be started for it: " + e.getMessage());
         }
+    }
+
+    private void handle(Socket raw, Deadline deadline) {
+        String peer = deadline.peer;
+        long left = deadline.nanosLeft();
+        boolean slotHeld = true;
         Connection connection = null;
         try {
             raw.setTcpNoDelay(true);
@@ -259,7 +321,9 @@ public final class TlsListener implements AutoCloseable {
             if (!deadline.cancel()) {
                 return; // the deadline fired and closed the socket just as we finished
             }
-            connection = new Connection(raw, tls, in, out, limits, thumbprint, peer);
+            connection = new Connection(raw, tls, in, out, limits, budget, thumbprint, peer);
+            slotHeld = false;
+            handshakes.finished();
             handler.serve(connection, id);
         } catch (EOFException e) {
             LOG.debug("Connection from {} closed by the peer", peer);
@@ -276,6 +340,9 @@ public final class TlsListener implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("Connection from {} failed unexpectedly; closing it", peer, e);
         } finally {
+            if (slotHeld) {
+                handshakes.finished();
+            }
             deadline.cancel();
             if (connection != null) {
                 connection.close();
@@ -338,12 +405,18 @@ public final class TlsListener implements AutoCloseable {
         private final Socket raw;
         private final String peer;
         private final ScheduledFuture<?> task;
+        private final long endsAt;
         private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
 
-        Deadline(Socket raw, String peer, long nanos) {
+        Deadline(Socket raw, String peer, long nanos, long from) {
             this.raw = raw;
             this.peer = peer;
-            this.task = timer.schedule(this::fire, nanos, TimeUnit.NANOSECONDS);
+            this.endsAt = from + nanos;
+            this.task = timer.schedule(this::fire, Math.max(1, endsAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+
+        long nanosLeft() {
+            return Math.max(1, endsAt - System.nanoTime());
         }
 
         void fire() {
@@ -363,6 +436,11 @@ public final class TlsListener implements AutoCloseable {
                     }
                 }
                 Connection.closeQuietly(raw);
+                open.remove(raw); // it may never have reached a thread (waiting for its first bytes or a slot)
+                FirstBytesWait w = firstBytes;
+                if (w != null) {
+                    w.closedOne();
+                }
             }
         }
 
@@ -434,6 +512,10 @@ public final class TlsListener implements AutoCloseable {
      */
     public void shutdown() {
         stopAccepting();
+        FirstBytesWait w = firstBytes;
+        if (w != null) {
+            w.close();
+        }
         for (Socket raw : open) {
             Connection.closeQuietly(raw);
         }
@@ -453,8 +535,12 @@ public final class TlsListener implements AutoCloseable {
         if (t != null && t != Thread.currentThread()) {
             TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, deadline - System.nanoTime()));
         }
+        FirstBytesWait w = firstBytes;
+        if (w != null && w.thread() != Thread.currentThread()) {
+            TimeUnit.NANOSECONDS.timedJoin(w.thread(), Math.max(1, deadline - System.nanoTime()));
+        }
         boolean ended = connectionThreads.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        return ended && (t == null || !t.isAlive());
+        return ended && (t == null || !t.isAlive()) && (w == null || !w.thread().isAlive());
     }
 
     /** Stops accepting, closes every open connection and ends all threads (waits up to 5 s). */

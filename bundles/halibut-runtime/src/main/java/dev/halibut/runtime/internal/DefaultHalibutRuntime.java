@@ -71,6 +71,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     private final RequestIds requestIds = new RequestIds();
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService asyncCalls;
+    private final dev.halibut.wire.MessageMemoryBudget messageBudget;
     private final TlsConnector connector;
     private final ConnectionPool pool;
     private final ListeningCaller listeningCaller;
@@ -105,7 +106,9 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         AtomicInteger asyncIds = new AtomicInteger();
         this.asyncCalls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> daemon("halibut-" + id + "-async-" + asyncIds.incrementAndGet()).newThread(r));
-        this.connector = new TlsConnector(contexts, telemetry);
+        // One budget for the incomplete messages of all this runtime's connections, listening and calling.
+        this.messageBudget = TlsListener.budgetOf(limits);
+        this.connector = new TlsConnector(contexts, telemetry, messageBudget);
         this.pool = new ConnectionPool(connector, limits, timer);
         this.listeningCaller = new ListeningCaller(codec, pool, limits, streams, progress, telemetry);
         this.pollingCaller = new PollingCaller(codec, this.queue, limits);
@@ -124,7 +127,8 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         Objects.requireNonNull(address, "address");
         checkOpen();
         RequestServer server = new RequestServer(invoker, subscriberSession, trust, limits, telemetry, listenerCalls);
-        TlsListener listener = new TlsListener(contexts.serverContext(trust), trust, limits, server, timer);
+        TlsListener listener = new TlsListener(contexts.serverContext(trust), trust, limits, server, timer,
+                messageBudget);
         try {
             InetSocketAddress bound = listener.bind(address);
             server.bound(EndpointKeys.listener(bound));

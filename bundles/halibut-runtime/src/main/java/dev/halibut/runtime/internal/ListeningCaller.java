@@ -75,6 +75,15 @@ final class ListeningCaller {
                         + " streams and aborted; the service was not called with them", e);
             }
             Frame frame = c.readFrame(limits.responseTimeout());
+            if (frame.type() == FrameType.END) {
+                // A listener answers END instead of a RESPONSE only when it refuses the request unread
+                // (protocol.md, section 3): the request did not run, and this connection is finished.
+                trace.fail(Outcome.CONNECT_FAILED);
+                throw new HalibutClientException(what + ": the service host at " + endpoint.baseUri()
+                        + " refused the request without running it and closed the connection (END instead of a"
+                        + " response); it no longer trusts our certificate. The request did not run. Ask its operator"
+                        + " to trust our thumbprint");
+            }
             if (frame.type() != FrameType.RESPONSE) {
                 throw new ProtocolException("expected a RESPONSE frame but got " + frame.type());
             }

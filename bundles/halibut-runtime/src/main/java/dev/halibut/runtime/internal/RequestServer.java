@@ -77,14 +77,27 @@ final class RequestServer implements ConnectionHandler {
                 return;
             }
             switch (frame.type()) {
-                case NEXT -> connection.sendControl(FrameType.PROCEED);
+                case NEXT -> {
+                    if (!trust.isTrusted(connection.remoteThumbprint())) {
+                        // No PROCEED: the caller's liveness check fails, nothing of its request has been sent, and
+                        // its next connection is refused in the TLS handshake ("rejected our certificate").
+                        LOG.warn("Closing {}: its certificate {} is no longer trusted", connection,
+                                connection.remoteThumbprint());
+                        connection.closeGracefully();
+                        return;
+                    }
+                    connection.sendControl(FrameType.PROCEED);
+                }
                 case END -> {
                     return;
                 }
                 case REQUEST -> {
                     if (!trust.isTrusted(connection.remoteThumbprint())) {
-                        LOG.warn("Closing {}: its certificate {} is no longer trusted", connection,
-                                connection.remoteThumbprint());
+                        // END instead of a RESPONSE tells the caller that this request was refused unread and did
+                        // not run (protocol.md, section 3), so it can say "not run" rather than "may have run".
+                        LOG.warn("Refusing a request on {} without running it, and closing: its certificate {} is no"
+                                + " longer trusted", connection, connection.remoteThumbprint());
+                        connection.closeGracefully();
                         return;
                     }
                     invoker.serve(connection, frame, key, running);

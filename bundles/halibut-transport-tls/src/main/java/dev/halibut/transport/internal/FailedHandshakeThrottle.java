@@ -17,13 +17,14 @@ import java.util.function.LongSupplier;
  * the bucket holds at least one failure, connections from the address are admitted at once. Once it is
  * empty the address is <em>throttled</em> until the bucket is full again: its new connections are not
  * refused but paced, each starting its handshake in the next free slot, one slot per {@code interval}; a
- * connection whose slot would be more than {@code burst} slots ahead is closed at once. Failures of
+ * connection whose slot would be more than {@code maxQueued} slots ahead (by default {@code burst}) is closed
+ * at once. Failures of
  * connections that were admitted together may overdraw the bucket, by at most {@code burst}; the debt is
  * paid back before the throttling ends. The listener cannot tell a trusted client from an
  * attacker before the handshake, and on loopback or behind a NAT both share an address, so pacing (rather
- * than refusing) is what lets a trusted client of a throttled address still get through: it waits at most
- * {@code burst × interval} behind the attacker's queued attempts, while the attacker's handshakes from that
- * address cost at most one per interval.
+ * than refusing) is what lets a trusted client of a throttled address still get through: it waits one
+ * interval per attempt queued ahead of it (at most {@code maxQueued × interval}), while the attacker's
+ * handshakes from that address cost at most one per interval.
  *
  * <p>IPv4 addresses are keyed as they are, IPv6 addresses by their /64 prefix (one host usually holds a
  * whole /64). At most {@link #MAX_ADDRESSES} addresses are tracked; the least recently seen goes first.
@@ -35,6 +36,7 @@ public final class FailedHandshakeThrottle {
     public static final int MAX_ADDRESSES = 10_000;
 
     private final int burst;
+    private final int maxQueued;
     private final long intervalNanos;
     private final LongSupplier nanoClock;
     private final Map<Key, Entry> entries = new LinkedHashMap<>(64, 0.75f, true) {
@@ -73,9 +75,23 @@ public final class FailedHandshakeThrottle {
 
     /** For tests: {@code nanoClock} stands in for {@link System#nanoTime()}. */
     public FailedHandshakeThrottle(int burst, Duration interval, LongSupplier nanoClock) {
+        this(burst, burst, interval, nanoClock);
+    }
+
+    /**
+     * @param maxQueued how many slots ahead a throttled address's connection may wait (at least {@code burst});
+     *                  one further ahead is closed at once. A listener waits up to half its handshake and connect
+     *                  timeouts this way, so that a trusted client queued behind an attacker's connections from the
+     *                  same address still gets its turn in its first attempt.
+     */
+    public FailedHandshakeThrottle(int burst, int maxQueued, Duration interval, LongSupplier nanoClock) {
         if (burst < 1) {
             throw new IllegalArgumentException("burst must be at least 1, was " + burst);
         }
+        if (maxQueued < burst) {
+            throw new IllegalArgumentException("maxQueued must be at least burst (" + burst + "), was " + maxQueued);
+        }
+        this.maxQueued = maxQueued;
         this.burst = burst;
         this.intervalNanos = Math.max(1, interval.toNanos());
         this.nanoClock = nanoClock;
@@ -102,7 +118,7 @@ public final class FailedHandshakeThrottle {
             return new Admission(false, 0, suppressed);
         }
         long slot = Math.max(now, e.nextSlot);
-        if (slot - now > burst * intervalNanos) {
+        if (slot - now > maxQueued * intervalNanos) {
             e.suppressed++;
             return new Admission(true, 0, -1);
         }

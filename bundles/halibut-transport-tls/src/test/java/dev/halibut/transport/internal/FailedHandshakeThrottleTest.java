@@ -48,6 +48,30 @@ class FailedHandshakeThrottleTest {
     }
 
     @Test
+    void aLongerQueueLetsAsManyConnectionsWaitAsItHasSlotsBeforeOneIsRefused() {
+        FailedHandshakeThrottle deep = new FailedHandshakeThrottle(3, 40, Duration.ofMillis(10), now::get);
+        for (int i = 0; i < 3; i++) {
+            deep.failed(a);
+        }
+        assertThat(deep.isThrottled(a)).isTrue();
+        // Slots now .. +400 ms: 41 connections wait (none refused, as 33 waiting connections of an attacker and a
+        // trusted client behind them would), the 42nd is closed at once.
+        for (int i = 0; i <= 40; i++) {
+            FailedHandshakeThrottle.Admission admission = deep.admit(a);
+            assertThat(admission.refused()).as("connection %d", i).isFalse();
+            assertThat(admission.delayNanos()).isEqualTo(i * 10 * MS);
+        }
+        assertThat(deep.admit(a).refused()).isTrue();
+    }
+
+    @Test
+    void theQueueIsNeverShorterThanTheBurst() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> new FailedHandshakeThrottle(3, 2, Duration.ofMillis(10), now::get))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxQueued");
+    }
+
+    @Test
     void aThrottledAddressIsPacedOneSlotPerIntervalAndRefusedBeyondBurstSlots() {
         exhaust(a);
         // Slots: now, +10, +20, +30 ms (at most burst × interval ahead); the next one is refused.
