@@ -63,6 +63,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(required = false, description = "Largest message accepted from a peer (default 16MiB).")
     String max_message_size();
 
+    @AttributeDefinition(required = false, description = "Memory the messages still being received may hold in all,"
+            + " over all connections; never less than max.message.size (default 64MiB).")
+    String incomplete_message_budget();
+
     @AttributeDefinition(required = false, description = "Idle pooled connections kept per endpoint (default 8).")
     int pool_max_idle_per_endpoint();
 

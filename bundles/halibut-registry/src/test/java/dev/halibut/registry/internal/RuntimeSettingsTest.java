@@ -79,6 +79,10 @@ class RuntimeSettingsTest {
         assertThat(l.maxIdentificationLineLength()).isEqualTo(65536);
         assertThat(l.failedHandshakeBurst()).isEqualTo(1);
         assertThat(l.failedHandshakeInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(RuntimeSettings.parse(Map.of("incomplete.message.budget", "256MiB")).limits()
+                .incompleteMessageBudget()).isEqualTo(256L << 20);
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("incomplete.message.budget", "0")))
+                .hasMessageContaining("dev.halibut.runtime").hasMessageContaining("incompleteMessageBudget");
         // Sizes above 2 GiB are fine here, unlike max.message.size.
         assertThat(RuntimeSettings.parse(Map.of("max.stream.length.per.message", "64GiB")).limits()
                 .maxStreamLengthPerMessage()).isEqualTo(64L << 30);
