@@ -390,6 +390,21 @@ class Caller:
         check("addInts(8.5, 1) is refused as bad-request", (refused.get("error") or {}).get("kind"),
               "bad-request")
         check("the connection carries on after bad-request", self.result(s, "addInts", [1, 1]), 2)
+        self.refusals(s)
+        check("counts with int32 values: int32 binds to long",
+              self.result(s, "counts", [{"n": 5}]), {"n": Int64(6), "total": Int64(5)})
+        check("relabel: a missing field takes its default, an unknown one is ignored",
+              self.result(s, "relabel", [{"label": "a", "tags": [], "colour": "red"}, "c"]),
+              {"label": "c", "count": 1, "tags": ["c"]})
+        check("plus: exact text of an instant with nanoseconds",
+              self.result(s, "plus", ["2026-11-27T13:00:00.123456789Z", "PT1M30.000000005S"]),
+              "2026-11-27T13:01:30.123456794Z")
+        check("plus: exact text of an instant with milliseconds",
+              self.result(s, "plus", ["2026-11-27T13:00:00Z", "PT0.5S"]), "2026-11-27T13:00:00.500Z")
+        check("plus: exact text of a whole-second instant",
+              self.result(s, "plus", ["2026-11-27T13:00:00.5Z", "PT0.5S"]), "2026-11-27T13:00:01Z")
+        check("plus: a Duration as a number of seconds",
+              self.result(s, "plus", ["2026-11-27T13:00:00Z", 90]), "2026-11-27T13:01:30Z")
         missing = self.call(s, "noSuchMethod", [])
         check("unknown method", (missing.get("error") or {}).get("kind"), "method-not-found")
         unknown = self.call("NoSuchService", "x", [])
@@ -417,6 +432,26 @@ class Caller:
               self.call("halibut.ping", "ping", [], [], conn=ping_conn).get("result", "missing"), None)
         ping_conn.write_frame(END)
         ping_conn.close()
+
+    def refusals(self, s):
+        """Values the table of section 4 refuses: each a bad-request, the service not called."""
+        for what, method, params in [
+            ("8.0 for an int", "addInts", [8.0, 1]),
+            ("int64 past the int range", "addInts", [Int64(2 ** 31), 1]),
+            ("a string for an int", "addInts", ["8", 1]),
+            ("1 for a boolean", "negate", [1]),
+            ("a number for a String", "greet", [5]),
+            ("a string for byte[]", "reverse", ["AAE="]),
+            ("an array of numbers for byte[]", "reverse", [[0, 1]]),
+            ("a constant's name in another case", "next", ["blue"]),
+            ("an ordinal for an enum", "next", [2]),
+            ("a number for an Instant", "plus", [1764248400, "PT1S"]),
+            ("a fraction in a list of Integer", "doubled", [[1, 2.5]]),
+            ("a double for a long in a Map<String, Long>", "counts", [{"a": 1.5}]),
+            ("null for an int component of a record", "relabel", [{"label": "a", "count": None, "tags": []}, "b"]),
+        ]:
+            response = self.call(s, method, params)
+            check("refused as bad-request: " + what, (response.get("error") or {}).get("kind"), "bad-request")
 
     def check_description(self, described):
         global checks
