@@ -405,6 +405,12 @@ class Caller:
               self.result(s, "plus", ["2026-11-27T13:00:00.5Z", "PT0.5S"]), "2026-11-27T13:00:01Z")
         check("plus: a Duration as a number of seconds",
               self.result(s, "plus", ["2026-11-27T13:00:00Z", 90]), "2026-11-27T13:01:30Z")
+        reordered = {"params": [20, 22], "method": "addInts", "service": s, "id": "py-reordered"}
+        self.conn.write_frame(NEXT)
+        check("PROCEED answers NEXT", self.conn.read_frame()[0] == PROCEED, True)
+        self.conn.write_message(REQUEST, reordered)
+        answer = Connection.decode_message(self.conn.read_frame()[1])
+        check("a request's fields in another order", (answer.get("id"), answer.get("result")), ("py-reordered", 42))
         missing = self.call(s, "noSuchMethod", [])
         check("unknown method", (missing.get("error") or {}).get("kind"), "method-not-found")
         unknown = self.call("NoSuchService", "x", [])
@@ -602,7 +608,9 @@ class PythonInteropService:
         return "string:" + want(value, "string", "value")
 
     def charge(self, amount):
-        if want(amount, "int", "amount") > 100:
+        if want(amount, "int", "amount") > 999:
+            raise ValueError("amount too large: %d" % amount)
+        if amount > 100:
             raise Declined("declined: %d" % amount)
         return amount
 
@@ -688,6 +696,9 @@ def serve_request(request, subscription):
     except Declined as e:
         return error("invocation", str(e), type=CONTRACT_PACKAGE + ".PaymentDeclinedException",
                      details="Traceback: raised by the Python peer's charge()")
+    except ValueError as e:
+        # A type the contract does not declare: the Java caller gets a ServiceInvocationException.
+        return error("invocation", str(e), type="ValueError", details="raised by the Python peer")
 
 
 def subscribe(args):

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.halibut.HalibutClientException;
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.ServiceInvocationException;
 import dev.halibut.runtime.Certificates;
 import dev.halibut.runtime.ExportDescription;
 import dev.halibut.runtime.HalibutRuntime;
@@ -142,7 +144,8 @@ class PythonPeerInteropTest {
                 Call.of("plus", Instant.parse("2026-11-27T13:00:00.123456789Z"), Duration.parse("PT1M30.000000005S")),
                 Call.of("plus", Instant.parse("2026-11-27T13:00:00Z"), Duration.ofMillis(500)),
                 Call.of("plus", Instant.parse("2026-11-27T13:00:00.5Z"), Duration.ofMillis(500)),
-                Call.of("plus", Instant.parse("2026-11-27T13:00:00Z"), Duration.ofSeconds(90)));
+                Call.of("plus", Instant.parse("2026-11-27T13:00:00Z"), Duration.ofSeconds(90)),
+                Call.of("addInts", 20, 22));
         assertThat(store.items).as("what ItemRepo.save received").containsExactly(new Item("saved", 7, List.of()));
     }
 
@@ -180,6 +183,20 @@ class PythonPeerInteropTest {
         assertThat(remote.charge(50)).isEqualTo(50);
         assertThatThrownBy(() -> remote.charge(500)).as("the declared exception, re-created")
                 .isExactlyInstanceOf(PaymentDeclinedException.class).hasMessage("declined: 500");
+
+        assertThatThrownBy(() -> remote.charge(1000)).as("an exception type the contract does not declare")
+                .isExactlyInstanceOf(ServiceInvocationException.class)
+                .satisfies(e -> {
+                    ServiceInvocationException remoteFailure = (ServiceInvocationException) e;
+                    assertThat(remoteFailure.getRemoteType()).isEqualTo("ValueError");
+                    assertThat(remoteFailure.getRemoteMessage()).isEqualTo("amount too large: 1000");
+                });
+        assertThatThrownBy(() -> remote.addInts(Integer.MAX_VALUE, 1))
+                .as("a result that does not fit int (Python does not overflow) is refused, not wrapped")
+                .isInstanceOf(HalibutClientException.class).isNotInstanceOf(ServiceInvocationException.class);
+        assertThatThrownBy(() -> remote.greet(null)).as("the Python service answers bad-request")
+                .isInstanceOf(HalibutClientException.class).isNotInstanceOf(ServiceInvocationException.class)
+                .hasMessageContaining("expected string, got None");
 
         repo.save(new Item("saved", 7, List.of()));
         assertThat(repo.first()).isEqualTo(new Item("saved", 7, List.of()));
