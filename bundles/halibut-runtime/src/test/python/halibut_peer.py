@@ -37,6 +37,13 @@ class Int32(int):
     """An integer the decoder read from a BSON int32 (0x10)."""
 
 
+class Raw:
+    """A BSON element of any type, given as its type byte and value bytes (for values Halibut never sends)."""
+
+    def __init__(self, etype, value):
+        self.etype, self.value = etype, value
+
+
 def _cstring(name):
     data = name.encode("utf-8")
     if b"\x00" in data:
@@ -46,6 +53,8 @@ def _cstring(name):
 
 def _element(name, value):
     key = _cstring(name)
+    if isinstance(value, Raw):
+        return bytes([value.etype]) + key + value.value
     if value is None:
         return b"\x0a" + key
     if isinstance(value, bool):
@@ -391,6 +400,8 @@ class Caller:
               "bad-request")
         check("the connection carries on after bad-request", self.result(s, "addInts", [1, 1]), 2)
         self.refusals(s)
+        check("reverse: a binary of another subtype binds to byte[] as its bytes",
+              self.result(s, "reverse", [Raw(0x05, struct.pack("<i", 2) + b"\x80\x01\x02")]), b"\x02\x01")
         check("counts with int32 values: int32 binds to long",
               self.result(s, "counts", [{"n": 5}]), {"n": Int64(6), "total": Int64(5)})
         check("relabel: a missing field takes its default, an unknown one is ignored",
@@ -405,12 +416,13 @@ class Caller:
               self.result(s, "plus", ["2026-11-27T13:00:00.5Z", "PT0.5S"]), "2026-11-27T13:00:01Z")
         check("plus: a Duration as a number of seconds",
               self.result(s, "plus", ["2026-11-27T13:00:00Z", 90]), "2026-11-27T13:01:30Z")
-        reordered = {"params": [20, 22], "method": "addInts", "service": s, "id": "py-reordered"}
+        reordered = {"params": [20, 22], "method": "addInts", "service": s, "id": "py-reordered",
+                     "futureField": "a receiver ignores envelope fields it does not know"}
         self.conn.write_frame(NEXT)
         check("PROCEED answers NEXT", self.conn.read_frame()[0] == PROCEED, True)
         self.conn.write_message(REQUEST, reordered)
         answer = Connection.decode_message(self.conn.read_frame()[1])
-        check("a request's fields in another order", (answer.get("id"), answer.get("result")), ("py-reordered", 42))
+        check("a request's fields in another order, and one unknown", (answer.get("id"), answer.get("result")), ("py-reordered", 42))
         missing = self.call(s, "noSuchMethod", [])
         check("unknown method", (missing.get("error") or {}).get("kind"), "method-not-found")
         unknown = self.call("NoSuchService", "x", [])
@@ -455,6 +467,10 @@ class Caller:
             ("a fraction in a list of Integer", "doubled", [[1, 2.5]]),
             ("a double for a long in a Map<String, Long>", "counts", [{"a": 1.5}]),
             ("null for an int component of a record", "relabel", [{"label": "a", "count": None, "tags": []}, "b"]),
+            ("a BSON UTC datetime (0x09) for an Instant", "plus", [Raw(0x09, struct.pack("<q", 0)), "PT1S"]),
+            ("a BSON UTC datetime (0x09) for an int", "addInts", [Raw(0x09, struct.pack("<q", 8)), 1]),
+            ("a BSON decimal128 (0x13) for a double", "half", [Raw(0x13, bytes(16))]),
+            ("a BSON symbol (0x0E) for a String", "greet", [Raw(0x0E, struct.pack("<i", 2) + b"x\x00")]),
         ]:
             response = self.call(s, method, params)
             check("refused as bad-request: " + what, (response.get("error") or {}).get("kind"), "bad-request")

@@ -139,6 +139,7 @@ class PythonPeerInteropTest {
                 // addInts(8.5, 1) was refused as bad-request: the service never ran with a truncated 8
                 Call.of("addInts", 1, 1),
                 // the refusals of section 4's table did not reach the service either
+                Call.of("reverse", "0102"),
                 Call.of("counts", Map.of("n", 5L)),
                 Call.of("relabel", new Item("a", 0, List.of()), "c"),
                 Call.of("plus", Instant.parse("2026-11-27T13:00:00.123456789Z"), Duration.parse("PT1M30.000000005S")),
