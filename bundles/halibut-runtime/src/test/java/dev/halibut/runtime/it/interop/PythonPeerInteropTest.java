@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A peer written in another language from docs/protocol.md alone (src/test/python/halibut_peer.py, Python 3
  * standard library only) talks to the Java runtime in both roles, so the document is shown to be exact
- * enough to implement the protocol: TLS with a client certificate made by openssl and thumbprint pinning,
+ * enough to implement the protocol: TLS with a client certificate made by openssl (RSA for the caller, EC
+ * P-256 for the service host) and thumbprint pinning,
  * identification, frames, NEXT/PROCEED reuse and END, every row of the value table of section 4, overloads by
  * {@code paramTypes}, strict binding, a declared exception, and the built-in {@code halibut.ping} and
  * {@code halibut.describe}. Each side asserts what it received: the peer checks every result and exits
@@ -100,7 +101,7 @@ class PythonPeerInteropTest {
 
     @Test
     void aPythonCallerGetsExactResultsFromAListeningJavaRuntime() throws Exception {
-        PeerIdentity peer = peerIdentity();
+        PeerIdentity peer = peerIdentity(RSA_2048);
         HalibutRuntime java = track(HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
                 .service(InteropService.class, service)
@@ -152,7 +153,7 @@ class PythonPeerInteropTest {
 
     @Test
     void aJavaCallerGetsExactResultsAndTheDeclaredExceptionFromAPythonPollingServiceHost() throws Exception {
-        PeerIdentity peer = peerIdentity();
+        PeerIdentity peer = peerIdentity(EC_P256);
         HalibutRuntime java = track(HalibutRuntime.builder()
                 .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
                 .trust(peer.thumbprint())
@@ -227,13 +228,18 @@ class PythonPeerInteropTest {
     private record PeerIdentity(Path certificate, Path key, String thumbprint) {
     }
 
+    /** The key types protocol.md (section 1) says a peer's certificate may have, as openssl options. */
+    private static final List<String> EC_P256 = List.of("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1");
+    private static final List<String> RSA_2048 = List.of("-newkey", "rsa:2048");
+
     /** A self-signed certificate for the peer, made by openssl as a peer's author would, with its thumbprint. */
-    private PeerIdentity peerIdentity() throws IOException, InterruptedException, CertificateException {
+    private PeerIdentity peerIdentity(List<String> keyType) throws IOException, InterruptedException, CertificateException {
         Path cert = dir.resolve("peer.crt");
         Path key = dir.resolve("peer.key");
-        List<String> command = List.of(openssl.toString(), "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=python-peer",
-                "-keyout", key.toString(), "-out", cert.toString());
+        List<String> command = new ArrayList<>(List.of(openssl.toString(), "req", "-x509"));
+        command.addAll(keyType);
+        command.addAll(List.of("-nodes", "-days", "2", "-subj", "/CN=python-peer",
+                "-keyout", key.toString(), "-out", cert.toString()));
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("openssl.out").toFile()).start();
         processes.add(p);
