@@ -44,6 +44,20 @@ class Raw:
         self.etype, self.value = etype, value
 
 
+class Stream:
+    """A DataStream value: sent as a reference document {id, length}, its bytes after the message."""
+
+    def __init__(self, data, stream_id=None):
+        self.data = bytes(data)
+        self.id = stream_id or uuid.uuid4()
+
+    def reference(self):
+        return {"id": str(self.id), "length": Int64(len(self.data))}
+
+    def __repr__(self):
+        return "Stream(%d bytes)" % len(self.data)
+
+
 def _cstring(name):
     data = name.encode("utf-8")
     if b"\x00" in data:
@@ -53,6 +67,8 @@ def _cstring(name):
 
 def _element(name, value):
     key = _cstring(name)
+    if isinstance(value, Stream):
+        return b"\x03" + key + encode_document(value.reference())
     if isinstance(value, Raw):
         return bytes([value.etype]) + key + value.value
     if value is None:
@@ -223,7 +239,42 @@ class Connection:
         return ftype, self.read_exact(length)
 
     def write_message(self, ftype, doc):
+        """A REQUEST or RESPONSE; the streams its values hold are listed in `streams` and follow it."""
+        streams = []
+        collect_streams(doc, streams)
+        if streams:
+            doc = dict(doc, streams=[st.reference() for st in streams])
         self.write_frame(ftype, zlib.compress(encode_document(doc)))
+        for st in streams:
+            for start in range(0, len(st.data), 65536):
+                self.write_frame(STREAM_DATA, st.data[start:start + 65536])
+            self.write_frame(STREAM_END, st.id.bytes + struct.pack(">q", len(st.data)))
+
+    def read_message(self, payload):
+        """Decodes a REQUEST or RESPONSE payload, reads the stream bodies that follow it and puts a Stream in
+        place of each reference document."""
+        doc = self.decode_message(payload)
+        received = {}
+        for header in doc.get("streams") or []:
+            stream_id, length = uuid.UUID(header["id"]), header["length"]
+            if not isinstance(length, Int64):
+                raise ProtocolError("stream length %r is not an int64" % (length,))
+            body = bytearray()
+            while True:
+                ftype, data = self.read_frame()
+                if ftype == STREAM_DATA and data and len(body) + len(data) <= length:
+                    body += data
+                elif ftype == STREAM_END and len(data) == 24:
+                    if data != stream_id.bytes + struct.pack(">q", length) or len(body) != length:
+                        raise ProtocolError("STREAM_END %s does not end stream %s of %d bytes (%d received)"
+                                            % (data.hex(), stream_id, length, len(body)))
+                    break
+                elif ftype == STREAM_ABORT:
+                    raise ProtocolError("the sender aborted stream %s: %s" % (stream_id, data.decode("utf-8")))
+                else:
+                    raise ProtocolError("frame 0x%02x inside stream %s" % (ftype, stream_id))
+            received[str(stream_id)] = Stream(body, stream_id)
+        return replace_streams(doc, received)
 
     @staticmethod
     def decode_message(payload):
@@ -240,6 +291,27 @@ class Connection:
             self.sock.close()
         except OSError:
             pass
+
+
+def collect_streams(value, found):
+    if isinstance(value, Stream):
+        found.append(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            collect_streams(v, found)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            collect_streams(v, found)
+
+
+def replace_streams(value, received):
+    if isinstance(value, dict):
+        if set(value) == {"id", "length"} and value["id"] in received:
+            return received[value["id"]]
+        return {k: (v if k == "streams" else replace_streams(v, received)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [replace_streams(v, received) for v in value]
+    return value
 
 
 def thumbprint_of(der):
@@ -288,6 +360,8 @@ def check(what, actual, expected):
 
 
 def same(a, b):
+    if isinstance(b, Stream):
+        return isinstance(a, Stream) and a.data == b.data
     if isinstance(b, Int64) or isinstance(a, Int64):
         return isinstance(a, Int64) and isinstance(b, Int64) and int(a) == int(b)
     if isinstance(b, bool) or isinstance(a, bool):
@@ -347,7 +421,7 @@ class Caller:
         ftype, payload = conn.read_frame()
         if ftype != RESPONSE:
             raise ProtocolError("request answered with frame 0x%02x" % ftype)
-        response = Connection.decode_message(payload)
+        response = conn.read_message(payload)
         if response.get("id") != request_id:
             raise ProtocolError("response id %r for request %r" % (response.get("id"), request_id))
         if ("result" in response) == ("error" in response):
@@ -423,6 +497,7 @@ class Caller:
         self.conn.write_message(REQUEST, reordered)
         answer = Connection.decode_message(self.conn.read_frame()[1])
         check("a request's fields in another order, and one unknown", (answer.get("id"), answer.get("result")), ("py-reordered", 42))
+        self.more_values(s)
         missing = self.call(s, "noSuchMethod", [])
         check("unknown method", (missing.get("error") or {}).get("kind"), "method-not-found")
         unknown = self.call("NoSuchService", "x", [])
@@ -450,6 +525,25 @@ class Caller:
               self.call("halibut.ping", "ping", [], [], conn=ping_conn).get("result", "missing"), None)
         ping_conn.write_frame(END)
         ping_conn.close()
+
+    def more_values(self, s):
+        """The remaining rows of the table (echoed back by the Java service) and DataStream both ways."""
+        check("echo: float, char, short, byte, UUID, OffsetDateTime, LocalTime, LocalDateTime, int[], Set, "
+              "BigInteger as a string, OptionalInt present", self.result(s, "echo", [MIXED]), MIXED)
+        small = dict(MIXED, f=FLOAT_01, big=5, maybe=None, ints=[], tags=[])
+        check("echo: a float's exact value, a small BigInteger as int32, OptionalInt empty",
+              self.result(s, "echo", [small]), small)
+        for what, override in [("0.1 for a float", {"f": 0.1}), ("255 for a byte", {"b": 255}),
+                               ("two characters for a char", {"c": "xy"}),
+                               ("40000 for a short", {"s": 40000}),
+                               ("a UUID without dashes", {"id": MIXED["id"].replace("-", "")})]:
+            response = self.call(s, "echo", [dict(MIXED, **override)])
+            check("refused as bad-request: " + what, (response.get("error") or {}).get("kind"), "bad-request")
+        text = bytes(ord("a") + i % 26 for i in range(70000))
+        check("upper: a stream of two STREAM_DATA frames both ways", self.result(s, "upper", [Stream(text)]),
+              Stream(text.upper()))
+        check("upper: an empty stream (only its STREAM_END) both ways", self.result(s, "upper", [Stream(b"")]),
+              Stream(b""))
 
     def refusals(self, s):
         """Values the table of section 4 refuses: each a bad-request, the service not called."""
@@ -552,6 +646,10 @@ def item_of(doc, what):
 
 
 COLORS = ["RED", "GREEN", "BLUE"]
+FLOAT_01 = struct.unpack("<f", struct.pack("<f", 0.1))[0]  # 0.1f, exactly: 0.100000001490116119384765625
+MIXED = {"f": 8.5, "c": "x", "s": -300, "b": -7, "id": "123e4567-e89b-12d3-a456-426614174000",
+         "offset": "2026-11-27T13:00:00+01:00", "time": "13:00:05", "local": "2026-11-27T13:00:05",
+         "ints": [1, 2, 3], "tags": ["a"], "big": str(2 ** 70), "maybe": 4}
 
 
 class PythonInteropService:
@@ -622,6 +720,23 @@ class PythonInteropService:
         if isinstance(value, Int32):
             return "int:%d" % value
         return "string:" + want(value, "string", "value")
+
+    def echo(self, mixed):
+        want(mixed, "document", "mixed")
+        kinds = {"f": "double", "c": "string", "s": "int", "b": "int", "id": "string", "offset": "string",
+                 "time": "string", "local": "string", "ints": "array", "tags": "array"}
+        for field, kind in kinds.items():
+            want(mixed.get(field), kind, "mixed." + field)
+        if not isinstance(mixed.get("big"), (Int32, Int64, str)):
+            raise Invalid("mixed.big: expected int32, int64 or a string of digits, got %r" % (mixed.get("big"),))
+        if mixed.get("maybe") is not None:
+            want(mixed["maybe"], "int", "mixed.maybe")
+        return mixed
+
+    def upper(self, text):
+        if not isinstance(text, Stream):
+            raise Invalid("text: expected a stream reference, got %r" % (text,))
+        return Stream(text.data.upper())
 
     def charge(self, amount):
         if want(amount, "int", "amount") > 999:
@@ -758,7 +873,7 @@ def subscribe(args):
                 if ftype == NEXT:
                     conn.write_frame(PROCEED)
                 elif ftype == REQUEST:
-                    response = serve_request(Connection.decode_message(payload), subscription)
+                    response = serve_request(conn.read_message(payload), subscription)
                     conn.write_message(RESPONSE, response)
                     served += 1
                 elif ftype == END:

@@ -1,11 +1,19 @@
 package dev.halibut.runtime.it.interop;
 
+import dev.halibut.DataStream;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * The contract the Python peer (src/test/python/halibut_peer.py) calls and serves: one method per row of
@@ -60,6 +68,17 @@ public interface InteropService {
 
     /** The amount, or the declared exception with message {@code "declined: " + amount} above 100. */
     int charge(int amount) throws PaymentDeclinedException;
+
+    /** The same values back: the rows of the value table that the methods above do not cover. */
+    Mixed echo(Mixed mixed);
+
+    /** The stream's bytes with ASCII letters upper-cased, as a new stream. */
+    DataStream upper(DataStream text);
+
+    /** The remaining rows of the value table, in one record. */
+    record Mixed(float f, char c, short s, byte b, UUID id, OffsetDateTime offset, LocalTime time,
+                 LocalDateTime local, int[] ints, Set<String> tags, BigInteger big, OptionalInt maybe) {
+    }
 
     /** A colour, sent by its constant's name. */
     enum Color { RED, GREEN, BLUE }

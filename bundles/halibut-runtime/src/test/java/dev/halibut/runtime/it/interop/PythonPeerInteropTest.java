@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.halibut.DataStream;
 import dev.halibut.HalibutClientException;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.ServiceInvocationException;
@@ -15,11 +16,13 @@ import dev.halibut.runtime.it.TestIdentities;
 import dev.halibut.runtime.it.ThreadLeaks;
 import dev.halibut.runtime.it.interop.InteropService.Color;
 import dev.halibut.runtime.it.interop.InteropService.Item;
+import dev.halibut.runtime.it.interop.InteropService.Mixed;
 import dev.halibut.runtime.it.interop.RecordingInteropService.Call;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,10 +33,17 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -147,7 +157,18 @@ class PythonPeerInteropTest {
                 Call.of("plus", Instant.parse("2026-11-27T13:00:00Z"), Duration.ofMillis(500)),
                 Call.of("plus", Instant.parse("2026-11-27T13:00:00.5Z"), Duration.ofMillis(500)),
                 Call.of("plus", Instant.parse("2026-11-27T13:00:00Z"), Duration.ofSeconds(90)),
-                Call.of("addInts", 20, 22));
+                Call.of("addInts", 20, 22),
+                Call.of("echo", 8.5f, 'x', (short) -300, (byte) -7, UUID.fromString("123e4567-e89b-12d3-a456-426614174000"),
+                        OffsetDateTime.parse("2026-11-27T13:00:00+01:00"), LocalTime.of(13, 0, 5),
+                        LocalDateTime.of(2026, 11, 27, 13, 0, 5), List.of(1, 2, 3), Set.of("a"),
+                        BigInteger.TWO.pow(70), OptionalInt.of(4)),
+                Call.of("echo", 0.1f, 'x', (short) -300, (byte) -7, UUID.fromString("123e4567-e89b-12d3-a456-426614174000"),
+                        OffsetDateTime.parse("2026-11-27T13:00:00+01:00"), LocalTime.of(13, 0, 5),
+                        LocalDateTime.of(2026, 11, 27, 13, 0, 5), List.of(), Set.of(), BigInteger.valueOf(5),
+                        OptionalInt.empty()),
+                // the refused echo calls did not reach the service
+                Call.of("upper", 70_000),
+                Call.of("upper", 0));
         assertThat(store.items).as("what ItemRepo.save received").containsExactly(new Item("saved", 7, List.of()));
     }
 
@@ -199,6 +220,24 @@ class PythonPeerInteropTest {
         assertThatThrownBy(() -> remote.greet(null)).as("the Python service answers bad-request")
                 .isInstanceOf(HalibutClientException.class).isNotInstanceOf(ServiceInvocationException.class)
                 .hasMessageContaining("expected string, got None");
+
+        Mixed mixed = new Mixed(8.5f, 'x', (short) -300, (byte) -7, UUID.fromString("123e4567-e89b-12d3-a456-426614174000"),
+                OffsetDateTime.parse("2026-11-27T13:00:00+01:00"), LocalTime.of(13, 0, 5),
+                LocalDateTime.of(2026, 11, 27, 13, 0, 5), new int[] {1, 2, 3}, Set.of("a"), BigInteger.TWO.pow(70),
+                OptionalInt.of(4));
+        assertThat(remote.echo(mixed)).usingRecursiveComparison().isEqualTo(mixed);
+        Mixed small = new Mixed(0.1f, 'y', (short) 0, Byte.MIN_VALUE, new UUID(0, 0),
+                OffsetDateTime.parse("2026-11-27T13:00:00.5-05:30"), LocalTime.MIDNIGHT, LocalDateTime.of(2026, 1, 1, 0, 0),
+                new int[0], Set.of(), BigInteger.valueOf(-5), OptionalInt.empty());
+        assertThat(remote.echo(small)).usingRecursiveComparison().isEqualTo(small);
+        byte[] text = new byte[70_000];
+        for (int i = 0; i < text.length; i++) {
+            text[i] = (byte) ('a' + i % 26);
+        }
+        byte[] upper = remote.upper(DataStream.fromBytes(text)).readAllBytes();
+        assertThat(new String(upper, StandardCharsets.US_ASCII))
+                .isEqualTo(new String(text, StandardCharsets.US_ASCII).toUpperCase(Locale.ROOT));
+        assertThat(remote.upper(DataStream.fromBytes(new byte[0])).readAllBytes()).isEmpty();
 
         repo.save(new Item("saved", 7, List.of()));
         assertThat(repo.first()).isEqualTo(new Item("saved", 7, List.of()));

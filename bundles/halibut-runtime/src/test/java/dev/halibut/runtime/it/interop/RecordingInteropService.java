@@ -1,5 +1,8 @@
 package dev.halibut.runtime.it.interop;
 
+import dev.halibut.DataStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -128,6 +131,29 @@ final class RecordingInteropService implements InteropService {
     public String kind(String value) {
         record("kind(String)", value);
         return "string:" + value;
+    }
+
+    @Override
+    public Mixed echo(Mixed mixed) {
+        record("echo", mixed.f(), mixed.c(), mixed.s(), mixed.b(), mixed.id(), mixed.offset(), mixed.time(),
+                mixed.local(), Arrays.stream(mixed.ints()).boxed().toList(), mixed.tags(), mixed.big(), mixed.maybe());
+        return mixed;
+    }
+
+    @Override
+    public DataStream upper(DataStream text) {
+        try {
+            byte[] bytes = text.readAllBytes();
+            record("upper", bytes.length);
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] >= 'a' && bytes[i] <= 'z') {
+                    bytes[i] -= 'a' - 'A';
+                }
+            }
+            return DataStream.fromBytes(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the stream the peer sent", e);
+        }
     }
 
     @Override
