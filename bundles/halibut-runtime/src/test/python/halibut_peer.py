@@ -320,6 +320,17 @@ def thumbprint_of(der):
 
 def connect(host, port, cert, key, expected_thumbprint, identification):
     """TLS (1.2 or 1.3, client certificate, server pinned by thumbprint), then the identification block."""
+    conn = tls_connect(host, port, cert, key, expected_thumbprint)
+    conn.sock.sendall(identification.encode("ascii") + b"\r\n\r\n")
+    answer = conn.read_block()
+    if not answer or answer[0] != "HALIBUT-SERVER 1":
+        conn.close()
+        raise ProtocolError("identification answered with %r" % (answer,))
+    return conn
+
+
+def tls_connect(host, port, cert, key, expected_thumbprint):
+    """A TLS connection whose server presented the certificate with the expected thumbprint."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.check_hostname = False
@@ -332,13 +343,7 @@ def connect(host, port, cert, key, expected_thumbprint, identification):
     if actual != expected_thumbprint.upper():
         tls.close()
         raise ProtocolError("server thumbprint %s, expected %s" % (actual, expected_thumbprint))
-    conn = Connection(tls)
-    conn.sock.sendall(identification.encode("ascii") + b"\r\n\r\n")
-    answer = conn.read_block()
-    if not answer or answer[0] != "HALIBUT-SERVER 1":
-        conn.close()
-        raise ProtocolError("identification answered with %r" % (answer,))
-    return conn
+    return Connection(tls)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -525,6 +530,19 @@ class Caller:
               self.call("halibut.ping", "ping", [], [], conn=ping_conn).get("result", "missing"), None)
         ping_conn.write_frame(END)
         ping_conn.close()
+
+        for line, code in [("HALIBUT-CLIENT 2", "unsupported-version"), ("HALIBUT-OCTOPUS 1", "unknown-role")]:
+            conn = tls_connect(self.args.host, self.args.port, self.args.cert, self.args.key, self.args.thumbprint)
+            conn.sock.sendall(line.encode("ascii") + b"\r\n\r\n")
+            answer = conn.read_block()
+            check("%r is answered with HALIBUT-ERROR %s" % (line, code),
+                  bool(answer) and answer[0].startswith("HALIBUT-ERROR %s " % code), True)
+            try:
+                closed = conn.sock.recv(1) == b""
+            except OSError:
+                closed = True
+            check("the connection is closed after HALIBUT-ERROR %s" % code, closed, True)
+            conn.close()
 
     def more_values(self, s):
         """The remaining rows of the table (echoed back by the Java service) and DataStream both ways."""
