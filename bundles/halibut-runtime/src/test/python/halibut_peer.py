@@ -196,6 +196,8 @@ class Connection:
 
     def __init__(self, tls_socket):
         self.sock = tls_socket
+        # A message and its stream bodies go out as one unit; END from another thread waits for them.
+        self.write_lock = threading.RLock()
 
     def read_exact(self, n):
         chunks = []
@@ -226,7 +228,8 @@ class Connection:
                 raise ProtocolError("identification block longer than 16 lines")
 
     def write_frame(self, ftype, payload=b""):
-        self.sock.sendall(struct.pack(">BI", ftype, len(payload)) + payload)
+        with self.write_lock:
+            self.sock.sendall(struct.pack(">BI", ftype, len(payload)) + payload)
 
     def read_frame(self):
         ftype, length = struct.unpack(">BI", self.read_exact(5))
@@ -244,11 +247,12 @@ class Connection:
         collect_streams(doc, streams)
         if streams:
             doc = dict(doc, streams=[st.reference() for st in streams])
-        self.write_frame(ftype, zlib.compress(encode_document(doc)))
-        for st in streams:
-            for start in range(0, len(st.data), 65536):
-                self.write_frame(STREAM_DATA, st.data[start:start + 65536])
-            self.write_frame(STREAM_END, st.id.bytes + struct.pack(">q", len(st.data)))
+        with self.write_lock:
+            self.write_frame(ftype, zlib.compress(encode_document(doc)))
+            for st in streams:
+                for start in range(0, len(st.data), 65536):
+                    self.write_frame(STREAM_DATA, st.data[start:start + 65536])
+                self.write_frame(STREAM_END, st.id.bytes + struct.pack(">q", len(st.data)))
 
     def read_message(self, payload):
         """Decodes a REQUEST or RESPONSE payload, reads the stream bodies that follow it and puts a Stream in
@@ -861,6 +865,7 @@ def subscribe(args):
         conn = current.get("conn")
         if conn is not None:
             try:
+                conn.write_frame(END)  # closing cleanly (section 3)
                 conn.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
