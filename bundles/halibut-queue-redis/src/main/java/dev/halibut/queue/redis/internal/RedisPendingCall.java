@@ -1,0 +1,166 @@
+package dev.halibut.queue.redis.internal;
+
+import dev.halibut.polling.PendingCall;
+import dev.halibut.polling.PollingException;
+import dev.halibut.polling.PollingException.Reason;
+import dev.halibut.wire.ReceivedMessage;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The caller's side of one request in Redis. The caller's thread waits for its inbox wake-up, and at least
+ * every heartbeat interval runs {@link Script#CHECK}, which applies the deadlines in Redis: so a collecting
+ * node that died, a Redis that went away, or a missed wake-up ends the wait within a heartbeat interval of
+ * being noticed.
+ */
+final class RedisPendingCall implements PendingCall {
+
+    private final Node node;
+    private final String id;
+    private final String thumbprint;
+    private final byte[] queueKey;
+    private final StreamDescriptors requestStreams;
+    private final Semaphore wake;
+    private final Runnable onEnd;
+    private final PollingException failure;
+
+    RedisPendingCall(Node node, String id, String thumbprint, byte[] queueKey, StreamDescriptors requestStreams,
+                     Semaphore wake, Runnable onEnd) {
+        this.node = node;
+        this.id = id;
+        this.thumbprint = thumbprint;
+        this.queueKey = queueKey;
+        this.requestStreams = requestStreams;
+        this.wake = wake;
+        this.onEnd = onEnd;
+        this.failure = null;
+    }
+
+    /** A call that failed before it was queued. */
+    RedisPendingCall(String id, PollingException failure) {
+        this.node = null;
+        this.id = id;
+        this.thumbprint = null;
+        this.queueKey = null;
+        this.requestStreams = StreamDescriptors.NONE;
+        this.wake = null;
+        this.onEnd = () -> { };
+        this.failure = failure;
+    }
+
+    @Override
+    public String requestId() {
+        return id;
+    }
+
+    @Override
+    public ReceivedMessage awaitResponse(Duration responseTimeout) throws PollingException, InterruptedException {
+        if (failure != null) {
+            throw failure;
+        }
+        long intervalMs = node.settings.heartbeatInterval().toMillis();
+        try {
+            while (true) {
+                if (node.closed) {
+                    throw closed();
+                }
+                List<?> r;
+                try {
+                    r = (List<?>) node.script("looking at request " + id, Script.CHECK, id, Node.keys(queueKey),
+                            responseTimeout.toMillis(), node.keepMs(), node.settings.nodeTimeout().toMillis());
+                } catch (RedisUnavailableException e) {
+                    if (node.closed) {
+                        throw closed();
+                    }
+                    throw new PollingException(Reason.QUEUE_UNAVAILABLE, e.getMessage() + ". The call is given up; if "
+                            + node.store.description() + " comes back before the collection timeout ends, the request may"
+                            + " still be collected and run (a Redis that restarted without persistence has lost it)");
+                }
+                String state = Keys.s((byte[]) r.get(0));
+                switch (state) {
+                    case "DONE":
+                        return done(r, responseTimeout);
+                    case "GONE":
+                        throw new PollingException(Reason.QUEUE_UNAVAILABLE, node.store.description()
+                                + " no longer holds request " + id + " (Redis restarted or evicted it); if a service host"
+                                + " had collected it, it may have run");
+                    default:
+                        long wait = intervalMs;
+                        if ("QUEUED".equals(state)) {
+                            wait = Math.max(1, Math.min(intervalMs, Long.parseLong(Keys.s((byte[]) r.get(1))) + 1));
+                        }
+                        if (wake.tryAcquire(wait, TimeUnit.MILLISECONDS)) {
+                            wake.drainPermits();
+                        }
+                }
+            }
+        } finally {
+            onEnd.run();
+        }
+    }
+
+    private PollingException closed() {
+        return new PollingException(Reason.CLOSED, "the runtime was closed while the call waited; a request still queued"
+                + " was withdrawn and will never run");
+    }
+
+    private ReceivedMessage done(List<?> r, Duration responseTimeout) throws PollingException {
+        String outcome = Keys.s((byte[]) r.get(1));
+        String msg = Keys.s((byte[]) r.get(2));
+        byte[] response = (byte[]) r.get(3);
+        StreamDescriptors responseStreams;
+        try {
+            responseStreams = StreamDescriptors.parse(Keys.s((byte[]) r.get(4)));
+        } catch (IllegalArgumentException e) {
+            throw new PollingException(Reason.CONNECTION_LOST, "the response in " + node.store.description()
+                    + " is malformed (" + e.getMessage() + "); the request may have run");
+        }
+        cleanUp();
+        String redis = node.store.description();
+        return switch (outcome) {
+            case "OK" -> new ReceivedMessage(response, node.streams.open(responseStreams, true));
+            case "NOT_COLLECTED" -> throw new PollingException(Reason.NOT_COLLECTED, "not collected: no polling service"
+                    + " host presenting " + thumbprint + " took it within the collection timeout on any node sharing " + redis
+                    + "; it was removed and will never run");
+            case "CANCELLED" -> throw new PollingException(Reason.CANCELLED, "cancelled while queued; it was never sent");
+            case "WITHDRAWN" -> throw new PollingException(Reason.QUEUE_UNAVAILABLE, "withdrawn: this node's heartbeat in "
+                    + redis + " lapsed (Redis restarted, or was unreachable for longer than the node timeout); it was never"
+                    + " sent and will never run");
+            case "COLLECTOR_LOST" -> throw new PollingException(Reason.CONNECTION_LOST, "the listener node " + msg
+                    + " that collected it stopped heartbeating in " + redis + " (it died, closed, or lost Redis); it may have run");
+            case "NO_RESPONSE" -> throw new PollingException(Reason.NO_RESPONSE, "collected, but no response came within "
+                    + responseTimeout + " (responseTimeout); it may have run");
+            case "REFUSED" -> throw new PollingException(Reason.REFUSED, msg);
+            default -> throw new PollingException(Reason.CONNECTION_LOST, msg.isEmpty() ? outcome : msg);
+        };
+    }
+
+    /** The request has ended: its hash and request streams are not needed any more. */
+    private void cleanUp() {
+        node.streams.delete(requestStreams);
+        try {
+            node.store.run("removing ended request " + id, jedis -> jedis.del(node.keys.request(id)));
+        } catch (RedisUnavailableException e) {
+            // it expires by itself
+        }
+    }
+
+    @Override
+    public boolean cancel() {
+        if (failure != null) {
+            return failure.reason() == Reason.CANCELLED;
+        }
+        try {
+            Object r = node.script("withdrawing request " + id, Script.CANCEL, id, Node.keys(queueKey));
+            boolean withdrawn = r instanceof Long l && l == 1;
+            if (withdrawn) {
+                node.streams.delete(requestStreams);
+            }
+            return withdrawn;
+        } catch (RedisUnavailableException e) {
+            return false;
+        }
+    }
+}
