@@ -306,6 +306,39 @@ class RedisPendingRequestQueueTest {
     }
 
     @Test
+    void withRedisDownCallsFailNamingRedisTakersWaitNoLongerThanAskedAndAllWorksOnceItIsBack() throws Exception {
+        PendingCall queued = nodeA.enqueue(SUB, TP, "before", msg("x"), LONG);
+        redis.kill();
+        try {
+            PollingException lost = failure(queued, LONG);
+            assertThat(lost.reason()).isEqualTo(Reason.QUEUE_UNAVAILABLE);
+            assertThat(lost.getMessage()).contains("Redis at 127.0.0.1:" + redis.port());
+            PollingException refused = failure(nodeA.enqueue(SUB, TP, "during", msg("y"), LONG), LONG);
+            assertThat(refused.reason()).isEqualTo(Reason.QUEUE_UNAVAILABLE);
+            assertThat(refused.getMessage()).contains("Redis at 127.0.0.1:" + redis.port()).contains("never run");
+            assertThat(nodeB.take(SUB, TP, Duration.ofMillis(300))).isNull();
+        } finally {
+            redis.start();
+        }
+        SharedQueueRuntimesTest.await("a round trip through the restarted Redis", () -> {
+            PendingCall call = nodeA.enqueue(SUB, TP, "after-" + System.nanoTime(), msg("z"), LONG);
+            try {
+                CollectedRequest taken = nodeB.take(SUB, TP, SHORT_WAIT);
+                if (taken == null || !taken.sending()) {
+                    call.cancel();
+                    return false;
+                }
+                taken.complete(reply("back"));
+                return text(call.awaitResponse(LONG).bson()).equals("back");
+            } catch (PollingException e) {
+                return false;
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    @Test
     void aDuplicateRequestIdIsRefused() {
         nodeA.enqueue(SUB, TP, "dup", msg("x"), LONG);
         PollingException e = failure(nodeB.enqueue(SUB, TP, "dup", msg("y"), LONG), LONG);

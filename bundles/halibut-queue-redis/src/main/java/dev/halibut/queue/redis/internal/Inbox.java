@@ -103,7 +103,10 @@ public final class Inbox implements AutoCloseable {
         wakeAll();
         try {
             // An empty id unblocks the inbox thread's pop at once instead of after MAX_BLOCK.
-            store.run("waking the inbox thread", jedis -> jedis.rpush(key, new byte[0]));
+            store.run("waking the inbox thread", jedis -> {
+                jedis.rpush(key, new byte[0]);
+                return jedis.pexpire(key, 10_000); // left behind if the thread ended first
+            });
         } catch (RedisUnavailableException e) {
             // the pop ends by itself within MAX_BLOCK
         }
