@@ -19,6 +19,11 @@ public record Keys(String prefix) {
         return b(prefix + "r:" + id);
     }
 
+    /** A request's encoded bytes (kept out of its hash, which then stays compact). */
+    byte[] requestBytes(String id) {
+        return b(prefix + "m:" + id);
+    }
+
     /** The list of queued request ids of a subscription for one expected thumbprint. */
     byte[] queue(String subscription, String thumbprint) {
         return b(prefix + "q:" + subscription + ":" + thumbprint);

@@ -133,6 +133,8 @@ final class RedisPendingCall implements PendingCall {
             case "NO_RESPONSE" -> throw new PollingException(Reason.NO_RESPONSE, "collected, but no response came within "
                     + responseTimeout + " (responseTimeout); it may have run");
             case "REFUSED" -> throw new PollingException(Reason.REFUSED, msg);
+            case "LOST" -> throw new PollingException(Reason.QUEUE_UNAVAILABLE, redis + " lost the request's bytes"
+                    + " (evicted: check its maxmemory policy); it was never sent and will never run");
             default -> throw new PollingException(Reason.CONNECTION_LOST, msg.isEmpty() ? outcome : msg);
         };
     }
@@ -141,7 +143,8 @@ final class RedisPendingCall implements PendingCall {
     private void cleanUp() {
         node.streams.delete(requestStreams);
         try {
-            node.store.run("removing ended request " + id, jedis -> jedis.del(node.keys.request(id)));
+            node.store.run("removing ended request " + id,
+                    jedis -> jedis.del(node.keys.request(id), node.keys.requestBytes(id)));
         } catch (RedisUnavailableException e) {
             // it expires by itself
         }

@@ -116,7 +116,7 @@ public final class RedisQueue implements AutoCloseable {
     private String store(String id, String sub, String tp, byte[] queueKey, byte[] bson, StreamDescriptors streams,
                          Duration collectionTimeout, long ttl) throws RedisUnavailableException {
         Object r = node.script("queueing request " + id, Script.ENQUEUE, id,
-                Node.keys(queueKey, node.keys.node(node.nodeId()), node.keys.thumbprints(sub)),
+                Node.keys(queueKey, node.keys.node(node.nodeId()), node.keys.thumbprints(sub), node.keys.requestBytes(id)),
                 sub, tp, node.nodeId(), node.heartbeat.generation(), collectionTimeout.toMillis(), ttl, bson, streams.encode());
         return r instanceof byte[] b ? Keys.s(b) : String.valueOf(r);
     }

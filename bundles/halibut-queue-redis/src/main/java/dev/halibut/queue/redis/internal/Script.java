@@ -14,21 +14,26 @@ import java.util.HexFormat;
  * <p>Every script gets {@code KEYS[1]} = the request's hash and {@code ARGV[1..3]} = key prefix, request id,
  * inbox lifetime in ms; its own arguments follow from {@code ARGV[4]}. A request's hash holds: {@code sub},
  * {@code tp} (expected thumbprint), {@code node} and {@code gen} (the caller's node and heartbeat
- * generation), {@code collectBy} (ms), {@code state} (QUEUED, TAKEN, SENT, DONE), {@code req} and
- * {@code rs} (the request and its stream descriptors), {@code collector}, {@code cgen}, {@code takenAt},
+ * generation), {@code collectBy} (ms), {@code state} (QUEUED, TAKEN, SENT, DONE), {@code rs} (the request's
+ * stream descriptors; the request's bytes are in a key of their own), {@code collector}, {@code cgen}, {@code takenAt},
  * {@code sentAt}, and once DONE {@code outcome}, {@code msg}, {@code resp}, {@code ps}.
  */
 enum Script {
 
-    /** KEYS: r, queue, caller's heartbeat, subscription's thumbprint set. ARGV: sub, tp, node, gen, collectMs, ttlMs, req, rs. */
+    /**
+     * KEYS: r, queue, caller's heartbeat, subscription's thumbprint set, request bytes. ARGV: sub, tp, node, gen,
+     * collectMs, ttlMs, req, rs. The request bytes have a key of their own so the hash keeps only short values
+     * (Redis then stores it compactly, as a listpack).
+     */
     ENQUEUE("""
             if redis.call('EXISTS', KEYS[1]) == 1 then return 'DUPLICATE' end
             if redis.call('GET', KEYS[3]) ~= ARGV[7] then return 'NODE' end
             local now = now_ms()
             redis.call('HSET', KEYS[1], 'sub', ARGV[4], 'tp', ARGV[5], 'node', ARGV[6], 'gen', ARGV[7],
-                'collectBy', now + tonumber(ARGV[8]), 'state', 'QUEUED', 'req', ARGV[10], 'rs', ARGV[11])
+                'collectBy', now + tonumber(ARGV[8]), 'state', 'QUEUED', 'rs', ARGV[11])
             local ttl = tonumber(ARGV[9])
             redis.call('PEXPIRE', KEYS[1], ttl)
+            redis.call('SET', KEYS[5], ARGV[10], 'PX', ttl)
             redis.call('RPUSH', KEYS[2], ARGV[2])
             if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
             redis.call('SADD', KEYS[4], ARGV[5])
@@ -47,9 +52,10 @@ enum Script {
             local now = now_ms()
             if now >= tonumber(h[2]) then finish('NOT_COLLECTED', '') return {'SKIP'} end
             if redis.call('GET', ARGV[1] .. 'n:' .. h[4]) ~= h[5] then finish('WITHDRAWN', '') return {'SKIP'} end
+            local req = redis.call('GET', ARGV[1] .. 'm:' .. ARGV[2])
+            if not req then finish('LOST', '') return {'SKIP'} end
             redis.call('HSET', KEYS[1], 'state', 'TAKEN', 'collector', ARGV[5], 'cgen', ARGV[6], 'takenAt', now)
-            local r = redis.call('HMGET', KEYS[1], 'req', 'rs')
-            return {'OK', r[1], r[2]}
+            return {'OK', req, redis.call('HGET', KEYS[1], 'rs') or ''}
             """),
 
     /** The taker is about to write it: from now on it may run. ARGV: collector. */
@@ -132,6 +138,7 @@ enum Script {
                     finish('WITHDRAWN', '')
                 else
                     redis.call('PEXPIRE', KEYS[1], ARGV[5])
+                    redis.call('PEXPIRE', ARGV[1] .. 'm:' .. ARGV[2], ARGV[5])
                     return {'QUEUED', tostring(tonumber(h[2]) - now)}
                 end
             elseif h[1] == 'TAKEN' or h[1] == 'SENT' then
@@ -141,6 +148,7 @@ enum Script {
                     finish('NO_RESPONSE', '')
                 else
                     redis.call('PEXPIRE', KEYS[1], ARGV[5])
+                    redis.call('PEXPIRE', ARGV[1] .. 'm:' .. ARGV[2], ARGV[5])
                     return {h[1], '0'}
                 end
             end
