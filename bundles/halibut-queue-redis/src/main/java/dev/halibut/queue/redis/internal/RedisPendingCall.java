@@ -25,9 +25,11 @@ final class RedisPendingCall implements PendingCall {
     private final Semaphore wake;
     private final Runnable onEnd;
     private final PollingException failure;
+    /** The collection timeout: the first wait, before any look at the request, is no longer. */
+    private final long firstWaitMs;
 
     RedisPendingCall(Node node, String id, String thumbprint, byte[] queueKey, StreamDescriptors requestStreams,
-                     Semaphore wake, Runnable onEnd) {
+                     Semaphore wake, Runnable onEnd, Duration collectionTimeout) {
         this.node = node;
         this.id = id;
         this.thumbprint = thumbprint;
@@ -36,6 +38,7 @@ final class RedisPendingCall implements PendingCall {
         this.wake = wake;
         this.onEnd = onEnd;
         this.failure = null;
+        this.firstWaitMs = collectionTimeout.toMillis();
     }
 
     /** A call that failed before it was queued. */
@@ -48,6 +51,7 @@ final class RedisPendingCall implements PendingCall {
         this.wake = null;
         this.onEnd = () -> { };
         this.failure = failure;
+        this.firstWaitMs = 0;
     }
 
     @Override
@@ -62,6 +66,10 @@ final class RedisPendingCall implements PendingCall {
         }
         long intervalMs = node.settings.heartbeatInterval().toMillis();
         try {
+            // A fast answer wakes us before the first look: waiting first saves a round trip per call.
+            if (wake.tryAcquire(Math.max(1, Math.min(intervalMs, firstWaitMs)), TimeUnit.MILLISECONDS)) {
+                wake.drainPermits();
+            }
             while (true) {
                 if (node.closed) {
                     throw closed();
@@ -139,15 +147,9 @@ final class RedisPendingCall implements PendingCall {
         };
     }
 
-    /** The request has ended: its hash and request streams are not needed any more. */
+    /** The request has ended (CHECK deleted it): its request streams are not needed any more. */
     private void cleanUp() {
         node.streams.delete(requestStreams);
-        try {
-            node.store.run("removing ended request " + id,
-                    jedis -> jedis.del(node.keys.request(id), node.keys.requestBytes(id)));
-        } catch (RedisUnavailableException e) {
-            // it expires by itself
-        }
     }
 
     @Override

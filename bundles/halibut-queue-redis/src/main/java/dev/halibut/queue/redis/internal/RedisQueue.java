@@ -85,7 +85,7 @@ public final class RedisQueue implements AutoCloseable {
         RedisPendingCall call = new RedisPendingCall(node, requestId, tp, queueKey, streams, wake, () -> {
             node.inbox.unregister(requestId);
             live.remove(requestId);
-        });
+        }, collectionTimeout);
         live.put(requestId, call);
         long ttl = collectionTimeout.toMillis() + node.keepMs();
         try {

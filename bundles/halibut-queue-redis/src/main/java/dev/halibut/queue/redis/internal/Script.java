@@ -109,9 +109,9 @@ enum Script {
             """),
 
     /**
-     * The caller's periodic look at its request: applies the deadlines (collection, response, a taker that
+     * The caller's look at its request (on a wake-up, and at least every heartbeat interval): applies the deadlines (collection, response, a taker that
      * neither sends nor dies, a taker whose node stopped heartbeating), keeps the hash alive, and returns
-     * {state, ms to the collection deadline} or {DONE, outcome, msg, resp, ps} or {GONE}.
+     * {state, ms to the collection deadline} or {DONE, outcome, msg, resp, ps} (deleting the request) or {GONE}.
      * KEYS: r, queue. ARGV: responseTimeoutMs, keepMs, nodeTimeoutMs.
      */
     CHECK("""
@@ -153,6 +153,8 @@ enum Script {
                 end
             end
             local d = redis.call('HMGET', KEYS[1], 'outcome', 'msg', 'resp', 'ps')
+            -- the caller has its answer: the request is not needed any more
+            redis.call('DEL', KEYS[1], ARGV[1] .. 'm:' .. ARGV[2])
             return {'DONE', d[1] or '', d[2] or '', d[3] or '', d[4] or ''}
             """);
 
