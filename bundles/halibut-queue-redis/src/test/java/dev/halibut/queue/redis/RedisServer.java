@@ -23,9 +23,16 @@ final class RedisServer implements AutoCloseable {
     private final int port;
     private final Path log;
     private final Thread hook = new Thread(this::kill, "redis-server-killer");
+    private final List<String> extraArgs;
     private Process process;
 
     RedisServer() throws IOException {
+        this(List.of());
+    }
+
+    /** With extra {@code redis-server} arguments, e.g. {@code --requirepass secret}. */
+    RedisServer(List<String> extraArgs) throws IOException {
+        this.extraArgs = List.copyOf(extraArgs);
         this.port = freePort();
         this.log = Files.createTempFile("redis-server-" + port, ".log");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -56,8 +63,10 @@ final class RedisServer implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("redis-server on port " + port + " is running already");
         }
-        process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--save", "",
-                "--appendonly", "no", "--bind", "127.0.0.1", "--protected-mode", "no"))
+        List<String> command = new java.util.ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--save", "",
+                "--appendonly", "no", "--bind", "127.0.0.1", "--protected-mode", "no"));
+        command.addAll(extraArgs);
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (true) {
@@ -65,6 +74,8 @@ final class RedisServer implements AutoCloseable {
                 if ("PONG".equals(j.ping())) {
                     return;
                 }
+            } catch (redis.clients.jedis.exceptions.JedisDataException answered) {
+                return; // it answers (asking for a password): it is up
             } catch (RuntimeException notYet) {
                 if (!process.isAlive()) {
                     throw new IOException("redis-server on port " + port + " exited with " + process.exitValue()
