@@ -339,6 +339,24 @@ class RedisPendingRequestQueueTest {
     }
 
     @Test
+    void closeEndsTheNodesThreadsAndRemovesItsHeartbeat() throws Exception {
+        RedisPendingRequestQueue node = node(FAST);
+        String prefix = "halibut-redis-" + node.nodeId();
+        assertThat(threadsNamed(prefix)).hasSize(2);
+        try (var j = redis.client()) {
+            assertThat(j.exists("halibut:n:" + node.nodeId())).isTrue();
+            node.close();
+            node.close(); // twice is fine
+            assertThat(j.exists("halibut:n:" + node.nodeId())).isFalse();
+        }
+        assertThat(threadsNamed(prefix)).isEmpty();
+    }
+
+    private static List<Thread> threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix)).toList();
+    }
+
+    @Test
     void aDuplicateRequestIdIsRefused() {
         nodeA.enqueue(SUB, TP, "dup", msg("x"), LONG);
         PollingException e = failure(nodeB.enqueue(SUB, TP, "dup", msg("y"), LONG), LONG);

@@ -134,7 +134,8 @@ public final class RedisQueue implements AutoCloseable {
             if (leftMs <= 0) {
                 return null;
             }
-            double block = Math.min(leftMs, RedisStore.MAX_BLOCK.toMillis()) / 1000.0;
+            // At least 10 ms: Redis reads a timeout that rounds to 0 as "block forever".
+            double block = Math.max(10, Math.min(leftMs, RedisStore.MAX_BLOCK.toMillis())) / 1000.0;
             try {
                 KeyValue<byte[], byte[]> popped = node.store.run("waiting for requests of poll://" + sub + "/",
                         jedis -> jedis.blpop(block, queueKey));
