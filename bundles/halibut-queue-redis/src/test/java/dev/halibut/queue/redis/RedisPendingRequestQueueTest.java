@@ -357,6 +357,36 @@ class RedisPendingRequestQueueTest {
     }
 
     @Test
+    void aFrozenRedisFailsCallsWithinTheCommandTimeoutAndTakersReturnNothingHangs() throws Exception {
+        PendingCall queued = nodeA.enqueue(SUB, TP, "before-freeze", msg("x"), LONG);
+        redis.freeze();
+        try {
+            long start = System.nanoTime();
+            PollingException e = failure(queued, LONG);
+            assertThat(e.reason()).isEqualTo(Reason.QUEUE_UNAVAILABLE);
+            assertThat(e.getMessage()).contains("Redis at 127.0.0.1:" + redis.port());
+            assertThat(nodeB.take(SUB, TP, Duration.ofMillis(200))).isNull();
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .as("bounded by the command timeouts (2 s each), not the 30 s collection timeout")
+                    .isLessThan(Duration.ofSeconds(25));
+        } finally {
+            redis.resume();
+        }
+        // The freeze outlasted the node timeout, so node A counts as having been dead meanwhile: its request
+        // queued before stays withdrawn and never runs, and A's new calls work.
+        assertThat(nodeB.take(SUB, TP, Duration.ofMillis(300))).isNull();
+        try (var j = redis.client()) {
+            assertThat(j.hget("halibut:r:before-freeze", "outcome")).isEqualTo("WITHDRAWN");
+        }
+        PendingCall after = nodeA.enqueue(SUB, TP, "after-freeze", msg("y"), LONG);
+        CollectedRequest taken = nodeB.take(SUB, TP, LONG);
+        assertThat(taken.requestId()).isEqualTo("after-freeze");
+        assertThat(taken.sending()).isTrue();
+        taken.complete(reply("thawed"));
+        assertThat(text(after.awaitResponse(LONG).bson())).isEqualTo("thawed");
+    }
+
+    @Test
     void aDuplicateRequestIdIsRefused() {
         nodeA.enqueue(SUB, TP, "dup", msg("x"), LONG);
         PollingException e = failure(nodeB.enqueue(SUB, TP, "dup", msg("y"), LONG), LONG);

@@ -89,9 +89,30 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** Freezes the server (SIGSTOP): it accepts connections but answers nothing until {@link #resume()}. */
+    synchronized void freeze() throws IOException, InterruptedException {
+        signal("-STOP");
+    }
+
+    synchronized void resume() throws IOException, InterruptedException {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill " + signal + " " + process.pid() + " failed");
+        }
+    }
+
     /** Kills the server at once (SIGKILL) and waits until it is gone; all its data is lost. */
     synchronized void kill() {
         if (process != null) {
+            try {
+                signal("-CONT"); // a frozen server would not die of SIGKILL any later, but be sure it is not left stopped
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                // it is killed below anyway
+            }
             process.destroyForcibly();
             try {
                 process.waitFor();
