@@ -193,6 +193,43 @@ class SharedQueueRuntimesTest {
     }
 
     @Test
+    void aRequestOnlyGoesToAServiceHostPresentingTheExpectedThumbprint() {
+        // tentacle 1 polls node B for SUB_1, but this caller expects tentacle 2's certificate there
+        Echo impostorExpected = nodeA.createClient(Echo.class, new ServiceEndPoint(SUB_1, tentacle2.thumbprint(),
+                HalibutLimits.defaults().withPollingCollectionTimeout(Duration.ofMillis(500))));
+        assertThatThrownBy(() -> impostorExpected.echo("for t2 only")).isInstanceOf(HalibutClientException.class)
+                .hasMessageContaining("not collected").hasMessageContaining(tentacle2.thumbprint());
+        assertThat(service1.runs).doesNotContainKey("for t2 only");
+    }
+
+    @Test
+    void aCallerInterruptedWhileQueuedWithdrawsTheRequestFromEveryNode() throws Exception {
+        URI later = URI.create("poll://later/");
+        Echo echo = nodeA.createClient(Echo.class, new ServiceEndPoint(later, tentacle1.thumbprint()));
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                echo.echo("withdrawn");
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        caller.start();
+        try (var j = redis.client()) {
+            await("the request to be queued in Redis", () -> j.llen("halibut:q:later:" + tentacle1.thumbprint()) == 1);
+        }
+        caller.interrupt();
+        caller.join(30_000);
+        assertThat(failure.get()).isInstanceOf(HalibutClientException.class)
+                .hasMessageContaining("withdrawn").hasMessageContaining("never run");
+        // a service host that starts polling for it on another node afterwards never gets it
+        PollingSubscription s = tentacle1.poll(later, listenerOf(nodeB));
+        await("the late poller connected", connected(s, 1));
+        assertThat(client(nodeC, later, tentacle1).echo("fresh")).isEqualTo("t1:fresh");
+        assertThat(service1.runs).doesNotContainKey("withdrawn");
+    }
+
+    @Test
     void redisRestartedMidRunFailsCallsClearlyAndTheyWorkAgainOnceItIsBack() throws Exception {
         Echo echo = client(nodeA, SUB_1, tentacle1);
         assertThat(echo.echo("before")).isEqualTo("t1:before");
