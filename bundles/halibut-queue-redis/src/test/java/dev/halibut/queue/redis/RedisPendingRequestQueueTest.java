@@ -313,9 +313,10 @@ class RedisPendingRequestQueueTest {
             PollingException lost = failure(queued, LONG);
             assertThat(lost.reason()).isEqualTo(Reason.QUEUE_UNAVAILABLE);
             assertThat(lost.getMessage()).contains("Redis at 127.0.0.1:" + redis.port());
+            assertThat(lost.getMessage()).contains("will not run from now on");
             PollingException refused = failure(nodeA.enqueue(SUB, TP, "during", msg("y"), LONG), LONG);
             assertThat(refused.reason()).isEqualTo(Reason.QUEUE_UNAVAILABLE);
-            assertThat(refused.getMessage()).contains("Redis at 127.0.0.1:" + redis.port()).contains("never run");
+            assertThat(refused.getMessage()).contains("Redis at 127.0.0.1:" + redis.port()).contains("will not run");
             assertThat(nodeB.take(SUB, TP, Duration.ofMillis(300))).isNull();
         } finally {
             redis.start();
@@ -384,6 +385,41 @@ class RedisPendingRequestQueueTest {
         assertThat(taken.sending()).isTrue();
         taken.complete(reply("thawed"));
         assertThat(text(after.awaitResponse(LONG).bson())).isEqualTo("thawed");
+    }
+
+    @Test
+    void aRedisOutageShorterThanTheNodeTimeoutDoesNotFailAWaitingCall() throws Exception {
+        RedisPendingRequestQueue patient = node(FAST.withHeartbeat(Duration.ofMillis(100), Duration.ofSeconds(20)));
+        PendingCall call = patient.enqueue(SUB, TP, "patient", msg("x"), LONG);
+        java.util.concurrent.CompletableFuture<ReceivedMessage> response = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.awaitResponse(LONG);
+            } catch (PollingException | InterruptedException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        redis.freeze(); // nothing is lost, Redis just stops answering for a while
+        try {
+            SharedQueueRuntimesTest.await("the caller to look at its request and fail to reach Redis", () ->
+                    redisCommandTimedOut(patient));
+        } finally {
+            redis.resume();
+        }
+        CollectedRequest taken = nodeB.take(SUB, TP, LONG);
+        assertThat(taken.requestId()).isEqualTo("patient");
+        assertThat(taken.sending()).isTrue();
+        taken.complete(reply("still here"));
+        assertThat(text(response.get(30, TimeUnit.SECONDS).bson())).isEqualTo("still here");
+    }
+
+    /** True once a command of {@code queue} has failed against the frozen Redis (its heartbeat thread's, say). */
+    private static boolean redisCommandTimedOut(RedisPendingRequestQueue queue) {
+        try {
+            queue.queuedCount(SUB);
+            return false;
+        } catch (IllegalStateException e) {
+            return e.getMessage().contains("Redis at");
+        }
     }
 
     @Test

@@ -28,6 +28,8 @@ public final class NodeHeartbeat implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Thread thread;
     private volatile long generation = 1;
+    /** When a heartbeat last reached Redis (System.nanoTime); before the first, long enough ago to count as lapsed. */
+    private volatile long lastBeatNanos;
     private volatile boolean failing;
     /** Whether a generation has been announced: finding the key gone after that means it lapsed. */
     private boolean announced;
@@ -40,6 +42,7 @@ public final class NodeHeartbeat implements AutoCloseable {
         this.key = keys.node(nodeId);
         this.interval = interval;
         this.timeoutMs = nodeTimeout.toMillis();
+        this.lastBeatNanos = System.nanoTime() - nodeTimeout.toNanos() - interval.toNanos();
         this.thread = new Thread(this::run, "halibut-redis-" + nodeId + "-heartbeat");
         this.thread.setDaemon(true);
     }
@@ -64,8 +67,19 @@ public final class NodeHeartbeat implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Whether this node's heartbeat key has certainly expired in Redis by now: more than the node timeout (and
+     * one interval of margin) has passed since a heartbeat last reached Redis. From then on no request this node
+     * queued under its current generation can be collected or sent by any node, even if Redis is unreachable
+     * from here only.
+     */
+    public boolean certainlyLapsed() {
+        return System.nanoTime() - lastBeatNanos - timeoutMs * 1_000_000L - interval.toNanos() > 0;
+    }
+
     /** Refreshes the heartbeat, starting a new generation if the old one lapsed. */
     public synchronized void beat() throws RedisUnavailableException {
+        long started = System.nanoTime();
         store.run("refreshing the heartbeat of node " + nodeId, jedis -> {
             String g = Long.toString(generation);
             if (jedis.set(key, Keys.b(g), SetParams.setParams().px(timeoutMs).xx()) == null) {
@@ -79,6 +93,7 @@ public final class NodeHeartbeat implements AutoCloseable {
             }
             return null;
         });
+        lastBeatNanos = started; // the key lives at most timeoutMs from a moment after this
     }
 
     private void run() {

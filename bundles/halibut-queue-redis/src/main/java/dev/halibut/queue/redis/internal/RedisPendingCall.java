@@ -65,6 +65,9 @@ final class RedisPendingCall implements PendingCall {
             throw failure;
         }
         long intervalMs = node.settings.heartbeatInterval().toMillis();
+        String lastState = "QUEUED";
+        long failingSince = 0;
+        long retryWindowNanos = node.settings.nodeTimeout().plus(node.settings.heartbeatInterval().multipliedBy(2)).toNanos();
         try {
             // A fast answer wakes us before the first look: waiting first saves a round trip per call.
             if (wake.tryAcquire(Math.max(1, Math.min(intervalMs, firstWaitMs)), TimeUnit.MILLISECONDS)) {
@@ -82,18 +85,32 @@ final class RedisPendingCall implements PendingCall {
                     if (node.closed) {
                         throw closed();
                     }
-                    throw new PollingException(Reason.QUEUE_UNAVAILABLE, e.getMessage() + ". The call is given up; if "
-                            + node.store.description() + " comes back before the collection timeout ends, the request may"
-                            + " still be collected and run (a Redis that restarted without persistence has lost it)");
+                    if (failingSince == 0) {
+                        failingSince = System.nanoTime();
+                    }
+                    boolean lapsed = node.heartbeat.certainlyLapsed();
+                    if (!lapsed && System.nanoTime() - failingSince < retryWindowNanos) {
+                        // Redis may be back soon, and meanwhile another node could still collect the request: keep
+                        // looking until either a look succeeds or this node's heartbeat has expired in Redis.
+                        if (wake.tryAcquire(intervalMs, TimeUnit.MILLISECONDS)) {
+                            wake.drainPermits();
+                        }
+                        continue;
+                    }
+                    throw unavailable(e, lapsed, lastState);
                 }
+                failingSince = 0;
                 String state = Keys.s((byte[]) r.get(0));
+                lastState = state;
                 switch (state) {
                     case "DONE":
                         return done(r, responseTimeout);
                     case "GONE":
+                        node.streams.delete(requestStreams);
                         throw new PollingException(Reason.QUEUE_UNAVAILABLE, node.store.description()
-                                + " no longer holds request " + id + " (Redis restarted or evicted it); if a service host"
-                                + " had collected it, it may have run");
+                                + " does not hold request " + id + " (Redis failed while it was queued, or restarted or"
+                                + " evicted it since); it will not run from now on; if a service host had collected it"
+                                + " before, it may have run");
                     default:
                         long wait = intervalMs;
                         if ("QUEUED".equals(state)) {
@@ -107,6 +124,22 @@ final class RedisPendingCall implements PendingCall {
         } finally {
             onEnd.run();
         }
+    }
+
+    /** Redis did not answer the call's looks for the retry window, or this node's heartbeat has lapsed. */
+    private PollingException unavailable(RedisUnavailableException e, boolean lapsed, String lastState) {
+        String what;
+        if ("TAKEN".equals(lastState) || "SENT".equals(lastState)) {
+            what = "A service host had collected the request, so it may have run";
+        } else if (lapsed) {
+            node.streams.delete(requestStreams);
+            what = "No service host can collect the request any more (this node's heartbeat in Redis has lapsed), so it"
+                    + " will not run from now on";
+        } else {
+            what = "Redis still answers this node's heartbeat, so a request still queued may yet be collected until its"
+                    + " collection timeout ends";
+        }
+        return new PollingException(Reason.QUEUE_UNAVAILABLE, e.getMessage() + "; the call is given up. " + what);
     }
 
     private PollingException closed() {

@@ -101,8 +101,10 @@ public final class RedisQueue implements AutoCloseable {
             }
             return call;
         } catch (RedisUnavailableException e) {
-            return refuse(requestId, streams, new PollingException(Reason.QUEUE_UNAVAILABLE, e.getMessage()
-                    + "; the request was not queued and will never run"));
+            // Whether Redis stored it is unknown (a command that timed out may still run): the call looks at
+            // the request until Redis answers or this node's heartbeat has expired, and says then.
+            LOG.debug("Queueing request {} failed: {}", requestId, e.getMessage());
+            return call;
         }
     }
 
