@@ -68,10 +68,11 @@ public final class NodeHeartbeat implements AutoCloseable {
     }
 
     /**
-     * Whether this node's heartbeat key has certainly expired in Redis by now: more than the node timeout (and
-     * one interval of margin) has passed since a heartbeat last reached Redis. From then on no request this node
-     * queued under its current generation can be collected or sent by any node, even if Redis is unreachable
-     * from here only.
+     * Whether this node's heartbeat key has expired in Redis by now: more than the node timeout (and one interval
+     * of margin) has passed since a heartbeat was last answered. From then on no request this node queued under
+     * that generation can be collected or sent by any node, even if Redis is unreachable from here only. (A
+     * refresh that timed out here cannot extend the key once it expired, as it only sets an existing key; one
+     * that Redis ran while its answer was lost on the way back could, which this does not cover.)
      */
     public boolean certainlyLapsed() {
         return System.nanoTime() - lastBeatNanos - timeoutMs * 1_000_000L - interval.toNanos() > 0;
@@ -79,7 +80,6 @@ public final class NodeHeartbeat implements AutoCloseable {
 
     /** Refreshes the heartbeat, starting a new generation if the old one lapsed. */
     public synchronized void beat() throws RedisUnavailableException {
-        long started = System.nanoTime();
         store.run("refreshing the heartbeat of node " + nodeId, jedis -> {
             String g = Long.toString(generation);
             if (jedis.set(key, Keys.b(g), SetParams.setParams().px(timeoutMs).xx()) == null) {
@@ -93,7 +93,8 @@ public final class NodeHeartbeat implements AutoCloseable {
             }
             return null;
         });
-        lastBeatNanos = started; // the key lives at most timeoutMs from a moment after this
+        // Redis set the expiry before its answer arrived: the key lives at most the node timeout from now.
+        lastBeatNanos = System.nanoTime();
     }
 
     private void run() {

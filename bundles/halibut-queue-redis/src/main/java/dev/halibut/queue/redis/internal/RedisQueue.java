@@ -149,9 +149,14 @@ public final class RedisQueue implements AutoCloseable {
                     continue;
                 }
                 String id = Keys.s(popped.getValue());
-                List<?> r = (List<?>) node.script("collecting request " + id, Script.CLAIM, id, List.of(), tp, node.nodeId(),
-                        node.heartbeat.generation());
-                if ("OK".equals(Keys.s((byte[]) r.get(0)))) {
+                List<?> r = (List<?>) node.script("collecting request " + id, Script.CLAIM, id, Node.keys(queueKey), tp,
+                        node.nodeId(), node.heartbeat.generation());
+                String claim = Keys.s((byte[]) r.get(0));
+                if ("NODE".equals(claim)) {
+                    node.heartbeat.beat(); // this node's heartbeat lapsed (Redis restarted or was away): re-announce
+                    continue;
+                }
+                if ("OK".equals(claim)) {
                     StreamDescriptors streams;
                     try {
                         streams = StreamDescriptors.parse(Keys.s((byte[]) r.get(2)));

@@ -43,9 +43,15 @@ enum Script {
 
     /**
      * A taker popped the id: take it if it is still queued, within its collection deadline, for this
-     * thumbprint, and its caller's node is alive (same heartbeat generation). ARGV: tp, collector, cgen.
+     * thumbprint, and its caller's node is alive (same heartbeat generation). The taker's own heartbeat must be
+     * current too (else the id goes back to the head of the queue and the taker re-announces itself first).
+     * KEYS: r, queue. ARGV: tp, collector, cgen.
      */
     CLAIM("""
+            if redis.call('GET', ARGV[1] .. 'n:' .. ARGV[5]) ~= ARGV[6] then
+                redis.call('LPUSH', KEYS[2], ARGV[2])
+                return {'NODE'}
+            end
             local h = redis.call('HMGET', KEYS[1], 'state', 'collectBy', 'tp', 'node', 'gen')
             if not h[1] then return {'GONE'} end
             if h[1] ~= 'QUEUED' or h[3] ~= ARGV[4] then return {'SKIP'} end
