@@ -87,6 +87,7 @@ final class RedisPendingCall implements PendingCall {
                     }
                     if (failingSince == 0) {
                         failingSince = System.nanoTime();
+                        continue; // at once on a fresh connection: a stale pooled one after a Redis restart fails once
                     }
                     boolean lapsed = node.heartbeat.certainlyLapsed();
                     if (!lapsed && System.nanoTime() - failingSince < retryWindowNanos) {

@@ -89,7 +89,17 @@ public final class RedisQueue implements AutoCloseable {
         live.put(requestId, call);
         long ttl = collectionTimeout.toMillis() + node.keepMs();
         try {
-            String result = store(requestId, sub, tp, queueKey, request.bson(), streams, collectionTimeout, ttl);
+            String result;
+            try {
+                result = store(requestId, sub, tp, queueKey, request.bson(), streams, collectionTimeout, ttl);
+            } catch (RedisUnavailableException first) {
+                // Once more on a fresh connection (a stale pooled one after a Redis restart fails once). If the
+                // first attempt did run and only its answer was lost, this one says DUPLICATE: it is stored.
+                result = store(requestId, sub, tp, queueKey, request.bson(), streams, collectionTimeout, ttl);
+                if ("DUPLICATE".equals(result)) {
+                    return call;
+                }
+            }
             if ("NODE".equals(result)) {
                 node.heartbeat.beat(); // Redis lost our heartbeat (restarted): announce a new generation, then retry
                 result = store(requestId, sub, tp, queueKey, request.bson(), streams, collectionTimeout, ttl);
@@ -128,6 +138,7 @@ public final class RedisQueue implements AutoCloseable {
         String tp = Thumbprints.normalize(thumbprint);
         byte[] queueKey = node.keys.queue(sub, tp);
         long deadline = System.nanoTime() + maxWait.toNanos();
+        boolean retriedAtOnce = false;
         while (!node.closed) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
@@ -171,6 +182,10 @@ public final class RedisQueue implements AutoCloseable {
             } catch (RedisUnavailableException e) {
                 if (node.closed) {
                     return null;
+                }
+                if (!retriedAtOnce) {
+                    retriedAtOnce = true; // a stale pooled connection after a Redis restart: try a fresh one now
+                    continue;
                 }
                 if (!takeFailing) {
                     takeFailing = true;

@@ -12,6 +12,7 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.RedisProtocol;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
@@ -114,6 +115,12 @@ public final class RedisStore implements AutoCloseable {
     public <T> T run(String what, Command<T> command) throws RedisUnavailableException {
         try (Jedis jedis = pool.getResource()) {
             return command.run(jedis);
+        } catch (JedisConnectionException e) {
+            // After a Redis restart every idle pooled connection is dead: drop them all at once, so the next
+            // commands open fresh ones instead of each failing on a stale one.
+            pool.clear();
+            throw new RedisUnavailableException(description + " failed while " + what + ": " + e.getMessage()
+                    + " (check that Redis is running and reachable)", e);
         } catch (JedisException | IllegalStateException e) {
             throw new RedisUnavailableException(description + " failed while " + what + ": " + e.getMessage()
                     + " (check that Redis is running and reachable)", e);
