@@ -6,28 +6,60 @@ import java.time.Duration;
 
 /**
  * Requests waiting for a polling service host, per subscription. The listener's callers
- * {@link #enqueue} requests; subscriber connections {@link #take} them, each request by exactly one
- * taker. The in-memory implementation serves one listener node; an implementation shared by several
- * nodes (on Redis, say) can implement the same contract: a request is its encoded envelope plus the
- * streams to send after it, a response its envelope plus the streams received with it.
+ * {@link #enqueue} requests; subscriber connections {@link #take} them. The in-memory implementation
+ * serves one listener node; a shared implementation (such as the Redis queue of {@code halibut-queue-redis})
+ * lets several listener nodes see one queue per subscription, so a request queued on node A is collected by
+ * a subscriber connected to node B and its response returns to the caller on node A.
  *
- * <p>Rules every implementation keeps:
- * <ul>
- *   <li>a request not taken within its collection timeout is removed and never handed out later;</li>
- *   <li>a request cancelled while queued is removed and never handed out;</li>
- *   <li>a request is handed only to a taker of its subscription presenting the expected thumbprint;</li>
- *   <li>a taken request that was not sent can be {@linkplain CollectedRequest#putBack() put back}, at the
- *       head of the queue.</li>
- * </ul>
+ * <p>Rules every implementation keeps (for a shared queue: across every node that shares it):
+ * <ol>
+ *   <li><b>At most once.</b> A request is handed to at most one taker, and runs at most once: once
+ *       {@link CollectedRequest#sending()} has returned {@code true} for it, no taker gets it again.</li>
+ *   <li><b>Collection timeout.</b> A request not taken within its collection timeout is removed and never
+ *       handed out later; the check and the hand-out are one atomic step, so a request cannot be handed out
+ *       after its caller was told it was not collected.</li>
+ *   <li><b>Cancellation.</b> {@link PendingCall#cancel()} of a queued request removes it for every taker
+ *       (on every node) atomically with respect to taking: it either returns {@code true} and the request
+ *       never runs, or returns {@code false} because it was taken already.</li>
+ *   <li><b>Thumbprint.</b> The expected thumbprint travels with the request; it is handed only to a taker of
+ *       its subscription presenting that thumbprint (compared case-insensitively).</li>
+ *   <li><b>Put back.</b> A taken request that was not sent can be {@linkplain CollectedRequest#putBack() put
+ *       back} at the head of the queue (or fails as not collected if its collection timeout has passed).</li>
+ *   <li><b>Bounded waits.</b> {@link PendingCall#awaitResponse} returns or throws within the collection
+ *       timeout plus the response timeout plus a bounded, documented slack, whatever happens to the taker:
+ *       a shared queue detects a collecting node that died (by its heartbeats) and fails the call
+ *       ({@link PollingException.Reason#CONNECTION_LOST}) without waiting for the response timeout.</li>
+ *   <li><b>Store failures.</b> A shared queue whose store cannot be reached fails calls with
+ *       {@link PollingException.Reason#QUEUE_UNAVAILABLE} (the message names the store) instead of hanging;
+ *       {@link #take} then returns {@code null} after at most {@code maxWait}, and both work again once the
+ *       store is back.</li>
+ *   <li><b>Request ids.</b> Callers give ids unique across every node sharing the queue (the runtime's ids
+ *       carry a random per-runtime prefix); a shared queue refuses a duplicate.</li>
+ * </ol>
+ *
+ * <p>Streams: {@link #enqueue} may read each request stream once, at once or until the request is
+ * collected (a shared queue copies it to its store then); the caller must not read it again. The streams
+ * of a {@link CollectedRequest#request()} are read once, by the subscriber connection that sends them. The
+ * streams given to {@link CollectedRequest#complete} belong to the queue from then on (it reads or discards
+ * them). The streams of the response {@link PendingCall#awaitResponse} returns belong to the caller and stay
+ * readable after the call (a shared queue documents how long); {@link dev.halibut.DataStream#discard()}
+ * releases them. A shared queue may bound the total stream size per message; beyond it the call fails with
+ * {@link PollingException.Reason#REFUSED} (request) or as a failed response, with a message saying so.
+ *
+ * <p>Ownership: the runtime a queue is handed to ({@code HalibutRuntime.builder().pendingRequestQueue(q)})
+ * owns it and closes it when the runtime closes; one queue object serves one runtime. Several runtimes (nodes)
+ * share a queue by each connecting its own queue object to the same store.
  */
 public interface PendingRequestQueue extends AutoCloseable {
 
     /**
-     * Queues an encoded request.
+     * Queues an encoded request. Never blocks for longer than it takes to store the request (and, for a
+     * shared queue, its streams); failures to queue are reported by the returned call's
+     * {@link PendingCall#awaitResponse}.
      *
      * @param subscription       the {@code poll://} subscription
      * @param expectedThumbprint the certificate thumbprint the collecting service host must present
-     * @param requestId          the request's id, unique in this queue
+     * @param requestId          the request's id, unique in this queue (across nodes, for a shared one)
      * @param request            the encoded request and its streams
      * @param collectionTimeout  how long it may wait to be taken
      * @return the caller's handle on the request
@@ -39,14 +71,20 @@ public interface PendingRequestQueue extends AutoCloseable {
      * Takes the next request of {@code subscription} for a service host presenting {@code thumbprint},
      * waiting up to {@code maxWait}.
      *
-     * @return the request, or {@code null} if none came in time
+     * @return the request, or {@code null} if none came in time (or a shared queue's store is unreachable)
      */
     CollectedRequest take(URI subscription, String thumbprint, Duration maxWait) throws InterruptedException;
 
-    /** Requests queued (not yet taken) for a subscription. */
+    /**
+     * Requests queued (not yet taken) for a subscription; for a shared queue, by every node (it may still
+     * count requests of a node that died until a taker discards them).
+     */
     int queuedCount(URI subscription);
 
-    /** Fails every request still queued or awaiting its response; later calls are refused. */
+    /**
+     * Fails every request this queue object's callers still wait for (withdrawing those still queued) and
+     * ends its threads; later calls are refused. A shared queue leaves other nodes' requests alone.
+     */
     @Override
     void close();
 }

@@ -16,7 +16,17 @@ public final class PollingException extends Exception {
         /** Withdrawn by the caller while queued; it will never run. */
         CANCELLED,
         /** The queue was closed (the runtime is shutting down). */
-        CLOSED
+        CLOSED,
+        /**
+         * The store behind a shared queue (Redis) could not be reached, or lost the request (it restarted);
+         * the message names the store. Whether the request can still run is said in the message.
+         */
+        QUEUE_UNAVAILABLE,
+        /**
+         * The queue refused the message, for instance because its streams are larger than a shared queue
+         * carries; a refused request was never queued and will never run.
+         */
+        REFUSED
     }
 
     private final Reason reason;

@@ -336,7 +336,9 @@ public interface HalibutRuntime extends AutoCloseable {
 
         /**
          * Uses {@code queue} for requests to polling endpoints instead of the default in-memory queue
-         * (e.g. one shared by several listener nodes). The runtime closes it when it closes.
+         * (e.g. {@code dev.halibut.queue.redis.RedisPendingRequestQueue}, shared by several listener nodes
+         * through Redis). The runtime owns it from here and closes it when it closes; give each runtime its
+         * own queue object (nodes share a queue by connecting their own objects to the same store).
          */
         public Builder pendingRequestQueue(PendingRequestQueue queue) {
             this.queue = Objects.requireNonNull(queue, "queue");

@@ -1,5 +1,7 @@
 package dev.halibut.registry.internal;
 
+import dev.halibut.polling.PendingRequestQueue;
+import dev.halibut.polling.PendingRequestQueueFactory;
 import dev.halibut.registry.config.HalibutConfig;
 import dev.halibut.runtime.CertificateAndKey;
 import dev.halibut.runtime.Certificates;
@@ -21,6 +23,10 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +53,8 @@ public final class RuntimeComponent {
     private RuntimeSettings settings;
     private HalibutRuntime runtime;
     private ServiceRegistration<HalibutRuntime> registration;
+    /** A shared pending-request queue (e.g. PID dev.halibut.queue.redis); none = the in-memory queue. */
+    private PendingRequestQueueFactory queueFactory;
 
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
@@ -57,6 +65,28 @@ public final class RuntimeComponent {
     @Modified
     synchronized void modified(Map<String, Object> properties) {
         apply(properties);
+    }
+
+    /** A queue factory came (or a better-ranked one replaced it): the runtime is rebuilt on it. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void setQueueFactory(PendingRequestQueueFactory factory) {
+        queueFactory = factory;
+        restartIfRunning();
+    }
+
+    synchronized void unsetQueueFactory(PendingRequestQueueFactory factory) {
+        if (queueFactory == factory) {
+            queueFactory = null;
+            restartIfRunning();
+        }
+    }
+
+    private void restartIfRunning() {
+        if (context != null && settings != null) {
+            stop();
+            start(settings);
+        }
     }
 
     @Deactivate
@@ -113,7 +143,19 @@ public final class RuntimeComponent {
             for (String t : s.trusted()) {
                 builder.trust(t);
             }
-            built = builder.build();
+            PendingRequestQueue queue = queueFactory != null ? queueFactory.open() : null;
+            if (queue != null) {
+                builder.pendingRequestQueue(queue); // the runtime owns it from here
+                LOG.info("Halibut runtime uses the pending-request queue {}", queue);
+            }
+            try {
+                built = builder.build();
+            } catch (RuntimeException e) {
+                if (queue != null) {
+                    queue.close();
+                }
+                throw e;
+            }
             List<Integer> bound = new ArrayList<>();
             for (int port : s.ports()) {
                 bound.add(s.listenAddress() == null ? built.listen(port)

@@ -64,6 +64,8 @@ final class PollingCaller {
                 case NO_RESPONSE -> Outcome.TIMEOUT;
                 case CONNECTION_LOST -> Outcome.CONNECTION_LOST;
                 case CANCELLED, CLOSED -> Outcome.CANCELLED;
+                case QUEUE_UNAVAILABLE -> Outcome.CONNECTION_LOST;
+                case REFUSED -> Outcome.CLIENT_ERROR;
             });
             if (e.reason() == PollingException.Reason.NOT_COLLECTED) {
                 LOG.info("{} was not collected: no service host presenting {} polled for {} within {}", what,
