@@ -18,11 +18,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Listener nodes in separate JVMs, killed (SIGKILL) while they hold requests. */
 @Timeout(120)
@@ -32,21 +31,10 @@ class NodeKillTest {
     static final CertificateAndKey TENTACLE = Certificates.generateSelfSigned("tentacle");
     static final URI SUB = URI.create("poll://killed/");
 
-    private static RedisServer redis;
+    @RegisterExtension
+    static final RedisServer redis = RedisServer.forTestClass();
     private final List<Process> processes = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = new RedisServer();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     @AfterEach
     void cleanUp() throws Exception {

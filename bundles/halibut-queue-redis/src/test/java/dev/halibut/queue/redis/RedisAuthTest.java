@@ -8,27 +8,14 @@ import dev.halibut.polling.PollingException;
 import dev.halibut.polling.PollingException.Reason;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A Redis that requires a password: from the URI, from the settings, and a wrong one. */
 class RedisAuthTest {
 
-    private static RedisServer redis;
-
-    @BeforeAll
-    static void start() throws Exception {
-        redis = new RedisServer(List.of("--requirepass", "s3cret"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final RedisServer redis = RedisServer.forTestClass("--requirepass", "s3cret");
 
     private static void roundTrip(RedisPendingRequestQueue caller, RedisPendingRequestQueue taker) throws Exception {
         PendingCall call = caller.enqueue(RedisPendingRequestQueueTest.SUB, RedisPendingRequestQueueTest.TP, "auth-" + System.nanoTime(),

@@ -25,11 +25,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The queue's rules across two nodes (two queue objects) sharing one real Redis. */
 class RedisPendingRequestQueueTest {
@@ -45,28 +44,15 @@ class RedisPendingRequestQueueTest {
             .withHeartbeat(Duration.ofMillis(100), Duration.ofMillis(500))
             .withCommandTimeout(Duration.ofSeconds(2));
 
-    private static RedisServer redis;
+    @RegisterExtension
+    static final RedisServer redis = RedisServer.emptiedBeforeEachTest();
+
     private final List<RedisPendingRequestQueue> queues = new ArrayList<>();
     private RedisPendingRequestQueue nodeA;
     private RedisPendingRequestQueue nodeB;
 
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = new RedisServer();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
     @BeforeEach
     void connect() {
-        try (var j = redis.client()) {
-            j.flushAll();
-        }
         nodeA = node(FAST);
         nodeB = node(FAST);
     }

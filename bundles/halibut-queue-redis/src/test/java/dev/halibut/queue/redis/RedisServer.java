@@ -8,6 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -17,26 +21,57 @@ import redis.clients.jedis.RedisProtocol;
  * A real {@code redis-server} process on a free loopback port, for tests: started without persistence,
  * ready once it answers PING, and killed by {@link #close()} (and by a shutdown hook, so a test JVM that
  * dies leaves no server behind). {@link #kill()} and {@link #start()} restart it on the same port.
+ *
+ * <p>A test class owns one as a JUnit extension in a static {@code @RegisterExtension} field: the server is
+ * started before the class's first test and killed after its last, so every test class sets it up the same way.
  */
-final class RedisServer implements AutoCloseable {
+final class RedisServer implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback, AutoCloseable {
 
-    private final int port;
-    private final Path log;
     private final Thread hook = new Thread(this::kill, "redis-server-killer");
     private final List<String> extraArgs;
+    private final boolean emptiedBeforeEachTest;
+    private int port;
+    private Path log;
     private Process process;
 
-    RedisServer() throws IOException {
-        this(List.of());
+    private RedisServer(List<String> extraArgs, boolean emptiedBeforeEachTest) {
+        this.extraArgs = List.copyOf(extraArgs);
+        this.emptiedBeforeEachTest = emptiedBeforeEachTest;
     }
 
-    /** With extra {@code redis-server} arguments, e.g. {@code --requirepass secret}. */
-    RedisServer(List<String> extraArgs) throws IOException {
-        this.extraArgs = List.copyOf(extraArgs);
-        this.port = freePort();
-        this.log = Files.createTempFile("redis-server-" + port, ".log");
+    /** A server for one test class whose data is removed (FLUSHALL) before each test, so no test sees another's. */
+    static RedisServer emptiedBeforeEachTest() {
+        return new RedisServer(List.of(), true);
+    }
+
+    /** A server for one test class, with extra {@code redis-server} arguments, e.g. {@code --requirepass secret}. */
+    static RedisServer forTestClass(String... extraArgs) {
+        return new RedisServer(List.of(extraArgs), false);
+    }
+
+    @Override
+    public synchronized void beforeAll(ExtensionContext context) throws IOException {
+        if (log != null) {
+            throw new IllegalStateException("redis-server on port " + port + " belongs to one test class; register a new one");
+        }
+        port = freePort();
+        log = Files.createTempFile("redis-server-" + port, ".log");
         Runtime.getRuntime().addShutdownHook(hook);
         start();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        if (emptiedBeforeEachTest) {
+            try (Jedis j = client()) {
+                j.flushAll();
+            }
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     private static int freePort() throws IOException {
@@ -123,7 +158,10 @@ final class RedisServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (log == null) {
+            return; // never started
+        }
         kill();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);

@@ -23,11 +23,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Listening runtimes (nodes) sharing one Redis queue, built with the public API only: a caller on one node
@@ -43,7 +42,9 @@ class SharedQueueRuntimesTest {
     static final URI SUB_1 = URI.create("poll://tentacle-1/");
     static final URI SUB_2 = URI.create("poll://tentacle-2/");
 
-    private static RedisServer redis;
+    @RegisterExtension
+    static final RedisServer redis = RedisServer.emptiedBeforeEachTest();
+
     private final List<HalibutRuntime> runtimes = new ArrayList<>();
     private final EchoService service1 = new EchoService("t1");
     private final EchoService service2 = new EchoService("t2");
@@ -53,23 +54,8 @@ class SharedQueueRuntimesTest {
     private HalibutRuntime tentacle1;
     private HalibutRuntime tentacle2;
 
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = new RedisServer();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
     @BeforeEach
     void start() {
-        try (var j = redis.client()) {
-            j.flushAll();
-        }
         nodeA = node(NODE_A);
         nodeB = node(NODE_B);
         nodeC = node(NODE_C);
