@@ -24,7 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -39,15 +39,9 @@ class BothModesTest {
     private static final URI SUBSCRIPTION = URI.create("poll://both-modes/");
 
     private final CalculatorService service = new CalculatorService();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
 
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-        ThreadLeaks.assertNoHalibutThreads();
-    }
+    @RegisterExtension
+    final TestResources resources = new TestResources();
 
     private HalibutRuntime runtime(CertificateAndKey id, boolean withService) {
         HalibutRuntime.Builder b = HalibutRuntime.builder().certificate(id.certificate(), id.privateKey());
@@ -55,7 +49,7 @@ class BothModesTest {
             b.service(Calculator.class, service);
         }
         HalibutRuntime r = b.build();
-        closeables.add(r);
+        resources.add(r);
         return r;
     }
 
@@ -85,7 +79,7 @@ class BothModesTest {
         String tp = serverThumbprintSeen != null ? serverThumbprintSeen : caller.thumbprint();
         PollingSubscription sub = tentacle.poll(SUBSCRIPTION,
                 new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tp));
-        closeables.add(0, sub);
+        resources.addFirst(sub);
         return caller.createClient(contract, new ServiceEndPoint(SUBSCRIPTION, tentacle.thumbprint()).withLimits(limits));
     }
 

@@ -6,13 +6,11 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.halibut.ServiceInvocationException;
 import dev.halibut.runtime.it.ModePair.Mode;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -132,20 +130,12 @@ class DeclaredExceptionsTest {
     }
 
     private final PaymentsService service = new PaymentsService();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
 
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-        ThreadLeaks.assertNoHalibutThreads();
-    }
+    @RegisterExtension
+    final TestResources resources = new TestResources();
 
     private Payments payments(Mode mode) {
-        ModePair pair = new ModePair(mode, b -> b.service(Payments.class, service));
-        closeables.add(pair);
-        return pair.client(Payments.class);
+        return resources.modePair(mode, b -> b.service(Payments.class, service)).client(Payments.class);
     }
 
     @ParameterizedTest

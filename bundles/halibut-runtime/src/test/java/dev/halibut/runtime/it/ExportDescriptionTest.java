@@ -11,13 +11,12 @@ import dev.halibut.runtime.PollingSubscription;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -31,17 +30,10 @@ class ExportDescriptionTest {
 
     private static final URI SUBSCRIPTION = URI.create("poll://describe/");
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    @RegisterExtension
+    final TestResources resources = new TestResources();
     private HalibutRuntime tentacle;
     private HalibutRuntime caller;
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-        ThreadLeaks.assertNoHalibutThreads();
-    }
 
     /** The tentacle serves; the caller reaches it in {@code mode}; returns the tentacle's endpoint. */
     private ServiceEndPoint connect(Mode mode) {
@@ -49,8 +41,8 @@ class ExportDescriptionTest {
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey()).build();
         caller = HalibutRuntime.builder()
                 .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey()).build();
-        closeables.add(caller);
-        closeables.add(tentacle);
+        resources.add(caller);
+        resources.add(tentacle);
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         if (mode == Mode.LISTENING) {
             int port = tentacle.listen(loopback);
@@ -61,7 +53,7 @@ class ExportDescriptionTest {
         caller.trust(tentacle.thumbprint());
         PollingSubscription sub = tentacle.poll(SUBSCRIPTION,
                 new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), caller.thumbprint()));
-        closeables.add(0, sub);
+        resources.addFirst(sub);
         return new ServiceEndPoint(SUBSCRIPTION, tentacle.thumbprint());
     }
 

@@ -10,7 +10,6 @@ import dev.halibut.wire.ErrorKind;
 import dev.halibut.wire.IncomingResponse;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +17,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -160,20 +159,12 @@ class GenericContractsTest {
 
     private final ItemRepoService repo = new ItemRepoService();
     private final LongTotalsService totals = new LongTotalsService();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
 
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-        ThreadLeaks.assertNoHalibutThreads();
-    }
+    @RegisterExtension
+    final TestResources resources = new TestResources();
 
     private ModePair pair(Mode mode) {
-        ModePair pair = new ModePair(mode, b -> b.service(ItemRepo.class, repo).service(LongTotals.class, totals));
-        closeables.add(pair);
-        return pair;
+        return resources.modePair(mode, b -> b.service(ItemRepo.class, repo).service(LongTotals.class, totals));
     }
 
     @ParameterizedTest
@@ -244,7 +235,7 @@ class GenericContractsTest {
         HalibutRuntime host = HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
                 .service(ItemRepo.class, repo).trust(Thumbprints.of(TestIdentities.OCTOPUS.certificate())).build();
-        closeables.add(host);
+        resources.add(host);
         int port = host.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         try (RawPeer peer = RawPeer.callerOf(host, port)) {
             Map<String, String> expected = new LinkedHashMap<>();

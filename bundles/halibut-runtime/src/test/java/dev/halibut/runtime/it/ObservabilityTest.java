@@ -24,15 +24,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The observer SPI, the status snapshot, the connection log and ping, with two runtimes on loopback in
@@ -45,15 +44,9 @@ class ObservabilityTest {
     private static final String SUBSCRIPTION_KEY = "poll://observed-sub/";
 
     private final CalculatorService service = new CalculatorService();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
 
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-        ThreadLeaks.assertNoHalibutThreads();
-    }
+    @RegisterExtension
+    final TestResources resources = new TestResources();
 
     /** Records every event, in order, from any thread. */
     static final class Recorder implements HalibutObserver {
@@ -150,7 +143,7 @@ class ObservabilityTest {
             b.observer(observer);
         }
         HalibutRuntime r = b.build();
-        closeables.add(r);
+        resources.add(r);
         return r;
     }
 
@@ -308,7 +301,7 @@ class ObservabilityTest {
         String listenerUri = "https://127.0.0.1:" + port + "/";
         PollingSubscription subscription = host.poll(SUBSCRIPTION,
                 new ServiceEndPoint(URI.create(listenerUri), caller.thumbprint()), 2);
-        closeables.add(0, subscription);
+        resources.addFirst(subscription);
         Calculator calc = caller.createClient(Calculator.class, new ServiceEndPoint(SUBSCRIPTION, host.thumbprint()));
 
         Await.until("both polling connections up", WAIT, () -> subscription.connectedCount() == 2);
@@ -389,7 +382,7 @@ class ObservabilityTest {
         caller.trust(host.thumbprint());
         PollingSubscription subscription = host.poll(SUBSCRIPTION,
                 new ServiceEndPoint(URI.create("https://127.0.0.1:" + callerPort + "/"), caller.thumbprint()));
-        closeables.add(0, subscription);
+        resources.addFirst(subscription);
         PingResult polled = caller.ping(new ServiceEndPoint(SUBSCRIPTION, host.thumbprint()));
         assertThat(polled.handshake()).isNull();
         assertThat(polled.collected()).isGreaterThanOrEqualTo(Duration.ZERO);

@@ -3,7 +3,6 @@ package dev.halibut.runtime.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.halibut.runtime.it.ModePair.Mode;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +11,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -74,20 +73,12 @@ class OptionalValuesTest {
     }
 
     private final ProfilesService service = new ProfilesService();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
 
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closeables) {
-            c.close();
-        }
-        ThreadLeaks.assertNoHalibutThreads();
-    }
+    @RegisterExtension
+    final TestResources resources = new TestResources();
 
     private Profiles profiles(Mode mode) {
-        ModePair pair = new ModePair(mode, b -> b.service(Profiles.class, service));
-        closeables.add(pair);
-        return pair.client(Profiles.class);
+        return resources.modePair(mode, b -> b.service(Profiles.class, service)).client(Profiles.class);
     }
 
     @ParameterizedTest
