@@ -15,9 +15,7 @@ import jakarta.inject.Named;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -42,22 +40,16 @@ class StrictBindingTest {
     }
 
     private final CalculatorService calculator = new CalculatorService();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
 
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-        ThreadLeaks.assertNoHalibutThreads();
-    }
+    @RegisterExtension
+    final TestResources resources = new TestResources();
 
     private HalibutRuntime serviceHost() {
         HalibutRuntime host = HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
                 .service(Calculator.class, calculator).trust(Thumbprints.of(TestIdentities.OCTOPUS.certificate()))
                 .build();
-        closeables.add(host);
+        resources.add(host);
         return host;
     }
 
@@ -67,7 +59,7 @@ class StrictBindingTest {
         RawPeer peer = mode == Mode.LISTENING
                 ? RawPeer.callerOf(host, host.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
                 : RawPeer.listenerFor(host, URI.create("poll://strict-binding/"));
-        closeables.add(peer);
+        resources.addFirst(peer); // closed before its service host
         return peer;
     }
 
@@ -129,9 +121,8 @@ class StrictBindingTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aCallerWhoseArgumentsDoNotFitSeesABadRequestNamingServiceMethodAndArgument(Mode mode) {
-        ModePair pair = new ModePair(mode, b -> b.service(Calculator.class, calculator));
-        closeables.add(pair);
-        DriftedCalculator drifted = pair.client(DriftedCalculator.class);
+        DriftedCalculator drifted = resources.modePair(mode, b -> b.service(Calculator.class, calculator))
+                .client(DriftedCalculator.class);
         assertThatThrownBy(() -> drifted.divideExactly(8.5, 2)).isExactlyInstanceOf(HalibutClientException.class)
                 .isNotInstanceOf(ServiceInvocationException.class)
                 .hasMessageContaining("Calculator.divideExactly").hasMessageContaining("Argument 0")
@@ -144,9 +135,8 @@ class StrictBindingTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aResultThatDoesNotFitTheCallersTypeFailsTheCallClearly(Mode mode) {
-        ModePair pair = new ModePair(mode, b -> b.service(Calculator.class, calculator));
-        closeables.add(pair);
-        DriftedCalculator drifted = pair.client(DriftedCalculator.class);
+        DriftedCalculator drifted = resources.modePair(mode, b -> b.service(Calculator.class, calculator))
+                .client(DriftedCalculator.class);
         assertThatThrownBy(() -> drifted.divide(5, 2)).isExactlyInstanceOf(HalibutClientException.class)
                 .hasMessageContaining("Calculator.divide").hasMessageContaining("result cannot be read as int")
                 .hasMessageContaining("the double 2.5");
