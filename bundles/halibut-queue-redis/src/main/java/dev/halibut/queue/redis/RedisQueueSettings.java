@@ -22,10 +22,12 @@ import java.util.Objects;
  * @param maxConnections    the most Redis connections this node opens; each connected polling service host
  *                          holds one while it waits for work
  * @param keyPrefix         prefix of every Redis key this queue uses; nodes sharing a queue use the same
+ * @param tls               for {@code rediss://}: the trust anchors for the server's certificate and an optional
+ *                          client certificate; the server's host name is always verified
  */
 public record RedisQueueSettings(String password, Duration commandTimeout, Duration heartbeatInterval,
                                  Duration nodeTimeout, long maxStreamBytes, int streamChunkSize, Duration streamExpiry,
-                                 int maxConnections, String keyPrefix) {
+                                 int maxConnections, String keyPrefix, RedisTlsSettings tls) {
 
     public RedisQueueSettings {
         positive(commandTimeout, "commandTimeout");
@@ -46,6 +48,7 @@ public record RedisQueueSettings(String password, Duration commandTimeout, Durat
             throw new IllegalArgumentException("maxConnections must be at least 4, was " + maxConnections);
         }
         Objects.requireNonNull(keyPrefix, "keyPrefix");
+        Objects.requireNonNull(tls, "tls");
     }
 
     private static void positive(Duration d, String name) {
@@ -58,52 +61,61 @@ public record RedisQueueSettings(String password, Duration commandTimeout, Durat
     /**
      * No password beyond the URI's; 5 s command timeout; heartbeat every 1 s, node dead after 5 s; at most
      * 256 MiB of streams per message in 64 KiB chunks kept 10 minutes; 256 connections; keys under
-     * {@code halibut:}.
+     * {@code halibut:}; TLS trusts the JVM's default trust store and presents no client certificate.
      */
     public static RedisQueueSettings defaults() {
         return new RedisQueueSettings(null, Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5),
-                256L * 1024 * 1024, 64 * 1024, Duration.ofMinutes(10), 256, "halibut:");
+                256L * 1024 * 1024, 64 * 1024, Duration.ofMinutes(10), 256, "halibut:", RedisTlsSettings.jvmDefaults());
     }
 
     public RedisQueueSettings withPassword(String password) {
         return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix);
+                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
     }
 
     public RedisQueueSettings withCommandTimeout(Duration commandTimeout) {
         return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix);
+                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
     }
 
     /** Sets both: how often a node beats, and how long without a beat means dead. */
     public RedisQueueSettings withHeartbeat(Duration heartbeatInterval, Duration nodeTimeout) {
         return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix);
+                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
     }
 
     public RedisQueueSettings withMaxStreamBytes(long maxStreamBytes) {
         return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix);
+                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
     }
 
     public RedisQueueSettings withStreamChunkSize(int streamChunkSize) {
         return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix);
+                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
     }
 
     public RedisQueueSettings withStreamExpiry(Duration streamExpiry) {
         return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix);
+                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
     }
 
     public RedisQueueSettings withMaxConnections(int maxConnections) {
         return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix);
+                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
     }
 
     public RedisQueueSettings withKeyPrefix(String keyPrefix) {
         return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix);
+                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
+    }
+
+    /**
+     * Sets whom {@code rediss://} trusts and the client certificate it presents. Only for a {@code rediss://}
+     * URI: connecting to {@code redis://} with anything but {@link RedisTlsSettings#jvmDefaults()} is refused.
+     */
+    public RedisQueueSettings withTls(RedisTlsSettings tls) {
+        return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
+                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
     }
 
     /** Never shows the password. */
@@ -112,6 +124,6 @@ public record RedisQueueSettings(String password, Duration commandTimeout, Durat
         return "RedisQueueSettings[password=" + (password == null ? "none" : "***") + ", commandTimeout=" + commandTimeout
                 + ", heartbeatInterval=" + heartbeatInterval + ", nodeTimeout=" + nodeTimeout + ", maxStreamBytes="
                 + maxStreamBytes + ", streamChunkSize=" + streamChunkSize + ", streamExpiry=" + streamExpiry
-                + ", maxConnections=" + maxConnections + ", keyPrefix=" + keyPrefix + "]";
+                + ", maxConnections=" + maxConnections + ", keyPrefix=" + keyPrefix + ", tls=" + tls + "]";
     }
 }

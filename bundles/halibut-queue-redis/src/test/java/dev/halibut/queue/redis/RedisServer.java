@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocketFactory;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -19,6 +21,7 @@ import redis.clients.jedis.RedisProtocol;
 
 /**
  * A real {@code redis-server} process on a free loopback port, for tests: started without persistence,
+ * plain or TLS-only ({@link #tls}: certificates made with {@code openssl} in a temporary directory),
  * ready once it answers PING, and killed by {@link #close()} (and by a shutdown hook, so a test JVM that
  * dies leaves no server behind). {@link #kill()} and {@link #start()} restart it on the same port.
  *
@@ -30,13 +33,35 @@ final class RedisServer implements BeforeAllCallback, BeforeEachCallback, AfterA
     private final Thread hook = new Thread(this::kill, "redis-server-killer");
     private final List<String> extraArgs;
     private final boolean emptiedBeforeEachTest;
+    /** For a TLS server: its certificate's subject alternative names; null for a plain server. */
+    private final List<String> subjectAltNames;
+    private final boolean clientCertificatesRequired;
+    private TestCertificates certificates;
+    private SSLSocketFactory tlsClientSockets;
     private int port;
     private Path log;
     private Process process;
 
-    private RedisServer(List<String> extraArgs, boolean emptiedBeforeEachTest) {
+    private RedisServer(List<String> extraArgs, boolean emptiedBeforeEachTest, List<String> subjectAltNames,
+                        boolean clientCertificatesRequired) {
         this.extraArgs = List.copyOf(extraArgs);
         this.emptiedBeforeEachTest = emptiedBeforeEachTest;
+        this.subjectAltNames = subjectAltNames == null ? null : List.copyOf(subjectAltNames);
+        this.clientCertificatesRequired = clientCertificatesRequired;
+    }
+
+    private RedisServer(List<String> extraArgs, boolean emptiedBeforeEachTest) {
+        this(extraArgs, emptiedBeforeEachTest, null, false);
+    }
+
+    /**
+     * A TLS-only server for one test class, emptied before each test: a fresh CA of its own issues its
+     * certificate for {@code subjectAltNames} (openssl syntax, e.g. {@code IP:127.0.0.1}, {@code DNS:localhost}),
+     * and with {@code clientCertificatesRequired} it accepts only clients presenting a certificate of that CA
+     * ({@link #clientKeyStore()}).
+     */
+    static RedisServer tls(boolean clientCertificatesRequired, String... subjectAltNames) {
+        return new RedisServer(List.of(), true, List.of(subjectAltNames), clientCertificatesRequired);
     }
 
     /** A server for one test class whose data is removed (FLUSHALL) before each test, so no test sees another's. */
@@ -57,6 +82,10 @@ final class RedisServer implements BeforeAllCallback, BeforeEachCallback, AfterA
         port = freePort();
         log = Files.createTempFile("redis-server-" + port, ".log");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (subjectAltNames != null) {
+            certificates = TestCertificates.create(subjectAltNames);
+            tlsClientSockets = certificates.clientSocketFactory();
+        }
         start();
     }
 
@@ -84,13 +113,45 @@ final class RedisServer implements BeforeAllCallback, BeforeEachCallback, AfterA
         return port;
     }
 
+    /** {@code redis://127.0.0.1:port}, or {@code rediss://} for a TLS server. */
     URI uri() {
-        return URI.create("redis://127.0.0.1:" + port);
+        return uri("127.0.0.1");
     }
 
+    /** The server's URI naming it by {@code host} (which must reach loopback). */
+    URI uri(String host) {
+        return URI.create((certificates == null ? "redis://" : "rediss://") + host + ":" + port);
+    }
+
+    /** A TLS server's CA certificate (PEM), the one that issued its certificate and its clients'. */
+    Path caFile() {
+        return tlsFiles().caFile();
+    }
+
+    /** A PKCS#12 key store with a client certificate issued by the TLS server's CA, password {@link #keyStorePassword()}. */
+    Path clientKeyStore() {
+        return tlsFiles().clientKeyStore();
+    }
+
+    String keyStorePassword() {
+        return tlsFiles().keyStorePassword();
+    }
+
+    private TestCertificates tlsFiles() {
+        if (certificates == null) {
+            throw new IllegalStateException("redis-server on port " + port + " is not a started TLS server");
+        }
+        return certificates;
+    }
+
+    /** A client of the test's own (not the queue's), trusting the server's CA and presenting its client certificate. */
     Jedis client() {
-        return new Jedis(new HostAndPort("127.0.0.1", port),
-                DefaultJedisClientConfig.builder().protocol(RedisProtocol.RESP2).build());
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().protocol(RedisProtocol.RESP2);
+        if (tlsClientSockets != null) {
+            // no host name check: the test's own client reaches 127.0.0.1 whatever names the certificate holds
+            config.ssl(true).sslSocketFactory(tlsClientSockets).sslParameters(new SSLParameters());
+        }
+        return new Jedis(new HostAndPort("127.0.0.1", port), config.build());
     }
 
     /** Starts the server (again) on its port and waits until it answers PING. */
@@ -98,8 +159,17 @@ final class RedisServer implements BeforeAllCallback, BeforeEachCallback, AfterA
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("redis-server on port " + port + " is running already");
         }
-        List<String> command = new java.util.ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--save", "",
+        List<String> command = new java.util.ArrayList<>(List.of("redis-server", "--save", "",
                 "--appendonly", "no", "--bind", "127.0.0.1", "--protected-mode", "no"));
+        if (certificates == null) {
+            command.addAll(List.of("--port", Integer.toString(port)));
+        } else {
+            command.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port),
+                    "--tls-cert-file", certificates.serverCertificate().toString(),
+                    "--tls-key-file", certificates.serverKey().toString(),
+                    "--tls-ca-cert-file", certificates.caFile().toString(),
+                    "--tls-auth-clients", clientCertificatesRequired ? "yes" : "no"));
+        }
         command.addAll(extraArgs);
         process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -117,7 +187,8 @@ final class RedisServer implements BeforeAllCallback, BeforeEachCallback, AfterA
                             + "; see " + log + ":\n" + Files.readString(log));
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IOException("redis-server on port " + port + " did not answer PING within 20 s; see " + log);
+                    throw new IOException("redis-server on port " + port + " did not answer PING within 20 s; see " + log
+                            + ":\n" + Files.readString(log), notYet);
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos()); // poll interval of the readiness wait
             }
@@ -172,6 +243,9 @@ final class RedisServer implements BeforeAllCallback, BeforeEachCallback, AfterA
             Files.deleteIfExists(log);
         } catch (IOException e) {
             // a temporary file
+        }
+        if (certificates != null) {
+            certificates.close();
         }
     }
 }

@@ -43,4 +43,21 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(required = false, description = "Prefix of the queue's Redis keys (default halibut:).")
     String key_prefix();
+
+    @AttributeDefinition(required = false, description = "For rediss://: the CAs that may issue the Redis server's"
+            + " certificate, as a PEM file or a PKCS#12 / JKS trust store (default: the JVM's trust store). The host"
+            + " name is always verified.")
+    String tls_trust();
+
+    @AttributeDefinition(type = AttributeType.PASSWORD, required = false,
+            description = "Password of the tls.trust store, if it is a PKCS#12 / JKS store with one.")
+    String tls_trust_password();
+
+    @AttributeDefinition(required = false, description = "For rediss:// to a Redis with tls-auth-clients yes: a"
+            + " PKCS#12 / JKS key store with this node's client certificate and key.")
+    String tls_client_keystore();
+
+    @AttributeDefinition(type = AttributeType.PASSWORD, required = false,
+            description = "Password of the tls.client.keystore (and its key).")
+    String tls_client_keystore_password();
 }

@@ -1,6 +1,9 @@
 package dev.halibut.queue.redis.internal;
 
 import dev.halibut.queue.redis.RedisQueueSettings;
+import dev.halibut.queue.redis.RedisTlsSettings;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
@@ -54,7 +57,40 @@ public record RedisQueueProperties(URI uri, RedisQueueSettings settings) {
         if (prefix != null && !prefix.toString().isBlank()) {
             s = s.withKeyPrefix(prefix.toString().trim());
         }
-        return new RedisQueueProperties(uri, s);
+        return new RedisQueueProperties(uri, s.withTls(tls(properties)));
+    }
+
+    /** {@code tls.trust[.password]} and {@code tls.client.keystore[.password]}; blank means not set. */
+    private static RedisTlsSettings tls(Map<String, ?> properties) {
+        String trust = text(properties, "tls.trust");
+        String trustPassword = text(properties, "tls.trust.password");
+        String keyStore = text(properties, "tls.client.keystore");
+        String keyStorePassword = text(properties, "tls.client.keystore.password");
+        if (trust == null && trustPassword != null) {
+            throw new IllegalArgumentException("tls.trust.password is set but tls.trust is not: set tls.trust to the trust store's path");
+        }
+        if (keyStore == null && keyStorePassword != null) {
+            throw new IllegalArgumentException("tls.client.keystore.password is set but tls.client.keystore is not:"
+                    + " set tls.client.keystore to the PKCS#12 / JKS file with the client certificate");
+        }
+        return new RedisTlsSettings(path("tls.trust", trust), trustPassword, path("tls.client.keystore", keyStore),
+                keyStorePassword);
+    }
+
+    private static String text(Map<String, ?> properties, String key) {
+        Object v = properties.get(key);
+        return v == null || v.toString().isBlank() ? null : v.toString().trim();
+    }
+
+    private static Path path(String key, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException(key + " '" + value + "' is not a file path: " + e.getMessage());
+        }
     }
 
     private static Duration duration(Map<String, ?> properties, String key, Duration fallback) {

@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLException;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -33,6 +34,7 @@ public final class RedisStore implements AutoCloseable {
 
     private final JedisPool pool;
     private final String description;
+    private final String host;
 
     public RedisStore(URI uri, RedisQueueSettings settings) {
         String scheme = uri.getScheme();
@@ -42,6 +44,11 @@ public final class RedisStore implements AutoCloseable {
         }
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("The Redis URI " + redact(uri) + " names no host");
+        }
+        boolean tls = "rediss".equalsIgnoreCase(scheme);
+        if (!tls && !settings.tls().isJvmDefault()) {
+            throw new IllegalArgumentException("TLS settings (" + settings.tls() + ") were given for " + redact(uri)
+                    + ", which is not TLS: use rediss:// or drop the TLS settings");
         }
         int port = uri.getPort() == -1 ? 6379 : uri.getPort();
         int db = 0;
@@ -72,9 +79,13 @@ public final class RedisStore implements AutoCloseable {
                 // Blocking pops never wait longer than MAX_BLOCK: a Redis that stops answering is noticed.
                 .blockingSocketTimeoutMillis(timeout + (int) MAX_BLOCK.toMillis())
                 .database(db)
-                .ssl("rediss".equalsIgnoreCase(scheme))
+                .ssl(tls)
                 .protocol(RedisProtocol.RESP2) // the scripts' replies are read as RESP2 types
                 .clientName("halibut");
+        if (tls) {
+            RedisTlsContext context = RedisTlsContext.load(settings.tls());
+            config.sslSocketFactory(context.socketFactory()).sslParameters(context.parameters());
+        }
         if (user != null) {
             config.user(user);
         }
@@ -89,7 +100,8 @@ public final class RedisStore implements AutoCloseable {
         poolConfig.setTestOnBorrow(false);
         poolConfig.setJmxEnabled(false);
         this.description = "Redis at " + uri.getHost() + ":" + port + (db != 0 ? "/" + db : "")
-                + ("rediss".equalsIgnoreCase(scheme) ? " (TLS)" : "");
+                + (tls ? " (TLS)" : "");
+        this.host = uri.getHost();
         this.pool = new JedisPool(poolConfig, new HostAndPort(uri.getHost(), port), config.build());
     }
 
@@ -119,12 +131,28 @@ public final class RedisStore implements AutoCloseable {
             // After a Redis restart every idle pooled connection is dead: drop them all at once, so the next
             // commands open fresh ones instead of each failing on a stale one.
             pool.clear();
+            SSLException tlsFailure = tlsFailure(e);
+            if (tlsFailure != null) {
+                throw new RedisUnavailableException("The TLS handshake with " + description + " failed while " + what + ": "
+                        + tlsFailure.getMessage() + " (check that the Redis server's certificate is issued for " + host
+                        + " by a CA in the TLS trust setting, and the client certificate if Redis requires one)", e);
+            }
             throw new RedisUnavailableException(description + " failed while " + what + ": " + e.getMessage()
                     + " (check that Redis is running and reachable)", e);
         } catch (JedisException | IllegalStateException e) {
             throw new RedisUnavailableException(description + " failed while " + what + ": " + e.getMessage()
                     + " (check that Redis is running and reachable)", e);
         }
+    }
+
+    /** The TLS failure behind a connection failure, if it is one (untrusted certificate, wrong host name, ...). */
+    private static SSLException tlsFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException ssl) {
+                return ssl;
+            }
+        }
+        return null;
     }
 
     /** Runs a script (by its SHA-1; loaded again if Redis forgot it, after a restart). */
