@@ -185,7 +185,8 @@ class RedisTlsTest {
                 RedisPendingRequestQueueTest.TP, "no-client-cert", RedisPendingRequestQueueTest.msg("x"), Duration.ofSeconds(30)),
                 Duration.ofSeconds(30));
         assertThat(e.reason()).isEqualTo(Reason.QUEUE_UNAVAILABLE);
-        assertThat(e).hasMessageContaining("Redis at 127.0.0.1:" + mutual.port() + " (TLS)");
+        assertThat(e).hasMessageContaining("Redis at 127.0.0.1:" + mutual.port() + " (TLS)")
+                .hasMessageContaining("client certificate");
     }
 
     @Test

@@ -59,7 +59,7 @@ final class TestCertificates implements AutoCloseable {
                     """.formatted(String.join(",", subjectAltNames)));
             String ec = "ec_paramgen_curve:prime256v1";
             c.openssl("req", "-x509", "-config", "openssl.cnf", "-extensions", "ca", "-newkey", "ec", "-pkeyopt", ec,
-                    "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=halibut test Redis CA");
+                    "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=halibut test Redis CA " + dir.getFileName()); // unique: one CA per server
             c.issue("server", "/CN=halibut test Redis server");
             c.issue("client", "/CN=halibut test Redis client");
             c.openssl("pkcs12", "-export", "-inkey", "client.key", "-in", "client.pem", "-name", "client",

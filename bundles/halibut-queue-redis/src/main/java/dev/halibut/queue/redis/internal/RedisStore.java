@@ -35,6 +35,7 @@ public final class RedisStore implements AutoCloseable {
     private final JedisPool pool;
     private final String description;
     private final String host;
+    private final String connectionHint;
 
     public RedisStore(URI uri, RedisQueueSettings settings) {
         String scheme = uri.getScheme();
@@ -102,6 +103,12 @@ public final class RedisStore implements AutoCloseable {
         this.description = "Redis at " + uri.getHost() + ":" + port + (db != 0 ? "/" + db : "")
                 + (tls ? " (TLS)" : "");
         this.host = uri.getHost();
+        // A Redis with tls-auth-clients yes that gets no (or an unknown) client certificate ends the connection
+        // after the TLS 1.3 handshake, so the client sees a broken pipe, not a TLS error: say so.
+        this.connectionHint = tls
+                ? " (check that Redis is running and reachable, and if it requires client certificates, that this node"
+                  + " presents one its CA issued: RedisTlsSettings.withClientCertificate, PID key tls.client.keystore)"
+                : " (check that Redis is running and reachable)";
         this.pool = new JedisPool(poolConfig, new HostAndPort(uri.getHost(), port), config.build());
     }
 
@@ -138,7 +145,7 @@ public final class RedisStore implements AutoCloseable {
                         + " by a CA in the TLS trust setting, and the client certificate if Redis requires one)", e);
             }
             throw new RedisUnavailableException(description + " failed while " + what + ": " + e.getMessage()
-                    + " (check that Redis is running and reachable)", e);
+                    + connectionHint, e);
         } catch (JedisException | IllegalStateException e) {
             throw new RedisUnavailableException(description + " failed while " + what + ": " + e.getMessage()
                     + " (check that Redis is running and reachable)", e);

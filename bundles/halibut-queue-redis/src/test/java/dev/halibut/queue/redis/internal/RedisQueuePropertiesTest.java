@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.halibut.queue.redis.RedisQueueSettings;
+import dev.halibut.queue.redis.RedisTlsSettings;
+import java.nio.file.Path;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -52,5 +54,25 @@ class RedisQueuePropertiesTest {
         assertThatThrownBy(() -> new RedisStore(URI.create("http://:pw@h:1"), RedisQueueSettings.defaults()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("redis://")
                 .hasMessageNotContaining("pw");
+    }
+
+    @Test
+    void theTlsKeysNameTheTrustAndTheClientCertificate() {
+        RedisQueueProperties p = RedisQueueProperties.parse(Map.of("uri", "rediss://h:6380",
+                "tls.trust", "/etc/halibut/redis-ca.p12", "tls.trust.password", "trust-secret",
+                "tls.client.keystore", "/etc/halibut/redis-client.p12", "tls.client.keystore.password", "key-secret"));
+        RedisTlsSettings tls = p.settings().tls();
+        assertThat(tls.trustFile()).isEqualTo(Path.of("/etc/halibut/redis-ca.p12"));
+        assertThat(tls.trustPassword()).isEqualTo("trust-secret");
+        assertThat(tls.clientKeyStore()).isEqualTo(Path.of("/etc/halibut/redis-client.p12"));
+        assertThat(tls.clientKeyStorePassword()).isEqualTo("key-secret");
+        assertThat(p.settings().toString()).doesNotContain("trust-secret").doesNotContain("key-secret");
+
+        assertThat(RedisQueueProperties.parse(Map.of("uri", "rediss://h", "tls.trust", " ")).settings().tls())
+                .isEqualTo(RedisTlsSettings.jvmDefaults());
+        assertThatThrownBy(() -> RedisQueueProperties.parse(Map.of("uri", "rediss://h", "tls.trust.password", "x")))
+                .hasMessageContaining("tls.trust.password").hasMessageContaining("tls.trust ");
+        assertThatThrownBy(() -> RedisQueueProperties.parse(Map.of("uri", "rediss://h", "tls.client.keystore.password", "x")))
+                .hasMessageContaining("tls.client.keystore");
     }
 }
