@@ -59,7 +59,13 @@ public final class RedisPendingRequestQueue implements PendingRequestQueue {
         return connect(redisUri, RedisQueueSettings.defaults());
     }
 
-    /** Connects to Redis with {@code settings} (their password, if set, wins over the URI's). */
+    /**
+     * Connects to Redis with {@code settings} (their password, if set, wins over the URI's; their
+     * {@linkplain RedisQueueSettings#tls() TLS settings} apply to {@code rediss://}).
+     *
+     * @throws IllegalArgumentException the URI is not a Redis URI, TLS settings were given for a plain
+     *                                  {@code redis://} URI, or a TLS trust or key store file cannot be read
+     */
     public static RedisPendingRequestQueue connect(URI redisUri, RedisQueueSettings settings) {
         Objects.requireNonNull(redisUri, "redisUri");
         Objects.requireNonNull(settings, "settings");

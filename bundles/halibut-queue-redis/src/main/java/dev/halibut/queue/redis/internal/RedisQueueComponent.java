@@ -30,6 +30,9 @@ public final class RedisQueueComponent implements PendingRequestQueueFactory {
     void activate(Map<String, Object> config) {
         try {
             properties = RedisQueueProperties.parse(config);
+            // Read the TLS files now, so a missing file or wrong password keeps the component off with the key
+            // named here, instead of failing each runtime build later.
+            RedisTlsContext.load(properties.settings().tls());
         } catch (IllegalArgumentException e) {
             LOG.error("Halibut Redis queue not enabled: {}. Fix etc/{}.cfg", e.getMessage(), RedisQueueProperties.PID);
             throw e;

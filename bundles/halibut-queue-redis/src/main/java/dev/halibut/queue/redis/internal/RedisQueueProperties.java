@@ -57,7 +57,12 @@ public record RedisQueueProperties(URI uri, RedisQueueSettings settings) {
         if (prefix != null && !prefix.toString().isBlank()) {
             s = s.withKeyPrefix(prefix.toString().trim());
         }
-        return new RedisQueueProperties(uri, s.withTls(tls(properties)));
+        RedisTlsSettings tls = tls(properties);
+        if (!tls.isJvmDefault() && !"rediss".equalsIgnoreCase(uri.getScheme())) {
+            throw new IllegalArgumentException("tls.trust / tls.client.keystore are set but uri " + RedisStore.redact(uri)
+                    + " is not TLS: use rediss:// or remove the tls.* keys");
+        }
+        return new RedisQueueProperties(uri, s.withTls(tls));
     }
 
     /** {@code tls.trust[.password]} and {@code tls.client.keystore[.password]}; blank means not set. */

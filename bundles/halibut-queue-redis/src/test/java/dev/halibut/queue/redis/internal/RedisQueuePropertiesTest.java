@@ -74,5 +74,7 @@ class RedisQueuePropertiesTest {
                 .hasMessageContaining("tls.trust.password").hasMessageContaining("tls.trust ");
         assertThatThrownBy(() -> RedisQueueProperties.parse(Map.of("uri", "rediss://h", "tls.client.keystore.password", "x")))
                 .hasMessageContaining("tls.client.keystore");
+        assertThatThrownBy(() -> RedisQueueProperties.parse(Map.of("uri", "redis://h", "tls.trust", "/etc/ca.pem")))
+                .hasMessageContaining("tls.trust").hasMessageContaining("rediss://");
     }
 }
