@@ -85,9 +85,16 @@ public final class HalibutDistributionProvider implements DistributionProvider, 
 
     @Override
     @SuppressWarnings("rawtypes")
-    public Endpoint exportService(Object service, BundleContext serviceContext, Map<String, Object> properties,
+    public Endpoint exportService(Object service, BundleContext serviceContext, Map<String, Object> endpointProperties,
                                   Class[] interfaces) {
-        String where = "service " + properties.get(Constants.SERVICE_ID) + " of bundle "
+        // Aries hands over the service's properties with service.id moved to endpoint.service.id (and
+        // endpoint.package.version.* added); the registry's rules read service.id.
+        Map<String, Object> properties = new LinkedHashMap<>(endpointProperties);
+        Object serviceId = properties.get("endpoint.service.id");
+        if (serviceId != null) {
+            properties.put(Constants.SERVICE_ID, serviceId);
+        }
+        String where = "service " + serviceId + " of bundle "
                 + serviceContext.getBundle().getSymbolicName();
         HalibutDistribution.ExportDecision decision = HalibutDistribution.decideExport(properties);
         if (!decision.forUs()) {
@@ -120,7 +127,7 @@ public final class HalibutDistributionProvider implements DistributionProvider, 
                 HalibutRuntime.ServiceRegistration r = register(contract, service, described);
                 registrations.add(r);
                 addresses.put(contract.getName(), r.address());
-                entries.add(new ExportedService(((Number) properties.get(Constants.SERVICE_ID)).longValue(),
+                entries.add(new ExportedService(serviceId instanceof Number n ? n.longValue() : -1,
                         serviceContext.getBundle().getSymbolicName(), contract.getName(), r.serviceName(),
                         r.endpointId(), r.address()));
             }
