@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -14,6 +15,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.util.tracker.ServiceTracker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +23,13 @@ import org.slf4j.LoggerFactory;
  * Hands exporting over from the registry to Remote Service Admin while this bundle runs: the registry exports
  * every service with {@code service.exported.interfaces} by itself, and so would the topology manager through
  * this provider, so the registry's exporter component is disabled (Declarative Services' own switch) and only
- * then is the provider offered ({@link ExportsHandedOver}). Deactivation enables it again: without this bundle
- * the registry exports as before. It holds the runtime so that a restarted registry bundle, whose exporter
- * comes back enabled, is handed over again.
+ * then is the provider offered ({@link ExportsHandedOver}).
+ *
+ * <p>This is done again each time a runtime is registered, because a restarted registry bundle brings its
+ * exporter back enabled; the offer is withdrawn while there is no runtime. A runtime replaced by a
+ * configuration change finds the exporter still disabled, so the registry exports nothing in between.
+ * Deactivation (this bundle stops) enables the exporter again: without this bundle the registry exports as
+ * before.
  */
 // Declared for resolvers (Karaf's feature resolver checks osgi.service requirements): the marker is registered
 // by hand, not by DS.
@@ -36,36 +42,61 @@ public final class RegistryExporterHandover {
 
     private final BundleContext context;
     private final ServiceComponentRuntime scr;
+    private final ServiceTracker<HalibutRuntime, HalibutRuntime> runtimes;
     private final List<ComponentDescriptionDTO> disabled = new ArrayList<>();
     private ServiceRegistration<?> handedOver;
+    /** Counts hand-overs and withdrawals, so a disable that completes after a withdrawal offers nothing. */
+    private int generation;
     private boolean closed;
 
     @Activate
-    public RegistryExporterHandover(BundleContext context, @Reference ServiceComponentRuntime scr,
-                                    @Reference HalibutRuntime runtime) {
+    public RegistryExporterHandover(BundleContext context, @Reference ServiceComponentRuntime scr) {
         this.context = context;
         this.scr = scr;
+        this.runtimes = new ServiceTracker<>(context, HalibutRuntime.class, null) {
+            @Override
+            public HalibutRuntime addingService(ServiceReference<HalibutRuntime> ref) {
+                HalibutRuntime runtime = super.addingService(ref);
+                handOver();
+                return runtime;
+            }
+
+            @Override
+            public void removedService(ServiceReference<HalibutRuntime> ref, HalibutRuntime runtime) {
+                withdraw();
+                super.removedService(ref, runtime);
+            }
+        };
+        runtimes.open();
+    }
+
+    /** Disables every registry exporter (a no-op for one disabled already), then offers the provider. */
+    private synchronized void handOver() {
+        if (closed) {
+            return;
+        }
+        int current = ++generation;
         List<ComponentDescriptionDTO> exporters = scr.getComponentDescriptionDTOs().stream()
                 .filter(d -> REGISTRY_EXPORTER.equals(d.name)).toList();
         AtomicInteger pending = new AtomicInteger(exporters.size());
         for (ComponentDescriptionDTO d : exporters) {
-            synchronized (this) {
+            if (disabled.stream().noneMatch(x -> x.bundle.id == d.bundle.id)) {
                 disabled.add(d);
             }
-            // Asynchronous in SCR: the provider is offered when every one is done, not from this activation.
+            // Asynchronous in SCR: the provider is offered when every one is done, not from this thread.
             scr.disableComponent(d).onResolve(() -> {
                 if (pending.decrementAndGet() == 0) {
-                    offer();
+                    offer(current);
                 }
             });
         }
         if (exporters.isEmpty()) {
-            offer();
+            offer(current);
         }
     }
 
-    private synchronized void offer() {
-        if (closed || handedOver != null) {
+    private synchronized void offer(int forGeneration) {
+        if (closed || forGeneration != generation || handedOver != null) {
             return;
         }
         LOG.info("Remote services: the registry's exporter is disabled; exports go through Remote Service Admin "
@@ -73,9 +104,8 @@ public final class RegistryExporterHandover {
         handedOver = context.registerService(ExportsHandedOver.class, new ExportsHandedOver() { }, null);
     }
 
-    @Deactivate
-    synchronized void deactivate() {
-        closed = true;
+    private synchronized void withdraw() {
+        generation++;
         if (handedOver != null) {
             try {
                 handedOver.unregister();
@@ -84,15 +114,26 @@ public final class RegistryExporterHandover {
             }
             handedOver = null;
         }
-        for (ComponentDescriptionDTO d : disabled) {
-            Bundle owner = context.getBundle(d.bundle.id);
-            if (owner != null && owner.getState() == Bundle.ACTIVE) {
-                scr.enableComponent(d);
+    }
+
+    @Deactivate
+    void deactivate() {
+        synchronized (this) {
+            closed = true;
+        }
+        runtimes.close();
+        withdraw();
+        synchronized (this) {
+            for (ComponentDescriptionDTO d : disabled) {
+                Bundle owner = context.getBundle(d.bundle.id);
+                if (owner != null && owner.getState() == Bundle.ACTIVE) {
+                    scr.enableComponent(d);
+                }
             }
+            if (!disabled.isEmpty()) {
+                LOG.info("Remote services: the registry's exporter is enabled again");
+            }
+            disabled.clear();
         }
-        if (!disabled.isEmpty()) {
-            LOG.info("Remote services: the registry's exporter is enabled again");
-        }
-        disabled.clear();
     }
 }
