@@ -12,12 +12,16 @@ import dev.halibut.registry.distribution.DiscoveredEndpoints;
 import dev.halibut.runtime.CertificateAndKey;
 import dev.halibut.runtime.Certificates;
 import dev.halibut.runtime.HalibutRuntime;
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +52,8 @@ import org.osgi.util.tracker.ServiceTracker;
  * ({@link EmbeddedZooKeeper}), and plain-Java peers: Halibut runtimes created by the test on loopback that
  * publish their exports in ZooKeeper as the halibut-rsa provider does (the same keys, written with Aries'
  * own endpoint description parser), and read what the container publishes. No import configuration exists
- * anywhere: what is imported is what discovery found and the container's runtime trusts.
+ * anywhere: what is imported is what discovery found and the container's runtime trusts. One test restarts
+ * ZooKeeper through the driver's control port.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -57,6 +62,7 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
     private static final String REGISTRY_PATH = "/osgi/service_registry";
     private static final String CALCULATOR_SERVICE_COMPONENT = "dev.halibut.examples.calculator.service.CalculatorService";
     private static final String REGISTRY_EXPORTER = "dev.halibut.registry.internal.ServiceExporter";
+    private static final String CONTROL_PORT = "halibut.itest.control.port";
 
     private RuntimeState runtime;
     private HalibutRuntime trustedPeer;
@@ -67,11 +73,13 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
     @Override
     @Configuration
     public Option[] config() {
-        int zooKeeperPort = EmbeddedZooKeeper.start(new File(System.getProperty("halibut.itest.target")));
+        EmbeddedZooKeeper.Ports ports = EmbeddedZooKeeper.start(new File(System.getProperty("halibut.itest.target")));
         String cfg = "etc/" + ZOOKEEPER_PID + ".cfg";
         return OptionUtils.combine(super.config(),
                 editConfigurationFilePut(cfg, "zookeeper.host", InetAddress.getLoopbackAddress().getHostAddress()),
-                editConfigurationFilePut(cfg, "zookeeper.port", String.valueOf(zooKeeperPort)),
+                editConfigurationFilePut(cfg, "zookeeper.port", String.valueOf(ports.zooKeeper())),
+                // Not Aries' key: where the tests ask the driver to restart ZooKeeper.
+                editConfigurationFilePut(cfg, CONTROL_PORT, String.valueOf(ports.control())),
                 editConfigurationFilePut("etc/dev.halibut.rsa.cfg", "advertised.host",
                         InetAddress.getLoopbackAddress().getHostAddress()),
                 features("mvn:dev.halibut/halibut-features/" + System.getProperty("halibut.version") + "/xml/features",
@@ -86,7 +94,7 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
         trustedPeer.trust(runtime.thumbprint());
         stranger.trust(runtime.thumbprint());
         String host = InetAddress.getLoopbackAddress().getHostAddress();
-        zooKeeper = new ZooKeeper(host + ":" + zooKeeperPort(), 10_000, event -> { });
+        zooKeeper = new ZooKeeper(host + ":" + zooKeeperConfiguration("zookeeper.port"), 10_000, event -> { });
         Await.until("the test's ZooKeeper client connected", () -> zooKeeper.getState().isConnected());
     }
 
@@ -170,6 +178,23 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
         }
     }
 
+    @Test
+    public void importsAndExportsOutliveARestartOfZooKeeper() throws Exception {
+        ServiceTracker<Calculator, Calculator> imported = importedCalculators(trustedPeer);
+        publishCalculator(trustedPeer);
+        Await.value("the trusted peer's calculator imported", imported::getService);
+        String framework = bundleContext.getProperty(Constants.FRAMEWORK_UUID);
+        Await.until("the example calculator published", () -> publishedEndpoints().stream()
+                .anyMatch(e -> framework.equals(e.getFrameworkUUID())));
+
+        restartZooKeeper();
+
+        Await.until("the example calculator published after the restart", () -> publishedEndpoints().stream()
+                .anyMatch(e -> framework.equals(e.getFrameworkUUID())));
+        Calculator calculator = Await.value("the import after the restart", imported::getService);
+        assertEquals(11, calculator.add(5, 6));
+    }
+
     private HalibutRuntime peer(String name) {
         CertificateAndKey identity = Certificates.generateSelfSigned(name);
         HalibutRuntime peer = HalibutRuntime.builder().certificate(identity.certificate(), identity.privateKey()).build();
@@ -244,6 +269,9 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
                     // removed between listing and reading
                 }
             }
+        } catch (KeeperException.ConnectionLossException reconnecting) {
+            // ZooKeeper restarted and the test's client is reconnecting: nothing to read yet
+            return List.of();
         } catch (KeeperException e) {
             throw new AssertionError("Reading " + REGISTRY_PATH + " from ZooKeeper failed", e);
         } catch (InterruptedException e) {
@@ -253,10 +281,22 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
         return out;
     }
 
-    private int zooKeeperPort() throws Exception {
+    private int zooKeeperConfiguration(String portKey) throws Exception {
         org.osgi.service.cm.Configuration[] found = configurationAdmin.listConfigurations(
                 "(service.pid=" + ZOOKEEPER_PID + ")");
         assertTrue("etc/" + ZOOKEEPER_PID + ".cfg must configure the discovery", found != null && found.length == 1);
-        return Integer.parseInt(String.valueOf(found[0].getProperties().get("zookeeper.port")));
+        return Integer.parseInt(String.valueOf(found[0].getProperties().get(portKey)));
+    }
+
+    /** Asks the test driver to restart ZooKeeper (same port, same data); returns once it listens again. */
+    private void restartZooKeeper() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), zooKeeperConfiguration(CONTROL_PORT))) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write("restart\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String answer = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            assertEquals("the driver's answer to restart", "ok", answer);
+        }
     }
 }
