@@ -105,9 +105,12 @@ public final class HalibutDistributionProvider implements DistributionProvider, 
             throw new IntentUnsatisfiedException(String.join("; ", decision.problems()));
         }
         if (advertised == null) {
-            throw new IllegalStateException("Remote service export (RSA): " + where + " cannot be published: the "
-                    + "Halibut runtime listens on no port (etc/" + HalibutConfig.RUNTIME_PID + ".cfg listen.port); "
-                    + "publishing exports of a polling-only node through discovery is not supported yet");
+            // Not an error of the service: Aries would log a stack trace per service. Nothing is exported; the
+            // topology manager exports again when the provider comes back with a listening runtime.
+            LOG.warn("Remote service export (RSA): {} is not published: the Halibut runtime listens on no port "
+                    + "(etc/{}.cfg listen.port); publishing the exports of a polling-only node through discovery is "
+                    + "not supported yet", where, HalibutConfig.RUNTIME_PID);
+            return null;
         }
         String exportId = UUID.randomUUID().toString();
         Map<String, Object> described = HalibutDistribution.exportProperties(properties, exportId, frameworkUuid);

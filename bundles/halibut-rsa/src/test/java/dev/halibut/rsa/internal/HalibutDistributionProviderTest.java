@@ -93,10 +93,14 @@ class HalibutDistributionProviderTest {
     }
 
     @Test
-    void aRuntimeThatDoesNotListenCannotPublishAnExport() {
-        assertThatThrownBy(() -> provider(exporting, 0).exportService((Adder) Integer::sum,
-                context("fw-a", "adder.bundle"), serviceProperties(), new Class<?>[] {Adder.class}))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("listens on no port");
+    void aRuntimeThatDoesNotListenPublishesNothing() {
+        HalibutDistributionProvider provider = provider(exporting, 0);
+        var servedBefore = exporting.status().services();
+
+        assertThat(provider.exportService((Adder) Integer::sum, context("fw-a", "adder.bundle"), serviceProperties(),
+                new Class<?>[] {Adder.class})).isNull();
+        assertThat(provider.exportedServices()).isEmpty();
+        assertThat(exporting.status().services()).isEqualTo(servedBefore);
     }
 
     /** What Aries core passes: the service's properties with service.id moved to endpoint.service.id. */
