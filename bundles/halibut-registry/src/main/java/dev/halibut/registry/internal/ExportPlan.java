@@ -18,7 +18,7 @@ import java.util.Set;
  * @param forUs      false when the service is meant for another distribution provider only; such
  *                   services are left alone silently
  */
-record ExportPlan(List<String> interfaces, List<String> problems, boolean forUs) {
+public record ExportPlan(List<String> interfaces, List<String> problems, boolean forUs) {
     static final String CONFIG_TYPE = HalibutConfig.CONFIG_TYPE;
     static final String EXPORTED_INTERFACES = "service.exported.interfaces";
     static final String EXPORTED_CONFIGS = "service.exported.configs";
@@ -30,14 +30,14 @@ record ExportPlan(List<String> interfaces, List<String> problems, boolean forUs)
      * parameters, results and properties), osgi.async (future and promise results complete off the caller's
      * thread) and osgi.confidential (mutual TLS). Advertised as {@code remote.intents.supported}.
      */
-    static final List<String> SUPPORTED_INTENTS = List.of("osgi.basic", "osgi.async", "osgi.confidential");
+    public static final List<String> SUPPORTED_INTENTS = List.of("osgi.basic", "osgi.async", "osgi.confidential");
 
-    ExportPlan {
+    public ExportPlan {
         interfaces = List.copyOf(interfaces);
         problems = List.copyOf(problems);
     }
 
-    static ExportPlan of(Map<String, ?> properties) {
+    public static ExportPlan of(Map<String, ?> properties) {
         ConfigValues p = new ConfigValues("service " + properties.get("service.id"), properties);
         List<String> configs = p.strings(EXPORTED_CONFIGS);
         if (!configs.isEmpty() && !configs.contains(CONFIG_TYPE)) {

@@ -13,7 +13,7 @@ import java.util.Set;
  * {@code endpoint.id}, {@code endpoint.service.id} and {@code endpoint.framework.uuid}. Pure, so the rule is
  * unit-tested without a framework.
  */
-final class ExportProperties {
+public final class ExportProperties {
 
     /** Local to this framework: meaningless, or wrong, on an importer's. */
     private static final Set<String> LOCAL = Set.of("objectClass", "service.id", "service.bundleid", "service.scope",
@@ -24,7 +24,7 @@ final class ExportProperties {
     private ExportProperties() {
     }
 
-    static Map<String, Object> of(Map<String, ?> service, String endpointId, String frameworkUuid) {
+    public static Map<String, Object> of(Map<String, ?> service, String endpointId, String frameworkUuid) {
         Map<String, Object> out = new LinkedHashMap<>();
         service.forEach((k, v) -> {
             if (v != null && !k.startsWith(".") && !k.startsWith("service.exported.") && !LOCAL.contains(k)) {

@@ -31,7 +31,7 @@ import org.osgi.util.promise.Promise;
  * and complete on the runtime's call thread with the value or the (translated) failure.</li>
  * </ul>
  */
-final class ImportedProxy implements InvocationHandler {
+public final class ImportedProxy implements InvocationHandler {
 
     private final Map<Class<?>, Object> clients;
     private final String description;
@@ -48,7 +48,7 @@ final class ImportedProxy implements InvocationHandler {
         this.serviceGone = serviceGone;
     }
 
-    static Object create(List<Class<?>> contracts, Function<Class<?>, Object> client, String description,
+    public static Object create(List<Class<?>> contracts, Function<Class<?>, Object> client, String description,
                          Runnable serviceGone) {
         Map<Class<?>, Object> clients = new LinkedHashMap<>();
         for (Class<?> c : contracts) {

@@ -4,6 +4,7 @@ import dev.halibut.registry.HalibutCallsMXBean;
 import dev.halibut.registry.HalibutRemoteServices;
 import dev.halibut.registry.config.ConfigValues;
 import dev.halibut.registry.config.HalibutConfig;
+import dev.halibut.registry.distribution.DiscoveredEndpoints;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.RuntimeStatus;
 import java.util.Arrays;
@@ -31,6 +32,10 @@ public class StatusCommand implements Action {
 
     @Reference(optional = true)
     HalibutRemoteServices exports;
+
+    /** Present with feature halibut-rsa: endpoints discovery found whose thumbprint is not trusted. */
+    @Reference(optional = true)
+    DiscoveredEndpoints discovered;
 
     @Reference
     ConfigurationAdmin configurationAdmin;
@@ -89,6 +94,19 @@ public class StatusCommand implements Action {
         }
         System.out.println("Imports");
         imports.print(System.out);
+
+        if (discovered != null) {
+            System.out.println();
+            ShellTable held = new ShellTable().emptyTableText("(none)");
+            held.column("Endpoint id");
+            held.column("Thumbprint");
+            held.column("Interfaces");
+            for (DiscoveredEndpoints.Untrusted u : discovered.discoveredNotTrusted()) {
+                held.addRow().addContent(u.endpointId(), u.thumbprint(), String.join(", ", u.interfaces()));
+            }
+            System.out.println("Discovered, not trusted (halibut:trust <thumbprint> imports them)");
+            held.print(System.out);
+        }
 
         System.out.println();
         ShellTable polling = new ShellTable().emptyTableText("(none)");
