@@ -11,6 +11,7 @@ import dev.halibut.examples.calculator.Calculator;
 import dev.halibut.registry.HalibutCallsMXBean;
 import dev.halibut.registry.HalibutRuntimeMXBean;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.util.Dictionary;
@@ -120,8 +121,9 @@ public class JmxIT extends HalibutTestSupport {
         try (JMXConnector connector = Await.value("a JMX connector login to " + url, () -> {
             try {
                 return JMXConnectorFactory.connect(url, env);
-            } catch (IOException | RuntimeException e) {
-                return null;
+            } catch (IOException e) {
+                // Await retries on it and, at the deadline, reports the last one as the cause.
+                throw new UncheckedIOException(e);
             }
         })) {
             MBeanServerConnection remote = connector.getMBeanServerConnection();
