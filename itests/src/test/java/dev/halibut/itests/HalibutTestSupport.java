@@ -63,7 +63,12 @@ public abstract class HalibutTestSupport {
 
     @Configuration
     public Option[] config() {
-        return KarafContainer.options(getClass(), bootExampleFeature());
+        List<String> bootFeatures = new ArrayList<>();
+        if (bootExampleFeature()) {
+            bootFeatures.add("halibut-example");
+        }
+        bootFeatures.addAll(additionalBootFeatures());
+        return KarafContainer.options(getClass(), bootFeatures);
     }
 
     /**
@@ -74,6 +79,16 @@ public abstract class HalibutTestSupport {
      */
     protected boolean bootExampleFeature() {
         return true;
+    }
+
+    /**
+     * Features of the project's repository (registered by the distribution) that the container installs at
+     * boot besides {@code halibut} and {@code halibut-example}. They go into the boot features' own stage,
+     * before Pax Exam's ({@link KarafContainer}): never add boot features with Pax Exam's {@code features(...)}
+     * option, which puts them into Pax Exam's stage, where their deployment races with the test probe.
+     */
+    protected List<String> additionalBootFeatures() {
+        return List.of();
     }
 
     /** Installs {@code halibut-example} (contract, exported service, consumer) unless it already is. */

@@ -5,16 +5,21 @@ import static org.ops4j.pax.exam.CoreOptions.vmOptions;
 import static org.ops4j.pax.exam.CoreOptions.when;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.features;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
 
@@ -25,7 +30,8 @@ import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
  * {@code target/karaf-logs/<test class>/karaf.log}.
  *
  * <p>Runs in the test driver (the failsafe JVM), which the build gives these system properties:
- * {@code halibut.itest.karaf.file}, {@code halibut.itest.karaf.version}, {@code halibut.itest.target},
+ * {@code halibut.itest.karaf.file}, {@code halibut.itest.karaf.featuresCfg} (the distribution's
+ * {@code etc/org.apache.karaf.features.cfg}), {@code halibut.itest.karaf.version}, {@code halibut.itest.target},
  * {@code halibut.version} and {@code halibut.itest.localRepository}. {@code -Dhalibut.itest.keepRuntime=true}
  * keeps the unpacked containers for a post-mortem.
  */
@@ -33,11 +39,13 @@ final class KarafContainer {
 
     private static final String MVN_CFG = "etc/org.ops4j.pax.url.mvn.cfg";
     private static final String LOGGING_CFG = "etc/org.ops4j.pax.logging.cfg";
+    /** Exactly Pax Exam's path for this file, so that its own additions to featuresBoot apply after ours. */
+    private static final String FEATURES_CFG = "etc/org.apache.karaf.features.cfg";
 
     private KarafContainer() {
     }
 
-    static Option[] options(Class<?> testClass, boolean bootExampleFeature) {
+    static Option[] options(Class<?> testClass, List<String> bootFeatures) {
         File target = new File(required("halibut.itest.target"));
         File distribution = new File(required("halibut.itest.karaf.file"));
         if (!distribution.isFile()) {
@@ -45,6 +53,7 @@ final class KarafContainer {
                     + " through the pre-integration-test phase (mvn verify), which copies it there");
         }
         File logDir = new File(target, "karaf-logs/" + testClass.getSimpleName());
+        deleteLogsOfEarlierRuns(logDir);
         String loopback = InetAddress.getLoopbackAddress().getHostAddress();
         String karafVersion = required("halibut.itest.karaf.version");
         return org.ops4j.pax.exam.CoreOptions.options(
@@ -60,8 +69,8 @@ final class KarafContainer {
                 // The Karaf log outlives the container folder, for diagnosis.
                 editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.rolling.fileName",
                         new File(logDir, "karaf.log").getAbsolutePath()),
-                editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.rolling.append", "false"),
-                editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.audit.append", "false"),
+                editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.rolling.append", "true"),
+                editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.audit.append", "true"),
                 editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.rolling.filePattern",
                         new File(logDir, "karaf.log.%i").getAbsolutePath()),
                 editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.audit.fileName",
@@ -81,9 +90,53 @@ final class KarafContainer {
                 editConfigurationFilePut(MVN_CFG, "org.ops4j.pax.url.mvn.repositories",
                         "https://repo1.maven.org/maven2@id=central"),
                 systemProperty("halibut.version").value(required("halibut.version")),
-                // The distribution boots halibut; halibut-example is in its system repository.
-                when(bootExampleFeature).useOptions(features(
-                        "mvn:dev.halibut/halibut-features/" + required("halibut.version") + "/xml/features", "halibut-example")));
+                stagedBootFeatures(bootFeatures));
+    }
+
+    /**
+     * The distribution's boot features and the test class's, as the first stage of Karaf's boot (featuresBoot
+     * {@code "(stage 1), stage 2"}); Pax Exam appends its own features ({@code exam}, with the bundle that
+     * installs the test probe, and {@code test-dependencies}) after this value, so they form the second stage.
+     *
+     * <p>Why: the first boot deployment refreshes bundles the features service is wired to, and Karaf starts
+     * the features service last, again, in that deployment; the restarted service reloads the region digraph,
+     * re-registers its region hooks and provisions the boot features once more (each deployment replaces the
+     * digraph). With Pax Exam's bundles in the same stage as everything else, the probe was installed and
+     * started in the middle of that, and a probe bundle left in no region is one Karaf's region resolver hook
+     * will not let resolve ("Resolver hook prevented resolution"). A later stage is installed by the restarted
+     * features service only once the first is complete, so the probe arrives after all of it.
+     */
+    private static Option stagedBootFeatures(List<String> bootFeatures) {
+        List<String> firstStage = new ArrayList<>(distributionBootFeatures());
+        firstStage.addAll(bootFeatures);
+        return editConfigurationFilePut(FEATURES_CFG, "featuresBoot", "(" + String.join(", ", firstStage) + ")");
+    }
+
+    /** featuresBoot of the distribution, which the build unpacks beside it (a single stage, as assembled). */
+    private static List<String> distributionBootFeatures() {
+        File cfg = new File(required("halibut.itest.karaf.featuresCfg"));
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(cfg.toPath(), StandardCharsets.ISO_8859_1)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + cfg + ", the distribution's features configuration that"
+                    + " the build unpacks in the pre-integration-test phase (mvn verify)", e);
+        }
+        String value = properties.getProperty("featuresBoot", "");
+        if (value.contains("(") || value.contains(")")) {
+            throw new IllegalStateException("featuresBoot in " + cfg + " is already staged (" + value + "); "
+                    + "KarafContainer expects one stage and adds its own: adapt stagedBootFeatures");
+        }
+        List<String> features = new ArrayList<>();
+        for (String feature : value.split(",")) {
+            if (!feature.isBlank()) {
+                features.add(feature.strip());
+            }
+        }
+        if (features.isEmpty()) {
+            throw new IllegalStateException("No featuresBoot in " + cfg);
+        }
+        return features;
     }
 
     /**
@@ -115,6 +168,23 @@ final class KarafContainer {
                 "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
                 "--add-exports=java.security.sasl/com.sun.security.sasl=ALL-UNNAMED",
                 "--add-exports=java.naming/com.sun.jndi.ldap=ALL-UNNAMED");
+    }
+
+    /**
+     * The log is appended to, not truncated: pax-logging applies its configuration more than once while the
+     * container boots, and a truncating appender would drop everything logged before the last time (the
+     * boot features' deployment among it). So the earlier run's files go here, before the container starts.
+     */
+    private static void deleteLogsOfEarlierRuns(File logDir) {
+        File[] files = logDir.listFiles();
+        if (files == null) {
+            return;
+        }
+        for (File f : files) {
+            if (f.isFile() && !f.delete()) {
+                throw new IllegalStateException("Cannot delete " + f + ", the Karaf log of an earlier run");
+            }
+        }
     }
 
     private static String freePort() {

@@ -2,7 +2,6 @@ package dev.halibut.itests;
 
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.features;
 
 import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;
@@ -27,9 +26,6 @@ import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -51,10 +47,8 @@ public class RedisQueueIT extends HalibutTestSupport {
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @Override
-    @Configuration
-    public Option[] config() {
-        return OptionUtils.combine(super.config(), features(
-                "mvn:dev.halibut/halibut-features/" + System.getProperty("halibut.version") + "/xml/features", "halibut-redis"));
+    protected List<String> additionalBootFeatures() {
+        return List.of("halibut-redis");
     }
 
     @Before

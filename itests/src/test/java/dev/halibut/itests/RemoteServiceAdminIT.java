@@ -4,7 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.features;
 
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.examples.calculator.Calculator;
@@ -81,9 +80,12 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
                 // Not Aries' key: where the tests ask the driver to restart ZooKeeper.
                 editConfigurationFilePut(cfg, CONTROL_PORT, String.valueOf(ports.control())),
                 editConfigurationFilePut("etc/dev.halibut.rsa.cfg", "advertised.host",
-                        InetAddress.getLoopbackAddress().getHostAddress()),
-                features("mvn:dev.halibut/halibut-features/" + System.getProperty("halibut.version") + "/xml/features",
-                        "halibut-discovery-zookeeper"));
+                        InetAddress.getLoopbackAddress().getHostAddress()));
+    }
+
+    @Override
+    protected List<String> additionalBootFeatures() {
+        return List.of("halibut-discovery-zookeeper");
     }
 
     @Before
