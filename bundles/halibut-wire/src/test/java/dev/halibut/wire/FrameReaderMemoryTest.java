@@ -97,13 +97,7 @@ class FrameReaderMemoryTest {
         peer.send(header(FrameType.REQUEST, ANNOUNCED));
         peer.send(new byte[100]);
         FrameReader reader = new FrameReader(peer, MAX, budget);
-        CompletableFuture<Frame> read = CompletableFuture.supplyAsync(() -> {
-            try {
-                return reader.read(Duration.ofSeconds(30));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<Frame> read = readInBackground(reader);
         awaitBlocked(peer);
         assertThat(budget.used()).as("memory taken for 100 bytes of a %d-byte message", ANNOUNCED).isZero();
 
@@ -123,13 +117,7 @@ class FrameReaderMemoryTest {
         peer.send(header(FrameType.RESPONSE, length));
         peer.send(Arrays.copyOf(payload, 300 * 1024));
         FrameReader reader = new FrameReader(peer, MAX, budget);
-        CompletableFuture<Frame> read = CompletableFuture.supplyAsync(() -> {
-            try {
-                return reader.read(Duration.ofSeconds(30));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<Frame> read = readInBackground(reader);
         awaitBlocked(peer);
         // 300 KiB arrived: the buffer is at most 512 KiB, of which the first 64 KiB are not charged.
         assertThat(budget.used()).isPositive().isLessThanOrEqualTo(512 * 1024 - FrameReader.UNCHARGED_BYTES);
@@ -164,13 +152,7 @@ class FrameReaderMemoryTest {
         stalled.send(header(FrameType.REQUEST, ANNOUNCED));
         stalled.send(new byte[900 * 1024]);
         FrameReader first = new FrameReader(stalled, MAX, budget);
-        CompletableFuture<Frame> firstRead = CompletableFuture.supplyAsync(() -> {
-            try {
-                return first.read(Duration.ofSeconds(30));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<Frame> firstRead = readInBackground(first);
         awaitBlocked(stalled);
         assertThat(budget.used()).isEqualTo(1024 * 1024 - FrameReader.UNCHARGED_BYTES);
 
@@ -180,13 +162,7 @@ class FrameReaderMemoryTest {
         second.send(header(FrameType.REQUEST, payload.length));
         second.send(payload);
         FrameReader reader = new FrameReader(second, MAX, budget);
-        CompletableFuture<Frame> secondRead = CompletableFuture.supplyAsync(() -> {
-            try {
-                return reader.read(Duration.ofSeconds(30));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<Frame> secondRead = readInBackground(reader);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (budget.waiting() == 0) {
             assertThat(System.nanoTime()).as("the second reader waits for memory within 30 s").isLessThan(deadline);
@@ -208,5 +184,16 @@ class FrameReaderMemoryTest {
         peer.send(new byte[FrameType.MAX_STREAM_CHUNK]);
         assertThat(new FrameReader(peer, MAX, budget).read(Duration.ZERO).payload()).hasSize(FrameType.MAX_STREAM_CHUNK);
         assertThat(budget.used()).isZero();
+    }
+
+    /** Reads one frame on another thread, so the test can watch the budget while the reader waits for bytes. */
+    private static CompletableFuture<Frame> readInBackground(FrameReader reader) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return reader.read(Duration.ofSeconds(30));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 }
