@@ -62,6 +62,10 @@ import java.util.Objects;
  *                                 is closed (and its call fails). The runtime uses at least its
  *                                 {@code maxMessageSize}, so one message of the largest size always fits. Set per
  *                                 runtime: an endpoint's own limits do not change it
+ * @param writeTimeout             how long a writer waits while the peer reads nothing of what is queued for it
+ *                                 (a bounded amount: writers wait while more is queued); then the write fails and
+ *                                 the connection is closed. Runs from the peer's last progress, so a slow peer
+ *                                 that keeps reading never trips it; default 60 s
  */
 public record HalibutLimits(
         int connectAttempts,
@@ -83,17 +87,21 @@ public record HalibutLimits(
         int failedHandshakeBurst,
         Duration failedHandshakeInterval,
         Duration heartbeatSkipWindow,
-        long incompleteMessageBudget) {
+        long incompleteMessageBudget,
+        Duration writeTimeout) {
 
     /** The protocol's ceiling for {@link #maxStreamsPerMessage()}: no peer may send more streams in one message. */
     public static final int MAX_STREAMS_PER_MESSAGE = 256;
+
+    /** The default {@link #writeTimeout()}. */
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(60);
 
     private static final HalibutLimits DEFAULTS = new HalibutLimits(
             5, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(20),
             Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(30),
             16 * 1024 * 1024, 8, Duration.ofMinutes(2), Duration.ofMinutes(10), 1000,
             MAX_STREAMS_PER_MESSAGE, 64L * 1024 * 1024 * 1024, 1024, 20, Duration.ofMillis(50),
-            Duration.ofSeconds(1), 64L * 1024 * 1024);
+            Duration.ofSeconds(1), 64L * 1024 * 1024, DEFAULT_WRITE_TIMEOUT);
 
     public HalibutLimits {
         atLeast("connectAttempts", connectAttempts, 1);
@@ -125,6 +133,7 @@ public record HalibutLimits(
             throw new IllegalArgumentException("incompleteMessageBudget must be at least 1 byte, was "
                     + incompleteMessageBudget);
         }
+        positive("writeTimeout", writeTimeout);
     }
 
     /**
@@ -142,7 +151,25 @@ public record HalibutLimits(
                 pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout,
                 serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage,
                 maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow,
-                64L * 1024 * 1024);
+                64L * 1024 * 1024, DEFAULT_WRITE_TIMEOUT);
+    }
+
+    /**
+     * The limits without {@code writeTimeout}, which gets its default (60 s); for code written before that limit
+     * existed.
+     */
+    public HalibutLimits(int connectAttempts, Duration connectRetryWindow, Duration connectTimeout,
+                         Duration handshakeTimeout, Duration heartbeatTimeout, Duration responseTimeout,
+                         Duration pollingCollectionTimeout, Duration pollingKeepAlive, int maxMessageSize,
+                         int poolMaxIdlePerEndpoint, Duration poolIdleTimeout, Duration serverIdleTimeout,
+                         int maxServerConnections, int maxStreamsPerMessage, long maxStreamLengthPerMessage,
+                         int maxIdentificationLineLength, int failedHandshakeBurst, Duration failedHandshakeInterval,
+                         Duration heartbeatSkipWindow, long incompleteMessageBudget) {
+        this(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout,
+                pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout,
+                serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage,
+                maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow,
+                incompleteMessageBudget, DEFAULT_WRITE_TIMEOUT);
     }
 
     /** The documented defaults. */
@@ -151,84 +178,89 @@ public record HalibutLimits(
     }
 
     public HalibutLimits withConnectAttempts(int v) {
-        return new HalibutLimits(v, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(v, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withConnectRetryWindow(Duration v) {
-        return new HalibutLimits(connectAttempts, v, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, v, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withConnectTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, v, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, v, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withHandshakeTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, v, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, v, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withHeartbeatTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, v, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, v, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withResponseTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, v, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, v, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withPollingCollectionTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, v, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, v, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withPollingKeepAlive(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, v, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, v, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withMaxMessageSize(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, v, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, v, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withPoolMaxIdlePerEndpoint(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, v, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, v, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withPoolIdleTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, v, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, v, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withServerIdleTimeout(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, v, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, v, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withMaxServerConnections(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, v, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, v, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withMaxStreamsPerMessage(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, v, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, v, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withMaxStreamLengthPerMessage(long v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, v, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, v, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withMaxIdentificationLineLength(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, v, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, v, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withFailedHandshakeBurst(int v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, v, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, v, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withFailedHandshakeInterval(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, v, heartbeatSkipWindow, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, v, heartbeatSkipWindow, incompleteMessageBudget, writeTimeout);
     }
 
     public HalibutLimits withHeartbeatSkipWindow(Duration v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, v, incompleteMessageBudget);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, v, incompleteMessageBudget, writeTimeout);
     }
 
     /** A copy with {@code incompleteMessageBudget} changed. */
     public HalibutLimits withIncompleteMessageBudget(long v) {
-        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, v);
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, v, writeTimeout);
+    }
+
+    /** A copy with {@code writeTimeout} changed. */
+    public HalibutLimits withWriteTimeout(Duration v) {
+        return new HalibutLimits(connectAttempts, connectRetryWindow, connectTimeout, handshakeTimeout, heartbeatTimeout, responseTimeout, pollingCollectionTimeout, pollingKeepAlive, maxMessageSize, poolMaxIdlePerEndpoint, poolIdleTimeout, serverIdleTimeout, maxServerConnections, maxStreamsPerMessage, maxStreamLengthPerMessage, maxIdentificationLineLength, failedHandshakeBurst, failedHandshakeInterval, heartbeatSkipWindow, incompleteMessageBudget, v);
     }
 
     private static void positive(String name, Duration d) {

@@ -1,89 +1,119 @@
 package dev.halibut.transport;
 
+import dev.halibut.DataStream;
 import dev.halibut.HalibutLimits;
+import dev.halibut.StreamTransferListener;
 import dev.halibut.Thumbprints;
+import dev.halibut.transport.internal.FrameDecoder;
 import dev.halibut.wire.Compressor;
 import dev.halibut.wire.Frame;
-import dev.halibut.wire.FrameReader;
 import dev.halibut.wire.FrameType;
-import dev.halibut.wire.FrameWriter;
 import dev.halibut.wire.MessageMemoryBudget;
 import dev.halibut.wire.ProtocolException;
-import dev.halibut.DataStream;
-import dev.halibut.StreamTransferListener;
 import dev.halibut.wire.StreamHeader;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslHandler;
+import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One authenticated, identified TLS connection carrying frames. Used by one thread at a time (the
- * caller that owns it, or the listener thread serving it); {@link #abort()} may be called from any
- * thread to end it at once.
+ * One authenticated, identified TLS connection carrying frames: the blocking facade that a worker thread uses
+ * during an exchange. The I/O itself runs on an event loop ({@link EventLoops}): its pipeline decodes frames into
+ * a bounded inbox ({@link #INBOX_HIGH_BYTES}; the connection stops reading while the inbox is full), and writes
+ * wait while more than {@link #WRITE_HIGH_WATER} bytes are queued for the peer, failing after
+ * {@link HalibutLimits#writeTimeout()} without progress. Used by one thread at a time (the caller that owns it,
+ * or the worker serving it); {@link #abort()} may be called from any thread to end it at once.
  */
 public final class Connection implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
-    private final Socket raw;
-    private final SSLSocket tls;
-    private final InputStream in;
-    private final OutputStream out;
-    private final FrameReader reader;
-    private final FrameWriter writer;
+    /** Frames held for the reader before the connection stops reading from the socket. */
+    static final int INBOX_HIGH_BYTES = 256 * 1024;
+    /** Bytes queued for the peer above which writers wait (the channel is unwritable) ... */
+    public static final int WRITE_HIGH_WATER = 256 * 1024;
+    /** ... until they fall below this. */
+    public static final int WRITE_LOW_WATER = 64 * 1024;
+
+    private final Channel channel;
     private final Compressor compressor = new Compressor();
     private final int maxMessageSize;
     private final int maxStreams;
     private final long maxStreamLength;
+    private final long writeTimeoutNanos;
     private final String remoteThumbprint;
     private final String description;
+    private final FrameDecoder decoder;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long lastUsedNanos = System.nanoTime();
     /** When the peer last proved it is there: the handshake and identification, then every frame read. */
     private volatile long lastHeardNanos = System.nanoTime();
+    /** How long a large message may wait for the budget: what the reader waits for the peer now. */
+    private volatile long readWaitNanos;
     /** Guards {@link #closeActions}. */
     private final Object closeLock = new Object();
     private List<Runnable> closeActions;
 
-    Connection(Socket raw, SSLSocket tls, InputStream bufferedIn, OutputStream bufferedOut, HalibutLimits limits,
-               MessageMemoryBudget budget, String remoteThumbprint, String description) {
-        this.raw = raw;
-        this.tls = tls;
-        this.in = bufferedIn;
-        this.out = bufferedOut;
-        this.reader = new FrameReader(in, limits.maxMessageSize(), budget);
-        this.writer = new FrameWriter(out);
+    /** Guards the inbox state below; signalled when a frame arrives, the channel ends or becomes writable. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<Frame> inbox = new ArrayDeque<>();
+    private long inboxBytes;
+    private IOException failure;
+    private boolean ended;
+    private boolean abortedHere;
+    /** Frames written after the peer closed: the first is dropped quietly, as TCP would take it; then writes fail. */
+    private int writesAfterEnd;
+
+    /**
+     * A connection over {@code channel}, whose TLS handshake and identification are done. Call
+     * {@link #attach(ChannelPipeline)} on the channel's event loop next.
+     *
+     * @param readWait how long a large message may wait for the budget until the first {@link #readFrame}
+     */
+    Connection(Channel channel, HalibutLimits limits, MessageMemoryBudget budget, String remoteThumbprint,
+               String description, Duration readWait) {
+        this.channel = channel;
         this.maxMessageSize = limits.maxMessageSize();
         this.maxStreams = limits.maxStreamsPerMessage();
         this.maxStreamLength = limits.maxStreamLengthPerMessage();
+        this.writeTimeoutNanos = limits.writeTimeout().toNanos();
         this.remoteThumbprint = remoteThumbprint;
         this.description = description;
+        this.readWaitNanos = readWait.toNanos();
+        this.decoder = new FrameDecoder(limits.maxMessageSize(), budget, () -> readWaitNanos);
     }
 
-    static InputStream bufferedInput(SSLSocket tls) throws IOException {
-        return new BufferedInputStream(tls.getInputStream(), 16 * 1024);
-    }
-
-    static OutputStream bufferedOutput(SSLSocket tls) throws IOException {
-        return new BufferedOutputStream(tls.getOutputStream(), 16 * 1024);
+    /** Puts the frame decoder and this connection's inbox at the end of the pipeline. Event loop only. */
+    void attach(ChannelPipeline pipeline) {
+        pipeline.addLast("frames", decoder);
+        pipeline.addLast("inbox", new Inbox());
     }
 
     /** The thumbprint of the certificate the peer presented. */
@@ -128,15 +158,6 @@ public final class Connection implements AutoCloseable {
      * @throws MessageTooLargeException the message exceeds the maximum message size; nothing was sent
      */
     public void sendMessage(FrameType type, byte[] bson) throws IOException {
-        boolean interrupted = Thread.interrupted();
-        try {
-            sendMessageUninterrupted(type, bson);
-        } finally {
-            restoreInterrupt(interrupted);
-        }
-    }
-
-    private void sendMessageUninterrupted(FrameType type, byte[] bson) throws IOException {
         if (bson.length > maxMessageSize) {
             throw new MessageTooLargeException("The message is " + bson.length
                     + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
@@ -146,23 +167,111 @@ public final class Connection implements AutoCloseable {
             throw new MessageTooLargeException("The message compresses to " + compressed.length
                     + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
         }
-        writer.write(type, compressed);
+        writeFrame(type, compressed);
         touch();
     }
 
     /** Sends a control frame (NEXT, PROCEED, END). */
     public void sendControl(FrameType type) throws IOException {
-        boolean interrupted = Thread.interrupted();
-        try {
-            writer.write(type);
-        } finally {
-            restoreInterrupt(interrupted);
-        }
+        writeFrame(type, null);
         touch();
     }
 
+    private void writeFrame(FrameType type, byte[] payload) throws IOException {
+        writeFrame(type, payload, payload == null ? 0 : payload.length);
+    }
+
     /**
-     * Reads the next frame, waiting at most {@code timeout} for each read, and as long for memory each time a
+     * Queues one frame for the peer and returns once the queue is below its high-water mark again: the writer
+     * waits (back-pressure) while the peer reads slower than it writes, and fails with
+     * {@link SocketTimeoutException} (and the connection is aborted) when nothing of the queue was written for
+     * the write timeout.
+     */
+    private void writeFrame(FrameType type, byte[] payload, int length) throws IOException {
+        if (!type.carriesPayload() && length != 0) {
+            throw new IllegalArgumentException(type + " frames carry no payload");
+        }
+        lock.lock();
+        try {
+            if (ended && !abortedHere && !closed.get() && failure == null && writesAfterEnd++ == 0) {
+                // Like a TCP write after the peer's FIN: it "succeeds", and the read that follows reports the end
+                // (EOF, or an END the peer sent before it closed, which says its request was not run).
+                return;
+            }
+            checkUsableLocked();
+        } finally {
+            lock.unlock();
+        }
+        ByteBuf buf = channel.alloc().buffer(5 + length);
+        buf.writeByte(type.code()).writeInt(length);
+        if (length > 0) {
+            buf.writeBytes(payload, 0, length);
+        }
+        channel.writeAndFlush(buf).addListener(f -> {
+            if (!f.isSuccess() && channel.isOpen()) {
+                failed(f.cause() instanceof IOException io ? io
+                        : new IOException("Writing to " + description + " failed: " + f.cause(), f.cause()));
+            }
+        });
+        awaitWritable();
+    }
+
+    private void awaitWritable() throws IOException {
+        if (channel.isWritable()) {
+            return;
+        }
+        boolean interrupted = Thread.interrupted();
+        lock.lock();
+        try {
+            long pending = channel.bytesBeforeWritable();
+            long deadline = System.nanoTime() + writeTimeoutNanos;
+            while (!channel.isWritable()) {
+                checkUsableLocked();
+                long now = System.nanoTime();
+                long p = channel.bytesBeforeWritable();
+                if (p < pending) {
+                    pending = p; // the peer read some: the timeout runs from its last progress
+                    deadline = now + writeTimeoutNanos;
+                }
+                if (now >= deadline) {
+                    abort();
+                    throw new SocketTimeoutException("Write to " + description + " timed out: the peer read nothing of the "
+                            + pending + " bytes queued for it for " + Duration.ofNanos(writeTimeoutNanos)
+                            + " (writeTimeout); the connection is closed");
+                }
+                // Bounded slices: writability changes are signalled, the peer's slow progress is not.
+                changed.awaitNanos(Math.min(deadline - now, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+            checkUsableLocked();
+        } catch (InterruptedException e) {
+            interruptedWhileBlocked("writing to");
+        } finally {
+            lock.unlock();
+            restoreInterrupt(interrupted);
+        }
+    }
+
+    /** An interrupt that arrives while a thread is blocked on the connection ends the connection. */
+    private void interruptedWhileBlocked(String what) throws InterruptedIOException {
+        abort();
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("Interrupted while " + what + " " + description + "; the connection is closed");
+    }
+
+    private void checkUsableLocked() throws IOException {
+        if (abortedHere || closed.get()) {
+            throw new SocketException("The " + this + " is closed");
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        if (ended) {
+            throw new SocketException("The " + this + " was closed by the peer");
+        }
+    }
+
+    /**
+     * Reads the next frame, waiting at most {@code timeout} for it, and as long for memory each time a
      * large message's buffer grows while the runtime's budget for incomplete messages is taken.
      *
      * @throws java.net.SocketTimeoutException nothing arrived in time
@@ -171,12 +280,38 @@ public final class Connection implements AutoCloseable {
      * @throws dev.halibut.wire.MessageBudgetExceededException no memory was freed for a large message in time
      */
     public Frame readFrame(Duration timeout) throws IOException {
+        readWaitNanos = timeout.toNanos();
         boolean interrupted = Thread.interrupted();
         Frame f;
+        lock.lock();
         try {
-            tls.setSoTimeout(timeoutMillis(timeout));
-            f = reader.read(timeout);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (inbox.isEmpty()) {
+                if (abortedHere || closed.get()) {
+                    throw new SocketException("The " + this + " is closed");
+                }
+                if (failure != null) {
+                    throw failure;
+                }
+                if (ended) {
+                    throw new EOFException("The connection was closed by the peer");
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException("Nothing arrived on the " + this + " within " + timeout);
+                }
+                changed.awaitNanos(left);
+            }
+            f = inbox.poll();
+            inboxBytes -= f.payload().length;
+            if (inboxBytes <= INBOX_HIGH_BYTES / 2 && !channel.config().isAutoRead()) {
+                channel.config().setAutoRead(true);
+            }
+        } catch (InterruptedException e) {
+            interruptedWhileBlocked("reading from");
+            throw new AssertionError(); // not reached
         } finally {
+            lock.unlock();
             restoreInterrupt(interrupted);
         }
         long now = System.nanoTime();
@@ -202,11 +337,10 @@ public final class Connection implements AutoCloseable {
     /**
      * The check before an idle connection carries another request (a pooled connection, or a subscriber's
      * connection that is handed a queued request). If the peer sent a frame less than {@code skipWindow} ago
-     * ({@link HalibutLimits#heartbeatSkipWindow()}) and the operating system reports the connection open with
-     * nothing unread (not closed, not reset, no unexpected bytes: asked without blocking and without sending
-     * anything), the connection is ready as it is; otherwise the NEXT / PROCEED exchange ({@link #checkAlive})
-     * decides. Either way a {@code false} means nothing of a request was sent: the caller closes this
-     * connection and uses another.
+     * ({@link HalibutLimits#heartbeatSkipWindow()}) and the connection is open with nothing unread (not closed,
+     * not reset, no unexpected frame or bytes: known to the event loop without asking the peer), the connection
+     * is ready as it is; otherwise the NEXT / PROCEED exchange ({@link #checkAlive}) decides. Either way a
+     * {@code false} means nothing of a request was sent: the caller closes this connection and uses another.
      */
     public boolean readyForRequest(Duration heartbeatTimeout, Duration skipWindow) {
         if (System.nanoTime() - lastHeardNanos < skipWindow.toNanos()) {
@@ -218,7 +352,7 @@ public final class Connection implements AutoCloseable {
                     return false;
                 }
                 case UNKNOWN -> {
-                    // no channel to ask: the exchange decides
+                    // cannot tell: the exchange decides
                 }
             }
         }
@@ -228,35 +362,20 @@ public final class Connection implements AutoCloseable {
     enum QuietState { OPEN_AND_QUIET, ENDED, UNKNOWN }
 
     /**
-     * Asks the operating system, without blocking, whether this idle connection is still open and has
-     * nothing unread. A peer that closed the connection (FIN), reset it, or sent anything while it was idle
-     * (END, or bytes we did not ask for) makes it unusable. Needs the socket's channel (every connection the
-     * connector and the listener make has one); {@code UNKNOWN} without it.
+     * Whether this idle connection is still open and has nothing unread, without blocking: a peer that closed
+     * the connection (FIN), reset it, or sent anything while it was idle (END, or bytes we did not ask for)
+     * makes it unusable.
      */
     QuietState quietState() {
-        SocketChannel channel = raw.getChannel();
-        if (channel == null || closed.get()) {
-            return closed.get() ? QuietState.ENDED : QuietState.UNKNOWN;
-        }
+        lock.lock();
         try {
-            if (in.available() > 0) {
-                return QuietState.ENDED; // decrypted or buffered bytes nobody asked for
+            if (closed.get() || abortedHere || ended || failure != null || !channel.isActive()
+                    || !inbox.isEmpty() || decoder.inFrame()) {
+                return QuietState.ENDED;
             }
-            ByteBuffer one = ByteBuffer.allocate(1);
-            int n;
-            synchronized (channel.blockingLock()) {
-                channel.configureBlocking(false);
-                try {
-                    n = channel.read(one);
-                } finally {
-                    channel.configureBlocking(true);
-                }
-            }
-            // -1: the peer closed it; > 0: a byte of a TLS record was taken, so the stream cannot be read any more.
-            return n == 0 ? QuietState.OPEN_AND_QUIET : QuietState.ENDED;
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("{} cannot be reused: {}", this, e.toString());
-            return QuietState.ENDED;
+            return QuietState.OPEN_AND_QUIET;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -306,7 +425,7 @@ public final class Connection implements AutoCloseable {
                 String reason = "stream " + stream.id() + " could not be sent: " + e;
                 boolean interrupted = Thread.interrupted();
                 try {
-                    writer.write(FrameType.STREAM_ABORT, truncatedUtf8(reason));
+                    writeFrame(FrameType.STREAM_ABORT, truncatedUtf8(reason));
                 } catch (IOException alsoBroken) {
                     // The connection is failing too; the peer learns from the close instead.
                 } finally {
@@ -318,7 +437,7 @@ public final class Connection implements AutoCloseable {
                     .putLong(stream.id().getLeastSignificantBits()).putLong(stream.length()).array();
             boolean interrupted = Thread.interrupted();
             try {
-                writer.write(FrameType.STREAM_END, end);
+                writeFrame(FrameType.STREAM_END, end);
             } finally {
                 restoreInterrupt(interrupted);
             }
@@ -467,7 +586,7 @@ public final class Connection implements AutoCloseable {
         private void emit() throws TransportFailure {
             boolean interrupted = Thread.interrupted();
             try {
-                writer.write(FrameType.STREAM_DATA, used == buf.length ? buf : java.util.Arrays.copyOf(buf, used));
+                writeFrame(FrameType.STREAM_DATA, buf, used);
             } catch (IOException e) {
                 throw new TransportFailure(e);
             } finally {
@@ -501,39 +620,41 @@ public final class Connection implements AutoCloseable {
     }
 
     /** The thumbprint of the peer's certificate after a handshake. */
-    static String peerThumbprint(SSLSocket tls) throws SSLException {
-        Certificate[] chain = tls.getSession().getPeerCertificates();
+    static String peerThumbprint(SslHandler tls) throws SSLException {
+        return peerThumbprint(tls.engine());
+    }
+
+    static String peerThumbprint(SSLEngine engine) throws SSLException {
+        Certificate[] chain = engine.getSession().getPeerCertificates();
         if (chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
             throw new SSLException("The peer presented no X.509 certificate");
         }
         return Thumbprints.of((X509Certificate) chain[0]);
     }
 
-    /** Sends END (best effort, bounded by the socket's send buffer) and closes. */
+    /** Sends END (best effort: without waiting for the peer to read it) and closes. */
     public void closeGracefully() {
         if (closed.get()) {
             return;
         }
-        boolean interrupted = Thread.interrupted();
-        try {
-            writer.write(FrameType.END);
-        } catch (IOException e) {
-            // The peer may already be gone; END is a courtesy and the connection is closed either way.
-        } finally {
-            restoreInterrupt(interrupted);
+        if (channel.isActive()) {
+            ByteBuf end = channel.alloc().buffer(5);
+            end.writeByte(FrameType.END.code()).writeInt(0);
+            channel.writeAndFlush(end); // close() below lets it out first, or drops it when the peer is gone
         }
         close();
     }
 
     /**
-     * Closes the connection. The TCP socket is closed directly, without a TLS close_notify, because
-     * that write could block on a stalled peer; END (see {@link #closeGracefully()}) is the protocol's
+     * Closes the connection: what was written goes out first (for at most a few seconds, on the event loop; no
+     * thread waits), then the TCP connection is closed. END (see {@link #closeGracefully()}) is the protocol's
      * clean ending.
      */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            closeQuietly(raw);
+            channel.close();
+            signal();
             compressor.close();
             List<Runnable> actions;
             synchronized (closeLock) {
@@ -548,8 +669,24 @@ public final class Connection implements AutoCloseable {
 
     /** Ends the connection at once from any thread; a blocked read or write on it fails. */
     public void abort() {
-        if (!closed.get()) {
-            closeQuietly(raw);
+        lock.lock();
+        try {
+            abortedHere = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        closeNow(channel);
+    }
+
+    /** Closes the TCP connection at once, without TLS close_notify or flushing what is queued. */
+    static void closeNow(Channel channel) {
+        if (channel.eventLoop().inEventLoop()) {
+            channel.unsafe().close(channel.unsafe().voidPromise());
+        } else if (!channel.eventLoop().isShuttingDown()) {
+            channel.eventLoop().execute(() -> channel.unsafe().close(channel.unsafe().voidPromise()));
+        } else {
+            channel.close();
         }
     }
 
@@ -562,12 +699,82 @@ public final class Connection implements AutoCloseable {
         lastUsedNanos = System.nanoTime();
     }
 
+    private void signal() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void failed(IOException e) {
+        lock.lock();
+        try {
+            if (failure == null) {
+                failure = e;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
-     * Connections run over socket channels (so {@link #quietState} can ask without blocking), and a channel
-     * closes itself when a thread is interrupted in one of its operations, or enters one interrupted. A
-     * caller's pending interrupt must not destroy a healthy connection, so each frame's I/O clears the flag
-     * and this puts it back. (An interrupt that arrives while a thread is blocked on the connection still
-     * ends the connection, and with it that exchange.)
+     * The end of this connection's pipeline: takes frames into the inbox (and stops reading from the socket
+     * while the inbox holds more than {@link #INBOX_HIGH_BYTES}), and wakes the reader and writer on failure,
+     * end and writability changes.
+     */
+    private final class Inbox extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Frame f = (Frame) msg;
+            lock.lock();
+            try {
+                inbox.add(f);
+                inboxBytes += f.payload().length;
+                if (inboxBytes > INBOX_HIGH_BYTES) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            IOException e = cause instanceof IOException io ? io
+                    : new IOException("The " + Connection.this + " failed: " + cause, cause);
+            if (cause instanceof io.netty.handler.codec.DecoderException d && d.getCause() instanceof IOException io) {
+                e = io;
+            }
+            failed(e);
+            closeNow(ctx.channel());
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            lock.lock();
+            try {
+                ended = true;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            signal();
+            ctx.fireChannelWritabilityChanged();
+        }
+    }
+
+    /**
+     * Kept from the blocking transport for callers that clear a pending interrupt around a frame's I/O: puts the
+     * flag back.
      */
     static void restoreInterrupt(boolean interrupted) {
         if (interrupted) {
@@ -578,13 +785,5 @@ public final class Connection implements AutoCloseable {
     static int timeoutMillis(Duration d) {
         long ms = Math.max(1, d.toMillis());
         return ms > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) ms;
-    }
-
-    static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException e) {
-            // Closing after a failure or at shutdown: the socket is released whatever close() reports.
-        }
     }
 }

@@ -6,14 +6,28 @@ import dev.halibut.ServiceEndPoint;
 import dev.halibut.Thumbprints;
 import dev.halibut.transport.internal.ServerThumbprintMismatchException;
 import dev.halibut.wire.Identification;
+import dev.halibut.transport.internal.IdentificationBlock;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.concurrent.Promise;
+import java.net.SocketTimeoutException;
+import javax.net.ssl.SSLEngine;
 import dev.halibut.wire.MessageMemoryBudget;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
@@ -21,7 +35,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +54,9 @@ public final class TlsConnector implements AutoCloseable {
     private final TlsContextFactory contexts;
     private final Listener listener;
     private final MessageMemoryBudget budget;
-    private final Set<Socket> connecting = ConcurrentHashMap.newKeySet();
+    private final Set<Channel> connecting = ConcurrentHashMap.newKeySet();
+    private final EventLoops loops;
+    private final boolean ownsLoops;
     private final StoppableWait backoff = new StoppableWait();
     private volatile boolean closed;
 
@@ -71,9 +86,25 @@ public final class TlsConnector implements AutoCloseable {
      * @param budget   the runtime-wide memory for incomplete messages, shared with the runtime's listeners
      */
     public TlsConnector(TlsContextFactory contexts, Listener listener, MessageMemoryBudget budget) {
+        this(contexts, listener, budget, new EventLoops("halibut-connector-io"), true);
+    }
+
+    /**
+     * @param listener called on the connecting thread; what it throws is logged and ignored
+     * @param budget   the runtime-wide memory for incomplete messages, shared with the runtime's listeners
+     * @param loops    the runtime's event loops (not closed by this connector)
+     */
+    public TlsConnector(TlsContextFactory contexts, Listener listener, MessageMemoryBudget budget, EventLoops loops) {
+        this(contexts, listener, budget, loops, false);
+    }
+
+    private TlsConnector(TlsContextFactory contexts, Listener listener, MessageMemoryBudget budget, EventLoops loops,
+                         boolean ownsLoops) {
         this.contexts = contexts;
         this.listener = listener;
         this.budget = budget;
+        this.loops = loops;
+        this.ownsLoops = ownsLoops;
     }
 
     /**
@@ -118,7 +149,7 @@ public final class TlsConnector implements AutoCloseable {
             }
             attempt++;
             Duration timeout = Duration.ofNanos(Math.min(limits.connectTimeout().toNanos(), remaining));
-            // The socket is a channel's (see Connection.restoreInterrupt): a pending interrupt must not fail the connect.
+            // A pending interrupt must not fail the connect (it is put back afterwards).
             boolean interrupted = Thread.interrupted();
             try {
                 return connectOnce(endpoint, self, limits, timeout);
@@ -147,54 +178,165 @@ public final class TlsConnector implements AutoCloseable {
     private Connection connectOnce(ServiceEndPoint endpoint, Identification self, HalibutLimits limits,
                                    Duration timeout) throws IOException {
         URI uri = endpoint.baseUri();
-        // A channel's socket, so that a pooled connection can be checked without blocking (Connection.quietState).
-        Socket raw = SocketChannel.open().socket();
-        connecting.add(raw);
+        SSLContext context = contexts.clientContext(endpoint.remoteThumbprint());
+        Promise<Connection> result = loops.group().next().newPromise();
+        Bootstrap b = new Bootstrap()
+                .group(loops.group())
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Connection.timeoutMillis(timeout))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(Connection.WRITE_LOW_WATER, Connection.WRITE_HIGH_WATER))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        // Host and port name the TLS session for resumption.
+                        SSLEngine engine = context.createSSLEngine(uri.getHost(), uri.getPort());
+                        TlsContextFactory.configure(engine, false);
+                        SslHandler tls = new SslHandler(engine);
+                        tls.setHandshakeTimeoutMillis(0); // the attempt's timeout covers it
+                        ch.pipeline().addLast("tls", tls);
+                        ch.pipeline().addLast("identify", new Identify(endpoint, self, limits, tls, result));
+                    }
+                });
+        ChannelFuture connect = b.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
+        Channel ch = connect.channel();
+        connecting.add(ch);
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                result.tryFailure(f.cause());
+            }
+        });
+        // Later on the loop: SslHandler closes the channel before it reports the alert that made it close, and the
+        // alert is what says why (a rejected certificate is not retried).
+        ch.closeFuture().addListener(f -> ch.eventLoop().execute(() -> result.tryFailure(new java.io.EOFException(
+                "The connection to " + uri + " was closed during the TLS handshake or identification"))));
         boolean done = false;
         try {
-            raw.setTcpNoDelay(true);
-            raw.setKeepAlive(true);
-            int ms = Connection.timeoutMillis(timeout);
-            raw.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), ms);
-            raw.setSoTimeout(ms);
-            SSLContext context = contexts.clientContext(endpoint.remoteThumbprint());
-            SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(raw, uri.getHost(), uri.getPort(), true);
-            TlsContextFactory.configure(tls, false);
-            String thumbprint;
-            InputStream in;
-            OutputStream out;
-            try {
-                tls.startHandshake();
-                thumbprint = Connection.peerThumbprint(tls);
-                if (!Thumbprints.matches(thumbprint, endpoint.remoteThumbprint())) {
-                    // A resumed session skips the trust manager: check the certificate ourselves too.
-                    throw new ServerThumbprintMismatchException(endpoint.remoteThumbprint(), thumbprint);
-                }
-                in = Connection.bufferedInput(tls);
-                out = Connection.bufferedOutput(tls);
-                self.writeTo(out);
-                Identification reply = Identification.readFrom(in);
-                if (reply.role() != Identification.Role.SERVER) {
-                    throw new NotRetriable(new HalibutClientException("The peer at " + uri + " identified as "
-                            + reply.role().token() + " instead of HALIBUT-SERVER; it is not a Halibut listener"));
-                }
-            } catch (IOException | java.security.cert.CertificateException e) {
-                throw classify(endpoint, e);
+            if (closed) {
+                throw new NotRetriable(new HalibutClientException("Call to " + uri + " abandoned: the runtime is closed"));
             }
-            raw.setSoTimeout(Connection.timeoutMillis(limits.responseTimeout()));
-            Connection c = new Connection(raw, tls, in, out, limits, budget, thumbprint, uri.toString());
+            if (!result.awaitUninterruptibly(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new SocketTimeoutException("No TLS handshake and identification with " + uri + " within " + timeout);
+            }
+            if (!result.isSuccess()) {
+                Throwable cause = result.cause();
+                if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+                    throw new SocketTimeoutException(cause.getMessage());
+                }
+                throw classify(endpoint, cause instanceof Exception e ? e : new IOException(cause));
+            }
             done = true;
-            return c;
+            return result.getNow();
         } finally {
-            connecting.remove(raw);
+            connecting.remove(ch);
             if (!done) {
-                Connection.closeQuietly(raw);
+                Connection.closeNow(ch);
             }
         }
     }
 
+    /**
+     * The client side of the handshake, on the event loop: checks the server's certificate once TLS is up (a
+     * resumed session skips the trust manager), sends our identification, reads the server's, and completes
+     * {@code result} with the identified connection (or fails it).
+     */
+    private final class Identify extends ChannelInboundHandlerAdapter {
+        private final ServiceEndPoint endpoint;
+        private final Identification self;
+        private final HalibutLimits limits;
+        private final SslHandler tls;
+        private final Promise<Connection> result;
+        private final IdentificationBlock reply = new IdentificationBlock(Identification.MAX_LINE_LENGTH);
+        private String thumbprint;
+
+        Identify(ServiceEndPoint endpoint, Identification self, HalibutLimits limits, SslHandler tls,
+                 Promise<Connection> result) {
+            this.endpoint = endpoint;
+            this.self = self;
+            this.limits = limits;
+            this.tls = tls;
+            this.result = result;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent e) {
+                if (!e.isSuccess()) {
+                    result.tryFailure(e.cause());
+                    return;
+                }
+                try {
+                    thumbprint = Connection.peerThumbprint(tls);
+                    if (!Thumbprints.matches(thumbprint, endpoint.remoteThumbprint())) {
+                        throw new ServerThumbprintMismatchException(endpoint.remoteThumbprint(), thumbprint);
+                    }
+                } catch (IOException | java.security.cert.CertificateException ex) {
+                    result.tryFailure(ex);
+                    ctx.close();
+                    return;
+                }
+                ByteBuf b = ctx.alloc().buffer(128);
+                try (ByteBufOutputStream out = new ByteBufOutputStream(b)) {
+                    self.writeTo(out);
+                } catch (IOException ex) {
+                    throw new IllegalStateException("Writing to memory failed", ex);
+                }
+                ctx.writeAndFlush(b);
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf in = (ByteBuf) msg;
+            try {
+                if (result.isDone() || thumbprint == null) {
+                    return;
+                }
+                Identification id;
+                try {
+                    id = reply.feed(in);
+                } catch (IOException ex) {
+                    result.tryFailure(ex);
+                    ctx.close();
+                    return;
+                }
+                if (id == null) {
+                    return;
+                }
+                if (id.role() != Identification.Role.SERVER) {
+                    result.tryFailure(new NotRetriable(new HalibutClientException("The peer at " + endpoint.baseUri()
+                            + " identified as " + id.role().token() + " instead of HALIBUT-SERVER; it is not a Halibut listener")));
+                    ctx.close();
+                    return;
+                }
+                Connection c = new Connection(ctx.channel(), limits, budget, thumbprint,
+                        endpoint.baseUri().toString(), limits.responseTimeout());
+                c.attach(ctx.pipeline());
+                if (in.isReadable()) {
+                    ctx.fireChannelRead(in.retain());
+                }
+                ctx.pipeline().remove(this);
+                if (!result.trySuccess(c)) {
+                    c.close(); // the attempt timed out meanwhile
+                }
+            } finally {
+                in.release();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            result.tryFailure(cause);
+            ctx.close();
+        }
+    }
+
     /** Turns trust failures and refusals into {@link NotRetriable}; other I/O errors stay retriable. */
-    private IOException classify(ServiceEndPoint endpoint, Exception e) {
+    private IOException classify(ServiceEndPoint endpoint, Throwable e) {
         URI uri = endpoint.baseUri();
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof NotRetriable nr) {
@@ -261,8 +403,11 @@ public final class TlsConnector implements AutoCloseable {
     public void close() {
         closed = true;
         backoff.stop();
-        for (Socket s : connecting) {
-            Connection.closeQuietly(s);
+        for (Channel ch : connecting) {
+            Connection.closeNow(ch);
+        }
+        if (ownsLoops) {
+            loops.close();
         }
     }
 

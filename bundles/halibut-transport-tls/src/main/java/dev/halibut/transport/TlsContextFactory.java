@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -86,6 +87,19 @@ public final class TlsContextFactory {
         }
         socket.setSSLParameters(params);
         socket.setUseClientMode(!server);
+    }
+
+    /** Restricts an engine to the protocol versions we speak; a server's asks for the client's certificate. */
+    static void configure(SSLEngine engine, boolean server) {
+        String[] supported = engine.getSupportedProtocols();
+        String[] enabled = Arrays.stream(PROTOCOLS).filter(p -> Arrays.asList(supported).contains(p)).toArray(String[]::new);
+        SSLParameters params = engine.getSSLParameters();
+        params.setProtocols(enabled);
+        if (server) {
+            params.setNeedClientAuth(true);
+        }
+        engine.setSSLParameters(params);
+        engine.setUseClientMode(!server);
     }
 
     private SSLContext newContext(TrustManager trustManager) {

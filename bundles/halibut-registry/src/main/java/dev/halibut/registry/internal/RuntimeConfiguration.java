@@ -67,6 +67,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " over all connections; never less than max.message.size (default 64MiB).")
     String incomplete_message_budget();
 
+    @AttributeDefinition(required = false, description = "How long a write may wait while the peer reads nothing;"
+            + " then it fails and the connection is closed (default 60s).")
+    String write_timeout();
+
     @AttributeDefinition(required = false, description = "Idle pooled connections kept per endpoint (default 8).")
     int pool_max_idle_per_endpoint();
 

@@ -72,7 +72,8 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
                     c.integer(FAILED_HANDSHAKE_BURST, d.failedHandshakeBurst(), 1),
                     c.duration(FAILED_HANDSHAKE_INTERVAL, d.failedHandshakeInterval()),
                     c.durationOrZero(HEARTBEAT_SKIP_WINDOW, d.heartbeatSkipWindow()),
-                    c.longSize(INCOMPLETE_MESSAGE_BUDGET, d.incompleteMessageBudget()));
+                    c.longSize(INCOMPLETE_MESSAGE_BUDGET, d.incompleteMessageBudget()),
+                    c.duration(WRITE_TIMEOUT, d.writeTimeout()));
         } catch (IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(RUNTIME_PID)) {
                 throw e;

@@ -27,6 +27,7 @@ import java.lang.reflect.Type;
 import java.time.Duration;
 import dev.halibut.transport.ReceivedStreamStore;
 import dev.halibut.transport.ThumbprintTrust;
+import dev.halibut.transport.EventLoops;
 import dev.halibut.transport.TlsConnector;
 import dev.halibut.transport.TlsContextFactory;
 import dev.halibut.transport.TlsListener;
@@ -72,6 +73,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService asyncCalls;
     private final dev.halibut.wire.MessageMemoryBudget messageBudget;
+    private final EventLoops loops;
     private final TlsConnector connector;
     private final ConnectionPool pool;
     private final ListeningCaller listeningCaller;
@@ -108,7 +110,9 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
                 r -> daemon("halibut-" + id + "-async-" + asyncIds.incrementAndGet()).newThread(r));
         // One budget for the incomplete messages of all this runtime's connections, listening and calling.
         this.messageBudget = TlsListener.budgetOf(limits);
-        this.connector = new TlsConnector(contexts, telemetry, messageBudget);
+        // A few event-loop threads do the I/O of all this runtime's connections, listening and calling.
+        this.loops = new EventLoops("halibut-" + id + "-io");
+        this.connector = new TlsConnector(contexts, telemetry, messageBudget, loops);
         this.pool = new ConnectionPool(connector, limits, timer);
         this.listeningCaller = new ListeningCaller(codec, pool, limits, streams, progress, telemetry);
         this.pollingCaller = new PollingCaller(codec, this.queue, limits);
@@ -127,7 +131,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         Objects.requireNonNull(address, "address");
         checkOpen();
         RequestServer server = new RequestServer(invoker, subscriberSession, trust, limits, telemetry, listenerCalls);
-        TlsListener listener = new TlsListener(contexts.serverContext(trust), trust, limits, server, timer,
+        TlsListener listener = new TlsListener(contexts.serverContext(trust), trust, limits, server, loops,
                 messageBudget);
         try {
             InetSocketAddress bound = listener.bind(address);
@@ -368,6 +372,8 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // Every connection is closed: the event loops have nothing left to do.
+        loops.close();
         // Last, when no thread of ours can be receiving a stream any more: delete what was received.
         streams.close();
         stillRunning.addAll(listenerCalls.threadNames());

@@ -1,0 +1,247 @@
+package dev.halibut.transport.internal;
+
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameReader;
+import dev.halibut.wire.FrameType;
+import dev.halibut.wire.MessageBudgetExceededException;
+import dev.halibut.wire.MessageMemoryBudget;
+import dev.halibut.wire.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Turns the decrypted bytes of a connection into {@link Frame}s, on the event loop, with the bounds of
+ * {@link FrameReader}: every length is checked against its type's limit before any payload is read; a payload's
+ * memory starts at most {@link FrameReader#UNCHARGED_BYTES} long and doubles only when full, so a peer that
+ * announces a large message and sends nothing costs one chunk; growth beyond that is taken from the runtime-wide
+ * {@link MessageMemoryBudget} until the frame is complete. When the budget is taken the connection stops reading
+ * (no thread waits: the event loop looks again a little later) for as long as it would wait for the peer's next
+ * bytes, then fails with {@link MessageBudgetExceededException}.
+ */
+public final class FrameDecoder extends ChannelInboundHandlerAdapter {
+
+    /** How often a connection waiting for budget looks again. */
+    static final long BUDGET_RETRY_MILLIS = 10;
+    private static final int HEADER = 5;
+
+    private final int maxMessageSize;
+    private final MessageMemoryBudget budget;
+    private final LongSupplier budgetWaitNanos;
+
+    private final byte[] header = new byte[HEADER];
+    private int headerGot;
+    private FrameType type;
+    private int length;
+    private byte[] payload;
+    private int got;
+    private long charged;
+    /** Bytes that arrived while this decoder waits for budget; read on once it has it. */
+    private final ArrayDeque<ByteBuf> parked = new ArrayDeque<>();
+    private long waitingSince;
+    private boolean failed;
+
+    /**
+     * @param budgetWaitNanos how long a message may wait for the budget each time its buffer grows: what the
+     *                        connection's reader waits for the peer's bytes now
+     */
+    public FrameDecoder(int maxMessageSize, MessageMemoryBudget budget, LongSupplier budgetWaitNanos) {
+        this.maxMessageSize = maxMessageSize;
+        this.budget = budget;
+        this.budgetWaitNanos = budgetWaitNanos;
+    }
+
+    /** Whether part of a frame has arrived and the rest not yet (read from any thread: a hint). */
+    public boolean inFrame() {
+        return headerGot > 0 || type != null;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        if (failed) {
+            in.release();
+            return;
+        }
+        if (!parked.isEmpty()) {
+            parked.add(in);
+            return;
+        }
+        decode(ctx, in);
+    }
+
+    private void decode(ChannelHandlerContext ctx, ByteBuf in) {
+        try {
+            while (in.isReadable() && !failed) {
+                if (type == null) {
+                    int n = Math.min(HEADER - headerGot, in.readableBytes());
+                    in.readBytes(header, headerGot, n);
+                    headerGot += n;
+                    if (headerGot == HEADER) {
+                        startFrame(ctx);
+                    }
+                } else {
+                    if (got == payload.length && !grow(ctx)) {
+                        parked.addFirst(in.retain());
+                        return;
+                    }
+                    int n = Math.min(payload.length - got, in.readableBytes());
+                    in.readBytes(payload, got, n);
+                    got += n;
+                    if (got == length) {
+                        emit(ctx);
+                    }
+                }
+            }
+        } catch (ProtocolException e) {
+            fail(ctx, e);
+        } finally {
+            in.release();
+        }
+    }
+
+    private void startFrame(ChannelHandlerContext ctx) throws ProtocolException {
+        headerGot = 0;
+        int code = header[0] & 0xFF;
+        FrameType t = FrameType.ofCode(code);
+        if (t == null) {
+            throw new ProtocolException(String.format("Unknown frame type 0x%02X", code));
+        }
+        long len = ((header[1] & 0xFFL) << 24) | ((header[2] & 0xFFL) << 16) | ((header[3] & 0xFFL) << 8) | (header[4] & 0xFFL);
+        if (!t.carriesPayload()) {
+            if (len != 0) {
+                throw new ProtocolException(t + " frame must be empty but declares " + len + " bytes");
+            }
+            ctx.fireChannelRead(Frame.control(t));
+            return;
+        }
+        long max = switch (t) {
+            case REQUEST, RESPONSE -> maxMessageSize;
+            case STREAM_DATA -> FrameType.MAX_STREAM_CHUNK;
+            case STREAM_END -> FrameType.STREAM_END_SIZE;
+            case STREAM_ABORT -> FrameType.MAX_REASON;
+            default -> 0;
+        };
+        if (len > max) {
+            throw new ProtocolException(t + " frame of " + len + " bytes exceeds the "
+                    + (t == FrameType.REQUEST || t == FrameType.RESPONSE ? "maximum message size of " : "limit of ")
+                    + max + " bytes");
+        }
+        if (t == FrameType.STREAM_DATA && len == 0) {
+            throw new ProtocolException("STREAM_DATA frame is empty; it must carry 1 to " + max + " bytes");
+        }
+        if (t == FrameType.STREAM_END && len != FrameType.STREAM_END_SIZE) {
+            throw new ProtocolException("STREAM_END frame must be " + FrameType.STREAM_END_SIZE + " bytes, not " + len);
+        }
+        type = t;
+        length = (int) len;
+        got = 0;
+        payload = new byte[Math.min(length, FrameReader.UNCHARGED_BYTES)];
+        if (length == 0) {
+            emit(ctx);
+        }
+    }
+
+    /**
+     * Doubles the payload buffer (up to its length), taking the growth from the budget without waiting.
+     *
+     * @return false when the budget is taken: reading stops and a retry is scheduled
+     */
+    private boolean grow(ChannelHandlerContext ctx) {
+        int next = (int) Math.min(length, 2L * payload.length);
+        long charge = next - FrameReader.UNCHARGED_BYTES - charged;
+        boolean taken;
+        try {
+            taken = budget.reserve(charge, 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            taken = false;
+        }
+        if (!taken) {
+            if (waitingSince == 0) {
+                waitingSince = System.nanoTime();
+            }
+            ctx.channel().config().setAutoRead(false);
+            ctx.executor().schedule(() -> retry(ctx), BUDGET_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            return false;
+        }
+        waitingSince = 0;
+        charged += charge;
+        payload = java.util.Arrays.copyOf(payload, next);
+        return true;
+    }
+
+    private void retry(ChannelHandlerContext ctx) {
+        if (failed || parked.isEmpty() || !ctx.channel().isActive()) {
+            return;
+        }
+        long waited = System.nanoTime() - waitingSince;
+        if (waited > budgetWaitNanos.getAsLong()) {
+            fail(ctx, new MessageBudgetExceededException("Cannot receive a " + type + " frame of " + length
+                    + " bytes: the messages still arriving on this runtime's connections hold " + budget.used()
+                    + " of the " + budget.capacity() + " bytes they may hold in all (incompleteMessageBudget), and not"
+                    + " enough was freed within " + java.time.Duration.ofNanos(budgetWaitNanos.getAsLong())
+                    + ". Closing this connection; raise incompleteMessageBudget if large messages from many peers at"
+                    + " once are expected"));
+            return;
+        }
+        // Drain what was parked; a new shortage parks the rest again and schedules the next retry.
+        while (!parked.isEmpty() && !failed) {
+            ByteBuf b = parked.pollFirst();
+            int before = parked.size();
+            decode(ctx, b);
+            if (parked.size() > before) {
+                return; // parked again (the budget is still taken)
+            }
+        }
+        if (!failed) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void emit(ChannelHandlerContext ctx) {
+        Frame f = new Frame(type, payload);
+        type = null;
+        payload = null;
+        budget.release(charged);
+        charged = 0;
+        ctx.fireChannelRead(f);
+    }
+
+    private void fail(ChannelHandlerContext ctx, Exception e) {
+        if (failed) {
+            return;
+        }
+        failed = true;
+        releaseAll();
+        ctx.fireExceptionCaught(e);
+    }
+
+    private void releaseAll() {
+        budget.release(charged);
+        charged = 0;
+        payload = null;
+        while (!parked.isEmpty()) {
+            parked.poll().release();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (!failed && (type != null || headerGot > 0)) {
+            fail(ctx, new ProtocolException(type != null
+                    ? type + " frame cut short: " + got + " of " + length + " bytes arrived before the connection ended"
+                    : "Frame header cut short: the connection ended inside the frame header"));
+        }
+        releaseAll();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseAll();
+    }
+}
