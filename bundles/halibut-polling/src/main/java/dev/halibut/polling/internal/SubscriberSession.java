@@ -1,7 +1,9 @@
-package dev.halibut.polling;
+package dev.halibut.polling.internal;
 
 import dev.halibut.HalibutLimits;
 import dev.halibut.StreamTransferListener;
+import dev.halibut.polling.CollectedRequest;
+import dev.halibut.polling.PendingRequestQueue;
 import dev.halibut.transport.Connection;
 import dev.halibut.transport.ReceivedStreamStore;
 import dev.halibut.transport.StreamAbortedException;
