@@ -12,7 +12,7 @@ import dev.halibut.transport.ThumbprintTrust;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.MessageCodec;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.ReceivedMessage;
 import dev.halibut.wire.ProtocolException;
 import java.io.IOException;
 import java.net.URI;

@@ -16,7 +16,7 @@ import dev.halibut.runtime.PingResult;
 import dev.halibut.runtime.RuntimeStatus;
 import dev.halibut.transport.Connection;
 import dev.halibut.transport.ConnectionPool;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import dev.halibut.wire.ErrorKind;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
