@@ -12,7 +12,7 @@ import dev.halibut.transport.MessageTooLargeException;
 import dev.halibut.transport.ReceivedStreamStore;
 import dev.halibut.transport.StreamAbortedException;
 import dev.halibut.transport.StreamSourceException;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.IncomingResponse;

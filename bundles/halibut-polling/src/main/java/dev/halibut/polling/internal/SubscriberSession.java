@@ -1,7 +1,9 @@
-package dev.halibut.polling;
+package dev.halibut.polling.internal;
 
 import dev.halibut.HalibutLimits;
 import dev.halibut.StreamTransferListener;
+import dev.halibut.polling.CollectedRequest;
+import dev.halibut.polling.PendingRequestQueue;
 import dev.halibut.transport.Connection;
 import dev.halibut.transport.ReceivedStreamStore;
 import dev.halibut.transport.StreamAbortedException;
@@ -10,7 +12,7 @@ import dev.halibut.transport.ThumbprintTrust;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.MessageCodec;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.ReceivedMessage;
 import dev.halibut.wire.ProtocolException;
 import java.io.IOException;
 import java.net.URI;

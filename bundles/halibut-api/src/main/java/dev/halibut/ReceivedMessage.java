@@ -1,6 +1,5 @@
-package dev.halibut.wire;
+package dev.halibut;
 
-import dev.halibut.DataStream;
 import java.util.Map;
 import java.util.UUID;
 
