@@ -1,17 +1,11 @@
 package dev.halibut.polling;
 
 import dev.halibut.HalibutLimits;
-import dev.halibut.StreamTransferListener;
 import dev.halibut.transport.Connection;
-import dev.halibut.transport.ReceivedStreamStore;
-import dev.halibut.transport.StreamAbortedException;
-import dev.halibut.transport.StreamSourceException;
+import dev.halibut.transport.ExchangeException;
+import dev.halibut.transport.RequestExchange;
 import dev.halibut.transport.ThumbprintTrust;
-import dev.halibut.wire.Frame;
-import dev.halibut.wire.FrameType;
-import dev.halibut.wire.MessageCodec;
 import dev.halibut.wire.ReceivedMessage;
-import dev.halibut.wire.ProtocolException;
 import java.io.IOException;
 import java.net.URI;
 import org.slf4j.Logger;
@@ -32,18 +26,14 @@ public final class SubscriberSession {
     private final PendingRequestQueue queue;
     private final ThumbprintTrust trust;
     private final HalibutLimits limits;
-    private final MessageCodec codec;
-    private final ReceivedStreamStore streams;
-    private final StreamTransferListener progress;
+    private final RequestExchange exchange;
 
-    public SubscriberSession(PendingRequestQueue queue, ThumbprintTrust trust, HalibutLimits limits, MessageCodec codec,
-                             ReceivedStreamStore streams, StreamTransferListener progress) {
+    public SubscriberSession(PendingRequestQueue queue, ThumbprintTrust trust, HalibutLimits limits,
+                             RequestExchange exchange) {
         this.queue = queue;
         this.trust = trust;
         this.limits = limits;
-        this.codec = codec;
-        this.streams = streams;
-        this.progress = progress;
+        this.exchange = exchange;
     }
 
     /** Serves {@code connection}, identified as a subscriber of {@code subscription}, until it ends. */
@@ -86,27 +76,24 @@ public final class SubscriberSession {
     }
 
     private void exchange(Connection connection, CollectedRequest request) throws IOException {
+        ReceivedMessage response;
         try {
-            connection.sendMessage(FrameType.REQUEST, request.request().bson());
-            connection.sendStreams(request.request().streams(), progress);
-            Frame frame = connection.readFrame(limits.responseTimeout());
-            if (frame.type() != FrameType.RESPONSE) {
-                throw new ProtocolException("expected a RESPONSE frame from the subscriber but got " + frame.type());
+            response = exchange.call(connection, request.requestId(), request.request(), limits.responseTimeout());
+        } catch (ExchangeException e) {
+            request.fail(switch (e.kind()) {
+                case NOT_SENT, STREAM_SOURCE_FAILED -> e.getCause().getMessage();
+                case RESPONSE_STREAM_ABORTED -> "the polling service host could not send its response: "
+                        + e.getCause().getMessage();
+                case REFUSED_UNREAD -> "the polling service host ended the connection (END) instead of answering";
+                case NO_RESPONSE, PROTOCOL_ERROR, CONNECTION_LOST ->
+                        "the polling service host's connection failed after the request was sent (" + e.getCause() + ")";
+            });
+            if (e.kind().connectionReusable()) {
+                return; // nothing was written: the connection carries on
             }
-            byte[] bson = connection.messageBytes(frame);
-            // The envelope names the streams that follow it; the caller decodes the rest.
-            var received = connection.receiveStreams(codec.decodeResponse(bson).streams(), streams,
-                    limits.responseTimeout(), progress);
-            request.complete(new ReceivedMessage(bson, received));
-        } catch (StreamSourceException e) {
-            request.fail(e.getMessage());
-            throw e;
-        } catch (StreamAbortedException e) {
-            request.fail("the polling service host could not send its response: " + e.getMessage());
-            throw e;
-        } catch (IOException e) {
-            request.fail("the polling service host's connection failed after the request was sent (" + e + ")");
-            throw e;
+            throw e.getCause(); // as the connection reported it, so the listener logs it by its kind
         }
+        // Decoded once, here: the caller in this process takes the decoded envelope from the queue.
+        request.complete(response);
     }
 }
