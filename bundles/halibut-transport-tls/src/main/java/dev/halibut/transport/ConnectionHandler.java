@@ -13,6 +13,14 @@ public interface ConnectionHandler {
     boolean accepts(Identification.Role role);
 
     /**
+     * The identification block to answer an accepted peer with: {@code HALIBUT-SERVER} and the version, plus
+     * any headers this side sends to that role (docs/protocol.md, section 2). The default has no headers.
+     */
+    default Identification reply(Identification peer) {
+        return Identification.server();
+    }
+
+    /**
      * Serves one connection on the calling (listener-owned) thread until it ends. The listener closes the
      * connection afterwards. Exceptions are logged by the listener with the peer's address.
      */

@@ -163,6 +163,7 @@ public final class TlsConnector implements AutoCloseable {
             String thumbprint;
             InputStream in;
             OutputStream out;
+            Identification reply;
             try {
                 tls.startHandshake();
                 thumbprint = Connection.peerThumbprint(tls);
@@ -173,7 +174,7 @@ public final class TlsConnector implements AutoCloseable {
                 in = Connection.bufferedInput(tls);
                 out = Connection.bufferedOutput(tls);
                 self.writeTo(out);
-                Identification reply = Identification.readFrom(in);
+                reply = Identification.readFrom(in);
                 if (reply.role() != Identification.Role.SERVER) {
                     throw new NotRetriable(new HalibutClientException("The peer at " + uri + " identified as "
                             + reply.role().token() + " instead of HALIBUT-SERVER; it is not a Halibut listener"));
@@ -183,6 +184,7 @@ public final class TlsConnector implements AutoCloseable {
             }
             raw.setSoTimeout(Connection.timeoutMillis(limits.responseTimeout()));
             Connection c = new Connection(raw, tls, in, out, limits, budget, thumbprint, uri.toString());
+            c.identified(reply);
             done = true;
             return c;
         } finally {

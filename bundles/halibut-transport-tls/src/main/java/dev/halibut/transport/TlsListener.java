@@ -317,11 +317,12 @@ public final class TlsListener implements AutoCloseable {
                         + ", which this listener does not serve");
                 return;
             }
-            Identification.server().writeTo(out);
+            handler.reply(id).writeTo(out);
             if (!deadline.cancel()) {
                 return; // the deadline fired and closed the socket just as we finished
             }
             connection = new Connection(raw, tls, in, out, limits, budget, thumbprint, peer);
+            connection.identified(id);
             slotHeld = false;
             handshakes.finished();
             handler.serve(connection, id);

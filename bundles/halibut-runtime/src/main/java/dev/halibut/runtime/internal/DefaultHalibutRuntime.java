@@ -324,8 +324,12 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         listeners.forEach(TlsListener::stopAccepting);
         subs.forEach(PollingSubscriptionImpl::stop);
         listenerCalls.cancel();
+        // Subscriber connections end cleanly with END (protocol.md, frame table): at once when idle, after
+        // their response when in an exchange; what is still in one at the grace's end is aborted below.
+        subscriberSession.beginClose();
         try {
             listenerCalls.awaitNone(deadlines.graceEnd());
+            subscriberSession.awaitEnded(deadlines.graceEnd());
             for (PollingSubscriptionImpl s : subs) {
                 s.awaitCalls(deadlines.graceEnd());
             }
