@@ -2,7 +2,7 @@ package dev.halibut.benchmarks;
 
 import dev.halibut.polling.PendingCall;
 import dev.halibut.queue.redis.RedisPendingRequestQueue;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import dev.halibut.wire.MessageCodec;
 import java.lang.reflect.Type;
 import java.net.URI;

@@ -1,7 +1,7 @@
 package dev.halibut.polling;
 
-import dev.halibut.wire.EncodedMessage;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.EncodedMessage;
+import dev.halibut.ReceivedMessage;
 
 /**
  * A request a subscriber connection has taken. The connection first checks it is alive, then either

@@ -1,8 +1,8 @@
 package dev.halibut.polling;
 
 import dev.halibut.Thumbprints;
-import dev.halibut.wire.EncodedMessage;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.EncodedMessage;
+import dev.halibut.ReceivedMessage;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -1,6 +1,6 @@
 package dev.halibut.polling;
 
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.ReceivedMessage;
 import java.time.Duration;
 
 /** The caller's handle on a queued request. */

@@ -1,6 +1,6 @@
 package dev.halibut.polling;
 
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import java.net.URI;
 import java.time.Duration;
 

@@ -3,8 +3,8 @@ package dev.halibut.polling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.halibut.wire.EncodedMessage;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.EncodedMessage;
+import dev.halibut.ReceivedMessage;
 import java.net.URI;
 import java.util.Map;
 import java.time.Duration;

@@ -3,13 +3,13 @@ package dev.halibut.transport;
 import dev.halibut.DataStream;
 import dev.halibut.StreamTransferListener;
 import dev.halibut.transport.ExchangeException.Kind;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.IncomingResponse;
 import dev.halibut.wire.MessageCodec;
 import dev.halibut.wire.ProtocolException;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.ReceivedMessage;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -44,13 +44,25 @@ public final class RequestExchange {
     }
 
     /**
+     * A response as the exchange received it: the envelope's bytes, the envelope decoded, and the streams that
+     * followed it (the caller's to read or discard).
+     */
+    public record Response(byte[] bson, IncomingResponse envelope, Map<UUID, DataStream> streams) {
+
+        /** The response for a pending-request queue, carrying the decoded envelope so it is not decoded again. */
+        public ReceivedMessage received() {
+            return new ReceivedMessage(bson, streams, envelope);
+        }
+    }
+
+    /**
      * Sends {@code request} on {@code connection} and returns its response: the envelope's bytes, the decoded
      * envelope and the streams received with it (the caller's to read or discard).
      *
      * @param responseTimeout how long to wait for the response, and for each read of its streams
      * @throws ExchangeException the exchange failed; its kind classifies the failure
      */
-    public ReceivedMessage call(Connection connection, String requestId, EncodedMessage request,
+    public Response call(Connection connection, String requestId, EncodedMessage request,
                                 Duration responseTimeout) throws ExchangeException {
         try {
             try {
@@ -83,7 +95,7 @@ public final class RequestExchange {
             } catch (StreamAbortedException e) {
                 throw new ExchangeException(Kind.RESPONSE_STREAM_ABORTED, e);
             }
-            return new ReceivedMessage(bson, received, response);
+            return new Response(bson, response, received);
         } catch (ExchangeException e) {
             throw e;
         } catch (SocketTimeoutException e) {

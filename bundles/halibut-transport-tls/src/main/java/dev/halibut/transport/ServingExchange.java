@@ -2,7 +2,7 @@ package dev.halibut.transport;
 
 import dev.halibut.DataStream;
 import dev.halibut.StreamTransferListener;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.IncomingRequest;

@@ -8,13 +8,13 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.StreamTransferListener;
 import dev.halibut.transport.ExchangeException.Kind;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.Identification;
 import dev.halibut.wire.IncomingRequest;
 import dev.halibut.wire.MessageCodec;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.ReceivedMessage;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.net.InetAddress;
@@ -140,12 +140,14 @@ class RequestExchangeTest {
         try (Connection c = connect(HalibutLimits.defaults())) {
             for (String id : List.of("1", "2")) {
                 byte[] body = ("body of " + id).getBytes(StandardCharsets.UTF_8);
-                ReceivedMessage response = exchange.call(c, id, request(id, DataStream.fromBytes(body)), LONG);
-                // The decoded envelope comes with the bytes: whoever takes it does not decode it again.
-                assertThat(response.decoded()).isNotNull();
-                assertThat(response.decoded().id()).isEqualTo(id);
-                DataStream result = (DataStream) response.decoded().bindResult(DataStream.class, response.streams());
+                RequestExchange.Response response = exchange.call(c, id, request(id, DataStream.fromBytes(body)), LONG);
+                assertThat(response.envelope().id()).isEqualTo(id);
+                DataStream result = (DataStream) response.envelope().bindResult(DataStream.class, response.streams());
                 assertThat(result.readAllBytes()).isEqualTo(body);
+                // For a queue, the decoded envelope travels with the bytes: whoever takes it does not decode again.
+                ReceivedMessage queued = response.received();
+                assertThat(queued.decoded()).isSameAs(response.envelope());
+                assertThat(queued.bson()).isSameAs(response.bson());
             }
         }
     }
@@ -164,8 +166,9 @@ class RequestExchangeTest {
                         assertThat(e.kind().connectionReusable()).isTrue();
                         assertThat(e.getCause()).isInstanceOf(MessageTooLargeException.class);
                     });
-            ReceivedMessage ok = exchange.call(c, "small", request("small", DataStream.fromBytes(new byte[] {7})), LONG);
-            assertThat(ok.decoded().id()).isEqualTo("small");
+            RequestExchange.Response ok = exchange.call(c, "small", request("small", DataStream.fromBytes(new byte[] {7})),
+                    LONG);
+            assertThat(ok.envelope().id()).isEqualTo("small");
         }
     }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import de.undercouch.bson4jackson.BsonFactory;
+import dev.halibut.EncodedMessage;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;

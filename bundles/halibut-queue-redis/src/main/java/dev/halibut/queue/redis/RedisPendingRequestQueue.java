@@ -4,7 +4,7 @@ import dev.halibut.polling.CollectedRequest;
 import dev.halibut.polling.PendingCall;
 import dev.halibut.polling.PendingRequestQueue;
 import dev.halibut.queue.redis.internal.RedisQueue;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;

@@ -4,7 +4,7 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.runtime.CertificateAndKey;
 import dev.halibut.runtime.Certificates;
 import dev.halibut.runtime.HalibutRuntime;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

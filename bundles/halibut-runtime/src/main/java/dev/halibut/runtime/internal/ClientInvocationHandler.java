@@ -6,7 +6,7 @@ import dev.halibut.ServiceInvocationException;
 import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.HalibutObserver.Outcome;
 import dev.halibut.wire.ContractTypes;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import dev.halibut.wire.ErrorKind;
 import dev.halibut.wire.IncomingResponse;
 import dev.halibut.wire.MessageCodec;

@@ -4,8 +4,8 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.StreamTransferListener;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.polling.PendingRequestQueue;
-import dev.halibut.polling.Poller;
-import dev.halibut.polling.SubscriberSession;
+import dev.halibut.polling.internal.Poller;
+import dev.halibut.polling.internal.SubscriberSession;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
 import dev.halibut.HalibutClientException;
@@ -18,8 +18,8 @@ import dev.halibut.transport.Connection;
 import dev.halibut.transport.ConnectionPool;
 import dev.halibut.transport.ExchangeException;
 import dev.halibut.transport.RequestExchange;
-import dev.halibut.wire.ReceivedMessage;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.DataStream;
+import dev.halibut.EncodedMessage;
 import dev.halibut.wire.ErrorKind;
 import dev.halibut.wire.Identification;
 import dev.halibut.wire.IncomingResponse;
@@ -453,7 +453,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
             if (closed) {
                 throw new HalibutClientException(what + " abandoned: the runtime is closed");
             }
-            ReceivedMessage answer;
+            RequestExchange.Response answer;
             try {
                 answer = requestExchange.call(c, id, request, l.heartbeatTimeout());
             } catch (ExchangeException e) {
@@ -466,10 +466,10 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
             }
             long end = System.nanoTime();
             if (!answer.streams().isEmpty()) {
-                answer.discardStreams();
+                answer.streams().values().forEach(DataStream::discard);
                 throw new HalibutClientException(what + ": the answer is not the ping's response (it carries streams)");
             }
-            checkPingAnswer(what, answer.decoded());
+            checkPingAnswer(what, answer.envelope());
             telemetry.inUse(c, false);
             c.closeGracefully();
             return new PingResult(endpoint, Duration.ofNanos(connected - start), null, Duration.ofNanos(end - connected));

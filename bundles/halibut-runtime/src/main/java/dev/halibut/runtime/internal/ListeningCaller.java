@@ -8,8 +8,7 @@ import dev.halibut.transport.Connection;
 import dev.halibut.transport.ConnectionPool;
 import dev.halibut.transport.ExchangeException;
 import dev.halibut.transport.RequestExchange;
-import dev.halibut.wire.EncodedMessage;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.EncodedMessage;
 
 /**
  * One call to a listening endpoint: take a connection, run the {@link RequestExchange} on it, and word its
@@ -42,9 +41,9 @@ final class ListeningCaller {
         telemetry.inUse(c, true);
         boolean reusable = false;
         try {
-            ReceivedMessage response = exchange.call(c, requestId, request, limits.responseTimeout());
+            RequestExchange.Response response = exchange.call(c, requestId, request, limits.responseTimeout());
             reusable = true;
-            return new Reply(response.decoded(), response.streams());
+            return new Reply(response.envelope(), response.streams());
         } catch (ExchangeException e) {
             reusable = e.kind().connectionReusable();
             throw failure(endpoint, limits, trace, e);

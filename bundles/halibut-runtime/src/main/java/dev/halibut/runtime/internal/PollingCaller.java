@@ -6,9 +6,9 @@ import dev.halibut.ServiceEndPoint;
 import dev.halibut.polling.PendingCall;
 import dev.halibut.runtime.HalibutObserver.Outcome;
 import dev.halibut.polling.PollingException;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import dev.halibut.wire.IncomingResponse;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.ReceivedMessage;
 import dev.halibut.wire.MessageCodec;
 import dev.halibut.wire.ProtocolException;
 import org.slf4j.Logger;
@@ -75,7 +75,8 @@ final class PollingCaller {
         }
         try {
             // The listener's subscriber connection decoded it already when the queue is in this process.
-            IncomingResponse r = response.decoded() != null ? response.decoded() : codec.decodeResponse(response.bson());
+            IncomingResponse r = response.decoded() instanceof IncomingResponse decoded ? decoded
+                    : codec.decodeResponse(response.bson());
             if (!r.id().equals(requestId)) {
                 throw new ProtocolException("the response is for request " + r.id() + ", not " + requestId);
             }

@@ -1,7 +1,7 @@
 package dev.halibut.runtime.internal;
 
 import dev.halibut.ServiceEndPoint;
-import dev.halibut.polling.Poller;
+import dev.halibut.polling.internal.Poller;
 import dev.halibut.runtime.PollingSubscription;
 import java.net.URI;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import dev.halibut.transport.ThumbprintTrust;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.Identification;
-import dev.halibut.polling.SubscriberSession;
+import dev.halibut.polling.internal.SubscriberSession;
 import dev.halibut.wire.ProtocolException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;

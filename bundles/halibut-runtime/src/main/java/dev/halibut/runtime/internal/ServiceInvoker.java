@@ -6,7 +6,7 @@ import dev.halibut.StreamTransferListener;
 import dev.halibut.transport.Connection;
 import dev.halibut.transport.ReceivedStreamStore;
 import dev.halibut.transport.ServingExchange;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import dev.halibut.wire.ErrorKind;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.IncomingRequest;

@@ -8,7 +8,7 @@ import dev.halibut.polling.CollectedRequest;
 import dev.halibut.polling.InMemoryPendingRequestQueue;
 import dev.halibut.wire.IncomingResponse;
 import dev.halibut.wire.MessageCodec;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.ReceivedMessage;
 import java.lang.reflect.Type;
 import java.net.URI;
 import java.time.Duration;

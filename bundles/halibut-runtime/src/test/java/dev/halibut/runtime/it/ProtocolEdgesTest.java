@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
-import dev.halibut.polling.KeepAliveSettings;
+import dev.halibut.polling.internal.KeepAliveSettings;
 import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;

@@ -1,8 +1,8 @@
 package dev.halibut.queue.redis.internal;
 
 import dev.halibut.polling.CollectedRequest;
-import dev.halibut.wire.EncodedMessage;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.EncodedMessage;
+import dev.halibut.ReceivedMessage;
 import java.io.IOException;
 import java.util.List;
 import org.slf4j.Logger;

@@ -3,7 +3,7 @@ package dev.halibut.queue.redis.internal;
 import dev.halibut.polling.PendingCall;
 import dev.halibut.polling.PollingException;
 import dev.halibut.polling.PollingException.Reason;
-import dev.halibut.wire.ReceivedMessage;
+import dev.halibut.ReceivedMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;

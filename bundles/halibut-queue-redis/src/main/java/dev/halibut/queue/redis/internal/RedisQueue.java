@@ -6,7 +6,7 @@ import dev.halibut.polling.PendingCall;
 import dev.halibut.polling.PollingException;
 import dev.halibut.polling.PollingException.Reason;
 import dev.halibut.queue.redis.RedisQueueSettings;
-import dev.halibut.wire.EncodedMessage;
+import dev.halibut.EncodedMessage;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;

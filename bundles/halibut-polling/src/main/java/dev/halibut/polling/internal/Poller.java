@@ -1,4 +1,4 @@
-package dev.halibut.polling;
+package dev.halibut.polling.internal;
 
 import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;

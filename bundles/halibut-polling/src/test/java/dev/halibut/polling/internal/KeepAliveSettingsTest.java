@@ -1,4 +1,4 @@
-package dev.halibut.polling;
+package dev.halibut.polling.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

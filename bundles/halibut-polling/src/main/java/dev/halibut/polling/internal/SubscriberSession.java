@@ -1,12 +1,13 @@
-package dev.halibut.polling;
+package dev.halibut.polling.internal;
 
 import dev.halibut.HalibutLimits;
+import dev.halibut.polling.CollectedRequest;
+import dev.halibut.polling.PendingRequestQueue;
 import dev.halibut.transport.Connection;
 import dev.halibut.transport.ExchangeException;
 import dev.halibut.transport.RequestExchange;
 import dev.halibut.transport.ThumbprintTrust;
 import dev.halibut.wire.Identification;
-import dev.halibut.wire.ReceivedMessage;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -149,7 +150,7 @@ public final class SubscriberSession {
     }
 
     private void exchange(Connection connection, CollectedRequest request) throws IOException {
-        ReceivedMessage response;
+        RequestExchange.Response response;
         try {
             response = exchange.call(connection, request.requestId(), request.request(), limits.responseTimeout());
         } catch (ExchangeException e) {
@@ -167,7 +168,7 @@ public final class SubscriberSession {
             throw e.getCause(); // as the connection reported it, so the listener logs it by its kind
         }
         // Decoded once, here: the caller in this process takes the decoded envelope from the queue.
-        request.complete(response);
+        request.complete(response.received());
     }
 
     /**

@@ -1,6 +1,5 @@
-package dev.halibut.wire;
+package dev.halibut;
 
-import dev.halibut.DataStream;
 import java.util.List;
 
 /** An encoded envelope and the streams whose bodies must follow it on the wire, in this order. */
