@@ -4,13 +4,16 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * A response as received: its envelope (BSON), the streams that followed it, by id, and, when the side that
- * received it has decoded the envelope already (to learn which streams follow), that decoded form, so that a
- * reader in the same process does not decode it a second time. A queue passes {@code decoded} through as it
- * is, or drops it (a queue that carries the response to another process keeps the BSON only); where it is
- * {@code null} the reader decodes {@code bson}.
+ * A message as received: its envelope (BSON), the streams that followed it, by id, and, when the side that
+ * received it has decoded the envelope already (to learn which streams follow), that decoded form. What a
+ * pending-request queue ({@code dev.halibut.polling}) hands back as a polled request's response. A queue passes
+ * {@code decoded} through as it is, or drops it (a queue that carries the response to another process keeps the
+ * BSON only); where it is {@code null} the runtime decodes {@code bson}. Carried through, it saves a runtime
+ * whose own listener received the response a second decoding.
  *
- * @param decoded the decoded {@code bson}, opaque to queues; or {@code null}
+ * @param bson    the envelope as uncompressed BSON; opaque to a queue
+ * @param streams the streams received with it, by the id the envelope names them with
+ * @param decoded the decoded envelope, opaque to a queue; or {@code null}
  */
 public record ReceivedMessage(byte[] bson, Map<UUID, DataStream> streams, Decoded decoded) {
     public ReceivedMessage {

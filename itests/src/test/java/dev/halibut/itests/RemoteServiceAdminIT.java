@@ -37,6 +37,8 @@ import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.OptionUtils;
+import org.ops4j.pax.exam.ProbeBuilder;
+import org.ops4j.pax.exam.TestProbeBuilder;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -68,6 +70,16 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
     private HalibutRuntime stranger;
     private ZooKeeper zooKeeper;
     private final List<ServiceTracker<?, ?>> trackers = new ArrayList<>();
+
+    /**
+     * The tests read {@link DiscoveredEndpoints}, whose package is exported only to importers naming
+     * {@code halibut.internal=true} (docs/modules.md); the probe's catch-all dynamic import cannot see it.
+     */
+    @ProbeBuilder
+    public TestProbeBuilder importTheRegistrysDistributionPackage(TestProbeBuilder probe) {
+        probe.setHeader(Constants.DYNAMICIMPORT_PACKAGE, "dev.halibut.registry.distribution;halibut.internal=true,*");
+        return probe;
+    }
 
     @Override
     @Configuration
