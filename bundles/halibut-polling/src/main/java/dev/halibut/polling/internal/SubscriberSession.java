@@ -120,6 +120,7 @@ public final class SubscriberSession {
                 if (request != null) {
                     request.putBack();
                 }
+                connection.closeGracefully(); // END: a deliberate ending; its next connection fails the handshake
                 return;
             }
             if (request == null) {

@@ -158,6 +158,18 @@ class ProtocolEdgesTest {
     }
 
     @Test
+    void aSubscriberNoLongerTrustedIsEndedWithEndWithoutWaitingForTheNextKeepAlive() throws Exception {
+        HalibutRuntime octopus = listener(LONG_KEEP_ALIVE);
+        RawSubscriber s = new RawSubscriber(octopus, listen(octopus));
+        Await.until("the subscriber served", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 1);
+
+        octopus.removeTrust(Certificates.TENTACLE_THUMBPRINT);
+
+        s.expectFrame(END);
+        assertThat(s.closedByListener()).isTrue();
+    }
+
+    @Test
     void aSubscribersEndIsNoticedWithoutWaitingForTheNextKeepAlive() throws Exception {
         HalibutRuntime octopus = listener(LONG_KEEP_ALIVE);
         RawSubscriber s = new RawSubscriber(octopus, listen(octopus));
