@@ -103,8 +103,10 @@ final class HeldEndpoints {
                 listener.endpointChanged(new EndpointEvent(EndpointEvent.ADDED, entry.endpoint), key.filter());
                 entry.passed = true;
             } else if (!ok && entry.passed) {
-                LOG.warn("Discovered endpoint {} at {}: thumbprint {} is not trusted any more; its import is withdrawn",
-                        entry.endpoint.getId(), endpointOf(entry.endpoint), thumbprintOf(entry.endpoint));
+                LOG.warn("Discovered endpoint {} at {}: {}; its import is withdrawn", entry.endpoint.getId(),
+                        endpointOf(entry.endpoint), entry.verdict == HalibutEndpoints.Verdict.UNTRUSTED
+                                ? "thumbprint " + thumbprintOf(entry.endpoint) + " is not trusted any more"
+                                : "this runtime is not the listener it is polled from any more");
                 listener.endpointChanged(new EndpointEvent(EndpointEvent.REMOVED, entry.endpoint), key.filter());
                 entry.passed = false;
                 report(entry);
