@@ -9,9 +9,11 @@ import java.util.Objects;
  *
  * <p>{@code https://host:port/} names a listening service host (we connect to it);
  * {@code poll://subscription/} names a polling service host (it connects to us and collects
- * requests queued for that subscription).
+ * requests queued for that subscription). {@code wss://host:port/path} names a listener reached over a secure
+ * WebSocket (for example through a load balancer that passes only HTTP): a service host may poll it like an
+ * {@code https://} listener.
  *
- * @param baseUri          {@code https://host:port/} or {@code poll://subscription-id/}
+ * @param baseUri          {@code https://host:port/}, {@code wss://host:port/path} or {@code poll://subscription-id/}
  * @param remoteThumbprint SHA-1 thumbprint of the certificate the remote side must present,
  *                         40 hex characters (stored upper-case)
  * @param limits           timeouts and limits for calls to this endpoint, or {@code null} to use
@@ -21,19 +23,22 @@ public record ServiceEndPoint(URI baseUri, String remoteThumbprint, HalibutLimit
 
     /** Scheme of a listening endpoint. */
     public static final String HTTPS = "https";
+    /** Scheme of a listener reached over a secure WebSocket (polling through HTTP-only load balancers). */
+    public static final String WSS = "wss";
     /** Scheme of a polling endpoint. */
     public static final String POLL = "poll";
 
     public ServiceEndPoint {
         Objects.requireNonNull(baseUri, "baseUri");
         String scheme = baseUri.getScheme() == null ? "" : baseUri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals(HTTPS) && !scheme.equals(POLL)) {
+        if (!scheme.equals(HTTPS) && !scheme.equals(WSS) && !scheme.equals(POLL)) {
             throw new IllegalArgumentException("Endpoint URI " + baseUri
-                    + " must use https:// (listening service) or poll:// (polling service)");
+                    + " must use https:// (listening service), wss:// (listener over a WebSocket) or poll://"
+                    + " (polling service)");
         }
-        if (scheme.equals(HTTPS) && (baseUri.getHost() == null || baseUri.getPort() < 0)) {
+        if (!scheme.equals(POLL) && (baseUri.getHost() == null || baseUri.getPort() < 0)) {
             throw new IllegalArgumentException("Endpoint URI " + baseUri
-                    + " must name a host and a port, e.g. https://localhost:10933/");
+                    + " must name a host and a port, e.g. " + scheme + "://localhost:10933/");
         }
         if (scheme.equals(POLL) && baseUri.getAuthority() == null) {
             throw new IllegalArgumentException("Endpoint URI " + baseUri

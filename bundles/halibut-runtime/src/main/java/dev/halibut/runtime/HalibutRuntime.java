@@ -191,7 +191,9 @@ public interface HalibutRuntime extends AutoCloseable {
      * thumbprint.
      *
      * @param subscription a {@code poll://subscription-id/} URI; callers use the same URI as endpoint
-     * @param listener     the listener's {@code https://} endpoint and thumbprint
+     * @param listener     the listener's {@code https://} endpoint and thumbprint, or {@code wss://host:port/path} to
+     *                     poll it over a secure WebSocket (through load balancers that pass only HTTP; the same
+     *                     certificates and thumbprints, see docs/protocol.md)
      */
     default PollingSubscription poll(URI subscription, ServiceEndPoint listener) {
         return poll(subscription, listener, 1);

@@ -7,6 +7,8 @@ import dev.halibut.Thumbprints;
 import dev.halibut.transport.internal.ServerThumbprintMismatchException;
 import dev.halibut.wire.Identification;
 import dev.halibut.transport.internal.IdentificationBlock;
+import dev.halibut.transport.internal.WebSocketClientUpgrade;
+import dev.halibut.transport.internal.WebSocketRoute;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -43,6 +45,10 @@ import org.slf4j.LoggerFactory;
  * handshake, identification) is retried up to {@link HalibutLimits#connectAttempts()} times within
  * {@link HalibutLimits#connectRetryWindow()}; trust failures and identification refusals are not
  * retried, because trying again cannot change their outcome.
+ *
+ * <p>A {@code wss://host:port/path} endpoint is reached the same way, with a WebSocket upgrade between TLS and the
+ * identification; the identification and frames then travel in binary WebSocket frames (docs/protocol.md,
+ * "Polling over WebSockets").
  */
 public final class TlsConnector implements AutoCloseable {
 
@@ -108,7 +114,7 @@ public final class TlsConnector implements AutoCloseable {
     }
 
     /**
-     * Connects to a listening ({@code https://}) endpoint and identifies as {@code self}.
+     * Connects to a listening ({@code https://} or {@code wss://}) endpoint and identifies as {@code self}.
      *
      * @throws HalibutClientException when no connection could be established; its message names the
      *                                endpoint, the attempts made and the last cause
@@ -277,16 +283,28 @@ public final class TlsConnector implements AutoCloseable {
                     ctx.close();
                     return;
                 }
-                ByteBuf b = ctx.alloc().buffer(128);
-                try (ByteBufOutputStream out = new ByteBufOutputStream(b)) {
-                    self.writeTo(out);
-                } catch (IOException ex) {
-                    throw new IllegalStateException("Writing to memory failed", ex);
+                if (WebSocketRoute.isWebSocket(endpoint.baseUri())) {
+                    WebSocketClientUpgrade.start(ctx, endpoint.baseUri()); // identifies once UPGRADED
+                } else {
+                    identify(ctx);
                 }
-                ctx.writeAndFlush(b);
+                return;
+            }
+            if (evt == WebSocketClientUpgrade.UPGRADED) {
+                identify(ctx);
                 return;
             }
             ctx.fireUserEventTriggered(evt);
+        }
+
+        private void identify(ChannelHandlerContext ctx) {
+            ByteBuf b = ctx.alloc().buffer(128);
+            try (ByteBufOutputStream out = new ByteBufOutputStream(b)) {
+                self.writeTo(out);
+            } catch (IOException ex) {
+                throw new IllegalStateException("Writing to memory failed", ex);
+            }
+            ctx.writeAndFlush(b);
         }
 
         @Override

@@ -4,6 +4,7 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.transport.internal.FailedHandshakeThrottle;
 import dev.halibut.transport.internal.IdentificationBlock;
 import dev.halibut.transport.internal.LingeringClose;
+import dev.halibut.transport.internal.WebSocketUpgradeDetector;
 import dev.halibut.wire.Identification;
 import dev.halibut.wire.MessageMemoryBudget;
 import io.netty.bootstrap.ServerBootstrap;
@@ -45,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * {@link ConnectionHandler}, which waits for their frames without a thread and serves them on the listener's
  * worker threads. Owns its server channel, its worker threads and every accepted connection; {@link #close()}
  * ends them all.
+ *
+ * <p>The same port serves polling subscribers over secure WebSockets ({@code wss://host:port/any-path}): right
+ * after TLS, a connection that starts with {@code GET } is upgraded to a WebSocket and then carries the same
+ * identification and frames in binary WebSocket frames (docs/protocol.md, "Polling over WebSockets").
  *
  * <p>Source addresses whose connections keep failing before they are served are throttled (see
  * {@link FailedHandshakeThrottle}): their connections are paced (they wait, not reading, for their slot), never
@@ -258,6 +263,9 @@ public final class TlsListener implements AutoCloseable {
             tls = new SslHandler(engine);
             tls.setHandshakeTimeoutMillis(0); // the deadline from accept covers it
             ch.pipeline().addLast("tls", tls);
+            // Raw Halibut or a WebSocket upgrade (GET): decided on the first bytes, within the same deadline.
+            ch.pipeline().addLast("route", new WebSocketUpgradeDetector(this::upgradeRefused,
+                    Math.max(1, limits.handshakeTimeout().toMillis())));
             ch.pipeline().addLast("handshake", this);
             ch.config().setAutoRead(true);
         }
@@ -365,9 +373,37 @@ public final class TlsListener implements AutoCloseable {
             }
         }
 
+        /**
+         * An HTTP request on this connection was answered without a WebSocket upgrade (the answer closes the
+         * connection once written; the deadline still closes it if that write hangs). A plain GET, such as a load
+         * balancer's health check, is not counted against its address; anything else is a failed handshake.
+         */
+        private void upgradeRefused(String reason, boolean failure) {
+            if (done) {
+                return;
+            }
+            done = true;
+            String message = "Refusing HTTP request from " + peer + ": " + reason;
+            if (!failure) {
+                LOG.debug(message); // a health check is no event for the connection log
+                return;
+            }
+            refused(peer, reason);
+            FailedHandshakeThrottle.Failure f = throttle.failed(address);
+            if (f == FailedHandshakeThrottle.Failure.SUPPRESSED) {
+                LOG.debug("{} (address throttled)", message);
+            } else {
+                LOG.warn(message);
+                if (f == FailedHandshakeThrottle.Failure.THROTTLING_STARTED) {
+                    logThrottling(address);
+                }
+            }
+        }
+
         /** Closes a connection that has not finished its handshake and identification in time. */
         private void timedOut() {
             if (done) {
+                Connection.closeNow(ch); // answered without an upgrade, and the answer did not get out in time
                 return;
             }
             done = true;

@@ -47,7 +47,7 @@ public final class Poller implements AutoCloseable {
     public Poller(TlsConnector connector, ServiceEndPoint listener, URI subscription, HalibutLimits limits,
                   RequestHandler handler, String threadName) {
         if (listener.isPolling()) {
-            throw new IllegalArgumentException("A poller connects to a listening endpoint (https://...), not to "
+            throw new IllegalArgumentException("A poller connects to a listening endpoint (https://... or wss://...), not to "
                     + listener.baseUri());
         }
         this.connector = connector;

@@ -28,8 +28,10 @@ record PollSettings(URI subscription, ServiceEndPoint listener, int connections)
         }
         String endpoint = c.requiredString(ENDPOINT, "https://caller.example:8443/");
         URI uri = ImportSettings.uri(c, ENDPOINT, endpoint);
-        if (!"https".equals(String.valueOf(uri.getScheme()).toLowerCase(Locale.ROOT))) {
-            throw c.invalid(ENDPOINT, endpoint, "the listener to poll is an https:// URI such as https://caller:8443/");
+        String scheme = String.valueOf(uri.getScheme()).toLowerCase(Locale.ROOT);
+        if (!"https".equals(scheme) && !"wss".equals(scheme)) {
+            throw c.invalid(ENDPOINT, endpoint, "the listener to poll is an https:// URI such as https://caller:8443/,"
+                    + " or a wss:// URI such as wss://caller:443/halibut to poll over a WebSocket");
         }
         ServiceEndPoint listener;
         try {

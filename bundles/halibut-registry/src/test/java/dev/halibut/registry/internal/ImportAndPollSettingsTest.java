@@ -71,4 +71,16 @@ class ImportAndPollSettingsTest {
         assertThatThrownBy(() -> PollSettings.parse(Map.of("subscription", "poll://calc/", "endpoint", "https://h:1/",
                 "thumbprint", T, "connections", "0"))).hasMessageContaining("connections = '0'");
     }
+
+    @Test
+    void aPollConfigurationMayNameAWssListenerWithAPath() {
+        PollSettings s = PollSettings.parse(Map.of("subscription", "poll://calc/", "endpoint", "wss://lb.example:443/halibut",
+                "thumbprint", T));
+
+        assertThat(s.listener().baseUri()).isEqualTo(URI.create("wss://lb.example:443/halibut"));
+        assertThatThrownBy(() -> PollSettings.parse(Map.of("subscription", "poll://calc/", "endpoint", "ws://h:1/",
+                "thumbprint", T))).hasMessageContaining("endpoint = 'ws://h:1/'").hasMessageContaining("wss://");
+        assertThatThrownBy(() -> PollSettings.parse(Map.of("subscription", "poll://calc/", "endpoint", "wss://h/x",
+                "thumbprint", T))).hasMessageContaining("host and a port");
+    }
 }

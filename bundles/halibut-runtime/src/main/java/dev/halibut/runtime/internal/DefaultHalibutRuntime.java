@@ -280,7 +280,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
             throw new IllegalArgumentException(subscription + " is not a subscription: use poll://subscription-id/");
         }
         if (listener.isPolling()) {
-            throw new IllegalArgumentException("Polling needs the listener's https:// endpoint, not " + listener.baseUri());
+            throw new IllegalArgumentException("Polling needs the listener's https:// (or wss://) endpoint, not " + listener.baseUri());
         }
         if (connections < 1) {
             throw new IllegalArgumentException("connections must be at least 1, was " + connections);

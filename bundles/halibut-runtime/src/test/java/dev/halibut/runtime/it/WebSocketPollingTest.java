@@ -1,0 +1,231 @@
+package dev.halibut.runtime.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.halibut.DataStream;
+import dev.halibut.HalibutClientException;
+import dev.halibut.HalibutLimits;
+import dev.halibut.ServiceEndPoint;
+import dev.halibut.Thumbprints;
+import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.PollingSubscription;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Polling over secure WebSockets: the service host (tentacle) polls the caller's listener (octopus) at
+ * {@code wss://localhost:port/path}, on the same port that serves raw Halibut, with the same certificates and
+ * thumbprint rules (docs/protocol.md, "Polling over WebSockets").
+ */
+class WebSocketPollingTest {
+
+    private static final URI SUBSCRIPTION = URI.create("poll://ws-subscription/");
+    private static final long MIB = 1024 * 1024;
+
+    private final CalculatorService calculator = new CalculatorService();
+    private final FilesService files = new FilesService();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private HalibutRuntime octopus;
+    private HalibutRuntime tentacle;
+    private int port;
+
+    @BeforeEach
+    void start() {
+        octopus = octopus(HalibutLimits.defaults());
+        port = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        tentacle = track(HalibutRuntime.builder()
+                .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
+                .service(Calculator.class, calculator).service(Files.class, files).build());
+        octopus.trust(tentacle.thumbprint());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        ThreadLeaks.assertNoHalibutThreads();
+    }
+
+    private <T extends AutoCloseable> T track(T c) {
+        closeables.add(c);
+        return c;
+    }
+
+    private HalibutRuntime octopus(HalibutLimits limits) {
+        return track(HalibutRuntime.builder()
+                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
+                .timeouts(limits).build());
+    }
+
+    private ServiceEndPoint wss(int p, String path) {
+        return new ServiceEndPoint(URI.create("wss://localhost:" + p + path), octopus.thumbprint());
+    }
+
+    private ServiceEndPoint polling(URI subscription) {
+        return new ServiceEndPoint(subscription, tentacle.thumbprint());
+    }
+
+    private static ServiceEndPoint shortCollection(ServiceEndPoint e, Duration d) {
+        return e.withLimits(HalibutLimits.defaults().withPollingCollectionTimeout(d));
+    }
+
+    /** Text of {@code chars} characters that hardly compresses: its messages span many WebSocket frames. */
+    private static String noise(int chars, long seed) {
+        Random r = new Random(seed);
+        StringBuilder sb = new StringBuilder(chars);
+        for (int i = 0; i < chars; i++) {
+            sb.append((char) ('!' + r.nextInt(90)));
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void requestsResponsesAndStreamsTravelBothWaysOverWss() throws Exception {
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, wss(port, "/halibut"));
+        Calculator calc = octopus.createClient(Calculator.class, polling(SUBSCRIPTION));
+        Files remoteFiles = octopus.createClient(Files.class, polling(SUBSCRIPTION));
+
+        assertThat(calc.add(1, 2)).isEqualTo(3);
+        String big = noise(300_000, 1); // a request and a response of ~300 KB: Halibut frames larger than a WebSocket frame
+        assertThat(calc.echo(big)).isEqualTo(big);
+        // Streams both ways: uploaded with the request, downloaded with the response.
+        assertThat(remoteFiles.sha256(DataStream.fromWriter(3 * MIB + 17, out -> TestBytes.write(out, 3 * MIB + 17, 7))))
+                .isEqualTo(TestBytes.sha256(3 * MIB + 17, 7));
+        DataStream produced = remoteFiles.produce(2 * MIB + 3, 11);
+        try (InputStream in = produced.openStream()) {
+            assertThat(TestBytes.sha256(in)).isEqualTo(TestBytes.sha256(2 * MIB + 3, 11));
+        }
+        assertThat(sub.connectedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void anIdleWssSubscriberIsKeptAliveAndServesAfterwards() {
+        HalibutRuntime fastKeepAlive = octopus(HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(50))
+                .withHeartbeatTimeout(Duration.ofMillis(500)));
+        fastKeepAlive.trust(tentacle.thumbprint());
+        int p = fastKeepAlive.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        ServiceEndPoint l = new ServiceEndPoint(URI.create("wss://localhost:" + p + "/"), fastKeepAlive.thumbprint());
+        // The poller's read timeout is keepAlive + heartbeat (550 ms); without keep-alives through the WebSocket it drops.
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, l.withLimits(fastKeepAlive.limits()));
+        Await.until("the poller to connect", Duration.ofSeconds(30), () -> sub.connectedCount() == 1);
+        long idleUntil = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+        Await.until("1.5 s of idle time, connected all along", Duration.ofSeconds(10), () -> {
+            assertThat(sub.connectedCount()).isEqualTo(1);
+            return System.nanoTime() > idleUntil;
+        });
+        assertThat(fastKeepAlive.createClient(Calculator.class, polling(SUBSCRIPTION)).add(4, 4)).isEqualTo(8);
+    }
+
+    @Test
+    void aWssPollerReconnectsAfterTheListenerRestarts() {
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, wss(port, "/"));
+        assertThat(octopus.createClient(Calculator.class, polling(SUBSCRIPTION)).add(1, 1)).isEqualTo(2);
+
+        octopus.close();
+        Await.until("the poller to notice the listener is gone", Duration.ofSeconds(30), () -> sub.connectedCount() == 0);
+        HalibutRuntime restarted = octopus(HalibutLimits.defaults());
+        restarted.trust(tentacle.thumbprint());
+        restarted.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        assertThat(restarted.createClient(Calculator.class, polling(SUBSCRIPTION)).add(2, 2)).isEqualTo(4);
+    }
+
+    @Test
+    void anUntrustedWssPollerIsRejectedAndItsRequestsAreNotCollected() {
+        octopus.removeTrust(tentacle.thumbprint());
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, wss(port, "/"));
+        Calculator calc = octopus.createClient(Calculator.class, shortCollection(polling(SUBSCRIPTION), Duration.ofSeconds(1)));
+        assertThatThrownBy(() -> calc.add(1, 2)).isInstanceOf(HalibutClientException.class)
+                .hasMessageContaining("not collected");
+        assertThat(sub.connectedCount()).isZero();
+        assertThat(calculator.invocations).hasValue(0);
+    }
+
+    @Test
+    void aWssPollerRefusesAListenerWithTheWrongThumbprint() {
+        ServiceEndPoint impostor = new ServiceEndPoint(URI.create("wss://localhost:" + port + "/"),
+                Thumbprints.of(TestIdentities.STRANGER.certificate()));
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, impostor);
+        Calculator calc = octopus.createClient(Calculator.class, shortCollection(polling(SUBSCRIPTION), Duration.ofSeconds(1)));
+        assertThatThrownBy(() -> calc.add(1, 2)).isInstanceOf(HalibutClientException.class)
+                .hasMessageContaining("not collected");
+        assertThat(sub.connectedCount()).isZero();
+        assertThat(calculator.invocations).hasValue(0);
+    }
+
+    @Test
+    void aPlainGetIsAnswered426AndAnUpgradeWithoutTheHalibutSubprotocol400() throws Exception {
+        assertThat(exchange("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+                .startsWith("HTTP/1.1 426 Upgrade Required").contains("wss://");
+        assertThat(exchange("GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Protocol: chat\r\n\r\n"))
+                .startsWith("HTTP/1.1 400 Bad Request").contains("halibut.v1");
+        // The same port still serves raw Halibut and WebSocket pollers afterwards.
+        tentacle.poll(SUBSCRIPTION, wss(port, "/"));
+        assertThat(octopus.createClient(Calculator.class, polling(SUBSCRIPTION)).add(5, 5)).isEqualTo(10);
+    }
+
+    /** Sends {@code request} over TLS (as the trusted tentacle) and returns everything the listener answers. */
+    private String exchange(String request) throws Exception {
+        try (SSLSocket s = (SSLSocket) TestTls.presenting(TestIdentities.TENTACLE).getSocketFactory()
+                .createSocket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // the listener closes
+        }
+    }
+
+    @Test
+    void aListeningServiceHostCanBeCalledOverWssToo() {
+        int tentaclePort = tentacle.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        tentacle.trust(octopus.thumbprint());
+        Calculator calc = octopus.createClient(Calculator.class,
+                new ServiceEndPoint(URI.create("wss://localhost:" + tentaclePort + "/calls"), tentacle.thumbprint()));
+        assertThat(calc.add(20, 22)).isEqualTo(42);
+        assertThat(calc.echo("twice")).isEqualTo("twice");
+    }
+
+    /** See {@link WebSocketOnlyProxy} for what this setup proves and why the proxy holds both certificates. */
+    @Test
+    void pollingPassesAReverseProxyThatOnlyPassesWebSockets() throws Exception {
+        WebSocketOnlyProxy proxy = track(new WebSocketOnlyProxy(TestIdentities.OCTOPUS, TestIdentities.TENTACLE,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, wss(proxy.port(), "/halibut"));
+        Calculator calc = octopus.createClient(Calculator.class, polling(SUBSCRIPTION));
+        assertThat(calc.add(3, 4)).isEqualTo(7);
+        String big = noise(200_000, 2);
+        assertThat(calc.echo(big)).isEqualTo(big);
+        assertThat(octopus.createClient(Files.class, polling(SUBSCRIPTION))
+                .sha256(DataStream.fromWriter(MIB + 5, out -> TestBytes.write(out, MIB + 5, 3))))
+                .isEqualTo(TestBytes.sha256(MIB + 5, 3));
+        assertThat(sub.connectedCount()).isEqualTo(1);
+        assertThat(proxy.upgrades()).isEqualTo(1);
+        assertThat(proxy.frames()).isGreaterThan(20);
+        assertThat(proxy.violations()).isEmpty();
+
+        // Raw Halibut through the same proxy is refused: the proxy's check is real.
+        URI raw = URI.create("poll://raw/");
+        PollingSubscription rawSub = tentacle.poll(raw,
+                new ServiceEndPoint(URI.create("https://localhost:" + proxy.port() + "/"), octopus.thumbprint()));
+        Await.until("the proxy to refuse a raw Halibut connection", Duration.ofSeconds(30), () -> proxy.refusals() > 0);
+        assertThat(rawSub.connectedCount()).isZero();
+        assertThatThrownBy(() -> octopus.createClient(Calculator.class, shortCollection(polling(raw), Duration.ofMillis(500)))
+                .add(1, 1)).hasMessageContaining("not collected");
+    }
+}
