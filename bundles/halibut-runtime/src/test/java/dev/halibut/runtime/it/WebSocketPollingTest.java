@@ -179,11 +179,62 @@ class WebSocketPollingTest {
         assertThat(octopus.createClient(Calculator.class, polling(SUBSCRIPTION)).add(5, 5)).isEqualTo(10);
     }
 
+    @Test
+    void theListenerBoundsWhatItReadsOnTheWebSocketRoute() throws Exception {
+        // An upgrade request whose headers exceed 8 KiB is answered 400 before it is read to its end.
+        assertThat(exchange("GET / HTTP/1.1\r\nHost: localhost\r\nX-Padding: " + "p".repeat(9000) + "\r\n\r\n"))
+                .startsWith("HTTP/1.1 400 Bad Request");
+
+        // An upgrade that never finishes is closed at the handshake timeout (500 ms here), counted from accept.
+        HalibutRuntime impatient = octopus(HalibutLimits.defaults().withHandshakeTimeout(Duration.ofMillis(500)));
+        impatient.trust(tentacle.thumbprint());
+        int p = impatient.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        try (SSLSocket s = tlsTo(p)) {
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: loc".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertThat(s.getInputStream().read()).isEqualTo(-1); // closed by the listener well before the 10 s read timeout
+        }
+
+        // After the upgrade, a WebSocket frame announcing more than 64 KiB closes the connection unread.
+        try (SSLSocket s = tlsTo(port)) {
+            s.getOutputStream().write(UPGRADE.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertThat(head(s.getInputStream())).startsWith("HTTP/1.1 101 Switching Protocols")
+                    .containsIgnoringCase("sec-websocket-protocol: halibut.v1");
+            // FIN + binary, masked, 64-bit length 70000, mask key; no payload needed: the header alone is refused.
+            s.getOutputStream().write(new byte[] {(byte) 0x82, (byte) 0xFF, 0, 0, 0, 0, 0, 1, 0x11, 0x70, 1, 2, 3, 4});
+            s.getOutputStream().flush();
+            byte[] rest = s.getInputStream().readAllBytes(); // at most a close frame, then the end
+            assertThat(rest.length).isLessThan(200);
+        }
+    }
+
+    private static final String UPGRADE = "GET /halibut HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            + "Sec-WebSocket-Protocol: halibut.v1\r\n\r\n";
+
+    private static String head(InputStream in) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder();
+        while (!sb.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            sb.append((char) b);
+        }
+        return sb.toString();
+    }
+
+    private static SSLSocket tlsTo(int p) throws Exception {
+        SSLSocket s = (SSLSocket) TestTls.presenting(TestIdentities.TENTACLE).getSocketFactory()
+                .createSocket(InetAddress.getLoopbackAddress(), p);
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
     /** Sends {@code request} over TLS (as the trusted tentacle) and returns everything the listener answers. */
     private String exchange(String request) throws Exception {
-        try (SSLSocket s = (SSLSocket) TestTls.presenting(TestIdentities.TENTACLE).getSocketFactory()
-                .createSocket(InetAddress.getLoopbackAddress(), port)) {
-            s.setSoTimeout(10_000);
+        try (SSLSocket s = tlsTo(port)) {
             OutputStream out = s.getOutputStream();
             out.write(request.getBytes(StandardCharsets.US_ASCII));
             out.flush();
