@@ -66,6 +66,11 @@ public final class WebSocketClientUpgrade extends SimpleChannelInboundHandler<Fu
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse res) throws IOException {
+        if (res.decoderResult().isFailure()) {
+            throw new IOException("The answer to the WebSocket upgrade at " + endpoint + " is not an HTTP response ("
+                    + res.decoderResult().cause() + "). Check that the host and port reach a Halibut listener that"
+                    + " serves WebSockets, or a load balancer that passes them", res.decoderResult().cause());
+        }
         if (!HttpResponseStatus.SWITCHING_PROTOCOLS.equals(res.status())) {
             String body = res.content().toString(StandardCharsets.UTF_8).trim();
             throw new IOException("The WebSocket upgrade at " + endpoint + " was answered " + res.status()
