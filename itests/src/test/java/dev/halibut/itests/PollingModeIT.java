@@ -120,4 +120,36 @@ public class PollingModeIT extends HalibutTestSupport {
             bundleContext.ungetService(proxy);
         }
     }
+
+    /** dev.halibut.poll with a wss:// endpoint: the upgrade and the WebSocket frames (netty-codec-http) in Karaf. */
+    @Test
+    public void callsAreServedOverPollingThroughASecureWebSocket() throws Exception {
+        String subscription = "poll://calculator-wss/";
+        pollConfiguration = createFactoryConfiguration(POLL_FACTORY_PID, properties(
+                "subscription", subscription,
+                "endpoint", "wss://127.0.0.1:" + runtime.port() + "/halibut",
+                "thumbprint", runtime.thumbprint()));
+        importConfiguration = createFactoryConfiguration(IMPORT_FACTORY_PID, properties(
+                "endpoint", subscription,
+                "thumbprint", runtime.thumbprint(),
+                "interfaces", CALCULATOR));
+
+        ServiceReference<?> proxy = Await.value("an imported Calculator service for " + subscription,
+                () -> importedCalculators("(halibut.endpoint=" + subscription + ")").stream().findFirst().orElse(null));
+        Calculator calculator = (Calculator) bundleContext.getService(proxy);
+        try {
+            AtomicReference<RuntimeException> lastFailure = new AtomicReference<>();
+            Await.until(() -> "a call over " + subscription + " (polling wss://) to succeed; last failure: "
+                    + lastFailure.get(), () -> {
+                try {
+                    return calculator.add(2, 3) == 5;
+                } catch (ServiceException e) {
+                    lastFailure.set(e);
+                    return false;
+                }
+            });
+        } finally {
+            bundleContext.ungetService(proxy);
+        }
+    }
 }
