@@ -105,6 +105,12 @@ class HttpProxyTest {
 
         assertThat(calc.echo(payload)).isEqualTo(payload);
         assertThat(calc.add(1, 2)).isEqualTo(3);
+        byte[] large = new byte[2 * 1024 * 1024];
+        new java.util.Random(16).nextBytes(large);
+        byte[] reversed = calc.reverse(large);
+        assertThat(reversed).hasSize(large.length);
+        assertThat(reversed[0]).isEqualTo(large[large.length - 1]);
+        assertThat(reversed[large.length - 1]).isEqualTo(large[0]);
 
         assertThat(proxy.tunnels()).isGreaterThanOrEqualTo(1);
         assertThat(proxy.targets()).allSatisfy(t -> assertThat(t).startsWith("localhost:"));
