@@ -18,8 +18,10 @@ import java.util.Objects;
  *                         40 hex characters (stored upper-case)
  * @param limits           timeouts and limits for calls to this endpoint, or {@code null} to use
  *                         the calling runtime's own
+ * @param proxy            the HTTP proxy connections to this endpoint go through, {@link HttpProxy#DIRECT} for
+ *                         none, or {@code null} to use the calling runtime's (if it has one)
  */
-public record ServiceEndPoint(URI baseUri, String remoteThumbprint, HalibutLimits limits) {
+public record ServiceEndPoint(URI baseUri, String remoteThumbprint, HalibutLimits limits, HttpProxy proxy) {
 
     /** Scheme of a listening endpoint. */
     public static final String HTTPS = "https";
@@ -49,12 +51,35 @@ public record ServiceEndPoint(URI baseUri, String remoteThumbprint, HalibutLimit
 
     /** An endpoint that uses the calling runtime's timeouts and limits. */
     public ServiceEndPoint(URI baseUri, String remoteThumbprint) {
-        this(baseUri, remoteThumbprint, null);
+        this(baseUri, remoteThumbprint, null, null);
+    }
+
+    /** An endpoint with its own timeouts and limits ({@code null}: the runtime's) and the runtime's proxy. */
+    public ServiceEndPoint(URI baseUri, String remoteThumbprint, HalibutLimits limits) {
+        this(baseUri, remoteThumbprint, limits, null);
     }
 
     /** The same endpoint with its own timeouts and limits. */
     public ServiceEndPoint withLimits(HalibutLimits limits) {
-        return new ServiceEndPoint(baseUri, remoteThumbprint, limits);
+        return new ServiceEndPoint(baseUri, remoteThumbprint, limits, proxy);
+    }
+
+    /**
+     * The same endpoint reached through its own HTTP proxy ({@link HttpProxy#DIRECT}: directly, whatever the
+     * runtime's proxy; {@code null}: the runtime's).
+     */
+    public ServiceEndPoint withProxy(HttpProxy proxy) {
+        return new ServiceEndPoint(baseUri, remoteThumbprint, limits, proxy);
+    }
+
+    /**
+     * The proxy a connection to this endpoint goes through: its own, or else {@code runtimeProxy} (may be
+     * {@code null}); none when that is {@link HttpProxy#DIRECT} or lists this endpoint's host as a no-proxy
+     * target. Always none for a {@code poll://} endpoint (nothing connects to it from here).
+     */
+    public java.util.Optional<HttpProxy> proxyOr(HttpProxy runtimeProxy) {
+        HttpProxy p = proxy != null ? proxy : runtimeProxy;
+        return p == null || isPolling() || !p.appliesTo(baseUri) ? java.util.Optional.empty() : java.util.Optional.of(p);
     }
 
     /** {@code true} for {@code poll://} endpoints: the service host connects to us. */

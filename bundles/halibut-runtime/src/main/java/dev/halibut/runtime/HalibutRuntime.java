@@ -148,6 +148,14 @@ public interface HalibutRuntime extends AutoCloseable {
     HalibutLimits limits();
 
     /**
+     * How a connection to {@code endpoint} travels, for operators: {@value RuntimeStatus#DIRECT}, or
+     * {@code proxy host:port} through an HTTP proxy (the endpoint's own or this runtime's, unless its no-proxy list
+     * names the endpoint's host); {@value RuntimeStatus#POLLED} for a {@code poll://} endpoint (its service host
+     * connects here).
+     */
+    String route(ServiceEndPoint endpoint);
+
+    /**
      * A proxy that calls {@code contract} on the service at {@code endpoint}. Proxies are cheap,
      * thread-safe, and share the runtime's connections. A contract method returning
      * {@link java.util.concurrent.CompletableFuture} or {@link java.util.concurrent.CompletionStage} calls
@@ -289,6 +297,7 @@ public interface HalibutRuntime extends AutoCloseable {
         private StreamTransferListener streamProgress = StreamTransferListener.NONE;
         private Path temporaryDirectory;
         private final List<HalibutObserver> observers = new ArrayList<>();
+        private dev.halibut.HttpProxy proxy;
 
         Builder() {
         }
@@ -327,6 +336,17 @@ public interface HalibutRuntime extends AutoCloseable {
         /** Trusts a caller's thumbprint from the start (same as {@link HalibutRuntime#trust} later). */
         public Builder trust(String thumbprint) {
             trusted.add(Objects.requireNonNull(thumbprint, "thumbprint"));
+            return this;
+        }
+
+        /**
+         * Sends this runtime's outgoing connections (calls to {@code https://} endpoints, polling connections)
+         * through an HTTP proxy with {@code HTTP CONNECT}, except to the hosts in its no-proxy list; an endpoint's
+         * own proxy ({@link ServiceEndPoint#withProxy}) wins. TLS and the thumbprint check run end to end through
+         * the tunnel. Default: none ({@code null}).
+         */
+        public Builder proxy(dev.halibut.HttpProxy proxy) {
+            this.proxy = proxy == null || proxy.isDirect() ? null : proxy;
             return this;
         }
 
@@ -379,7 +399,8 @@ public interface HalibutRuntime extends AutoCloseable {
                         + " or certificate(x509, privateKey). Certificates.generatePkcs12(...) creates a self-signed one");
             }
             return new DefaultHalibutRuntime(certificate, privateKey, services, trusted, limits,
-                    queue != null ? queue : new InMemoryPendingRequestQueue(), streamProgress, temporaryDirectory, observers);
+                    queue != null ? queue : new InMemoryPendingRequestQueue(), streamProgress, temporaryDirectory, observers,
+                    proxy);
         }
     }
 }

@@ -26,6 +26,18 @@ public record RuntimeStatus(Instant time, String thumbprint, List<InetSocketAddr
                             List<String> services, List<OutboundConnections> outbound, List<InboundConnections> inbound,
                             List<Subscription> subscriptions, List<PendingRequests> pending) {
 
+    /** The route of a connection made straight to its endpoint. */
+    public static final String DIRECT = "direct";
+    /** The route to a {@code poll://} endpoint: its service host connects here. */
+    public static final String POLLED = "polled";
+    /** The start of the route of a connection through an HTTP proxy: {@code proxy host:port}. */
+    public static final String PROXY_PREFIX = "proxy ";
+    /**
+     * The route of a connection to a {@code wss://} listener: over a secure WebSocket, directly; through an HTTP
+     * proxy it is {@code wss via proxy host:port}.
+     */
+    public static final String WSS = "wss";
+
     public RuntimeStatus {
         listening = List.copyOf(listening);
         trusted = Set.copyOf(trusted);
@@ -41,8 +53,13 @@ public record RuntimeStatus(Instant time, String thumbprint, List<InetSocketAddr
      *
      * @param idle  pooled, waiting to be reused
      * @param inUse carrying a call now
+     * @param route how they travel: {@value #DIRECT} or {@code proxy host:port} ({@link HalibutRuntime#route})
      */
-    public record OutboundConnections(String endpoint, String remoteThumbprint, int idle, int inUse) {
+    public record OutboundConnections(String endpoint, String remoteThumbprint, int idle, int inUse, String route) {
+        /** Connections made directly. */
+        public OutboundConnections(String endpoint, String remoteThumbprint, int idle, int inUse) {
+            this(endpoint, remoteThumbprint, idle, inUse, DIRECT);
+        }
     }
 
     /**
@@ -65,9 +82,14 @@ public record RuntimeStatus(Instant time, String thumbprint, List<InetSocketAddr
      * @param listenerThumbprint the thumbprint the listener must present
      * @param connections        how many polling connections the subscription keeps
      * @param connected          how many of them are established now
+     * @param route              how they travel: {@value #DIRECT} or {@code proxy host:port} ({@link HalibutRuntime#route})
      */
     public record Subscription(URI subscription, URI listener, String listenerThumbprint, int connections,
-                               int connected) {
+                               int connected, String route) {
+        /** A subscription whose connections go directly to the listener. */
+        public Subscription(URI subscription, URI listener, String listenerThumbprint, int connections, int connected) {
+            this(subscription, listener, listenerThumbprint, connections, connected, DIRECT);
+        }
     }
 
     /**

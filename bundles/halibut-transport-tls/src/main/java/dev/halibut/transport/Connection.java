@@ -366,15 +366,17 @@ public final class Connection implements AutoCloseable {
      * PROCEED came within {@code timeout}. Nothing else is sent, so a failure loses nothing.
      */
     public void checkAliveAsync(Duration timeout, java.util.function.Consumer<Boolean> result) {
+        boolean unusable;
         lock.lock();
         try {
-            if (!channel.isWritable() || readableNow()) {
-                // Unexpected frames, an end, or a full write queue on an idle connection: not alive as it should be.
-                result.accept(false);
-                return;
-            }
+            // Unexpected frames, an end, or a full write queue on an idle connection: not alive as it should be.
+            unusable = !channel.isWritable() || readableNow();
         } finally {
             lock.unlock();
+        }
+        if (unusable) {
+            result.accept(false);
+            return;
         }
         ByteBuf next = channel.alloc().buffer(5);
         next.writeByte(FrameType.NEXT.code()).writeInt(0);
@@ -384,7 +386,11 @@ public final class Connection implements AutoCloseable {
             boolean alive = false;
             if (readable) {
                 try {
-                    Frame f = readFrame(timeout);
+                    // On the event loop, which delivers frames: take what is there, never wait.
+                    Frame f = pollFrame();
+                    if (f == null) {
+                        throw new IOException("woken for PROCEED, but no frame was there");
+                    }
                     alive = f.type() == FrameType.PROCEED;
                     if (!alive) {
                         LOG.warn("{} answered NEXT with {} instead of PROCEED", this, f.type());
@@ -526,6 +532,44 @@ public final class Connection implements AutoCloseable {
         } finally {
             lock.unlock();
             restoreInterrupt(interrupted);
+        }
+        long now = System.nanoTime();
+        lastUsedNanos = now;
+        lastHeardNanos = now;
+        return f;
+    }
+
+    /**
+     * The next frame if one has arrived, without waiting: for code on the event loop, where nothing may block
+     * (an {@link #onReadable} callback). {@code null} when no frame is there (another reader took it first).
+     *
+     * @throws java.io.EOFException the peer closed the connection between frames
+     * @throws IOException          the connection failed or was closed
+     */
+    public Frame pollFrame() throws IOException {
+        Frame f;
+        lock.lock();
+        try {
+            if (inbox.isEmpty()) {
+                if (abortedHere || closed.get()) {
+                    throw new SocketException("The " + this + " is closed");
+                }
+                if (failure != null) {
+                    throw failure;
+                }
+                if (ended) {
+                    throw new EOFException("The connection was closed by the peer");
+                }
+                return null;
+            }
+            f = inbox.poll();
+            inboxBytes -= f.payload().length;
+            if (inboxBytes <= INBOX_HIGH_BYTES / 2 && inboxWasFull) {
+                inboxWasFull = false;
+                gate.inboxFull(false);
+            }
+        } finally {
+            lock.unlock();
         }
         long now = System.nanoTime();
         lastUsedNanos = now;

@@ -2,13 +2,16 @@ package dev.halibut.transport;
 
 import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;
+import dev.halibut.HttpProxy;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.Thumbprints;
 import dev.halibut.transport.internal.ServerThumbprintMismatchException;
 import dev.halibut.wire.Identification;
+import dev.halibut.transport.internal.HttpConnectHandler;
 import dev.halibut.transport.internal.IdentificationBlock;
 import dev.halibut.transport.internal.WebSocketClientUpgrade;
 import dev.halibut.transport.internal.WebSocketRoute;
+import dev.halibut.transport.internal.ProxyConnectException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -32,6 +35,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * Opens identified TLS connections to listening endpoints. Establishing a connection (TCP connect, TLS
  * handshake, identification) is retried up to {@link HalibutLimits#connectAttempts()} times within
  * {@link HalibutLimits#connectRetryWindow()}; trust failures and identification refusals are not
- * retried, because trying again cannot change their outcome.
+ * retried, because trying again cannot change their outcome. A connection goes through an HTTP proxy (HTTP
+ * CONNECT) when the endpoint's or the runtime's {@link HttpProxy} applies to it ({@link ServiceEndPoint#proxyOr});
+ * TLS and identification then run end to end through the tunnel, and the proxy's failures are connect failures.
  *
  * <p>A {@code wss://host:port/path} endpoint is reached the same way, with a WebSocket upgrade between TLS and the
  * identification; the identification and frames then travel in binary WebSocket frames (docs/protocol.md,
@@ -63,6 +69,8 @@ public final class TlsConnector implements AutoCloseable {
     private final Set<Channel> connecting = ConcurrentHashMap.newKeySet();
     private final EventLoops loops;
     private final boolean ownsLoops;
+    /** The runtime's proxy, or null; an endpoint's own proxy wins. */
+    private final HttpProxy proxy;
     private final StoppableWait backoff = new StoppableWait();
     private volatile boolean closed;
 
@@ -101,16 +109,38 @@ public final class TlsConnector implements AutoCloseable {
      * @param loops    the runtime's event loops (not closed by this connector)
      */
     public TlsConnector(TlsContextFactory contexts, Listener listener, MessageMemoryBudget budget, EventLoops loops) {
-        this(contexts, listener, budget, loops, false);
+        this(contexts, listener, budget, loops, false, null);
+    }
+
+    /**
+     * @param listener called on the connecting thread; what it throws is logged and ignored
+     * @param budget   the runtime-wide memory for incomplete messages, shared with the runtime's listeners
+     * @param loops    the runtime's event loops (not closed by this connector)
+     * @param proxy    the runtime's HTTP proxy, or {@code null} for none (an endpoint's own proxy wins)
+     */
+    public TlsConnector(TlsContextFactory contexts, Listener listener, MessageMemoryBudget budget, EventLoops loops,
+                        HttpProxy proxy) {
+        this(contexts, listener, budget, loops, false, proxy);
     }
 
     private TlsConnector(TlsContextFactory contexts, Listener listener, MessageMemoryBudget budget, EventLoops loops,
                          boolean ownsLoops) {
+        this(contexts, listener, budget, loops, ownsLoops, null);
+    }
+
+    private TlsConnector(TlsContextFactory contexts, Listener listener, MessageMemoryBudget budget, EventLoops loops,
+                         boolean ownsLoops, HttpProxy proxy) {
         this.contexts = contexts;
         this.listener = listener;
         this.budget = budget;
         this.loops = loops;
         this.ownsLoops = ownsLoops;
+        this.proxy = proxy;
+    }
+
+    /** The proxy a connection to {@code endpoint} goes through, if any. */
+    public Optional<HttpProxy> proxyFor(ServiceEndPoint endpoint) {
+        return endpoint.proxyOr(proxy);
     }
 
     /**
@@ -175,10 +205,14 @@ public final class TlsConnector implements AutoCloseable {
         }
         checkOpen(endpoint);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        throw new HalibutClientException("Could not connect to " + endpoint.baseUri() + " after " + attempt
+        Optional<HttpProxy> via = proxyFor(endpoint);
+        String advice = last instanceof ProxyConnectException p ? p.advice()
+                : "Check that the service host is running and listening on that host and port, and that no"
+                  + " firewall blocks it" + via.map(v -> " (between the proxy " + v.address() + " and it)").orElse("");
+        throw new HalibutClientException("Could not connect to " + endpoint.baseUri()
+                + via.map(v -> " through the HTTP proxy " + v.address()).orElse("") + " after " + attempt
                 + (attempt == 1 ? " attempt" : " attempts") + " in " + ms + " ms: " + describe(last)
-                + ". Check that the service host is running and listening on that host and port, and that no"
-                + " firewall blocks it", last);
+                + ". " + advice, last);
     }
 
     private Connection connectOnce(ServiceEndPoint endpoint, Identification self, HalibutLimits limits,
@@ -186,6 +220,11 @@ public final class TlsConnector implements AutoCloseable {
         URI uri = endpoint.baseUri();
         SSLContext context = contexts.clientContext(endpoint.remoteThumbprint());
         Promise<Connection> result = loops.group().next().newPromise();
+        Optional<HttpProxy> via = proxyFor(endpoint);
+        String target = uri.getHost() + ":" + uri.getPort();
+        // Adds TLS and identification behind itself once the tunnel is open.
+        HttpConnectHandler tunnel = via.map(p -> new HttpConnectHandler(p, target, result,
+                ctx -> addTls(ctx.pipeline(), "proxy-connect", context, endpoint, self, limits, result))).orElse(null);
         Bootstrap b = new Bootstrap()
                 .group(loops.group())
                 .channel(NioSocketChannel.class)
@@ -197,39 +236,51 @@ public final class TlsConnector implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        // Host and port name the TLS session for resumption.
-                        SSLEngine engine = context.createSSLEngine(uri.getHost(), uri.getPort());
-                        TlsContextFactory.configure(engine, false);
-                        SslHandler tls = new SslHandler(engine);
-                        tls.setHandshakeTimeoutMillis(0); // the attempt's timeout covers it
-                        ch.pipeline().addLast("tls", tls);
-                        ch.pipeline().addLast("identify", new Identify(endpoint, self, limits, tls, result));
+                        if (tunnel != null) {
+                            // TLS starts once the proxy has opened the tunnel: end to end, the proxy relays ciphertext.
+                            ch.pipeline().addLast("proxy-connect", tunnel);
+                        } else {
+                            addTls(ch.pipeline(), null, context, endpoint, self, limits, result);
+                        }
                     }
                 });
-        ChannelFuture connect = b.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
+        ChannelFuture connect = b.connect(via.map(p -> new InetSocketAddress(p.host(), p.port()))
+                .orElseGet(() -> new InetSocketAddress(uri.getHost(), uri.getPort())));
         Channel ch = connect.channel();
         connecting.add(ch);
         connect.addListener(f -> {
             if (!f.isSuccess()) {
-                result.tryFailure(f.cause());
+                result.tryFailure(via.isEmpty() ? f.cause() : new ProxyConnectException("Could not reach the HTTP proxy "
+                        + via.get().address() + " (for " + target + "): " + f.cause(), 0, "Check proxy.host and proxy.port,"
+                        + " and that the proxy runs and this host may reach it", f.cause()));
             }
         });
         // Later on the loop: SslHandler closes the channel before it reports the alert that made it close, and the
         // alert is what says why (a rejected certificate is not retried).
-        ch.closeFuture().addListener(f -> ch.eventLoop().execute(() -> result.tryFailure(new java.io.EOFException(
-                "The connection to " + uri + " was closed during the TLS handshake or identification"))));
+        ch.closeFuture().addListener(f -> ch.eventLoop().execute(() -> {
+            if (tunnel != null) {
+                tunnel.closed(); // before the tunnel was open, the proxy closed it: its failure says so
+            }
+            result.tryFailure(new java.io.EOFException("The connection to " + uri
+                    + via.map(p -> " through the HTTP proxy " + p.address()).orElse("")
+                    + " was closed during the TLS handshake or identification"));
+        }));
         boolean done = false;
         try {
             if (closed) {
                 throw new NotRetriable(new HalibutClientException("Call to " + uri + " abandoned: the runtime is closed"));
             }
             if (!result.awaitUninterruptibly(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new SocketTimeoutException("No TLS handshake and identification with " + uri + " within " + timeout);
+                throw new SocketTimeoutException("No TLS handshake and identification with " + uri
+                        + via.map(p -> " through the HTTP proxy " + p.address()).orElse("") + " within " + timeout);
             }
             if (!result.isSuccess()) {
                 Throwable cause = result.cause();
                 if (cause instanceof io.netty.channel.ConnectTimeoutException) {
                     throw new SocketTimeoutException(cause.getMessage());
+                }
+                if (cause instanceof ProxyConnectException p) {
+                    throw p;
                 }
                 throw classify(endpoint, cause instanceof Exception e ? e : new IOException(cause));
             }
@@ -240,6 +291,25 @@ public final class TlsConnector implements AutoCloseable {
             if (!done) {
                 Connection.closeNow(ch);
             }
+        }
+    }
+
+    /** Adds TLS and identification to a connection's pipeline: last, or right after the handler {@code after}. */
+    private void addTls(io.netty.channel.ChannelPipeline pipeline, String after, SSLContext context,
+                        ServiceEndPoint endpoint, Identification self, HalibutLimits limits, Promise<Connection> result) {
+        URI uri = endpoint.baseUri();
+        // Host and port name the TLS session for resumption.
+        SSLEngine engine = context.createSSLEngine(uri.getHost(), uri.getPort());
+        TlsContextFactory.configure(engine, false);
+        SslHandler tls = new SslHandler(engine);
+        tls.setHandshakeTimeoutMillis(0); // the attempt's timeout covers it
+        Identify identify = new Identify(endpoint, self, limits, tls, result);
+        if (after == null) {
+            pipeline.addLast("tls", tls);
+            pipeline.addLast("identify", identify);
+        } else {
+            pipeline.addAfter(after, "identify", identify);
+            pipeline.addAfter(after, "tls", tls);
         }
     }
 
@@ -412,6 +482,9 @@ public final class TlsConnector implements AutoCloseable {
     private static String describe(Throwable e) {
         if (e == null) {
             return "the retry window ran out before an attempt could be made";
+        }
+        if (e instanceof ProxyConnectException) {
+            return e.getMessage();
         }
         String m = e.getMessage();
         return e.getClass().getSimpleName() + (m == null ? "" : " (" + m + ")");

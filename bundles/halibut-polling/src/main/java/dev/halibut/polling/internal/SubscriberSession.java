@@ -252,7 +252,12 @@ public final class SubscriberSession {
         /** On the event loop: what the subscriber sent while it waited ends this session. */
         private void subscriberSpoke() {
             try {
-                Frame f = connection.readFrame(limits.heartbeatTimeout()); // there: onReadable said so
+                // Never wait here: this runs on the event loop, which is what would deliver the frame.
+                Frame f = connection.pollFrame();
+                if (f == null) {
+                    awaitWork(); // woken, but nothing to read after all: wait again
+                    return;
+                }
                 if (f.type() == FrameType.END) {
                     LOG.info("Subscriber {} of {} ended the connection", connection, subscription);
                 } else {

@@ -58,6 +58,20 @@ public final class HalibutConfig {
     public static final String INCOMPLETE_MESSAGE_BUDGET = "incomplete.message.budget";
     public static final String WRITE_TIMEOUT = "write.timeout";
 
+    // Keys of RUNTIME_PID (the runtime's proxy) and POLL_FACTORY_PID (the subscription's own, over the runtime's).
+    /** The HTTP proxy's host for outgoing connections (HTTP CONNECT); absent: none ({@link #PROXY_HOST_NONE}: none, also on a poll configuration whose runtime has one). */
+    public static final String PROXY_HOST = "proxy.host";
+    /** The value of {@link #PROXY_HOST} that means "connect directly". */
+    public static final String PROXY_HOST_NONE = "none";
+    /** The HTTP proxy's port (required with {@link #PROXY_HOST}). */
+    public static final String PROXY_PORT = "proxy.port";
+    /** The user for the proxy's Basic authentication (optional). */
+    public static final String PROXY_USERNAME = "proxy.username";
+    /** The password that goes with {@link #PROXY_USERNAME}. */
+    public static final String PROXY_PASSWORD = "proxy.password";
+    /** Targets reached directly (list): {@code *}, host names (and their subdomains), IP addresses, CIDR blocks. */
+    public static final String PROXY_NO_PROXY = "proxy.no.proxy";
+
     // Keys of IMPORT_FACTORY_PID and POLL_FACTORY_PID.
     /** Import: where the remote service is ({@code https://} or {@code poll://}). Poll: the listener to poll. */
     public static final String ENDPOINT = "endpoint";

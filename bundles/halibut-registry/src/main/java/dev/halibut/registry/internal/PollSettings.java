@@ -35,7 +35,9 @@ record PollSettings(URI subscription, ServiceEndPoint listener, int connections)
         }
         ServiceEndPoint listener;
         try {
-            listener = new ServiceEndPoint(uri, c.requiredString(THUMBPRINT, "the listener's 40-hex-character thumbprint"));
+            // The subscription's own proxy.* keys win over the runtime's (null: the runtime's).
+            listener = new ServiceEndPoint(uri, c.requiredString(THUMBPRINT, "the listener's 40-hex-character thumbprint"))
+                    .withProxy(ProxySettings.parse(c));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(c.pid() + ": " + e.getMessage(), e);
         }

@@ -18,7 +18,7 @@ import java.util.Set;
  * trusted thumbprints can be applied to a running runtime; any other difference needs a new one.
  */
 record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystorePath, char[] keystorePassword,
-                       Set<String> trusted, HalibutLimits limits) {
+                       Set<String> trusted, HalibutLimits limits, dev.halibut.HttpProxy proxy) {
 
     RuntimeSettings {
         ports = List.copyOf(ports);
@@ -46,7 +46,7 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
         }
         return new RuntimeSettings(c.ports(LISTEN_PORT), c.string(LISTEN_ADDRESS),
                 keystore == null ? null : Path.of(keystore), password == null ? null : password.toCharArray(),
-                trusted, limits(c));
+                trusted, limits(c), ProxySettings.parse(c));
     }
 
     private static HalibutLimits limits(ConfigValues c) {
@@ -86,7 +86,8 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
     boolean sameExceptTrust(RuntimeSettings other) {
         return ports.equals(other.ports) && Objects.equals(listenAddress, other.listenAddress)
                 && Objects.equals(keystorePath, other.keystorePath)
-                && Arrays.equals(keystorePassword, other.keystorePassword) && limits.equals(other.limits);
+                && Arrays.equals(keystorePassword, other.keystorePassword) && limits.equals(other.limits)
+                && Objects.equals(proxy, other.proxy);
     }
 
     @Override
@@ -94,7 +95,7 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
         // Never the password: this ends up in logs.
         return "RuntimeSettings[ports=" + ports + ", listenAddress=" + listenAddress + ", keystore="
                 + (keystorePath == null ? "generated" : keystorePath) + ", trusted=" + trusted.size()
-                + " thumbprint(s), limits=" + limits + "]";
+                + " thumbprint(s), limits=" + limits + (proxy == null ? "" : ", proxy=" + proxy) + "]";
     }
 
     // The record's generated equals/hashCode would compare the password array by identity.
@@ -105,6 +106,6 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
 
     @Override
     public int hashCode() {
-        return Objects.hash(ports, listenAddress, keystorePath, Arrays.hashCode(keystorePassword), trusted, limits);
+        return Objects.hash(ports, listenAddress, keystorePath, Arrays.hashCode(keystorePassword), trusted, limits, proxy);
     }
 }

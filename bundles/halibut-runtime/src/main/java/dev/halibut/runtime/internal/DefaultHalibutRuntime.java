@@ -92,12 +92,16 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     /** The service calls that arrive through this runtime's listeners; each subscription has its own. */
     private final RunningCalls listenerCalls = new RunningCalls();
     private volatile boolean closed;
+    /** The runtime's HTTP proxy for outgoing connections, or null. */
+    private final dev.halibut.HttpProxy proxy;
 
     public DefaultHalibutRuntime(X509Certificate certificate, PrivateKey privateKey, Map<Class<?>, Object> services,
                                  List<String> trusted, HalibutLimits limits, PendingRequestQueue queue,
-                                 StreamTransferListener progress, Path temporaryDirectory, List<HalibutObserver> observers) {
+                                 StreamTransferListener progress, Path temporaryDirectory, List<HalibutObserver> observers,
+                                 dev.halibut.HttpProxy proxy) {
         this.limits = limits;
-        this.telemetry = new Telemetry(observers, CONNECTION_LOG_SIZE, CONNECTION_LOG_ENDPOINTS);
+        this.proxy = proxy;
+        this.telemetry = new Telemetry(observers, CONNECTION_LOG_SIZE, CONNECTION_LOG_ENDPOINTS, proxy);
         this.queue = new ObservedQueue(queue, telemetry);
         this.streams = new ReceivedStreamStore(temporaryDirectory);
         this.exports = new ExportTable(java.util.UUID.randomUUID().toString());
@@ -114,14 +118,14 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         this.messageBudget = TlsListener.budgetOf(limits);
         // A few event-loop threads do the I/O of all this runtime's connections, listening and calling.
         this.loops = new EventLoops("halibut-" + id + "-io");
-        this.connector = new TlsConnector(contexts, telemetry, messageBudget, loops);
+        this.connector = new TlsConnector(contexts, telemetry, messageBudget, loops, proxy);
         this.pool = new ConnectionPool(connector, limits, timer);
         this.requestExchange = new RequestExchange(codec, streams, progress);
         this.listeningCaller = new ListeningCaller(requestExchange, pool, limits, telemetry);
         this.pollingCaller = new PollingCaller(codec, this.queue, limits);
         this.subscriberSession = new SubscriberSession(this.queue, trust, limits, requestExchange);
-        LOG.info("Halibut runtime {} started with certificate {} ({})", id, contexts.thumbprint(),
-                certificate.getSubjectX500Principal().getName());
+        LOG.info("Halibut runtime {} started with certificate {} ({}){}", id, contexts.thumbprint(),
+                certificate.getSubjectX500Principal().getName(), proxy == null ? "" : ", outgoing connections through " + proxy);
     }
 
     @Override
@@ -247,6 +251,11 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     @Override
     public HalibutLimits limits() {
         return limits;
+    }
+
+    @Override
+    public String route(ServiceEndPoint endpoint) {
+        return Routes.of(Objects.requireNonNull(endpoint, "endpoint"), proxy);
     }
 
     @Override
@@ -398,7 +407,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         List<RuntimeStatus.Subscription> subs = new ArrayList<>();
         for (PollingSubscriptionImpl s : subscriptions) {
             subs.add(new RuntimeStatus.Subscription(s.subscription(), s.listener().baseUri(),
-                    s.listener().remoteThumbprint(), s.connections(), s.connectedCount()));
+                    s.listener().remoteThumbprint(), s.connections(), s.connectedCount(), route(s.listener())));
         }
         subs.sort(java.util.Comparator.comparing((RuntimeStatus.Subscription s) -> s.subscription().toString())
                 .thenComparing(s -> s.listener().toString()));

@@ -37,6 +37,8 @@ final class Telemetry implements TlsConnector.Listener {
     private final Observers observers;
     private final ConnectionLog log;
     private final Map<Connection, Tracked> open = new ConcurrentHashMap<>();
+    /** The runtime's HTTP proxy (null: none), for the route of outbound connections. */
+    private final dev.halibut.HttpProxy proxy;
 
     /** One open connection. */
     private static final class Tracked {
@@ -47,6 +49,8 @@ final class Telemetry implements TlsConnector.Listener {
         final String thumbprint;
         final long openedNanos = System.nanoTime();
         volatile boolean inUse;
+        /** How an outbound connection travels (RuntimeStatus.DIRECT or "proxy host:port"). */
+        String route = RuntimeStatus.DIRECT;
 
         Tracked(String endpoint, Direction direction, Role role, String remoteAddress, String thumbprint) {
             this.endpoint = endpoint;
@@ -58,8 +62,14 @@ final class Telemetry implements TlsConnector.Listener {
     }
 
     Telemetry(List<HalibutObserver> initial, int logPerEndpoint, int logEndpoints) {
+        this(initial, logPerEndpoint, logEndpoints, null);
+    }
+
+    /** @param proxy the runtime's HTTP proxy, or {@code null} */
+    Telemetry(List<HalibutObserver> initial, int logPerEndpoint, int logEndpoints, dev.halibut.HttpProxy proxy) {
         this.observers = new Observers(initial);
         this.log = new ConnectionLog(logPerEndpoint, logEndpoints);
+        this.proxy = proxy;
     }
 
     Observers observers() {
@@ -77,11 +87,14 @@ final class Telemetry implements TlsConnector.Listener {
         Role role = self.role() == Identification.Role.SUBSCRIBER ? Role.SUBSCRIBER : Role.CALLER;
         String key = role == Role.SUBSCRIBER ? EndpointKeys.of(self.subscription()) : EndpointKeys.of(endpoint.baseUri());
         String address = endpoint.baseUri().getHost() + ":" + endpoint.baseUri().getPort();
-        opened(connection, new Tracked(key, Direction.OUTBOUND, role, address, connection.remoteThumbprint()),
+        Tracked t = new Tracked(key, Direction.OUTBOUND, role, address, connection.remoteThumbprint());
+        t.route = Routes.of(endpoint, proxy);
+        String via = t.route.equals(RuntimeStatus.DIRECT) ? "" : " via " + t.route;
+        opened(connection, t,
                 role == Role.SUBSCRIBER
-                        ? "Polling connection to " + endpoint.baseUri() + " opened (listener certificate "
+                        ? "Polling connection to " + endpoint.baseUri() + via + " opened (listener certificate "
                           + connection.remoteThumbprint() + ")"
-                        : "Connection to " + key + " opened (certificate " + connection.remoteThumbprint() + ")");
+                        : "Connection to " + key + via + " opened (certificate " + connection.remoteThumbprint() + ")");
     }
 
     @Override
@@ -182,15 +195,15 @@ final class Telemetry implements TlsConnector.Listener {
 
     List<RuntimeStatus.OutboundConnections> outbound() {
         Map<List<String>, int[]> counts = new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0))
-                .thenComparing(k -> k.get(1)));
+                .thenComparing(k -> k.get(1)).thenComparing(k -> k.get(2)));
         for (Tracked t : open.values()) {
             if (t.direction == Direction.OUTBOUND && t.role == Role.CALLER) {
-                int[] c = counts.computeIfAbsent(List.of(t.endpoint, t.thumbprint), k -> new int[2]);
+                int[] c = counts.computeIfAbsent(List.of(t.endpoint, t.thumbprint, t.route), k -> new int[2]);
                 c[t.inUse ? 1 : 0]++;
             }
         }
         List<RuntimeStatus.OutboundConnections> out = new ArrayList<>();
-        counts.forEach((k, c) -> out.add(new RuntimeStatus.OutboundConnections(k.get(0), k.get(1), c[0], c[1])));
+        counts.forEach((k, c) -> out.add(new RuntimeStatus.OutboundConnections(k.get(0), k.get(1), c[0], c[1], k.get(2))));
         return out;
     }
 

@@ -10,6 +10,8 @@ import dev.halibut.ServiceEndPoint;
 import dev.halibut.Thumbprints;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
+import dev.halibut.runtime.RuntimeStatus;
+import dev.halibut.HttpProxy;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -110,6 +112,12 @@ class WebSocketPollingTest {
             assertThat(TestBytes.sha256(in)).isEqualTo(TestBytes.sha256(2 * MIB + 3, 11));
         }
         assertThat(sub.connectedCount()).isEqualTo(1);
+        // halibut:status shows the route of the subscription's connections.
+        assertThat(tentacle.status().subscriptions()).singleElement()
+                .satisfies(s -> assertThat(s.route()).isEqualTo(RuntimeStatus.WSS));
+        assertThat(tentacle.route(wss(port, "/halibut"))).isEqualTo("wss");
+        assertThat(tentacle.route(wss(port, "/").withProxy(new HttpProxy("proxy.example", 3128))))
+                .isEqualTo("wss via proxy proxy.example:3128");
     }
 
     @Test

@@ -52,8 +52,9 @@ public class ConnectionsCommand implements Action {
         out.column("Thumbprint");
         out.column("Idle");
         out.column("In use");
+        out.column("Route");
         for (RuntimeStatus.OutboundConnections o : status.outbound()) {
-            out.addRow().addContent(o.endpoint(), o.remoteThumbprint(), o.idle(), o.inUse());
+            out.addRow().addContent(o.endpoint(), o.remoteThumbprint(), o.idle(), o.inUse(), o.route());
         }
         System.out.println("To listening service hosts (pooled)");
         out.print(System.out);
@@ -75,9 +76,10 @@ public class ConnectionsCommand implements Action {
         ShellTable polling = new ShellTable().emptyTableText("(none)");
         polling.column("Subscription");
         polling.column("Listener");
+        polling.column("Route");
         polling.column("Connected");
         for (RuntimeStatus.Subscription s : status.subscriptions()) {
-            polling.addRow().addContent(s.subscription(), s.listener(), s.connected() + "/" + s.connections());
+            polling.addRow().addContent(s.subscription(), s.listener(), s.route(), s.connected() + "/" + s.connections());
         }
         System.out.println("Polling connections (this runtime polls)");
         polling.print(System.out);

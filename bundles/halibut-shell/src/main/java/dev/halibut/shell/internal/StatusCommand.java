@@ -85,11 +85,13 @@ public class StatusCommand implements Action {
         imports.column("Endpoint");
         imports.column("Thumbprint");
         imports.column("Interfaces");
+        imports.column("Route");
         imports.column("State");
         for (Hashtable<String, Object> p : RuntimeConfig.factory(configurationAdmin, HalibutConfig.IMPORT_FACTORY_PID)) {
             String endpoint = RuntimeConfig.first(p.get(HalibutConfig.ENDPOINT));
+            String thumbprint = RuntimeConfig.first(p.get(HalibutConfig.THUMBPRINT));
             List<String> interfaces = ConfigValues.list(p.get(HalibutConfig.INTERFACES));
-            imports.addRow().addContent(endpoint, RuntimeConfig.first(p.get(HalibutConfig.THUMBPRINT)), String.join(", ", interfaces),
+            imports.addRow().addContent(endpoint, thumbprint, String.join(", ", interfaces), route(endpoint, thumbprint),
                     registered(endpoint, interfaces) ? "registered" : "not registered (see karaf.log)");
         }
         System.out.println("Imports");
@@ -113,14 +115,24 @@ public class StatusCommand implements Action {
         polling.column("Subscription");
         polling.column("Listener");
         polling.column("Listener thumbprint");
+        polling.column("Route");
         polling.column("Connected");
         for (RuntimeStatus.Subscription s : status.subscriptions()) {
-            polling.addRow().addContent(s.subscription(), s.listener(), s.listenerThumbprint(),
+            polling.addRow().addContent(s.subscription(), s.listener(), s.listenerThumbprint(), s.route(),
                     s.connected() + "/" + s.connections());
         }
         System.out.println("Polling subscriptions (this runtime polls)");
         polling.print(System.out);
         return null;
+    }
+
+    /** How calls to an import's endpoint travel ({@link HalibutRuntime#route}); "?" for an unusable configuration. */
+    private String route(String endpoint, String thumbprint) {
+        try {
+            return runtime.route(new dev.halibut.ServiceEndPoint(java.net.URI.create(endpoint.trim()), thumbprint));
+        } catch (RuntimeException e) {
+            return "? (see karaf.log)"; // the import itself reports what is wrong with it
+        }
     }
 
     private static int sum(List<RuntimeStatus.OutboundConnections> outbound, boolean idle) {

@@ -257,8 +257,12 @@ class PythonPeerInteropTest {
         // The listener's runtime closes: it ends the subscriber's connection with END (protocol.md, frame table).
         java.close();
         Path transcript = dir.resolve("subscriber.out");
-        Await.until("the Python subscriber to read the listener's END", PEER_TIMEOUT,
-                () -> readQuietly(transcript).contains("END from the listener"));
+        try {
+            Await.until("the Python subscriber to read the listener's END", PEER_TIMEOUT,
+                    () -> readQuietly(transcript).contains("END from the listener"));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the subscriber's transcript:\n" + readQuietly(transcript), e);
+        }
 
         p.getOutputStream().close();
         PeerRun run = await(p, "subscriber");
