@@ -121,6 +121,18 @@ class WebSocketPollingTest {
     }
 
     @Test
+    void aWssPollerPollsThroughAnHttpConnectProxy() throws Exception {
+        dev.halibut.runtime.testing.ConnectProxy connect = track(new dev.halibut.runtime.testing.ConnectProxy());
+        ServiceEndPoint viaProxy = wss(port, "/halibut").withProxy(new HttpProxy(connect.host(), connect.port()));
+        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, viaProxy);
+        assertThat(octopus.createClient(Calculator.class, polling(SUBSCRIPTION)).add(6, 7)).isEqualTo(13);
+        assertThat(connect.tunnels()).isGreaterThanOrEqualTo(1);
+        assertThat(sub.connectedCount()).isEqualTo(1);
+        assertThat(tentacle.status().subscriptions()).singleElement().satisfies(s -> assertThat(s.route())
+                .isEqualTo("wss via proxy " + connect.host() + ":" + connect.port()));
+    }
+
+    @Test
     void anIdleWssSubscriberIsKeptAliveAndServesAfterwards() {
         HalibutRuntime fastKeepAlive = octopus(HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(50))
                 .withHeartbeatTimeout(Duration.ofMillis(500)));
