@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
  * CPU time per small call, both ends in this process (client and server work together), next to the wall
  * time. On a shared two-core machine the latency of a call moves with everyone else's load; the CPU it costs
  * hardly does, so this is the steadier way to compare the per-call work of Halibut, the raw TLS floor and
- * gRPC. Rounds alternate between the variants so that drifting load hits each alike.
+ * gRPC. Rounds alternate between the variants so that drifting load hits each alike. Halibut runs on the JDK's
+ * TLS provider and on OpenSSL ({@code tlsProvider("openssl")}); the floor and gRPC on the JDK's.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.CpuPerCall [calls per round] [rounds]</pre>
  */
@@ -27,15 +28,22 @@ public final class CpuPerCall {
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (HalibutNodes listening = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults());
              HalibutNodes polling = HalibutNodes.polling(Identities.CALLER, Identities.HOST, 1);
+             HalibutNodes listeningOpenSsl = HalibutNodes.listening(Identities.CALLER, Identities.HOST,
+                     HalibutLimits.defaults(), "openssl");
+             HalibutNodes pollingOpenSsl = HalibutNodes.polling(Identities.CALLER, Identities.HOST, 1, "openssl");
              RawTlsPair raw = new RawTlsPair(Identities.HOST, Identities.CALLER);
              GrpcPeer grpc = new GrpcPeer(Identities.HOST, Identities.CALLER)) {
             Adder l = listening.warmAdder();
             Adder p = polling.warmAdder();
+            Adder lo = listeningOpenSsl.warmAdder();
+            Adder po = pollingOpenSsl.warmAdder();
             byte[] request = new byte[Identities.ADD_REQUEST_BYTES];
             List<Variant> variants = List.of(
                     new Variant("rawTls", () -> raw.pingPong(request, Identities.ADD_RESPONSE_BYTES)),
                     new Variant("halibutListening", () -> l.add(1, 2)),
                     new Variant("halibutPolling", () -> p.add(1, 2)),
+                    new Variant("halibutListeningOpenSsl", () -> lo.add(1, 2)),
+                    new Variant("halibutPollingOpenSsl", () -> po.add(1, 2)),
                     new Variant("grpc", () -> grpc.add(1, 2)));
             for (Variant v : variants) { // warm-up
                 for (int i = 0; i < calls; i++) {
@@ -57,14 +65,14 @@ public final class CpuPerCall {
                 }
             }
             System.out.printf(Locale.ROOT, "%d calls x %d rounds, load %s%n", calls, rounds, load());
-            System.out.printf(Locale.ROOT, "%-18s %14s %14s %12s %12s%n", "variant", "CPU us/call", "wall us/call",
+            System.out.printf(Locale.ROOT, "%-24s %14s %14s %12s %12s%n", "variant", "CPU us/call", "wall us/call",
                     "CPU x raw", "wall x raw");
             double rawCpu = median(cpu[0]) / calls / 1000.0;
             double rawWall = median(wall[0]) / calls / 1000.0;
             for (int k = 0; k < variants.size(); k++) {
                 double c = median(cpu[k]) / calls / 1000.0;
                 double w = median(wall[k]) / calls / 1000.0;
-                System.out.printf(Locale.ROOT, "%-18s %14.1f %14.1f %12.2f %12.2f   (CPU per round: %s)%n",
+                System.out.printf(Locale.ROOT, "%-24s %14.1f %14.1f %12.2f %12.2f   (CPU per round: %s)%n",
                         variants.get(k).name, c, w, c / rawCpu, w / rawWall, perCall(cpu[k], calls));
             }
         }
