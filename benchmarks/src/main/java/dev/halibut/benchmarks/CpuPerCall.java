@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
  * gRPC. Rounds alternate between the variants so that drifting load hits each alike. Halibut runs on the JDK's
  * TLS provider and on OpenSSL ({@code tlsProvider("openssl")}); the floor and gRPC on the JDK's.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.CpuPerCall [calls per round] [rounds]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.CpuPerCall [calls per round] [rounds] [variant]</pre>
+ * (with a variant name, only that variant and the floor run: for profiling one of them)
  */
 public final class CpuPerCall {
 
@@ -45,6 +46,9 @@ public final class CpuPerCall {
                     new Variant("halibutListeningOpenSsl", () -> lo.add(1, 2)),
                     new Variant("halibutPollingOpenSsl", () -> po.add(1, 2)),
                     new Variant("grpc", () -> grpc.add(1, 2)));
+            if (args.length > 2) { // one variant only, e.g. to profile it with JFR
+                variants = variants.stream().filter(v -> v.name.equals(args[2]) || v.name.equals("rawTls")).toList();
+            }
             for (Variant v : variants) { // warm-up
                 for (int i = 0; i < calls; i++) {
                     v.call.call();

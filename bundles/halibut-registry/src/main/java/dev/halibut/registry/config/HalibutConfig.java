@@ -57,6 +57,8 @@ public final class HalibutConfig {
     public static final String FAILED_HANDSHAKE_INTERVAL = "failed.handshake.interval";
     public static final String INCOMPLETE_MESSAGE_BUDGET = "incomplete.message.budget";
     public static final String WRITE_TIMEOUT = "write.timeout";
+    /** The TLS implementation: {@code jdk} (default) or {@code openssl} (needs netty-tcnative-boringssl-static). */
+    public static final String TLS_PROVIDER = "tls.provider";
 
     // Keys of IMPORT_FACTORY_PID and POLL_FACTORY_PID.
     /** Import: where the remote service is ({@code https://} or {@code poll://}). Poll: the listener to poll. */

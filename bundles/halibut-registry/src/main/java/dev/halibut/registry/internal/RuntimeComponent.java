@@ -139,7 +139,8 @@ public final class RuntimeComponent {
                     : GeneratedIdentity.loadOrCreate(generatedIdentityDirectory());
             HalibutRuntime.Builder builder = HalibutRuntime.builder()
                     .certificate(identity.certificate(), identity.privateKey())
-                    .timeouts(s.limits());
+                    .timeouts(s.limits())
+                    .tlsProvider(s.tlsProvider());
             for (String t : s.trusted()) {
                 builder.trust(t);
             }
