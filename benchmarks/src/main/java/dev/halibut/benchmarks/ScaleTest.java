@@ -78,6 +78,7 @@ public final class ScaleTest {
                 .timeouts(limits).trust(thumbprint(subscriberId)).observer(SUBSCRIBERS).build()) {
             int port = listener.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             Snapshot base = Snapshot.take(0);
+            machineTasksAtStart = machineTasks();
             System.out.println("baseline: " + base);
             System.out.println("| subscribers | connected | heap after GC (MiB) | heap/subscriber (KiB) | threads | threads/subscriber"
                     + " | halibut threads | RSS (MiB) | RSS/subscriber (KiB) | fds | calls/s (" + callers + " callers) | failed calls |");
@@ -89,6 +90,18 @@ public final class ScaleTest {
                 }
                 if (step + 64 > fdLimit) {
                     System.out.printf("stopping before %d subscribers: this process may open %d files%n", step, fdLimit);
+                    break;
+                }
+                // The machine is shared: a transport with a thread per connection on each side would take the whole
+                // machine's process ids (kernel.pid_max) and break everyone's builds. Stop where the next step would
+                // need more than 3/4 of them, at the threads per subscriber seen so far on the whole machine.
+                int tasksNow = machineTasks();
+                double perSubscriber = connectedSoFar == 0 ? 0 : (tasksNow - machineTasksAtStart) / (double) connectedSoFar;
+                long wouldNeed = tasksNow + Math.round(perSubscriber * add);
+                if (wouldNeed > PID_MAX * 3 / 4) {
+                    System.out.printf("stopping before %d subscribers: at %.2f threads per subscriber on this machine (both"
+                            + " sides) it would need about %d threads of the %d process ids (kernel.pid_max) the machine"
+                            + " shares with others%n", step, perSubscriber, wouldNeed, PID_MAX);
                     break;
                 }
                 long started = System.nanoTime();
@@ -130,6 +143,28 @@ public final class ScaleTest {
                 }
             }
             Files.deleteIfExists(dir);
+        }
+    }
+
+    private static final int PID_MAX = readPidMax();
+    private static int machineTasksAtStart;
+
+    /** Threads and processes on the whole machine (the 4th field of /proc/loadavg is running/total). */
+    private static int machineTasks() {
+        String load = loadAverage();
+        try {
+            return Integer.parseInt(load.split("\\s+")[3].split("/")[1]);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static int readPidMax() {
+        try {
+            // Files.readString reads only part of a /proc file (its size is 0); read it as lines.
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/kernel/pid_max")).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 
