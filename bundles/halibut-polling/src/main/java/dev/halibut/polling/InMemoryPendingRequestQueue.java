@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -62,7 +64,43 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         } finally {
             s.lock.unlock();
         }
+        s.handOut();
         return e;
+    }
+
+    /**
+     * Waits without a thread: the future is kept with the subscription and completed by the thread that queues
+     * (or puts back) a request for its thumbprint, first come first served; the collection timeout of queued
+     * requests is enforced when a taker looks (here, or a caller's {@code awaitResponse}).
+     */
+    @Override
+    public CompletableFuture<CollectedRequest> takeAsync(URI subscription, String thumbprint, Executor blocking) {
+        Subscription s = subscription(subscription);
+        CompletableFuture<CollectedRequest> result = new CompletableFuture<>();
+        Waiter w = new Waiter(Thumbprints.normalize(thumbprint), result);
+        s.lock.lock();
+        try {
+            if (closed) {
+                result.complete(null);
+                return result;
+            }
+            s.waiters.addLast(w);
+        } finally {
+            s.lock.unlock();
+        }
+        // A taker that leaves is forgotten at once, not when the next request comes.
+        result.whenComplete((r, e) -> {
+            if (result.isCancelled()) {
+                s.lock.lock();
+                try {
+                    s.waiters.remove(w);
+                } finally {
+                    s.lock.unlock();
+                }
+            }
+        });
+        s.handOut();
+        return result;
     }
 
     @Override
@@ -114,6 +152,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
     @Override
     public void close() {
         closed = true;
+        List<Waiter> waiting = new ArrayList<>();
         for (Subscription s : subscriptions.values()) {
             s.lock.lock();
             try {
@@ -122,16 +161,25 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                 }
                 s.queue.clear();
                 s.requestsAvailable.signalAll();
+                waiting.addAll(s.waiters);
+                s.waiters.clear();
             } finally {
                 s.lock.unlock();
             }
         }
+        waiting.forEach(w -> w.result.complete(null)); // outside the locks: takers run their next step
     }
 
     private enum State { QUEUED, TAKEN, SENT, DONE }
 
+    /** A {@link #takeAsync} still waiting. */
+    private record Waiter(String thumbprint, CompletableFuture<CollectedRequest> result) {
+    }
+
     private static final class Subscription {
         final String key;
+        /** Asynchronous takers, oldest first; guarded by lock. */
+        final Deque<Waiter> waiters = new ArrayDeque<>();
         final ReentrantLock lock = new ReentrantLock();
         final Condition requestsAvailable = lock.newCondition();
         final Condition stateChanged = lock.newCondition();
@@ -141,6 +189,49 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
 
         Subscription(String key) {
             this.key = key;
+        }
+
+        /**
+         * Hands queued requests to waiting asynchronous takers: matched under the lock (the request is TAKEN
+         * there, as by {@link #take}), completed outside it, and put back if the taker left meanwhile.
+         */
+        void handOut() {
+            while (true) {
+                Entry e = null;
+                Waiter w = null;
+                lock.lock();
+                try {
+                    long now = System.nanoTime();
+                    waiters.removeIf(x -> x.result.isDone());
+                    outer:
+                    for (Iterator<Entry> it = queue.iterator(); it.hasNext(); ) {
+                        Entry candidate = it.next();
+                        if (now - candidate.collectBy >= 0) {
+                            it.remove();
+                            candidate.notCollected();
+                            continue;
+                        }
+                        for (Waiter x : waiters) {
+                            if (x.thumbprint.equals(candidate.expectedThumbprint)) {
+                                it.remove();
+                                waiters.remove(x);
+                                candidate.state = State.TAKEN;
+                                e = candidate;
+                                w = x;
+                                break outer;
+                            }
+                        }
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (e == null) {
+                    return;
+                }
+                if (!w.result.complete(e)) {
+                    e.putBack(); // the taker left between the match and now: the request goes back, to the head
+                }
+            }
         }
     }
 
@@ -285,6 +376,9 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                 }
             } finally {
                 s.lock.unlock();
+            }
+            if (!s.lock.isHeldByCurrentThread()) {
+                s.handOut();
             }
         }
 

@@ -3,6 +3,8 @@ package dev.halibut.polling;
 import dev.halibut.EncodedMessage;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * Requests waiting for a polling service host, per subscription. The listener's callers
@@ -74,6 +76,74 @@ public interface PendingRequestQueue extends AutoCloseable {
      * @return the request, or {@code null} if none came in time (or a shared queue's store is unreachable)
      */
     CollectedRequest take(URI subscription, String thumbprint, Duration maxWait) throws InterruptedException;
+
+    /**
+     * Waits for the next request of {@code subscription} for a service host presenting {@code thumbprint} without
+     * blocking the caller: the future completes with the request once there is one. The taker stops waiting by
+     * cancelling the future; a request the queue hands to a future that is done already (cancelled) goes back to
+     * the head of the queue ({@link CollectedRequest#putBack()}), so none is lost to a taker that left. The future
+     * completes with {@code null} when the queue cannot wait (it is closed, or a shared queue's store is
+     * unreachable); the taker then ends its connection and the service host connects again.
+     *
+     * <p>The listener uses this for its subscriber connections, so that a subscriber waiting for work holds no
+     * thread. The default waits with {@link #take} on a thread of {@code blocking}, one second at a time, until the
+     * future is done: a thread per waiting taker. {@link InMemoryPendingRequestQueue} waits without a thread;
+     * other implementations should too.
+     *
+     * @param blocking where the default implementation may block (the listener's worker threads)
+     */
+    default CompletableFuture<CollectedRequest> takeAsync(URI subscription, String thumbprint, Executor blocking) {
+        CompletableFuture<CollectedRequest> result = new CompletableFuture<>();
+        Thread[] taker = new Thread[1]; // the thread blocked in take, guarded by itself
+        // A taker that leaves stops the blocked take at once (take is interruptible): a take left waiting would
+        // grab the next request only to put it back, and hold its thread meanwhile.
+        result.whenComplete((r, e) -> {
+            if (result.isCancelled()) {
+                synchronized (taker) {
+                    if (taker[0] != null) {
+                        taker[0].interrupt();
+                    }
+                }
+            }
+        });
+        blocking.execute(() -> {
+            synchronized (taker) {
+                if (result.isDone()) {
+                    return;
+                }
+                taker[0] = Thread.currentThread();
+            }
+            try {
+                while (!result.isDone()) {
+                    long start = System.nanoTime();
+                    CollectedRequest r = take(subscription, thumbprint, DEFAULT_TAKE_SLICE);
+                    if (r != null) {
+                        if (!result.complete(r)) {
+                            r.putBack(); // the taker left meanwhile
+                        }
+                        return;
+                    }
+                    if (System.nanoTime() - start < DEFAULT_TAKE_SLICE.toNanos() / 2) {
+                        result.complete(null); // take cannot wait: closed, or the store is unreachable
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                result.complete(null); // the taker left (then this is a no-op), or the executor is stopping
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            } finally {
+                synchronized (taker) {
+                    taker[0] = null;
+                    Thread.interrupted(); // the interrupt was for this take, not for the executor's next task
+                }
+            }
+        });
+        return result;
+    }
+
+    /** How long each {@link #take} of the default {@link #takeAsync} waits before it looks whether the taker left. */
+    Duration DEFAULT_TAKE_SLICE = Duration.ofSeconds(1);
 
     /**
      * Requests queued (not yet taken) for a subscription; for a shared queue, by every node (it may still

@@ -5,6 +5,7 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.StreamTransferListener;
 import dev.halibut.Thumbprints;
 import dev.halibut.transport.internal.FrameDecoder;
+import dev.halibut.transport.internal.ReadGate;
 import dev.halibut.wire.Compressor;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
@@ -70,6 +71,7 @@ public final class Connection implements AutoCloseable {
     private final String remoteThumbprint;
     private final String description;
     private final FrameDecoder decoder;
+    private final ReadGate gate;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long lastUsedNanos = System.nanoTime();
     /** When the peer last proved it is there: the handshake and identification, then every frame read. */
@@ -85,9 +87,12 @@ public final class Connection implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<Frame> inbox = new ArrayDeque<>();
     private long inboxBytes;
+    private boolean inboxWasFull;
     private IOException failure;
     private boolean ended;
     private boolean abortedHere;
+    /** Who waits, without a thread, for the next frame or the end ({@link #onReadable}); at most one. */
+    private Watch watch;
     /** Frames written after the peer closed: the first is dropped quietly, as TCP would take it; then writes fail. */
     private int writesAfterEnd;
 
@@ -107,7 +112,8 @@ public final class Connection implements AutoCloseable {
         this.remoteThumbprint = remoteThumbprint;
         this.description = description;
         this.readWaitNanos = readWait.toNanos();
-        this.decoder = new FrameDecoder(limits.maxMessageSize(), budget, () -> readWaitNanos);
+        this.gate = new ReadGate(channel);
+        this.decoder = new FrameDecoder(limits.maxMessageSize(), budget, () -> readWaitNanos, gate);
     }
 
     /** Puts the frame decoder and this connection's inbox at the end of the pipeline. Event loop only. */
@@ -193,9 +199,7 @@ public final class Connection implements AutoCloseable {
         }
         lock.lock();
         try {
-            if (ended && !abortedHere && !closed.get() && failure == null && writesAfterEnd++ == 0) {
-                // Like a TCP write after the peer's FIN: it "succeeds", and the read that follows reports the end
-                // (EOF, or an END the peer sent before it closed, which says its request was not run).
+            if (quietlyDroppedAfterEnd()) {
                 return;
             }
             checkUsableLocked();
@@ -226,6 +230,9 @@ public final class Connection implements AutoCloseable {
             long pending = channel.bytesBeforeWritable();
             long deadline = System.nanoTime() + writeTimeoutNanos;
             while (!channel.isWritable()) {
+                if (quietlyDroppedAfterEnd()) {
+                    return;
+                }
                 checkUsableLocked();
                 long now = System.nanoTime();
                 long p = channel.bytesBeforeWritable();
@@ -251,6 +258,15 @@ public final class Connection implements AutoCloseable {
         }
     }
 
+    /**
+     * Lock held. Like a TCP write after the peer's FIN, the first write that finds the connection closed by the
+     * peer "succeeds": the read that follows reports the end (EOF, or an END the peer sent before it closed,
+     * which says its request was not run). Later writes fail.
+     */
+    private boolean quietlyDroppedAfterEnd() {
+        return ended && !abortedHere && !closed.get() && failure == null && writesAfterEnd++ == 0;
+    }
+
     /** An interrupt that arrives while a thread is blocked on the connection ends the connection. */
     private void interruptedWhileBlocked(String what) throws InterruptedIOException {
         abort();
@@ -267,6 +283,175 @@ public final class Connection implements AutoCloseable {
         }
         if (ended) {
             throw new SocketException("The " + this + " was closed by the peer");
+        }
+    }
+
+    /** A wait registered with {@link #onReadable}. */
+    public interface ReadableWatch {
+        /** Stops the wait. @return whether it was stopped before its callback was called (or about to be) */
+        boolean cancel();
+    }
+
+    /**
+     * Waits for the peer without a thread: calls {@code callback} once, on this connection's event loop, with
+     * {@code true} as soon as {@link #readFrame} would not block (a frame has arrived, or the connection ended or
+     * failed: then it returns or throws at once), or with {@code false} when nothing came within {@code timeout}
+     * ({@code null}: no timeout). The callback must not block: it hands blocking work to a worker. One wait at a
+     * time; a large message arriving meanwhile waits for memory as long as {@code timeout}.
+     */
+    public ReadableWatch onReadable(Duration timeout, java.util.function.Consumer<Boolean> callback) {
+        if (timeout != null) {
+            readWaitNanos = timeout.toNanos();
+        }
+        Watch w = new Watch(callback);
+        boolean now;
+        lock.lock();
+        try {
+            now = readableNow();
+            if (!now) {
+                watch = w;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (now) {
+            w.fire(true);
+        } else if (timeout != null) {
+            try {
+                w.timer = channel.eventLoop().schedule(() -> w.fire(false), timeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                w.fire(true); // the event loop is shutting down: the connection is ending, readFrame says so
+            }
+        }
+        return w;
+    }
+
+    /**
+     * Runs {@code task} on this connection's event loop after {@code delay} (for timers of protocol state that
+     * holds no thread, such as a polling connection's keep-alive). The task must not block.
+     */
+    public java.util.concurrent.Future<?> schedule(Duration delay, Runnable task) {
+        return channel.eventLoop().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The liveness exchange without a thread: sends NEXT and calls {@code result} on the event loop with whether
+     * PROCEED came within {@code timeout}. Nothing else is sent, so a failure loses nothing.
+     */
+    public void checkAliveAsync(Duration timeout, java.util.function.Consumer<Boolean> result) {
+        lock.lock();
+        try {
+            if (!channel.isWritable() || readableNow()) {
+                // Unexpected frames, an end, or a full write queue on an idle connection: not alive as it should be.
+                result.accept(false);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        ByteBuf next = channel.alloc().buffer(5);
+        next.writeByte(FrameType.NEXT.code()).writeInt(0);
+        channel.writeAndFlush(next);
+        touch();
+        onReadable(timeout, readable -> {
+            boolean alive = false;
+            if (readable) {
+                try {
+                    Frame f = readFrame(timeout);
+                    alive = f.type() == FrameType.PROCEED;
+                    if (!alive) {
+                        LOG.warn("{} answered NEXT with {} instead of PROCEED", this, f.type());
+                    }
+                } catch (IOException e) {
+                    LOG.debug("{} failed its liveness check: {}", this, e.toString());
+                }
+            }
+            result.accept(alive);
+        });
+    }
+
+    /** Lock held. Whether readFrame would return or throw at once. */
+    private boolean readableNow() {
+        return !inbox.isEmpty() || ended || failure != null || abortedHere || closed.get();
+    }
+
+    /** Wakes the registered wait, if any, after a frame, an end or a failure. Call without the lock. */
+    private void wakeWatch() {
+        Watch w;
+        lock.lock();
+        try {
+            w = watch;
+            watch = null;
+        } finally {
+            lock.unlock();
+        }
+        if (w != null) {
+            w.fire(true);
+        }
+    }
+
+    private final class Watch implements ReadableWatch {
+        private final java.util.function.Consumer<Boolean> callback;
+        private final AtomicBoolean fired = new AtomicBoolean();
+        private volatile java.util.concurrent.ScheduledFuture<?> timer;
+
+        Watch(java.util.function.Consumer<Boolean> callback) {
+            this.callback = callback;
+        }
+
+        void fire(boolean readable) {
+            if (!fired.compareAndSet(false, true)) {
+                return;
+            }
+            var t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+            lock.lock();
+            try {
+                if (watch == this) {
+                    watch = null;
+                }
+            } finally {
+                lock.unlock();
+            }
+            Runnable call = () -> {
+                try {
+                    callback.accept(readable);
+                } catch (RuntimeException e) {
+                    LOG.error("Serving {} failed unexpectedly; closing it", Connection.this, e);
+                    abort();
+                }
+            };
+            if (channel.eventLoop().inEventLoop()) {
+                call.run();
+            } else {
+                try {
+                    channel.eventLoop().execute(call);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    call.run(); // the event loop has ended: nothing else can run it
+                }
+            }
+        }
+
+        @Override
+        public boolean cancel() {
+            if (!fired.compareAndSet(false, true)) {
+                return false;
+            }
+            var t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+            lock.lock();
+            try {
+                if (watch == this) {
+                    watch = null;
+                }
+            } finally {
+                lock.unlock();
+            }
+            return true;
         }
     }
 
@@ -304,8 +489,9 @@ public final class Connection implements AutoCloseable {
             }
             f = inbox.poll();
             inboxBytes -= f.payload().length;
-            if (inboxBytes <= INBOX_HIGH_BYTES / 2 && !channel.config().isAutoRead()) {
-                channel.config().setAutoRead(true);
+            if (inboxBytes <= INBOX_HIGH_BYTES / 2 && inboxWasFull) {
+                inboxWasFull = false;
+                gate.inboxFull(false);
             }
         } catch (InterruptedException e) {
             interruptedWhileBlocked("reading from");
@@ -655,6 +841,7 @@ public final class Connection implements AutoCloseable {
         if (closed.compareAndSet(false, true)) {
             channel.close();
             signal();
+            wakeWatch();
             compressor.close();
             List<Runnable> actions;
             synchronized (closeLock) {
@@ -676,6 +863,7 @@ public final class Connection implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        wakeWatch();
         closeNow(channel);
     }
 
@@ -718,6 +906,7 @@ public final class Connection implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        wakeWatch();
     }
 
     /**
@@ -733,13 +922,15 @@ public final class Connection implements AutoCloseable {
             try {
                 inbox.add(f);
                 inboxBytes += f.payload().length;
-                if (inboxBytes > INBOX_HIGH_BYTES) {
-                    ctx.channel().config().setAutoRead(false);
+                if (inboxBytes > INBOX_HIGH_BYTES && !inboxWasFull) {
+                    inboxWasFull = true;
+                    gate.inboxFull(true);
                 }
                 changed.signalAll();
             } finally {
                 lock.unlock();
             }
+            wakeWatch();
         }
 
         @Override
@@ -762,6 +953,7 @@ public final class Connection implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+            wakeWatch();
             ctx.fireChannelInactive();
         }
 

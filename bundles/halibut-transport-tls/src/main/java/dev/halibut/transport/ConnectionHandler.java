@@ -1,7 +1,7 @@
 package dev.halibut.transport;
 
 import dev.halibut.wire.Identification;
-import java.io.IOException;
+import java.util.concurrent.Executor;
 
 /** Serves connections a {@link TlsListener} has authenticated and identified. */
 public interface ConnectionHandler {
@@ -13,15 +13,19 @@ public interface ConnectionHandler {
     boolean accepts(Identification.Role role);
 
     /**
-     * Serves one connection on the calling (listener-owned) thread until it ends. The listener closes the
-     * connection afterwards. Exceptions are logged by the listener with the peer's address.
+     * Takes over an identified connection. Called on the connection's event loop, so it must not block: it
+     * waits for the peer without a thread ({@link Connection#onReadable}, {@link Connection#schedule}) and runs
+     * blocking work (a service call, a stream transfer, an exchange) on {@code workers}, the listener's worker
+     * threads, which end when the listener shuts down (they are interrupted then). From this call on the handler
+     * owns the connection and closes it when it is done; the listener closes it only when it shuts down. What it
+     * throws is logged and the connection closed.
      */
-    void serve(Connection connection, Identification peer) throws IOException;
+    void connected(Connection connection, Identification peer, Executor workers);
 
     /**
      * The listener refused a connection before it could be served: the TLS handshake failed (an untrusted
      * or missing client certificate, say), the identification was refused, it took too long, or too many
-     * connections were open. Called on a listener thread; must be quick, and what it throws is ignored.
+     * connections were open. Called on an event loop; must be quick, and what it throws is ignored.
      *
      * @param peer   the remote address
      * @param reason why, for people

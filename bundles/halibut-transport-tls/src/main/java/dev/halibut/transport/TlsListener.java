@@ -6,7 +6,6 @@ import dev.halibut.transport.internal.IdentificationBlock;
 import dev.halibut.transport.internal.LingeringClose;
 import dev.halibut.wire.Identification;
 import dev.halibut.wire.MessageMemoryBudget;
-import dev.halibut.wire.ProtocolException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -43,8 +42,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Accepts TCP connections on one address, runs the TLS handshake and the identification on an event loop (no
  * thread waits for a connection that has not identified itself), and hands identified connections to a
- * {@link ConnectionHandler} on a worker thread. Owns its server channel, its worker threads and every accepted
- * connection; {@link #close()} ends them all.
+ * {@link ConnectionHandler}, which waits for their frames without a thread and serves them on the listener's
+ * worker threads. Owns its server channel, its worker threads and every accepted connection; {@link #close()}
+ * ends them all.
  *
  * <p>Source addresses whose connections keep failing before they are served are throttled (see
  * {@link FailedHandshakeThrottle}): their connections are paced (they wait, not reading, for their slot), never
@@ -331,12 +331,14 @@ public final class TlsListener implements AutoCloseable {
                 ctx.fireChannelRead(rest.retain()); // frames sent right after the identification: to the decoder
             }
             ch.pipeline().remove(this);
+            if (closed) {
+                connection.close(); // identified just as the listener stopped: it serves no new connection
+                return;
+            }
             try {
-                workers.execute(() -> serve(connection, id));
-            } catch (RejectedExecutionException | OutOfMemoryError e) {
-                // The listener is closing, or "unable to create native thread": the process is at its thread limit.
-                LOG.warn("Refusing connection from {}: no thread could be started to serve it ({})", peer, e.toString());
-                refused(peer, "no thread could be started to serve it: " + e);
+                handler.connected(connection, id, workers);
+            } catch (RuntimeException e) {
+                LOG.error("Serving connection from {} failed unexpectedly; closing it", peer, e);
                 connection.close();
             }
         }
@@ -428,27 +430,6 @@ public final class TlsListener implements AutoCloseable {
                 logThrottling(address);
             }
             LOG.debug("Connection from {} ended before it was identified", peer);
-        }
-    }
-
-    private void serve(Connection connection, Identification id) {
-        String peer = connection.description();
-        try {
-            handler.serve(connection, id);
-        } catch (java.io.EOFException e) {
-            LOG.debug("Connection from {} closed by the peer", peer);
-        } catch (ProtocolException e) {
-            LOG.warn("Closing connection from {}: protocol error: {}", peer, e.getMessage());
-        } catch (IOException e) {
-            if (!closed && !connection.isClosed()) {
-                LOG.warn("Connection from {} failed: {}", peer, e.toString());
-            } else {
-                LOG.debug("Connection from {} ended: {}", peer, e.toString());
-            }
-        } catch (RuntimeException e) {
-            LOG.error("Connection from {} failed unexpectedly; closing it", peer, e);
-        } finally {
-            connection.close();
         }
     }
 

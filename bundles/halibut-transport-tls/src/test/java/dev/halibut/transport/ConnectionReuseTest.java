@@ -54,8 +54,21 @@ class ConnectionReuseTest {
             return role == Identification.Role.CLIENT;
         }
 
+        /** Serves the connection on a worker, blocking, until it ends (enough for these tests). */
         @Override
-        public void serve(Connection c, Identification peer) throws IOException {
+        public void connected(Connection c, Identification peer, java.util.concurrent.Executor workers) {
+            workers.execute(() -> {
+                try {
+                    serve(c);
+                } catch (IOException e) {
+                    // the peer went away or broke the protocol: the connection is closed below
+                } finally {
+                    c.close();
+                }
+            });
+        }
+
+        private void serve(Connection c) throws IOException {
             connections.incrementAndGet();
             while (true) {
                 Frame f = c.readFrame(Duration.ofSeconds(30));

@@ -17,6 +17,10 @@ import java.net.URI;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import javax.net.ssl.SSLContext;
@@ -47,8 +51,21 @@ class TlsListenerTest {
             return role == Identification.Role.CLIENT;
         }
 
+        /** Serves the connection on a worker, blocking, until it ends (enough for these tests). */
         @Override
-        public void serve(Connection c, Identification peer) throws IOException {
+        public void connected(Connection c, Identification peer, java.util.concurrent.Executor workers) {
+            workers.execute(() -> {
+                try {
+                    serve(c);
+                } catch (IOException e) {
+                    // the peer went away or broke the protocol: the connection is closed below
+                } finally {
+                    c.close();
+                }
+            });
+        }
+
+        private void serve(Connection c) throws IOException {
             while (true) {
                 Frame f = c.readFrame(Duration.ofSeconds(10));
                 if (f.type() == FrameType.END) {
@@ -160,6 +177,40 @@ class TlsListenerTest {
         assertThatThrownBy(() -> c.readFrame(Duration.ofSeconds(10))).isInstanceOf(IOException.class);
         c.close();
         connector.close();
+    }
+
+    /**
+     * A connection in its TLS handshake holds no thread (they used to: 200 pending handshakes meant 212 threads):
+     * fifty connections that sent the start of a ClientHello and stalled cost the listener nothing but sockets.
+     */
+    @Test
+    void connectionsStalledInTheirHandshakeHoldNoThread() throws Exception {
+        try (TlsConnector connector = new TlsConnector(new TlsContextFactory(CLIENT.certificate, CLIENT.keys.getPrivate()))) {
+            connector.connect(endpoint(SERVER.thumbprint()), Identification.client(), HalibutLimits.defaults()).close();
+        }
+        List<java.net.Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port);
+                // A TLS record header announcing a ClientHello, and the first bytes of it; the rest never comes.
+                s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xFC, 0x03});
+                s.getOutputStream().flush();
+                stalled.add(s);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (listener.openConnections() < 50) {
+                assertThat(System.nanoTime()).as("50 stalled connections accepted").isLessThan(deadline);
+                LockSupport.parkNanos(2_000_000);
+            }
+            long threads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("halibut-listener-")).count();
+            assertThat(threads).as("listener threads with 50 handshakes pending: its event loops and the one worker"
+                    + " of the first connection").isLessThanOrEqualTo(EventLoops.DEFAULT_THREADS + 1);
+        } finally {
+            for (java.net.Socket s : stalled) {
+                s.close();
+            }
+        }
     }
 
     private static X509TrustManager trustAll() {

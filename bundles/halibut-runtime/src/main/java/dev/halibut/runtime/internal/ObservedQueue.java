@@ -11,6 +11,8 @@ import dev.halibut.EncodedMessage;
 import dev.halibut.ReceivedMessage;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,9 +101,33 @@ final class ObservedQueue implements PendingRequestQueue {
     @Override
     public CollectedRequest take(URI subscription, String thumbprint, Duration maxWait) throws InterruptedException {
         CollectedRequest taken = queue.take(subscription, thumbprint, maxWait);
-        if (taken == null) {
-            return null;
-        }
+        return taken == null ? null : observed(taken);
+    }
+
+    /**
+     * The queue's asynchronous take, observed. Cancelling the returned future cancels the queue's, and a request
+     * the queue hands out just as the taker leaves goes back to it.
+     */
+    @Override
+    public CompletableFuture<CollectedRequest> takeAsync(URI subscription, String thumbprint, Executor blocking) {
+        CompletableFuture<CollectedRequest> source = queue.takeAsync(subscription, thumbprint, blocking);
+        CompletableFuture<CollectedRequest> result = new CompletableFuture<>();
+        result.whenComplete((r, e) -> {
+            if (result.isCancelled()) {
+                source.cancel(false);
+            }
+        });
+        source.whenComplete((taken, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else if (!result.complete(taken == null ? null : observed(taken)) && taken != null) {
+                taken.putBack();
+            }
+        });
+        return result;
+    }
+
+    private CollectedRequest observed(CollectedRequest taken) {
         return new CollectedRequest() {
             @Override
             public String requestId() {

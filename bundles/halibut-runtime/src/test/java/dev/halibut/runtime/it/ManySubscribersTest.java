@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A thousand subscriptions held open on one listener: every one is served, and while they are idle no
- * listener thread is busy (each waits on its subscription's queue; none spins).
+ * listener thread is busy (they wait on their subscription's queue without a thread; none spins).
  */
 class ManySubscribersTest {
 
@@ -53,12 +53,12 @@ class ManySubscribersTest {
         ThreadLeaks.assertNoHalibutThreads();
     }
 
-    /** Listener connection threads that are runnable, i.e. doing work rather than waiting for it. */
+    /** Listener worker threads that are runnable, i.e. doing work rather than waiting for it. */
     private static List<String> busyListenerThreads() {
         List<String> busy = new ArrayList<>();
         for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
             Thread t = e.getKey();
-            if (t.getName().startsWith("halibut-listener-") && t.getName().contains("-conn-")
+            if (t.getName().startsWith("halibut-listener-") && t.getName().contains("-worker-")
                     && t.getState() == Thread.State.RUNNABLE) {
                 busy.add(t.getName());
             }

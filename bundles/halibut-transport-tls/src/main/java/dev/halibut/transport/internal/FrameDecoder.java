@@ -31,6 +31,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
     private final int maxMessageSize;
     private final MessageMemoryBudget budget;
     private final LongSupplier budgetWaitNanos;
+    private final ReadGate gate;
 
     private final byte[] header = new byte[HEADER];
     private int headerGot;
@@ -47,8 +48,10 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
     /**
      * @param budgetWaitNanos how long a message may wait for the budget each time its buffer grows: what the
      *                        connection's reader waits for the peer's bytes now
+     * @param gate            stops the connection's reading while a message waits for memory
      */
-    public FrameDecoder(int maxMessageSize, MessageMemoryBudget budget, LongSupplier budgetWaitNanos) {
+    public FrameDecoder(int maxMessageSize, MessageMemoryBudget budget, LongSupplier budgetWaitNanos, ReadGate gate) {
+        this.gate = gate;
         this.maxMessageSize = maxMessageSize;
         this.budget = budget;
         this.budgetWaitNanos = budgetWaitNanos;
@@ -164,7 +167,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
             if (waitingSince == 0) {
                 waitingSince = System.nanoTime();
             }
-            ctx.channel().config().setAutoRead(false);
+            gate.waitingForBudget(true);
             ctx.executor().schedule(() -> retry(ctx), BUDGET_RETRY_MILLIS, TimeUnit.MILLISECONDS);
             return false;
         }
@@ -198,7 +201,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
             }
         }
         if (!failed) {
-            ctx.channel().config().setAutoRead(true);
+            gate.waitingForBudget(false);
         }
     }
 

@@ -1,0 +1,122 @@
+package dev.halibut.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.halibut.DataStream;
+import dev.halibut.HalibutLimits;
+import dev.halibut.ServiceEndPoint;
+import dev.halibut.StreamTransferListener;
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameType;
+import dev.halibut.wire.Identification;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A peer that stops reading in the middle of a stream: the writer is held back (back-pressure: what the stream's
+ * source produced stays bounded by the socket buffers and the connection's write and read queues, not by the
+ * stream's length) and fails within the write timeout instead of blocking for good.
+ */
+class WriteTimeoutTest {
+
+    private static final TlsListenerTest.TestCert SERVER = TlsListenerTest.TestCert.create("server");
+    private static final TlsListenerTest.TestCert CLIENT = TlsListenerTest.TestCert.create("client");
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(1);
+    private static final long STREAM_LENGTH = 4L * 1024 * 1024 * 1024;
+    /**
+     * The most the source may produce before the writer is held: kernel socket buffers on both sides of the
+     * loopback connection (a few MiB each, autotuned), the writer's queue (256 KiB) and the reader's inbox
+     * (256 KiB). Far below the 4 GiB stream.
+     */
+    private static final long BOUND = 64L * 1024 * 1024;
+
+    private final ThumbprintTrust trust = new ThumbprintTrust();
+    private final CountDownLatch stoppedReading = new CountDownLatch(1);
+    private TlsListener listener;
+    private int port;
+
+    /** Reads the request and the first chunk of its stream, then never reads again (and keeps the connection open). */
+    private final ConnectionHandler stallingPeer = new ConnectionHandler() {
+        @Override
+        public boolean accepts(Identification.Role role) {
+            return true;
+        }
+
+        @Override
+        public void connected(Connection c, Identification peer, Executor workers) {
+            workers.execute(() -> {
+                try {
+                    Frame request = c.readFrame(Duration.ofSeconds(30));
+                    assertThat(request.type()).isEqualTo(FrameType.REQUEST);
+                    Frame first = c.readFrame(Duration.ofSeconds(30));
+                    assertThat(first.type()).isEqualTo(FrameType.STREAM_DATA);
+                } catch (IOException e) {
+                    c.close();
+                }
+                stoppedReading.countDown();
+            });
+        }
+    };
+
+    @BeforeEach
+    void start() throws IOException {
+        trust.add(CLIENT.thumbprint());
+        TlsContextFactory contexts = new TlsContextFactory(SERVER.certificate(), SERVER.keys().getPrivate());
+        listener = new TlsListener(contexts.serverContext(trust), trust, HalibutLimits.defaults(), stallingPeer, null);
+        port = listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).getPort();
+    }
+
+    @AfterEach
+    void stop() {
+        listener.close();
+    }
+
+    @Test
+    void aWriterFacingAPeerThatStopsReadingIsHeldBackAndFailsWithinTheWriteTimeout() {
+        HalibutLimits limits = HalibutLimits.defaults().withWriteTimeout(WRITE_TIMEOUT);
+        AtomicLong produced = new AtomicLong();
+        DataStream endless = DataStream.fromWriter(STREAM_LENGTH, out -> {
+            byte[] chunk = new byte[64 * 1024];
+            for (long left = STREAM_LENGTH; left > 0; left -= chunk.length) {
+                out.write(chunk, 0, (int) Math.min(chunk.length, left));
+                produced.addAndGet(Math.min(chunk.length, left));
+            }
+        });
+        try (TlsConnector connector = new TlsConnector(new TlsContextFactory(CLIENT.certificate(), CLIENT.keys().getPrivate()))) {
+            Connection c = connector.connect(new ServiceEndPoint(URI.create("https://localhost:" + port + "/"),
+                    SERVER.thumbprint()), Identification.client(), limits);
+            c.sendMessage(FrameType.REQUEST, new byte[] {1, 2, 3});
+            long start = System.nanoTime();
+            // A liveness bound only (the write timeout is 1 s): without write timeouts this call never returns.
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                assertThatThrownBy(() -> c.sendStreams(List.of(endless), StreamTransferListener.NONE))
+                        .isInstanceOf(SocketTimeoutException.class)
+                        .hasMessageContaining("writeTimeout")
+                        .hasMessageContaining("localhost:" + port);
+            });
+            long elapsed = System.nanoTime() - start;
+            assertThat(stoppedReading.await(10, TimeUnit.SECONDS)).as("the peer read the first chunk").isTrue();
+            assertThat(elapsed).as("it waited the write timeout for the peer first").isGreaterThanOrEqualTo(WRITE_TIMEOUT.toNanos());
+            assertThat(produced.get()).as("bytes the stream's source produced before the writer was held").isLessThan(BOUND);
+            assertThatThrownBy(() -> c.sendControl(FrameType.NEXT)).as("the connection is closed after the timeout")
+                    .isInstanceOf(IOException.class);
+            c.close();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
