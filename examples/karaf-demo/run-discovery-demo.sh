@@ -3,8 +3,12 @@
 # The discovery demo: a ZooKeeper server and three Karaf instances on this machine. Every instance runs the
 # calculator example (a calculator exported with only service.exported.interfaces, and a consumer that calls
 # every imported calculator) with features halibut-rsa and halibut-discovery-zookeeper. No import
-# configuration exists anywhere: each node finds the other two nodes' calculators through ZooKeeper and
-# imports them once it trusts their thumbprints.
+# configuration exists anywhere: each node finds the other nodes' calculators through ZooKeeper and imports
+# them once it trusts their thumbprints.
+#
+# node-a and node-b listen. node-c does not: it can only dial out, so it polls node-a (dev.halibut.rsa
+# polling.* keys) and publishes its calculator as poll://node-c/, which only node-a, the listener it polls,
+# imports; node-b ignores that endpoint (docs/osgi.md, "Polling under discovery").
 #
 #   run-discovery-demo.sh DISTRIBUTION.tar.gz WORK_DIRECTORY ZOOKEEPER_LIB_DIRECTORY
 #
@@ -13,15 +17,17 @@
 #
 # 1. Starts ZooKeeper (ZooKeeperServerMain, standalone) on a free loopback port, data under WORK_DIRECTORY.
 # 2. Unpacks the distribution three times: node-a, node-b, node-c; each with free SSH/RMI ports, the two
-#    features and halibut-example at boot, its runtime listening on a free loopback port, the discovery
-#    pointed at the ZooKeeper server and dev.halibut.rsa advertising 127.0.0.1.
-# 3. Starts them and reads each runtime's thumbprint. Before any trust exists, discovery finds the other
-#    nodes' calculators and holds them back ("not imported: its thumbprint ... is not trusted here").
-# 4. Writes the trust (each node trusts the other two) and waits until each node's consumer has called the
-#    other two nodes' calculators.
+#    features and halibut-example at boot, the discovery pointed at the ZooKeeper server. node-a and node-b
+#    listen on a free loopback port (dev.halibut.rsa advertising 127.0.0.1); node-c listens nowhere.
+# 3. Starts them, reads each runtime's thumbprint, and points node-c's publication at node-a. Before any
+#    trust exists, discovery finds the other nodes' calculators and holds them back ("not imported: its
+#    thumbprint ... is not trusted here"): node-a and node-c two each, node-b one (node-a's).
+# 4. Writes the trust (each node trusts the other two) and waits until each consumer has called what its node
+#    imports: node-a node-b's and node-c's (poll://node-c/), node-b node-a's, node-c node-a's and node-b's.
 #
 # Every wait polls a log with a deadline (HALIBUT_DEMO_TIMEOUT seconds, default 120). A failure prints the
 # tail of the logs and exits non-zero. The instances and ZooKeeper are always stopped on exit.
+# Needs only bash, coreutils, sed, grep, tar and Java. The shell functions are demo-lib.sh's.
 
 set -euo pipefail
 
@@ -29,117 +35,27 @@ DIST=${1:?usage: run-discovery-demo.sh DISTRIBUTION.tar.gz WORK_DIRECTORY ZOOKEE
 WORK=${2:?usage: run-discovery-demo.sh DISTRIBUTION.tar.gz WORK_DIRECTORY ZOOKEEPER_LIB_DIRECTORY}
 ZKLIB=${3:?usage: run-discovery-demo.sh DISTRIBUTION.tar.gz WORK_DIRECTORY ZOOKEEPER_LIB_DIRECTORY}
 TIMEOUT=${HALIBUT_DEMO_TIMEOUT:-120}
-NODES=(node-a node-b node-c)
-STARTED=()
+INSTANCES=(node-a node-b node-c)
 ZK_PID=
-CHOSEN_PORTS=" "
-SECONDS=0
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+# shellcheck source=demo-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/demo-lib.sh"
 
-say() { printf '[%3ds] %s\n' "$SECONDS" "$*"; }
-
-fail() {
-    echo >&2
-    echo "DEMO FAILED: $*" >&2
-    local name
-    for name in "${NODES[@]}"; do
-        if [ -f "$WORK/$name/data/log/karaf.log" ]; then
-            echo "---- last 30 lines of $WORK/$name/data/log/karaf.log ----" >&2
-            tail -n 30 "$WORK/$name/data/log/karaf.log" >&2
-        fi
-    done
+demo_fail_details() {
     if [ -f "$WORK/zookeeper.log" ]; then
-        echo "---- last 20 lines of $WORK/zookeeper.log ----" >&2
-        tail -n 20 "$WORK/zookeeper.log" >&2
-    fi
-    exit 1
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-    local port=$(( 20000 + RANDOM % 20000 ))
-    while port_in_use "$port" || [[ $CHOSEN_PORTS == *" $port "* ]]; do
-        port=$(( port + 1 ))
-    done
-    CHOSEN_PORTS+="$port "
-    echo "$port"
-}
-
-set_property() {
-    local file=$1 key=$2 value=$3
-    grep -qE "^${key}[[:space:]]*=" "$file" || fail "$file has no $key"
-    sed -i -E "s|^(${key}[[:space:]]*=).*|\\1 ${value}|" "$file"
-}
-
-write_cfg() {
-    local etc=$1 name=$2 content=$3
-    printf '%s\n' "$content" > "$etc/.$name.tmp"
-    mv "$etc/.$name.tmp" "$etc/$name"
-}
-
-# count_in_log NAME REGEX: how many lines of the node's karaf.log match REGEX.
-count_in_log() {
-    local log="$WORK/$1/data/log/karaf.log"
-    if [ -f "$log" ]; then grep -cE -- "$2" "$log" || true; else echo 0; fi
-}
-
-# wait_for_count NAME REGEX COUNT WHAT: waits until at least COUNT lines of the node's log match REGEX.
-wait_for_count() {
-    local name=$1 regex=$2 count=$3 what=$4 deadline=$(( SECONDS + TIMEOUT ))
-    while (( $(count_in_log "$name" "$regex") < count )); do
-        if [ -f "$WORK/$name/karaf.pid" ] && ! kill -0 "$(cat "$WORK/$name/karaf.pid")" 2>/dev/null; then
-            fail "$name's Karaf process ended while waiting for $what"
-        fi
-        if (( $(count_in_log "$name" 'Remote calculator at .* failed|Halibut runtime not started') > 0 )); then
-            fail "$name logged an error while waiting for $what"
-        fi
-        (( SECONDS < deadline )) || fail "timed out after ${TIMEOUT}s waiting for $what"
-        sleep 0.5
-    done
-}
-
-message() { printf '%s\n' "${1##*| }"; }
-
-request_stop() { "$WORK/$1/bin/stop" >/dev/null 2>&1 || true; }
-
-await_stop() {
-    local name=$1 pid deadline
-    pid=$(cat "$WORK/$name/karaf.pid" 2>/dev/null || true)
-    [ -n "$pid" ] || return 0
-    deadline=$(( SECONDS + 60 ))
-    while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do
-        sleep 0.5
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        echo "$name (pid $pid) did not stop within 60s; killing it" >&2
-        kill -KILL "$pid" 2>/dev/null || true
-        return 1
+        echo "---- last 20 lines of $WORK/zookeeper.log ----"
+        tail -n 20 "$WORK/zookeeper.log"
     fi
 }
 
-stop_everything() {
-    local status=$? name stops=()
-    trap - EXIT INT TERM
-    for name in "${STARTED[@]}"; do
-        say "Stopping $name"
-        request_stop "$name" &
-        stops+=($!)
-    done
-    # Only the stop requests: a bare wait would also wait for ZooKeeper, which is stopped below.
-    [ ${#stops[@]} -eq 0 ] || wait "${stops[@]}"
-    for name in "${STARTED[@]}"; do
-        await_stop "$name" || status=1
-    done
+demo_cleanup() {
     if [ -n "$ZK_PID" ] && kill -0 "$ZK_PID" 2>/dev/null; then
         say "Stopping ZooKeeper"
         kill "$ZK_PID" 2>/dev/null || true
         wait "$ZK_PID" 2>/dev/null || true
     fi
-    exit "$status"
 }
-trap stop_everything EXIT
-trap 'exit 130' INT TERM
+stop_instances_on_exit
 
 [ -f "$DIST" ] || fail "no distribution at $DIST (build it first: mvn -B -DskipTests package)"
 compgen -G "$ZKLIB/zookeeper-*.jar" >/dev/null || fail "no ZooKeeper jars in $ZKLIB"
@@ -158,79 +74,77 @@ until port_in_use "$ZK_PORT"; do
     sleep 0.5
 done
 
-for name in "${NODES[@]}"; do
-    dir="$WORK/$name"
-    if [ -f "$dir/karaf.pid" ] && kill -0 "$(cat "$dir/karaf.pid")" 2>/dev/null; then
-        request_stop "$name"
-        await_stop "$name" || true
-    fi
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    tar -xzf "$DIST" -C "$dir" --strip-components=1
-    etc="$dir/etc"
-    set_property "$etc/org.apache.karaf.shell.cfg" sshPort "$(free_port)"
-    set_property "$etc/org.apache.karaf.shell.cfg" sshHost 127.0.0.1
-    set_property "$etc/org.apache.karaf.management.cfg" rmiRegistryPort "$(free_port)"
-    set_property "$etc/org.apache.karaf.management.cfg" rmiServerPort "$(free_port)"
-    grep -qE '^featuresBoot[[:space:]]*=[[:space:]]*\\$' "$etc/org.apache.karaf.features.cfg" \
-        || fail "unexpected featuresBoot format in $etc/org.apache.karaf.features.cfg"
-    sed -i -E 's|^(featuresBoot[[:space:]]*=[[:space:]]*\\)$|\1\n    halibut-example, halibut-discovery-zookeeper, \\|' \
-        "$etc/org.apache.karaf.features.cfg"
-    write_cfg "$etc" dev.halibut.runtime.cfg "listen.port = 0
+for name in "${INSTANCES[@]}"; do
+    unpack_instance "$name" "halibut-example, halibut-discovery-zookeeper"
+    etc="$WORK/$name/etc"
+    if [ "$name" = node-c ]; then
+        write_cfg "$etc" dev.halibut.runtime.cfg "# no listen.port: this node only dials out"
+    else
+        write_cfg "$etc" dev.halibut.runtime.cfg "listen.port = 0
 listen.address = 127.0.0.1"
-    write_cfg "$etc" dev.halibut.rsa.cfg "advertised.host = 127.0.0.1"
+        write_cfg "$etc" dev.halibut.rsa.cfg "advertised.host = 127.0.0.1"
+    fi
     write_cfg "$etc" org.apache.aries.rsa.discovery.zookeeper.cfg "zookeeper.host = 127.0.0.1
 zookeeper.port = $ZK_PORT"
 done
 
-for name in "${NODES[@]}"; do
-    say "Starting $name"
-    "$WORK/$name/bin/start"
-    STARTED+=("$name")
+for name in "${INSTANCES[@]}"; do
+    start_instance "$name"
 done
 
 declare -A THUMBPRINT PORT
-started_regex='Halibut runtime started: thumbprint ([0-9A-F]{40}), listening on \[([0-9]+)\]'
-for name in "${NODES[@]}"; do
-    wait_for_count "$name" "$started_regex" 1 "$name's Halibut runtime to listen"
-    line=$(grep -E "$started_regex" "$WORK/$name/data/log/karaf.log" | tail -n 1)
-    [[ $line =~ $started_regex ]] || fail "cannot read the thumbprint and port from: $line"
-    THUMBPRINT[$name]=${BASH_REMATCH[1]}
-    PORT[$name]=${BASH_REMATCH[2]}
-    say "$name: $(message "$line")"
+for name in "${INSTANCES[@]}"; do
+    read_runtime "$name"
 done
+[ -n "${PORT[node-a]}" ] || fail "node-a does not listen"
 
-say "Untrusted so far: each node holds back what it discovers"
-for name in "${NODES[@]}"; do
-    wait_for_count "$name" 'is not imported: its thumbprint [0-9A-F]{40} is not trusted here' 2 \
-        "$name to discover the other two calculators"
-    say "$name: $(message "$(grep -E 'is not imported: its thumbprint' "$WORK/$name/data/log/karaf.log" | tail -n 1)")"
+say "node-c polls node-a and publishes its calculator as poll://node-c/"
+write_cfg "$WORK/node-c/etc" dev.halibut.rsa.cfg "polling.endpoint = https://127.0.0.1:${PORT[node-a]}/
+polling.thumbprint = ${THUMBPRINT[node-a]}
+polling.subscription = poll://node-c/"
+wait_for_log node-c 'Remote service exports \(RSA\) are published as poll://node-c/' 0 \
+    "node-c's provider to publish through node-a" >/dev/null
+
+say "Untrusted so far: each node holds back what it discovers (node-b ignores poll://node-c/: node-a is polled)"
+declare -A HELD=([node-a]=2 [node-b]=1 [node-c]=2)
+for name in "${INSTANCES[@]}"; do
+    wait_for_count "$name" 'is not imported: its thumbprint [0-9A-F]{40} is not trusted here' "${HELD[$name]}" \
+        "$name to discover ${HELD[$name]} calculator(s) of other nodes"
+    grep -E 'is not imported: its thumbprint' "$(karaf_log "$name")" | while read -r l; do
+        say "$name: $(message "$l")"
+    done
 done
 
 say "Trust: each node trusts the other two"
-for name in "${NODES[@]}"; do
+for name in "${INSTANCES[@]}"; do
     others=()
-    for other in "${NODES[@]}"; do
+    for other in "${INSTANCES[@]}"; do
         [ "$other" = "$name" ] || others+=("${THUMBPRINT[$other]}")
     done
-    write_cfg "$WORK/$name/etc" dev.halibut.runtime.cfg "listen.port = 0
+    listen=""
+    [ "$name" = node-c ] || listen="listen.port = 0
 listen.address = 127.0.0.1
-trusted.thumbprints = ${others[0]}, ${others[1]}"
+"
+    write_cfg "$WORK/$name/etc" dev.halibut.runtime.cfg "${listen}trusted.thumbprints = ${others[0]}, ${others[1]}"
 done
 
-for name in "${NODES[@]}"; do
-    wait_for_count "$name" 'Remote calculator at https://127\.0\.0\.1:[0-9]+/[^:]+: 1 \+ 2 = 3, 10 / 2 = 5' 2 \
-        "$name's consumer to call the other two calculators"
+called='Remote calculator at (https://127\.0\.0\.1:[0-9]+|poll://node-c)/[^:]+: 1 \+ 2 = 3, 10 / 2 = 5'
+declare -A CALLS=([node-a]=2 [node-b]=1 [node-c]=2)
+for name in "${INSTANCES[@]}"; do
+    wait_for_count "$name" "$called" "${CALLS[$name]}" "$name's consumer to call ${CALLS[$name]} remote calculator(s)"
 done
+wait_for_count node-a 'Remote calculator at poll://node-c/' 1 "node-a's consumer to call node-c's calculator"
 
 echo
-for name in "${NODES[@]}"; do
-    echo "$name (${THUMBPRINT[$name]}, 127.0.0.1:${PORT[$name]}) called, with no import configuration:"
-    grep -E 'Remote calculator at https://' "$WORK/$name/data/log/karaf.log" | while read -r l; do
+for name in "${INSTANCES[@]}"; do
+    where=${PORT[$name]:+listening on 127.0.0.1:${PORT[$name]}}
+    echo "$name (${THUMBPRINT[$name]}, ${where:-polling node-a}) called, with no import configuration:"
+    grep -E 'Remote calculator at ' "$(karaf_log "$name")" | while read -r l; do
         echo "  $(message "$l")"
     done
 done
 echo
 echo "Summary: three Karaf instances found each other's calculators through ZooKeeper (127.0.0.1:$ZK_PORT),"
-echo "imported them once trusted, and called them over mutual TLS. Took ${SECONDS}s."
+echo "imported them once trusted, and called them over mutual TLS; node-c, which only dials out, was called"
+echo "by node-a through the subscription it polls. Took ${SECONDS}s."
 echo

@@ -330,7 +330,28 @@ def connect(host, port, cert, key, expected_thumbprint, identification):
     if not answer or answer[0] != "HALIBUT-SERVER 1":
         conn.close()
         raise ProtocolError("identification answered with %r" % (answer,))
+    # "Name: value" headers (section 2); names compare case-insensitively, the first of a name counts.
+    conn.headers = {}
+    for line in answer[1:]:
+        name, colon, value = line.partition(":")
+        if colon and name and " " not in name:
+            conn.headers.setdefault(name.lower(), value.strip())
     return conn
+
+
+def listener_settings(headers):
+    """The listener's keep-alive and heartbeat timeout in ms, from its answer to a subscriber (section 2);
+    the defaults of section 5 from a listener that sends none."""
+    settings = []
+    for name, default in (("keep-alive-ms", 30000), ("heartbeat-timeout-ms", 10000)):
+        value = headers.get(name)
+        if value is None:
+            settings.append(default)
+        elif re.fullmatch(r"[0-9]{1,9}", value) and 1 <= int(value) <= 86400000:
+            settings.append(int(value))
+        else:
+            raise ProtocolError("header %s: %r is not a number of milliseconds" % (name, value))
+    return settings
 
 
 def tls_connect(host, port, cert, key, expected_thumbprint):
@@ -888,9 +909,11 @@ def subscribe(args):
         if stop.is_set():
             conn.close()
             break
-        # Silence longer than keep-alive (30 s) + heartbeat timeout (10 s) means a dead connection.
-        conn.sock.settimeout(40)
         try:
+            # Silence longer than the listener's keep-alive + heartbeat timeout (+ 2 s) means a dead connection.
+            keep_alive, heartbeat = listener_settings(conn.headers)
+            print("listener keep-alive %d ms, heartbeat timeout %d ms" % (keep_alive, heartbeat), flush=True)
+            conn.sock.settimeout((keep_alive + heartbeat) / 1000.0 + 2)
             while True:
                 ftype, payload = conn.read_frame()
                 if ftype == NEXT:

@@ -26,36 +26,54 @@ import org.apache.zookeeper.server.ZooKeeperServer;
  * stops it and deletes the directory (the container is gone by then).
  *
  * <p>The tests run inside the container and cannot call the driver, so a control port (loopback, one line per
- * connection) lets them restart the server: {@code restart} stops it and starts it again on the same port with
- * the same data, and answers {@code ok} once it listens again.
+ * connection) lets them drive the server; each command is answered {@code ok} once done:
+ * <ul>
+ * <li>{@code restart}: stops it and starts it again on the same port with the same data (sessions survive);</li>
+ * <li>{@code stop}: stops it (an outage: its port refuses connections);</li>
+ * <li>{@code start}: starts a stopped server again on the same port with the same data (a server that comes back
+ * with its data renews every session it knows, however long it was down);</li>
+ * <li>{@code cut}: a network partition between the container and a running server: the container reaches
+ * ZooKeeper only through {@link #proxyPort() a forwarding port}, whose connections this closes, refusing new ones
+ * until {@code mend}. The server expires the container's session once it has not heard from it for the session
+ * timeout, and removes the nodes it published;</li>
+ * <li>{@code mend}: forwards again; the container's client is told its session expired when it reconnects.</li>
+ * </ul>
  */
 final class EmbeddedZooKeeper {
     private static Path data;
     private static int port;
     private static ServerCnxnFactory factory;
     private static ServerSocket control;
+    private static ServerSocket proxy;
+    /** Connections forwarded now (both sockets of each); closed by {@code cut}. */
+    private static final java.util.List<Socket> forwarded = new java.util.ArrayList<>();
+    private static boolean partitioned;
 
     private EmbeddedZooKeeper() {
     }
 
-    /** The server's port and the control port, for the container. */
-    record Ports(int zooKeeper, int control) {
+    /**
+     * The ports for the container: {@code zooKeeper} to reach the server directly (the test's own client),
+     * {@code proxy} to reach it through the forwarding port that {@code cut} partitions (the container's discovery),
+     * {@code control} for the commands.
+     */
+    record Ports(int zooKeeper, int proxy, int control) {
     }
 
     /** Starts the server (and its control port) once per driver JVM and returns the ports. */
     static synchronized Ports start(File target) {
-        if (factory != null) {
-            return new Ports(port, control.getLocalPort());
+        if (control != null) {
+            return new Ports(port, proxy.getLocalPort(), control.getLocalPort());
         }
         try {
             data = Files.createTempDirectory(target.toPath(), "zookeeper");
             serve(0);
             control = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
-            Thread controller = new Thread(EmbeddedZooKeeper::control, "zookeeper-control");
-            controller.setDaemon(true);
-            controller.start();
+            proxy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            daemon(EmbeddedZooKeeper::control, "zookeeper-control");
+            daemon(EmbeddedZooKeeper::forward, "zookeeper-proxy");
             Runtime.getRuntime().addShutdownHook(new Thread(EmbeddedZooKeeper::stop, "zookeeper-shutdown"));
-            return new Ports(port, control.getLocalPort());
+            return new Ports(port, proxy.getLocalPort(), control.getLocalPort());
         } catch (IOException e) {
             throw new UncheckedIOException("The test's ZooKeeper server did not start", e);
         }
@@ -81,6 +99,90 @@ final class EmbeddedZooKeeper {
         serve(port);
     }
 
+    private static synchronized void stopServer() {
+        if (factory != null) {
+            factory.shutdown();
+            factory = null;
+        }
+    }
+
+    private static synchronized void startServer() throws IOException {
+        if (factory != null) {
+            throw new IOException("ZooKeeper is running; stop it first");
+        }
+        serve(port);
+    }
+
+    private static void daemon(Runnable body, String name) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Accepts on the proxy port until the JVM ends: forwards to the server, or closes at once while partitioned. */
+    private static void forward() {
+        while (!proxy.isClosed()) {
+            try {
+                Socket in = proxy.accept();
+                synchronized (EmbeddedZooKeeper.class) {
+                    if (partitioned) {
+                        in.close();
+                        continue;
+                    }
+                    Socket out;
+                    try {
+                        out = new Socket(InetAddress.getLoopbackAddress(), port);
+                    } catch (IOException serverDown) {
+                        in.close();
+                        continue;
+                    }
+                    forwarded.add(in);
+                    forwarded.add(out);
+                    daemon(() -> pump(in, out), "zookeeper-proxy-up");
+                    daemon(() -> pump(out, in), "zookeeper-proxy-down");
+                }
+            } catch (IOException e) {
+                if (!proxy.isClosed()) {
+                    System.err.println("The test's ZooKeeper proxy failed to accept: " + e);
+                }
+            }
+        }
+    }
+
+    /** Copies one direction until either side closes, then closes both. */
+    private static void pump(Socket from, Socket to) {
+        try {
+            from.getInputStream().transferTo(to.getOutputStream());
+        } catch (IOException closed) {
+            // cut, or one side went away: the pair ends
+        } finally {
+            closeQuietly(from);
+            closeQuietly(to);
+            synchronized (EmbeddedZooKeeper.class) {
+                forwarded.remove(from);
+                forwarded.remove(to);
+            }
+        }
+    }
+
+    private static synchronized void cut() {
+        partitioned = true;
+        new java.util.ArrayList<>(forwarded).forEach(EmbeddedZooKeeper::closeQuietly);
+        forwarded.clear();
+    }
+
+    private static synchronized void mend() {
+        partitioned = false;
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing a forwarded connection
+        }
+    }
+
     /** Serves the control port until the JVM ends (the shutdown hook closes it). */
     private static void control() {
         while (!control.isClosed()) {
@@ -88,12 +190,15 @@ final class EmbeddedZooKeeper {
                  BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
                  Writer out = new OutputStreamWriter(s.getOutputStream(), StandardCharsets.US_ASCII)) {
                 String command = in.readLine();
-                if ("restart".equals(command)) {
-                    restart();
-                    out.write("ok\n");
-                } else {
-                    out.write("unknown command: " + command + "\n");
+                switch (String.valueOf(command)) {
+                    case "restart" -> restart();
+                    case "stop" -> stopServer();
+                    case "start" -> startServer();
+                    case "cut" -> cut();
+                    case "mend" -> mend();
+                    default -> command = null;
                 }
+                out.write(command == null ? "unknown command\n" : "ok\n");
                 out.flush();
             } catch (IOException e) {
                 if (!control.isClosed()) {
@@ -106,10 +211,12 @@ final class EmbeddedZooKeeper {
     private static synchronized void stop() {
         try {
             control.close();
+            proxy.close();
         } catch (IOException ignored) {
             // closing at JVM exit
         }
-        factory.shutdown();
+        cut();
+        stopServer();
         delete(data);
     }
 

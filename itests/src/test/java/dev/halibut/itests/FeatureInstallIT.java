@@ -1,10 +1,14 @@
 package dev.halibut.itests;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import dev.halibut.runtime.CertificateAndKey;
 import dev.halibut.runtime.Certificates;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +17,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.karaf.features.Feature;
@@ -25,14 +33,27 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
 import org.osgi.framework.Version;
+import org.osgi.framework.wiring.BundleCapability;
+import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.framework.wiring.FrameworkWiring;
 
-/** The distribution boots {@code halibut}; {@code halibut-example} installs on top; everything starts. */
+/**
+ * The distribution boots {@code halibut}; {@code halibut-example} installs on top; everything starts; the
+ * Halibut bundles let other bundles import only their public packages (docs/modules.md).
+ */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class FeatureInstallIT extends HalibutTestSupport {
 
     private static final Set<PosixFilePermission> OWNER_ONLY =
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
+    /** What users may import: the API, the runtime, the queue SPI and the registry's API (docs/modules.md). */
+    private static final Set<String> PUBLIC_PACKAGES = Set.of("dev.halibut", "dev.halibut.runtime", "dev.halibut.polling",
+            "dev.halibut.registry", "dev.halibut.registry.config");
+    /** The machinery Halibut's bundles share, exported with the mandatory attribute halibut.internal=true. */
+    private static final Set<String> INTERNAL_PACKAGES = Set.of("dev.halibut.wire", "dev.halibut.transport",
+            "dev.halibut.polling.internal", "dev.halibut.registry.distribution");
 
     /** This class installs halibut-example itself, through the FeaturesService, as an operator would. */
     @Override
@@ -96,6 +117,83 @@ public class FeatureInstallIT extends HalibutTestSupport {
         CertificateAndKey identity = Certificates.loadPkcs12(keystore, password.toCharArray());
         assertTrue("the keystore holds the runtime's certificate",
                 Certificates.thumbprint(identity.certificate()).equalsIgnoreCase(runtime.thumbprint()));
+    }
+
+    /**
+     * The packages of the bundles the {@code halibut} feature installs, as the framework sees them: those
+     * without a mandatory attribute are exactly the public ones; the machinery is exported only with
+     * {@code mandatory:=halibut.internal}.
+     */
+    @Test
+    public void halibutBundlesExportOnlyTheirApiWithoutTheInternalAttribute() {
+        Set<String> open = new TreeSet<>();
+        Set<String> internal = new TreeSet<>();
+        for (Bundle bundle : bundleContext.getBundles()) {
+            String bsn = bundle.getSymbolicName();
+            if (bsn == null || !bsn.startsWith("dev.halibut.") || bsn.startsWith("dev.halibut.example")) {
+                continue;
+            }
+            for (BundleCapability export : bundle.adapt(BundleRevision.class)
+                    .getDeclaredCapabilities(BundleRevision.PACKAGE_NAMESPACE)) {
+                String name = (String) export.getAttributes().get(BundleRevision.PACKAGE_NAMESPACE);
+                String mandatory = export.getDirectives().get(Constants.MANDATORY_DIRECTIVE);
+                if (mandatory == null) {
+                    open.add(name);
+                } else {
+                    assertEquals("mandatory attribute of " + name + " (" + bsn + ")", "halibut.internal", mandatory);
+                    assertEquals("halibut.internal of " + name + " (" + bsn + ")", "true",
+                            String.valueOf(export.getAttributes().get("halibut.internal")));
+                    internal.add(name);
+                }
+            }
+        }
+        assertEquals("packages any bundle may import", new TreeSet<>(PUBLIC_PACKAGES), open);
+        assertEquals("packages only Halibut's bundles import", new TreeSet<>(INTERNAL_PACKAGES), internal);
+    }
+
+    /**
+     * A bundle that imports an internal package plainly does not resolve, while the same import naming
+     * {@code halibut.internal=true} does: the package is there, and only the attribute keeps a user's
+     * bundle away from it.
+     */
+    @Test
+    public void aPlainImportOfAnInternalPackageDoesNotResolve() throws Exception {
+        FrameworkWiring wiring = bundleContext.getBundle(0).adapt(FrameworkWiring.class);
+        for (String name : INTERNAL_PACKAGES) {
+            Bundle plain = installImporter("plain", name);
+            Bundle marked = installImporter("marked", name + ";halibut.internal=true");
+            try {
+                assertFalse("a bundle importing " + name + " without the attribute resolves",
+                        wiring.resolveBundles(List.of(plain)));
+                assertEquals("state of the bundle importing " + name + " plainly", Bundle.INSTALLED, plain.getState());
+                assertTrue("a bundle importing " + name + " with halibut.internal=true does not resolve",
+                        wiring.resolveBundles(List.of(marked)));
+            } finally {
+                plain.uninstall();
+                marked.uninstall();
+            }
+        }
+    }
+
+    /** Installs a bundle that has no classes and one {@code Import-Package} clause. */
+    private Bundle installImporter(String kind, String importClause) throws Exception {
+        String bsn = "dev.halibut.itests.importer." + kind + "." + importClause.replaceAll("[^A-Za-z0-9.]", "");
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue(Constants.BUNDLE_MANIFESTVERSION, "2");
+        main.putValue(Constants.BUNDLE_SYMBOLICNAME, bsn);
+        main.putValue(Constants.BUNDLE_VERSION, "1.0.0");
+        main.putValue(Constants.IMPORT_PACKAGE, importClause);
+        return bundleContext.installBundle("itest:" + bsn, new ByteArrayInputStream(jar(manifest)));
+    }
+
+    private static byte[] jar(Manifest manifest) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JarOutputStream out = new JarOutputStream(bytes, manifest)) {
+            out.flush();
+        }
+        return bytes.toByteArray();
     }
 
     private List<String> bundlesInWrongState() {

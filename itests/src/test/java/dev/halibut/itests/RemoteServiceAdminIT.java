@@ -37,6 +37,8 @@ import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.OptionUtils;
+import org.ops4j.pax.exam.ProbeBuilder;
+import org.ops4j.pax.exam.TestProbeBuilder;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -51,8 +53,11 @@ import org.osgi.util.tracker.ServiceTracker;
  * ({@link EmbeddedZooKeeper}), and plain-Java peers: Halibut runtimes created by the test on loopback that
  * publish their exports in ZooKeeper as the halibut-rsa provider does (the same keys, written with Aries'
  * own endpoint description parser), and read what the container publishes. No import configuration exists
- * anywhere: what is imported is what discovery found and the container's runtime trusts. One test restarts
- * ZooKeeper through the driver's control port.
+ * anywhere: what is imported is what discovery found and the container's runtime trusts. Polling under
+ * discovery is covered both ways: a polling peer's {@code poll://} export imported by the container (the listener
+ * it polls), and the container itself configured to poll a peer and publish its exports as a subscription. Two
+ * tests stop or restart ZooKeeper, or partition the container from it, through the driver's control port; the
+ * discovery's session timeout is short (2 s) so that a partition expires the container's session quickly.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -62,12 +67,26 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
     private static final String CALCULATOR_SERVICE_COMPONENT = "dev.halibut.examples.calculator.service.CalculatorService";
     private static final String REGISTRY_EXPORTER = "dev.halibut.registry.internal.ServiceExporter";
     private static final String CONTROL_PORT = "halibut.itest.control.port";
+    private static final String DIRECT_PORT = "halibut.itest.zookeeper.direct.port";
+    private static final String RSA_PID = "dev.halibut.rsa";
+    /** Aries' ZooKeeper session timeout (ms), short so that an outage expires sessions within the test's time. */
+    private static final String SESSION_TIMEOUT_MILLIS = "2000";
 
     private RuntimeState runtime;
     private HalibutRuntime trustedPeer;
     private HalibutRuntime stranger;
     private ZooKeeper zooKeeper;
     private final List<ServiceTracker<?, ?>> trackers = new ArrayList<>();
+
+    /**
+     * The tests read {@link DiscoveredEndpoints}, whose package is exported only to importers naming
+     * {@code halibut.internal=true} (docs/modules.md); the probe's catch-all dynamic import cannot see it.
+     */
+    @ProbeBuilder
+    public TestProbeBuilder importTheRegistrysDistributionPackage(TestProbeBuilder probe) {
+        probe.setHeader(Constants.DYNAMICIMPORT_PACKAGE, "dev.halibut.registry.distribution;halibut.internal=true,*");
+        return probe;
+    }
 
     @Override
     @Configuration
@@ -76,7 +95,11 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
         String cfg = "etc/" + ZOOKEEPER_PID + ".cfg";
         return OptionUtils.combine(super.config(),
                 editConfigurationFilePut(cfg, "zookeeper.host", InetAddress.getLoopbackAddress().getHostAddress()),
-                editConfigurationFilePut(cfg, "zookeeper.port", String.valueOf(ports.zooKeeper())),
+                // The container's discovery goes through the driver's forwarding port, which a test can cut.
+                editConfigurationFilePut(cfg, "zookeeper.port", String.valueOf(ports.proxy())),
+                // Not Aries' key: where the test's own ZooKeeper client connects, bypassing the forwarding port.
+                editConfigurationFilePut(cfg, DIRECT_PORT, String.valueOf(ports.zooKeeper())),
+                editConfigurationFilePut(cfg, "zookeeper.timeout", SESSION_TIMEOUT_MILLIS),
                 // Not Aries' key: where the tests ask the driver to restart ZooKeeper.
                 editConfigurationFilePut(cfg, CONTROL_PORT, String.valueOf(ports.control())),
                 editConfigurationFilePut("etc/dev.halibut.rsa.cfg", "advertised.host",
@@ -95,9 +118,11 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
         runtime = configureListeningRuntime(null, s -> true, trustedPeer.thumbprint());
         trustedPeer.trust(runtime.thumbprint());
         stranger.trust(runtime.thumbprint());
+        // The test's own client, through which the plain-Java peers publish: straight to the server.
         String host = InetAddress.getLoopbackAddress().getHostAddress();
-        zooKeeper = new ZooKeeper(host + ":" + zooKeeperConfiguration("zookeeper.port"), 10_000, event -> { });
-        Await.until("the test's ZooKeeper client connected", () -> zooKeeper.getState().isConnected());
+        ZooKeeper client = new ZooKeeper(host + ":" + zooKeeperConfiguration(DIRECT_PORT), 10_000, event -> { });
+        zooKeeper = client;
+        Await.until("the test's ZooKeeper client connected", () -> client.getState().isConnected());
     }
 
     @After
@@ -122,9 +147,92 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
         Calculator calculator = Await.value("the trusted peer's calculator imported through discovery",
                 imported::getService);
         assertEquals(5, calculator.add(2, 3));
+        // The example consumer's DS @Reference (service.imported=true) receives the proxy.
+        long importId = (Long) imported.getServiceReference().getProperty(Constants.SERVICE_ID);
+        Await.until(() -> "the example consumer bound to the import " + importId + "; bound: "
+                + consumerBoundServiceIds(), Await.DEFAULT_TIMEOUT, () -> consumerBoundServiceIds().contains(importId));
 
         zooKeeper.delete(node, -1);
         Await.until("the import gone after its endpoint left ZooKeeper", imported::isEmpty);
+        Await.until("the example consumer unbound from the withdrawn import",
+                () -> !consumerBoundServiceIds().contains(importId));
+    }
+
+    @Test
+    public void aPollingPeersExportIsImportedByTheListenerItPollsAndCalledThroughItsSubscription() throws Exception {
+        HalibutRuntime poller = peerThatDoesNotListen("poller");
+        try {
+            runtime = configureListeningRuntime(null, s -> s.serviceId() == runtime.serviceId(),
+                    trustedPeer.thumbprint(), poller.thumbprint());
+            URI subscription = URI.create("poll://itest-poller/");
+            poller.poll(subscription, new ServiceEndPoint(
+                    URI.create("https://127.0.0.1:" + runtime.port() + "/"), runtime.thumbprint()));
+            ServiceTracker<Calculator, Calculator> imported = importedCalculators(poller);
+            // The same export also claimed for another listener: the container must neither import nor list it.
+            String elsewhere = publishPolledCalculator(poller, subscription, stranger.thumbprint());
+            String here = publishPolledCalculator(poller, subscription, runtime.thumbprint());
+
+            Calculator calculator = Await.value("the polling peer's calculator imported through discovery",
+                    imported::getService);
+            assertEquals("poll://itest-poller/", imported.getServiceReference().getProperty("dev.halibut.endpoint"));
+            assertEquals("the call is queued for the subscription and collected by the poller", 13,
+                    calculator.add(6, 7));
+
+            String elsewhereId = endpointIdOf(elsewhere);
+            assertEquals("only the description that names this listener is imported", 1, imported.size());
+            assertEquals(endpointIdOf(here), imported.getServiceReference().getProperty("endpoint.id"));
+            DiscoveredEndpoints discovered = discoveredEndpoints();
+            assertFalse("a poll:// endpoint of another listener is not 'discovered, not trusted' here",
+                    discovered.discoveredNotTrusted().stream().anyMatch(u -> u.endpointId().equals(elsewhereId)));
+
+            zooKeeper.delete(here, -1);
+            Await.until("the polled import gone after its endpoint left ZooKeeper", imported::isEmpty);
+        } finally {
+            poller.close();
+        }
+    }
+
+    @Test
+    public void exportsOfANodeConfiguredToPollArePublishedAsItsSubscriptionAndCalledByTheListenerItPolls()
+            throws Exception {
+        HalibutRuntime hub = peer("hub");
+        hub.trust(runtime.thumbprint());
+        org.osgi.service.cm.Configuration rsa = configurationAdmin.getConfiguration(RSA_PID, ANY_LOCATION);
+        java.util.Dictionary<String, Object> before = rsa.getProperties();
+        String framework = bundleContext.getProperty(Constants.FRAMEWORK_UUID);
+        try {
+            java.util.Hashtable<String, Object> polling = new java.util.Hashtable<>();
+            if (before != null) {
+                for (var keys = before.keys(); keys.hasMoreElements();) {
+                    String key = keys.nextElement();
+                    polling.put(key, before.get(key));
+                }
+            }
+            polling.put("polling.endpoint", "https://127.0.0.1:" + hub.status().listening().get(0).getPort() + "/");
+            polling.put("polling.thumbprint", hub.thumbprint());
+            polling.put("polling.subscription", "poll://itest-karaf/");
+            rsa.update(polling);
+
+            EndpointDescription published = Await.value("the example calculator published as poll://itest-karaf/",
+                    () -> publishedEndpoints().stream().filter(e -> framework.equals(e.getFrameworkUUID())
+                            && e.getInterfaces().contains(CALCULATOR)
+                            && "poll://itest-karaf/".equals(e.getProperties().get("dev.halibut.endpoint")))
+                            .findFirst().orElse(null));
+            assertEquals(hub.thumbprint(), published.getProperties().get("dev.halibut.polled.thumbprint"));
+            assertEquals(runtime.thumbprint(), published.getProperties().get("dev.halibut.thumbprint"));
+
+            String address = ((String[]) published.getProperties().get("dev.halibut.addresses"))[0];
+            Calculator remote = hub.createClient(Calculator.class,
+                    new ServiceEndPoint(URI.create("poll://itest-karaf/"), runtime.thumbprint()),
+                    address.substring(address.indexOf('=') + 1));
+            assertEquals("the hub's call is collected by the container, which polls it", 15, remote.add(7, 8));
+        } finally {
+            rsa.update(before);
+            Await.until("the example calculator published at the container's listener again", () ->
+                    publishedEndpoints().stream().anyMatch(e -> framework.equals(e.getFrameworkUUID())
+                            && String.valueOf(e.getProperties().get("dev.halibut.endpoint")).startsWith("https://")));
+            hub.close();
+        }
     }
 
     @Test
@@ -133,9 +241,7 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
         String node = publishCalculator(stranger);
         String endpointId = node.substring(REGISTRY_PATH.length() + 1).replace('#', '/');
 
-        DiscoveredEndpoints discovered = Await.value("the discovered-endpoints view",
-                () -> bundleContext.getServiceReference(DiscoveredEndpoints.class) == null ? null
-                        : bundleContext.getService(bundleContext.getServiceReference(DiscoveredEndpoints.class)));
+        DiscoveredEndpoints discovered = discoveredEndpoints();
         Await.until("the stranger's endpoint listed as discovered, not trusted", () -> discovered.discoveredNotTrusted()
                 .stream().anyMatch(u -> u.endpointId().equals(endpointId) && u.thumbprint().equals(stranger.thumbprint())));
         assertTrue("an endpoint held back for its thumbprint must not be imported", imported.isEmpty());
@@ -197,6 +303,63 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
         assertEquals(11, calculator.add(5, 6));
     }
 
+    @Test
+    public void aZooKeeperOutageAndAPartitionLongerThanTheSessionTimeoutLeaveCallsWorkingAndEndWithEverythingBack()
+            throws Exception {
+        ServiceTracker<Calculator, Calculator> imported = importedCalculators(trustedPeer);
+        publishCalculator(trustedPeer);
+        Calculator calculator = Await.value("the trusted peer's calculator imported", imported::getService);
+        String framework = bundleContext.getProperty(Constants.FRAMEWORK_UUID);
+        EndpointDescription export = Await.value("the example calculator published", () -> publishedEndpoints()
+                .stream().filter(e -> framework.equals(e.getFrameworkUUID())).findFirst().orElse(null));
+        String address = ((String[]) export.getProperties().get("dev.halibut.addresses"))[0];
+        Calculator exportedHere = trustedPeer.createClient(Calculator.class, new ServiceEndPoint(
+                URI.create((String) export.getProperties().get("dev.halibut.endpoint")), runtime.thumbprint()),
+                address.substring(address.indexOf('=') + 1));
+
+        // 1. ZooKeeper down. Halibut calls do not go through discovery, so nothing waits on it.
+        zooKeeperControl("stop");
+        ZooKeeper client = zooKeeper;
+        Await.until("the test's ZooKeeper client disconnected", () -> !client.getState().isConnected());
+        assertEquals(3, calculator.add(1, 2));
+        assertEquals(4, exportedHere.add(2, 2));
+        assertTrue(discoveredEndpoints().discoveredNotTrusted().stream()
+                .noneMatch(u -> u.thumbprint().equals(trustedPeer.thumbprint())));
+        zooKeeperControl("start");
+        Await.until("the test's ZooKeeper client reconnected", () -> client.getState().isConnected());
+
+        // 2. The container cut off from a running ZooKeeper until the server expired its session (2 s): its
+        // published node goes with the session. The import and the export keep answering meanwhile.
+        zooKeeperControl("cut");
+        Await.until("the container's session expired: its export gone from ZooKeeper", () -> publishedEndpoints()
+                .stream().noneMatch(e -> framework.equals(e.getFrameworkUUID())));
+        assertEquals(5, calculator.add(2, 3));
+        assertEquals(6, exportedHere.add(3, 3));
+        zooKeeperControl("mend");
+
+        // Told of the expiry on reconnecting, the discovery opens a new session and publishes again.
+        Await.until("the container's export published again in a new ZooKeeper session", () -> publishedEndpoints()
+                .stream().anyMatch(e -> framework.equals(e.getFrameworkUUID())));
+        Calculator after = Await.value("the trusted peer's calculator imported after the partition",
+                imported::getService);
+        assertEquals(11, after.add(5, 6));
+    }
+
+    private DiscoveredEndpoints discoveredEndpoints() {
+        return Await.value("the discovered-endpoints view",
+                () -> bundleContext.getServiceReference(DiscoveredEndpoints.class) == null ? null
+                        : bundleContext.getService(bundleContext.getServiceReference(DiscoveredEndpoints.class)));
+    }
+
+    private static String endpointIdOf(String node) {
+        return node.substring(REGISTRY_PATH.length() + 1).replace('#', '/');
+    }
+
+    private HalibutRuntime peerThatDoesNotListen(String name) {
+        CertificateAndKey identity = Certificates.generateSelfSigned(name);
+        return HalibutRuntime.builder().certificate(identity.certificate(), identity.privateKey()).build();
+    }
+
     private HalibutRuntime peer(String name) {
         CertificateAndKey identity = Certificates.generateSelfSigned(name);
         HalibutRuntime peer = HalibutRuntime.builder().certificate(identity.certificate(), identity.privateKey()).build();
@@ -215,6 +378,23 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
 
     /** Serves a calculator on {@code peer} and publishes it in ZooKeeper as halibut-rsa does; returns the node. */
     private String publishCalculator(HalibutRuntime peer) throws Exception {
+        int port = peer.status().listening().get(0).getPort();
+        String endpoint = "https://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + port + "/";
+        return publish(peer, endpoint, Map.of());
+    }
+
+    /**
+     * Serves a calculator on a polling {@code peer} and publishes it in ZooKeeper as halibut-rsa does for a node
+     * with polling.* keys: as {@code subscription}, collected at the listener with {@code listenerThumbprint}.
+     */
+    private String publishPolledCalculator(HalibutRuntime peer, URI subscription, String listenerThumbprint)
+            throws Exception {
+        return publish(peer, subscription.toString(), Map.of(
+                "dev.halibut.polled.endpoint", "https://127.0.0.1:" + runtime.port() + "/",
+                "dev.halibut.polled.thumbprint", listenerThumbprint));
+    }
+
+    private String publish(HalibutRuntime peer, String endpoint, Map<String, Object> extra) throws Exception {
         HalibutRuntime.ServiceRegistration registration = peer.register(Calculator.class, new Calculator() {
             @Override
             public int add(int a, int b) {
@@ -226,9 +406,7 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
                 return a / b;
             }
         }, Map.of());
-        int port = peer.status().listening().get(0).getPort();
-        String endpoint = "https://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + port + "/";
-        Map<String, Object> p = new HashMap<>();
+        Map<String, Object> p = new HashMap<>(extra);
         p.put("objectClass", new String[] {CALCULATOR});
         p.put("endpoint.id", endpoint + registration.endpointId());
         p.put("endpoint.framework.uuid", "plain-java-" + peer.thumbprint());
@@ -292,13 +470,18 @@ public class RemoteServiceAdminIT extends HalibutTestSupport {
 
     /** Asks the test driver to restart ZooKeeper (same port, same data); returns once it listens again. */
     private void restartZooKeeper() throws Exception {
+        zooKeeperControl("restart");
+    }
+
+    /** Sends one command to the test driver's ZooKeeper control port ({@link EmbeddedZooKeeper}); returns when done. */
+    private void zooKeeperControl(String command) throws Exception {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), zooKeeperConfiguration(CONTROL_PORT))) {
             s.setSoTimeout(30_000);
-            s.getOutputStream().write("restart\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write((command + "\n").getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             String answer = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
                     .readLine();
-            assertEquals("the driver's answer to restart", "ok", answer);
+            assertEquals("the driver's answer to " + command, "ok", answer);
         }
     }
 }

@@ -4,7 +4,7 @@
  * only lets a bundle see what is exported.
  */
 @Export
-@Version("0.1.0")
+@Version("1.0.0")
 package dev.halibut.registry;
 
 import org.osgi.annotation.bundle.Export;

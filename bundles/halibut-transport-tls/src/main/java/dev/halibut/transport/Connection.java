@@ -9,6 +9,7 @@ import dev.halibut.transport.internal.ReadGate;
 import dev.halibut.wire.Compressor;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
+import dev.halibut.wire.Identification;
 import dev.halibut.wire.MessageMemoryBudget;
 import dev.halibut.wire.ProtocolException;
 import dev.halibut.wire.StreamHeader;
@@ -78,6 +79,8 @@ public final class Connection implements AutoCloseable {
     private volatile long lastHeardNanos = System.nanoTime();
     /** How long a large message may wait for the budget: what the reader waits for the peer now. */
     private volatile long readWaitNanos;
+    /** The identification block the peer sent; see {@link #peerIdentification()}. */
+    private volatile Identification peerIdentification;
     /** Guards {@link #closeActions}. */
     private final Object closeLock = new Object();
     private List<Runnable> closeActions;
@@ -125,6 +128,30 @@ public final class Connection implements AutoCloseable {
     /** The thumbprint of the certificate the peer presented. */
     public String remoteThumbprint() {
         return remoteThumbprint;
+    }
+
+    /**
+     * The identification block the peer sent (its role, version and headers: a listener's answer tells a
+     * subscriber its keep-alive settings, docs/protocol.md section 2); {@code null} for a connection made
+     * without identification.
+     */
+    public Identification peerIdentification() {
+        return peerIdentification;
+    }
+
+    void identified(Identification peer) {
+        this.peerIdentification = peer;
+    }
+
+    /**
+     * Whether this idle connection is open with nothing unread, asked of the operating system without blocking
+     * and without sending anything. {@code false} once the peer has closed it (FIN), reset it, or sent
+     * anything while it was idle (END, or bytes nobody asked for): then it must not be used again. For the side
+     * that waits for work to send on an idle connection, so that a peer's END or close is noticed without a
+     * read blocking on the connection. {@code true} too when it cannot be told (no channel to ask).
+     */
+    public boolean isQuiet() {
+        return quietState() != QuietState.ENDED;
     }
 
     /** Where this connection goes, for messages: the endpoint URI or the peer's address. */

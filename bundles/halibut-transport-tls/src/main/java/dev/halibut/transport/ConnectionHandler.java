@@ -13,6 +13,14 @@ public interface ConnectionHandler {
     boolean accepts(Identification.Role role);
 
     /**
+     * The identification block to answer an accepted peer with: {@code HALIBUT-SERVER} and the version, plus
+     * any headers this side sends to that role (docs/protocol.md, section 2). The default has no headers.
+     */
+    default Identification reply(Identification peer) {
+        return Identification.server();
+    }
+
+    /**
      * Takes over an identified connection. Called on the connection's event loop, so it must not block: it
      * waits for the peer without a thread ({@link Connection#onReadable}, {@link Connection#schedule}) and runs
      * blocking work (a service call, a stream transfer, an exchange) on {@code workers}, the listener's worker

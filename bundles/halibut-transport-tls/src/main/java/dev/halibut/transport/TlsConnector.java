@@ -315,6 +315,7 @@ public final class TlsConnector implements AutoCloseable {
                 }
                 Connection c = new Connection(ctx.channel(), limits, budget, thumbprint,
                         endpoint.baseUri().toString(), limits.responseTimeout());
+                c.identified(id);
                 c.attach(ctx.pipeline());
                 if (in.isReadable()) {
                     ctx.fireChannelRead(in.retain());

@@ -324,8 +324,9 @@ public final class TlsListener implements AutoCloseable {
         private void identified(ChannelHandlerContext ctx, Identification id, ByteBuf rest) {
             done = true;
             deadline.cancel(false);
-            ctx.writeAndFlush(block(Identification.server()));
+            ctx.writeAndFlush(block(handler.reply(id)));
             Connection connection = new Connection(ch, limits, budget, thumbprint, peer, limits.serverIdleTimeout());
+            connection.identified(id);
             connection.attach(ch.pipeline());
             if (rest.isReadable()) {
                 ctx.fireChannelRead(rest.retain()); // frames sent right after the identification: to the decoder

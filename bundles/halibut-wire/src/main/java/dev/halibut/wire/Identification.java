@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -13,8 +16,10 @@ import java.util.Objects;
  * @param role         who is speaking
  * @param version      the protocol version it speaks
  * @param subscription for {@link Role#SUBSCRIBER}: the {@code poll://} subscription; otherwise {@code null}
+ * @param headers      the block's {@code Name: value} lines, in order (names as written; look them up with
+ *                     {@link #header}); a receiver ignores those it does not know
  */
-public record Identification(Role role, int version, URI subscription) {
+public record Identification(Role role, int version, URI subscription, Map<String, String> headers) {
 
     /** The protocol version this implementation speaks. */
     public static final int PROTOCOL_VERSION = 1;
@@ -43,6 +48,40 @@ public record Identification(Role role, int version, URI subscription) {
         if ((role == Role.SUBSCRIBER) != (subscription != null)) {
             throw new IllegalArgumentException("A subscription is given exactly when the role is SUBSCRIBER");
         }
+        Map<String, String> copy = new LinkedHashMap<>();
+        if (headers != null) {
+            headers.forEach((name, value) -> {
+                if (!name.matches("[!-9;-~]+") || !value.matches("[ -~]*") || value.strip().length() != value.length()) {
+                    throw new IllegalArgumentException("Header '" + name + ": " + value + "' is not a printable-ASCII"
+                            + " name without ':' and a value without leading or trailing blanks");
+                }
+                copy.put(name, value);
+            });
+        }
+        headers = Collections.unmodifiableMap(copy);
+    }
+
+    /** A block without headers. */
+    public Identification(Role role, int version, URI subscription) {
+        this(role, version, subscription, Map.of());
+    }
+
+    /** This block with one more header line (replacing one of the same name). */
+    public Identification withHeader(String name, String value) {
+        Map<String, String> more = new LinkedHashMap<>(headers);
+        more.keySet().removeIf(n -> n.equalsIgnoreCase(name));
+        more.put(name, value);
+        return new Identification(role, version, subscription, more);
+    }
+
+    /** The value of header {@code name} (compared case-insensitively), or {@code null} if the block has none. */
+    public String header(String name) {
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            if (h.getKey().equalsIgnoreCase(name)) {
+                return h.getValue();
+            }
+        }
+        return null;
     }
 
     public static Identification client() {
@@ -59,8 +98,13 @@ public record Identification(Role role, int version, URI subscription) {
 
     /** Writes this block and flushes. */
     public void writeTo(OutputStream out) throws IOException {
-        String line = role.token + " " + version + (subscription != null ? " " + subscription : "");
-        out.write((line + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        StringBuilder block = new StringBuilder(role.token).append(' ').append(version);
+        if (subscription != null) {
+            block.append(' ').append(subscription);
+        }
+        block.append("\r\n");
+        headers.forEach((name, value) -> block.append(name).append(": ").append(value).append("\r\n"));
+        out.write(block.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
         out.flush();
     }
 
@@ -98,13 +142,23 @@ public record Identification(Role role, int version, URI subscription) {
             throw new IllegalArgumentException("maxLineLength must leave room for CRLF, was " + maxLineLength);
         }
         String first = readLine(in, maxLineLength);
-        int headers = 0;
-        while (!readLine(in, maxLineLength).isEmpty()) {
-            if (++headers >= MAX_LINES - 1) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        int lines = 0;
+        for (String line = readLine(in, maxLineLength); !line.isEmpty(); line = readLine(in, maxLineLength)) {
+            if (++lines >= MAX_LINES - 1) {
                 throw new ProtocolException("Identification block has more than " + MAX_LINES + " lines");
             }
+            // "Name: value"; a line of another shape says nothing this version understands, and is ignored.
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).matches("[!-9;-~]+")) {
+                String name = line.substring(0, colon);
+                if (headers.keySet().stream().noneMatch(n -> n.equalsIgnoreCase(name))) {
+                    headers.put(name, line.substring(colon + 1).strip());
+                }
+            }
         }
-        return parse(first);
+        Identification id = parse(first);
+        return headers.isEmpty() ? id : new Identification(id.role(), id.version(), id.subscription(), headers);
     }
 
     static Identification parse(String line) throws ProtocolException {

@@ -3,13 +3,18 @@ package dev.halibut.wire;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import dev.halibut.DataStream;
+import dev.halibut.ReceivedMessage;
 import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** A decoded response: either an error, or a result still to be bound to the caller's declared type. */
-public final class IncomingResponse {
+/**
+ * A decoded response: either an error, or a result still to be bound to the caller's declared type. It travels
+ * with the response's bytes through an in-process queue ({@link ReceivedMessage#decoded()}), so a polled
+ * response is decoded once.
+ */
+public final class IncomingResponse implements ReceivedMessage.Decoded {
 
     private final MessageCodec codec;
     private final String id;

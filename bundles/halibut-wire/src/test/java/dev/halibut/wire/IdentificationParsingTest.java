@@ -36,7 +36,10 @@ class IdentificationParsingTest {
 
     @Test
     void unknownHeadersAreIgnored() throws IOException {
-        assertThat(read("HALIBUT-CLIENT 1\r\nFeature: streams\r\nX: y\r\n\r\n")).isEqualTo(Identification.client());
+        Identification id = read("HALIBUT-CLIENT 1\r\nFeature: streams\r\nX: y\r\n\r\n");
+        // Headers change nothing of the role, version or subscription; they are kept for whoever knows them.
+        assertThat(new Identification(id.role(), id.version(), id.subscription())).isEqualTo(Identification.client());
+        assertThat(id.header("feature")).isEqualTo("streams");
     }
 
     @Test

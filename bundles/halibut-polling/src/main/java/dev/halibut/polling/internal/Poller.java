@@ -94,14 +94,23 @@ public final class Poller implements AutoCloseable {
                 connection = null;
                 return;
             }
+            Duration silenceLimit = null;
             try {
+                // The listener's own keep-alive settings, from its identification answer (ours if it sent none).
+                silenceLimit = KeepAliveSettings.announcedIn(c.peerIdentification(), limits).silenceLimit();
                 LOG.info("Polling {} for {}", listener.baseUri(), subscription);
-                serve(c);
+                serve(c, silenceLimit);
+                if (!stopped) {
+                    LOG.info("The listener {} ended the polling connection for {} (END); reconnecting",
+                            listener.baseUri(), subscription);
+                }
             } catch (EOFException e) {
-                LOG.info("The listener {} closed the polling connection for {}", listener.baseUri(), subscription);
+                // Between frames, without END (protocol.md, section 3): the listener went away; nothing was lost.
+                LOG.info("The listener {} closed the polling connection for {} without END; reconnecting",
+                        listener.baseUri(), subscription);
             } catch (SocketTimeoutException e) {
-                LOG.warn("The listener {} sent nothing for {}; reconnecting", listener.baseUri(),
-                        limits.pollingKeepAlive().plus(limits.heartbeatTimeout()));
+                LOG.warn("The listener {} sent nothing for {} (its keep-alive + heartbeat timeout + {}); the connection"
+                        + " is dead, reconnecting", listener.baseUri(), silenceLimit, KeepAliveSettings.MARGIN);
             } catch (ProtocolException e) {
                 LOG.warn("The listener {} broke the protocol ({}); reconnecting", listener.baseUri(), e.getMessage());
             } catch (IOException e) {
@@ -117,9 +126,13 @@ public final class Poller implements AutoCloseable {
         }
     }
 
-    private void serve(Connection c) throws IOException {
+    /**
+     * Serves the listener's frames until END, or {@code silenceLimit} without any: the listener sends NEXT at
+     * least every keep-alive interval, so a longer silence means a dead connection.
+     */
+    private void serve(Connection c, Duration silenceLimit) throws IOException {
         while (!stopped) {
-            Frame f = c.readFrame(limits.pollingKeepAlive().plus(limits.heartbeatTimeout()));
+            Frame f = c.readFrame(silenceLimit);
             switch (f.type()) {
                 case NEXT -> c.sendControl(FrameType.PROCEED);
                 case REQUEST -> handler.serve(c, f);

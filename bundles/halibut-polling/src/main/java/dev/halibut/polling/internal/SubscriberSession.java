@@ -1,36 +1,43 @@
 package dev.halibut.polling.internal;
 
 import dev.halibut.HalibutLimits;
-import dev.halibut.StreamTransferListener;
 import dev.halibut.polling.CollectedRequest;
 import dev.halibut.polling.PendingRequestQueue;
 import dev.halibut.transport.Connection;
-import dev.halibut.transport.ReceivedStreamStore;
-import dev.halibut.transport.StreamAbortedException;
-import dev.halibut.transport.StreamSourceException;
+import dev.halibut.transport.ExchangeException;
+import dev.halibut.transport.RequestExchange;
 import dev.halibut.transport.ThumbprintTrust;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
-import dev.halibut.wire.MessageCodec;
-import dev.halibut.ReceivedMessage;
-import dev.halibut.wire.ProtocolException;
+import dev.halibut.wire.Identification;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The listener side of one subscriber connection: hands it the subscription's queued requests one at
- * a time and carries the responses back. Whenever no work has come for the keep-alive interval, and before
- * a request unless the subscriber was heard from within the heartbeat skip window and its connection is
- * open and quiet ({@link dev.halibut.transport.Connection#readyForRequest}), it sends NEXT and expects PROCEED: a
- * dead connection is found before a request is sent on it, and the request goes back to the queue for
- * another connection.
+ * The listener side of the subscriber connections of one runtime: hands each connection its subscription's
+ * queued requests one at a time and carries the responses back. Whenever no work has come for the keep-alive
+ * interval, and before a request unless the subscriber was heard from within the heartbeat skip window and its
+ * connection is open and quiet ({@link Connection#readyForRequest}), it sends NEXT and expects PROCEED: a dead
+ * connection is found before a request is sent on it, and the request goes back to the queue for another
+ * connection.
+ *
+ * <p>A connection waiting for work holds no thread: it waits on the queue ({@link PendingRequestQueue#takeAsync}),
+ * its keep-alive runs from a timer on its event loop, and whatever the subscriber sends meanwhile (END, its close,
+ * or a frame it must not send) is seen at once by the event loop ({@link Connection#onReadable}) and lets the
+ * connection go. A request and its response are carried on one of the listener's worker threads. When the runtime
+ * closes ({@link #beginClose()}), or stops trusting a subscriber ({@link #trustChanged()}), the connection ends with
+ * END: at once when it waits for work, after its response when it is in an exchange (docs/protocol.md, "Polling
+ * mode").
  */
 public final class SubscriberSession {
 
@@ -39,31 +46,85 @@ public final class SubscriberSession {
     private final PendingRequestQueue queue;
     private final ThumbprintTrust trust;
     private final HalibutLimits limits;
-    private final MessageCodec codec;
-    private final ReceivedStreamStore streams;
-    private final StreamTransferListener progress;
+    private final RequestExchange exchange;
+    /** The connections being served now, so that closing can end each of them. */
+    private final Set<Session> served = ConcurrentHashMap.newKeySet();
+    /** Notified whenever a connection's service ends. */
+    private final Object ended = new Object();
+    private volatile boolean closing;
 
-    public SubscriberSession(PendingRequestQueue queue, ThumbprintTrust trust, HalibutLimits limits, MessageCodec codec,
-                             ReceivedStreamStore streams, StreamTransferListener progress) {
+    public SubscriberSession(PendingRequestQueue queue, ThumbprintTrust trust, HalibutLimits limits,
+                             RequestExchange exchange) {
         this.queue = queue;
         this.trust = trust;
         this.limits = limits;
-        this.codec = codec;
-        this.streams = streams;
-        this.progress = progress;
+        this.exchange = exchange;
     }
 
     /**
-     * Starts serving {@code connection}, identified as a subscriber of {@code subscription}, and returns at once:
-     * the connection waits for work without a thread ({@link PendingRequestQueue#takeAsync}), its keep-alive
-     * NEXT / PROCEED runs from a timer on its event loop, and a request is sent and its response received on one
-     * of {@code workers}. Call on the connection's event loop (or any thread that may not block). The session
-     * closes the connection when it ends.
+     * The identification answer a subscriber gets: {@code HALIBUT-SERVER} with this listener's keep-alive and
+     * heartbeat timeout as headers, from which the subscriber tells when the connection is dead
+     * ({@link KeepAliveSettings}).
+     */
+    public Identification reply() {
+        return KeepAliveSettings.of(limits).addTo(Identification.server());
+    }
+
+    /**
+     * Starts serving {@code connection}, identified as a subscriber of {@code subscription}, and returns at once
+     * (call it on the connection's event loop, or any thread that must not block). Blocking work (an exchange, a
+     * liveness check before a request) runs on {@code workers}. The session closes the connection when it ends.
      */
     public void start(Connection connection, URI subscription, Executor workers) {
+        Session s = new Session(connection, subscription, workers);
+        served.add(s);
         LOG.info("Subscriber {} connected for {}", connection, subscription);
-        connection.onClose(() -> LOG.info("Subscriber {} of {} disconnected", connection, subscription));
-        new Session(connection, subscription, workers).awaitWork();
+        connection.onClose(() -> {
+            served.remove(s);
+            s.leave();
+            synchronized (ended) {
+                ended.notifyAll();
+            }
+            LOG.info("Subscriber {} of {} disconnected", connection, subscription);
+        });
+        s.awaitWork();
+    }
+
+    /**
+     * Starts ending every subscriber connection with END, without waiting: a connection waiting for work ends at
+     * once, one in an exchange when its response has arrived (or its connection fails). Connections that arrive
+     * from now on end at once too. For the runtime's close; see {@link #awaitEnded}.
+     */
+    public void beginClose() {
+        closing = true;
+        served.forEach(Session::wake);
+    }
+
+    /**
+     * The trust list changed: every connection waiting for work whose subscriber's certificate is no longer trusted
+     * ends now, with END (one in an exchange ends after its response). Quick; call it after removing a thumbprint.
+     */
+    public void trustChanged() {
+        served.forEach(Session::recheckTrust);
+    }
+
+    /**
+     * Waits until every connection has ended, at most until {@code deadlineNanos} ({@link System#nanoTime()}).
+     *
+     * @return whether all have ended; those that have not are in an exchange still, and closing the listener
+     *         aborts them
+     */
+    public boolean awaitEnded(long deadlineNanos) throws InterruptedException {
+        synchronized (ended) {
+            while (!served.isEmpty()) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(ended, left);
+            }
+            return true;
+        }
     }
 
     /** One subscriber connection's turns: wait for work, keep alive, exchange, again. */
@@ -71,6 +132,8 @@ public final class SubscriberSession {
         private final Connection connection;
         private final URI subscription;
         private final Executor workers;
+        /** The current wait for work, if the connection is waiting; guarded by this. */
+        private Wait waiting;
 
         Session(Connection connection, URI subscription, Executor workers) {
             this.connection = connection;
@@ -80,50 +143,55 @@ public final class SubscriberSession {
 
         /**
          * Waits, holding no thread, for whichever comes first: a request of the subscription, the keep-alive
-         * interval, or anything from the subscriber (END, its close, or a frame it must not send now).
+         * interval, anything from the subscriber (END, its close, or a frame it must not send now), or the
+         * runtime's close.
          */
         void awaitWork() {
             if (connection.isClosed()) {
                 return;
             }
-            AtomicBoolean decided = new AtomicBoolean();
-            CompletableFuture<CollectedRequest> take = queue.takeAsync(subscription, connection.remoteThumbprint(), workers);
-            Connection.ReadableWatch watch = connection.onReadable(null, readable -> {
-                if (decided.compareAndSet(false, true)) {
-                    take.cancel(false);
+            if (closing) {
+                end();
+                return;
+            }
+            Wait w = new Wait();
+            synchronized (this) {
+                waiting = w;
+            }
+            w.take = queue.takeAsync(subscription, connection.remoteThumbprint(), workers);
+            w.watch = connection.onReadable(null, readable -> {
+                if (w.decide()) {
                     subscriberSpoke();
                 }
             });
-            Future<?> keepAlive;
             try {
-                keepAlive = connection.schedule(limits.pollingKeepAlive(), () -> {
-                    if (decided.compareAndSet(false, true)) {
-                        take.cancel(false);
-                        watch.cancel();
+                w.keepAlive = connection.schedule(limits.pollingKeepAlive(), () -> {
+                    if (w.decide()) {
                         keepAlive();
                     }
                 });
             } catch (RejectedExecutionException e) {
-                take.cancel(false);
-                watch.cancel();
-                connection.close(); // the event loops are shutting down with the runtime
+                if (w.decide()) {
+                    connection.close(); // the event loops are shutting down with the runtime
+                }
                 return;
             }
-            take.whenComplete((request, error) -> {
-                if (!decided.compareAndSet(false, true)) {
+            if (w.decided.get()) {
+                w.keepAlive.cancel(false); // decided while the timer was being set: it has nothing to do
+            }
+            w.take.whenComplete((request, error) -> {
+                if (!w.decide()) {
                     if (request != null) {
-                        request.putBack(); // handed out just as the subscriber spoke or the keep-alive came
+                        request.putBack(); // handed out just as the wait ended otherwise
                     }
                     return;
                 }
-                watch.cancel();
-                keepAlive.cancel(false);
                 if (error != null) {
                     LOG.error("Closing subscriber {} of {}: the queue failed to hand it work", connection, subscription,
                             error);
                     connection.close();
                 } else if (request == null) {
-                    LOG.info("Closing subscriber {} of {}: the queue is closed or its store unreachable; the service"
+                    LOG.info("Ending subscriber {} of {}: the queue is closed or its store unreachable; the service"
                             + " host connects again", connection, subscription);
                     connection.closeGracefully();
                 } else {
@@ -135,25 +203,71 @@ public final class SubscriberSession {
                     }
                 }
             });
+            if (closing) {
+                wake(); // close began while this wait was set up
+            }
+        }
+
+        /** The runtime closes: a connection waiting for work ends now, with END. */
+        void wake() {
+            Wait w;
+            synchronized (this) {
+                w = waiting;
+            }
+            if (w != null && w.decide()) {
+                end();
+            }
+        }
+
+        /** Ends the connection with END now if it waits for work and its certificate is no longer trusted. */
+        void recheckTrust() {
+            if (trust.isTrusted(connection.remoteThumbprint())) {
+                return;
+            }
+            Wait w;
+            synchronized (this) {
+                w = waiting;
+            }
+            if (w != null && w.decide()) {
+                trusted(null); // says why, and ends the connection with END
+            }
+        }
+
+        /** The connection closed: stop waiting (the queue forgets this taker). */
+        void leave() {
+            Wait w;
+            synchronized (this) {
+                w = waiting;
+            }
+            if (w != null) {
+                w.decide();
+            }
+        }
+
+        private void end() {
+            LOG.debug("Ending subscriber {} of {}: the runtime is closing", connection, subscription);
+            connection.closeGracefully(); // the frame table's clean ending, on a connection that carries nothing now
         }
 
         /** On the event loop: what the subscriber sent while it waited ends this session. */
         private void subscriberSpoke() {
             try {
                 Frame f = connection.readFrame(limits.heartbeatTimeout()); // there: onReadable said so
-                if (f.type() != FrameType.END) {
+                if (f.type() == FrameType.END) {
+                    LOG.info("Subscriber {} of {} ended the connection", connection, subscription);
+                } else {
                     LOG.warn("Closing subscriber {} of {}: it sent a {} frame while it waited for work, which the"
                             + " protocol does not allow", connection, subscription, f.type());
                 }
             } catch (java.io.EOFException e) {
-                LOG.debug("Subscriber {} of {} closed its connection", connection, subscription);
+                LOG.info("Subscriber {} of {} closed its connection", connection, subscription);
             } catch (IOException e) {
                 LOG.debug("Subscriber {} of {} ended: {}", connection, subscription, e.toString());
             }
             connection.close();
         }
 
-        /** On the event loop: no work came for the keep-alive interval; NEXT / PROCEED proves the subscriber is there. */
+        /** On the event loop: no work came for the keep-alive interval; NEXT / PROCEED keeps proxies and NATs from dropping us. */
         private void keepAlive() {
             if (!trusted(null)) {
                 return;
@@ -171,6 +285,11 @@ public final class SubscriberSession {
         private void serve(CollectedRequest request) {
             boolean again = false;
             try {
+                if (closing) {
+                    request.putBack(); // nothing of it was sent: another node or connection may still take it
+                    end();
+                    return;
+                }
                 if (!trusted(request)) {
                     return;
                 }
@@ -181,7 +300,7 @@ public final class SubscriberSession {
                     return;
                 }
                 if (request.sending()) {
-                    exchange(connection, request);
+                    exchange(request);
                 }
                 again = true;
             } catch (IOException e) {
@@ -199,7 +318,35 @@ public final class SubscriberSession {
             }
         }
 
-        /** Closes the connection (putting {@code request} back) if the subscriber's certificate is no longer trusted. */
+        private void exchange(CollectedRequest request) throws IOException {
+            RequestExchange.Response response;
+            try {
+                response = exchange.call(connection, request.requestId(), request.request(), limits.responseTimeout());
+            } catch (ExchangeException e) {
+                request.fail(switch (e.kind()) {
+                    case NOT_SENT, STREAM_SOURCE_FAILED -> e.getCause().getMessage();
+                    case RESPONSE_STREAM_ABORTED -> "the polling service host could not send its response: "
+                            + e.getCause().getMessage();
+                    case REFUSED_UNREAD -> "the polling service host ended the connection (END) instead of answering";
+                    // The caller's own wait ends about now too; whichever notices first, the caller is told the same.
+                    case NO_RESPONSE -> "collected, but no response came within " + limits.responseTimeout()
+                            + " (responseTimeout)";
+                    case PROTOCOL_ERROR, CONNECTION_LOST ->
+                            "the polling service host's connection failed after the request was sent (" + e.getCause() + ")";
+                });
+                if (e.kind().connectionReusable()) {
+                    return; // nothing was written: the connection carries on
+                }
+                throw e.getCause(); // as the connection reported it
+            }
+            // Decoded once, here: the caller in this process takes the decoded envelope from the queue.
+            request.complete(response.received());
+        }
+
+        /**
+         * Ends the connection with END (putting {@code request} back) if the subscriber's certificate is no longer
+         * trusted: a deliberate ending; its next connection fails the handshake.
+         */
         private boolean trusted(CollectedRequest request) {
             if (trust.isTrusted(connection.remoteThumbprint())) {
                 return true;
@@ -209,37 +356,39 @@ public final class SubscriberSession {
             if (request != null) {
                 request.putBack();
             }
-            connection.close();
+            connection.closeGracefully();
             return false;
         }
     }
 
-    private void exchange(Connection connection, CollectedRequest request) throws IOException {
-        try {
-            connection.sendMessage(FrameType.REQUEST, request.request().bson());
-            connection.sendStreams(request.request().streams(), progress);
-            Frame frame = connection.readFrame(limits.responseTimeout());
-            if (frame.type() != FrameType.RESPONSE) {
-                throw new ProtocolException("expected a RESPONSE frame from the subscriber but got " + frame.type());
+    /**
+     * One wait for work: the queue's take, the watch on the connection and the keep-alive timer. The first of them
+     * (or the runtime's close, or the connection's end) decides; the others are stopped.
+     */
+    private static final class Wait {
+        private final AtomicBoolean decided = new AtomicBoolean();
+        volatile CompletableFuture<CollectedRequest> take;
+        volatile Connection.ReadableWatch watch;
+        volatile Future<?> keepAlive;
+
+        /** @return whether the caller decided this wait (and stopped the rest) */
+        boolean decide() {
+            if (!decided.compareAndSet(false, true)) {
+                return false;
             }
-            byte[] bson = connection.messageBytes(frame);
-            // The envelope names the streams that follow it; the caller decodes the rest.
-            var received = connection.receiveStreams(codec.decodeResponse(bson).streams(), streams,
-                    limits.responseTimeout(), progress);
-            request.complete(new ReceivedMessage(bson, received));
-        } catch (StreamSourceException e) {
-            request.fail(e.getMessage());
-            throw e;
-        } catch (StreamAbortedException e) {
-            request.fail("the polling service host could not send its response: " + e.getMessage());
-            throw e;
-        } catch (java.net.SocketTimeoutException e) {
-            // The caller's own wait ends about now too; whichever notices first, the caller is told the same.
-            request.fail("collected, but no response came within " + limits.responseTimeout() + " (responseTimeout)");
-            throw e;
-        } catch (IOException e) {
-            request.fail("the polling service host's connection failed after the request was sent (" + e + ")");
-            throw e;
+            CompletableFuture<CollectedRequest> t = take;
+            if (t != null) {
+                t.cancel(false);
+            }
+            Connection.ReadableWatch w = watch;
+            if (w != null) {
+                w.cancel();
+            }
+            Future<?> k = keepAlive;
+            if (k != null) {
+                k.cancel(false);
+            }
+            return true;
         }
     }
 }

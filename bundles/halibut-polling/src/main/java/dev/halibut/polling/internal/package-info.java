@@ -1,9 +1,12 @@
 /**
- * Polling machinery, not user API: the listener side that hands queued requests to subscriber connections
- * ({@code SubscriberSession}) and the service-host side that polls for them ({@code Poller}). Only
- * Halibut's own runtime bundle uses it.
+ * Internal to Halibut: the polling machinery. The listener side hands queued requests to subscriber
+ * connections ({@code SubscriberSession}), the service-host side polls for them ({@code Poller}). Only the
+ * runtime bundle uses it; not API.
+ *
+ * <p>Exported with the mandatory attribute {@code halibut.internal=true}, so only Halibut's own bundles wire
+ * to it (docs/modules.md). The queue SPI these classes work with is public: {@code dev.halibut.polling}.
  */
-@Export
+@Export(attribute = {"halibut.internal=true", "mandatory:=halibut.internal"})
 @Version("0.1.0")
 package dev.halibut.polling.internal;
 

@@ -2,10 +2,12 @@ package dev.halibut.rsa.internal;
 
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.Thumbprints;
 import dev.halibut.registry.HalibutRemoteServices;
 import dev.halibut.registry.config.HalibutConfig;
 import dev.halibut.registry.distribution.HalibutDistribution;
 import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.PollingSubscription;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -25,6 +27,7 @@ import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.remoteserviceadmin.EndpointDescription;
@@ -37,9 +40,12 @@ import org.slf4j.LoggerFactory;
  * topology manager decides what to export and import, discovery carries the endpoint descriptions.
  * <ul>
  * <li>Export: serves the service through the runtime under each interface (one export id for all of them)
- * and describes it with {@link HalibutEndpoints#describe}; closing the endpoint withdraws it.</li>
+ * and describes it with {@link HalibutEndpoints#describe}; closing the endpoint withdraws it. The description
+ * names the runtime's listener, or, when PID {@code dev.halibut.rsa} has {@code polling.*} keys, the subscription
+ * this provider polls that listener for ({@link Publication}).</li>
  * <li>Import: the registry's imported proxy over the runtime's clients, calling the description's endpoint and
- * requiring its thumbprint; only a trusted thumbprint is called ({@link TrustGate} keeps untrusted endpoints
+ * requiring its thumbprint; a {@code poll://} description only by the listener it names. Only a trusted
+ * thumbprint is called ({@link TrustGate} keeps untrusted endpoints, and poll:// endpoints of other listeners,
  * from the topology manager in the first place; this check is for anyone calling RemoteServiceAdmin
  * directly).</li>
  * </ul>
@@ -60,7 +66,10 @@ public final class HalibutDistributionProvider implements DistributionProvider, 
 
     private final HalibutRuntime runtime;
     private final String frameworkUuid;
-    private final URI advertised;
+    /** Where exports are published; null when the runtime neither listens nor is configured to poll. */
+    private final Publication publication;
+    /** The subscription this provider polls for its poll:// exports (polling.* keys); null when it publishes https. */
+    private final PollingSubscription polling;
     private final List<ExportedService> exported = new CopyOnWriteArrayList<>();
 
     @Activate
@@ -70,7 +79,33 @@ public final class HalibutDistributionProvider implements DistributionProvider, 
                                        @Reference ExportsHandedOver registryExporterDisabled) {
         this.runtime = runtime.getValue();
         this.frameworkUuid = context.getProperty(Constants.FRAMEWORK_UUID);
-        this.advertised = advertisedEndpoint(config, listenPorts(runtime.getKey()));
+        PollingSettings pollingSettings;
+        try {
+            pollingSettings = PollingSettings.of(config, this.runtime.thumbprint());
+        } catch (IllegalArgumentException e) {
+            LOG.error("Remote Service Admin provider not started: {}", e.getMessage());
+            throw e;
+        }
+        if (pollingSettings != null) {
+            // Polling takes precedence over a listener: the operator said importers reach this node this way.
+            this.polling = this.runtime.poll(pollingSettings.subscription(), pollingSettings.listener(),
+                    pollingSettings.connections());
+            this.publication = Publication.polling(pollingSettings.subscription(), pollingSettings.listener());
+            LOG.info("Remote service exports (RSA) are published as {}, collected by polling {}",
+                    pollingSettings.subscription(), pollingSettings.listener());
+        } else {
+            this.polling = null;
+            URI advertised = advertisedEndpoint(config, listenPorts(runtime.getKey()));
+            this.publication = advertised == null ? null : Publication.listening(advertised);
+        }
+    }
+
+    /** Stops polling for the poll:// exports; Aries has closed the exports themselves already. */
+    @Deactivate
+    void deactivate() {
+        if (polling != null) {
+            polling.close();
+        }
     }
 
     @Override
@@ -104,12 +139,12 @@ public final class HalibutDistributionProvider implements DistributionProvider, 
         if (decision.interfaces().isEmpty()) {
             throw new IntentUnsatisfiedException(String.join("; ", decision.problems()));
         }
-        if (advertised == null) {
+        if (publication == null) {
             // Not an error of the service: Aries would log a stack trace per service. Nothing is exported; the
-            // topology manager exports again when the provider comes back with a listening runtime.
+            // topology manager exports again when the provider comes back with a listening or polling runtime.
             LOG.warn("Remote service export (RSA): {} is not published: the Halibut runtime listens on no port "
-                    + "(etc/{}.cfg listen.port); publishing the exports of a polling-only node through discovery is "
-                    + "not supported yet", where, HalibutConfig.RUNTIME_PID);
+                    + "(etc/{}.cfg listen.port) and polls no listener for discovery (etc/{}.cfg polling.endpoint and "
+                    + "polling.thumbprint); set either", where, HalibutConfig.RUNTIME_PID, PollingSettings.PID);
             return null;
         }
         String exportId = UUID.randomUUID().toString();
@@ -141,7 +176,7 @@ public final class HalibutDistributionProvider implements DistributionProvider, 
         if (registrations.isEmpty()) {
             throw new IllegalArgumentException("Remote service export (RSA): " + where + " has no interface to export");
         }
-        EndpointDescription description = new EndpointDescription(HalibutEndpoints.describe(described, advertised,
+        EndpointDescription description = new EndpointDescription(HalibutEndpoints.describe(described, publication,
                 runtime.thumbprint(), exportId, addresses));
         exported.addAll(entries);
         LOG.info("Remote service export (RSA): {} {} published as endpoint {}", where, addresses.keySet(),
@@ -160,6 +195,13 @@ public final class HalibutDistributionProvider implements DistributionProvider, 
     public Object importEndpoint(ClassLoader consumerLoader, BundleContext consumerContext, Class[] interfaces,
                                  EndpointDescription description) {
         HalibutEndpoints.Target target = HalibutEndpoints.target(description.getProperties());
+        if (target.polledThumbprint() != null && !Thumbprints.matches(target.polledThumbprint(), runtime.thumbprint())) {
+            // Requests queued here would wait for a poller that collects at another listener, and time out.
+            throw new IllegalArgumentException("Endpoint " + description.getId() + " at " + target.endpoint()
+                    + " is collected by the listener with thumbprint " + target.polledThumbprint() + " ("
+                    + description.getProperties().get(HalibutEndpoints.POLLED_ENDPOINT) + "), not by this runtime ("
+                    + runtime.thumbprint() + "); only that listener can import it");
+        }
         if (!runtime.isTrusted(target.thumbprint())) {
             throw new SecurityException("Endpoint " + description.getId() + " at " + target.endpoint()
                     + " presents thumbprint " + target.thumbprint() + ", which this runtime does not trust; "

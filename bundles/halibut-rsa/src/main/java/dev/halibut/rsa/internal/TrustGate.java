@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
+import java.util.function.Function;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * grants trust. The topology manager's endpoint listeners (the ones through which discovery tells it what
  * to import) are hidden, by service hooks, from every bundle but the topology manager and this one; for each,
  * this registers a relay with the same {@code endpoint.listener.scope}, which passes on what {@link HeldEndpoints}
- * lets through. Trust is checked again every {@link #RECHECK_MILLIS} ms, so trusting a thumbprint imports its
+ * lets through (trusted exporters; for a {@code poll://} endpoint, only if this runtime is the listener it polls).
+ * Trust is checked again every {@link #RECHECK_MILLIS} ms, so trusting a thumbprint imports its
  * held endpoints within that time (the runtime has no trust-change event). What is held is served as
  * {@link DiscoveredEndpoints}.
  *
@@ -118,16 +119,23 @@ public final class TrustGate implements DiscoveredEndpoints {
         return list;
     }
 
-    /** Trusted means trusted by this framework's runtime; without a runtime nothing is. */
-    private Predicate<String> trusted() {
+    /**
+     * What this framework's runtime does with a description now: trusted means trusted by it, and a poll://
+     * endpoint is its business only if it is the listener polled; without a runtime nothing is imported.
+     */
+    private Function<Map<String, ?>, HalibutEndpoints.Verdict> rule() {
         HalibutRuntime r = runtime;
-        return thumbprint -> r != null && r.isTrusted(thumbprint);
+        if (r == null) {
+            return description -> HalibutEndpoints.Verdict.UNTRUSTED;
+        }
+        String self = r.thumbprint();
+        return description -> HalibutEndpoints.verdict(description, self, r::isTrusted);
     }
 
     private void recheck() {
         try {
-            Predicate<String> trusted = trusted();
-            tracker.getTracked().values().forEach(relay -> relay.held.recheck(trusted));
+            Function<Map<String, ?>, HalibutEndpoints.Verdict> rule = rule();
+            tracker.getTracked().values().forEach(relay -> relay.held.recheck(rule));
         } catch (RuntimeException e) {
             LOG.error("Checking the trust of discovered endpoints failed; retrying in {} ms", RECHECK_MILLIS, e);
         }
@@ -177,7 +185,7 @@ public final class TrustGate implements DiscoveredEndpoints {
 
         @Override
         public void endpointChanged(EndpointEvent event, String filter) {
-            held.endpointChanged(event, filter, trusted());
+            held.endpointChanged(event, filter, rule());
         }
     }
 

@@ -7,7 +7,6 @@ import dev.halibut.registry.HalibutRemoteServices;
 import dev.halibut.runtime.CertificateAndKey;
 import dev.halibut.runtime.Certificates;
 import dev.halibut.runtime.HalibutRuntime;
-import java.lang.annotation.Annotation;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -103,6 +102,59 @@ class HalibutDistributionProviderTest {
         assertThat(exporting.status().services()).isEqualTo(servedBefore);
     }
 
+    @Test
+    void aPollingNodePublishesItsExportsAsItsSubscriptionAndTheListenerItPollsImportsAndCallsThem() throws Exception {
+        // "importing" listens; "exporting" dials out to it only (its own listener is not advertised).
+        int hubPort = importing.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        importing.trust(exporting.thumbprint());
+        HalibutDistributionProvider exporter = new HalibutDistributionProvider(context("fw-a", "dev.halibut.rsa"),
+                ProviderConfigurations.polling("https://127.0.0.1:" + hubPort + "/", importing.thumbprint(),
+                        "poll://edge-1/", 1),
+                new AbstractMap.SimpleEntry<>(Map.of("halibut.listen.ports", new Integer[0]), exporting),
+                new ExportsHandedOver() { });
+        try {
+            Endpoint endpoint = exporter.exportService((Adder) Integer::sum, context("fw-a", "adder.bundle"),
+                    serviceProperties(), new Class<?>[] {Adder.class});
+            EndpointDescription description = endpoint.description();
+
+            assertThat(description.getId()).startsWith("poll://edge-1/");
+            assertThat(description.getProperties()).containsEntry("dev.halibut.endpoint", "poll://edge-1/")
+                    .containsEntry("dev.halibut.thumbprint", exporting.thumbprint())
+                    .containsEntry("dev.halibut.polled.endpoint", "https://127.0.0.1:" + hubPort + "/")
+                    .containsEntry("dev.halibut.polled.thumbprint", importing.thumbprint());
+            assertThat(exporting.status().subscriptions()).extracting(s -> s.subscription().toString())
+                    .containsExactly("poll://edge-1/");
+
+            Adder adder = (Adder) provider(importing, hubPort).importEndpoint(Adder.class.getClassLoader(),
+                    context("fw-b", "consumer"), new Class<?>[] {Adder.class}, description);
+            assertThat(adder.add(20, 22)).isEqualTo(42);
+        } finally {
+            exporter.deactivate();
+        }
+        assertThat(exporting.status().subscriptions()).isEmpty();
+    }
+
+    @Test
+    void aPollEndpointIsNotImportedByARuntimeItDoesNotPoll() {
+        int hubPort = importing.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        HalibutDistributionProvider exporter = new HalibutDistributionProvider(context("fw-a", "dev.halibut.rsa"),
+                ProviderConfigurations.polling("https://127.0.0.1:" + hubPort + "/", importing.thumbprint(), null, 1),
+                new AbstractMap.SimpleEntry<>(Map.of("halibut.listen.ports", new Integer[0]), exporting),
+                new ExportsHandedOver() { });
+        try (HalibutRuntime bystander = runtime("bystander")) {
+            bystander.trust(exporting.thumbprint());
+            Endpoint endpoint = exporter.exportService((Adder) Integer::sum, context("fw-a", "adder.bundle"),
+                    serviceProperties(), new Class<?>[] {Adder.class});
+
+            assertThatThrownBy(() -> provider(bystander, 0).importEndpoint(Adder.class.getClassLoader(),
+                    context("fw-c", "consumer"), new Class<?>[] {Adder.class}, endpoint.description()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(importing.thumbprint())
+                    .hasMessageContaining(bystander.thumbprint()).hasMessageContaining("only that listener");
+        } finally {
+            exporter.deactivate();
+        }
+    }
+
     /** What Aries core passes: the service's properties with service.id moved to endpoint.service.id. */
     private static Map<String, Object> serviceProperties() {
         Map<String, Object> p = new HashMap<>();
@@ -116,7 +168,7 @@ class HalibutDistributionProviderTest {
     private static HalibutDistributionProvider provider(HalibutRuntime runtime, int listenPort) {
         Map<String, Object> runtimeProperties = new HashMap<>();
         runtimeProperties.put("halibut.listen.ports", listenPort == 0 ? new Integer[0] : new Integer[] {listenPort});
-        return new HalibutDistributionProvider(context("fw-a", "dev.halibut.rsa"), config("127.0.0.1"),
+        return new HalibutDistributionProvider(context("fw-a", "dev.halibut.rsa"), ProviderConfigurations.listening("127.0.0.1", 0),
                 new AbstractMap.SimpleEntry<>(runtimeProperties, runtime), new ExportsHandedOver() { });
     }
 
@@ -140,24 +192,5 @@ class HalibutDistributionProviderTest {
                     case "toString" -> "context of " + symbolicName;
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
-    }
-
-    private static ProviderConfiguration config(String host) {
-        return new ProviderConfiguration() {
-            @Override
-            public String advertised_host() {
-                return host;
-            }
-
-            @Override
-            public int advertised_port() {
-                return 0;
-            }
-
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return ProviderConfiguration.class;
-            }
-        };
     }
 }

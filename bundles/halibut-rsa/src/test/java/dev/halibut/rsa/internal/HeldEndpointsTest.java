@@ -2,6 +2,7 @@ package dev.halibut.rsa.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.halibut.ServiceEndPoint;
 import dev.halibut.registry.distribution.DiscoveredEndpoints;
 import java.net.URI;
 import java.util.ArrayList;
@@ -17,6 +18,9 @@ import org.osgi.service.remoteserviceadmin.EndpointEventListener;
 class HeldEndpointsTest {
     private static final String FILTER = "(objectClass=a.Calculator)";
     private static final String EXPORTER = "3F1A9C0D2B4E6F8A1C3E5D7B9F0A2C4E6D8B0F1A";
+    /** This framework's runtime. */
+    private static final String SELF = "00112233445566778899AABBCCDDEEFF00112233";
+    private static final String OTHER_LISTENER = "FFEEDDCCBBAA99887766554433221100FFEEDDCC";
 
     private final List<String> seen = new ArrayList<>();
     private final EndpointEventListener topologyManager = (event, filter) ->
@@ -27,11 +31,23 @@ class HeldEndpointsTest {
     private static EndpointDescription halibut(String exportId, String thumbprint) {
         return new EndpointDescription(HalibutEndpoints.describe(
                 Map.of("endpoint.framework.uuid", "fw-a", "endpoint.service.id", 7L),
-                URI.create("https://node-a:8433/"), thumbprint, exportId, Map.of("a.Calculator", "calculator@" + exportId)));
+                Publication.listening(URI.create("https://node-a:8433/")), thumbprint, exportId, Map.of("a.Calculator", "calculator@" + exportId)));
+    }
+
+    /** An export of EXPORTER published as its subscription of the listener with thumbprint {@code polled}. */
+    private static EndpointDescription polling(String exportId, String polled) {
+        return new EndpointDescription(HalibutEndpoints.describe(
+                Map.of("endpoint.framework.uuid", "fw-a", "endpoint.service.id", 7L),
+                Publication.polling(URI.create("poll://node-a/"), new ServiceEndPoint(URI.create("https://hub:8443/"), polled)),
+                EXPORTER, exportId, Map.of("a.Calculator", "calculator@" + exportId)));
+    }
+
+    private HalibutEndpoints.Verdict rule(Map<String, ?> description) {
+        return HalibutEndpoints.verdict(description, SELF, trusted::contains);
     }
 
     private void discovery(int type, EndpointDescription endpoint) {
-        held.endpointChanged(new EndpointEvent(type, endpoint), FILTER, trusted::contains);
+        held.endpointChanged(new EndpointEvent(type, endpoint), FILTER, this::rule);
     }
 
     @Test
@@ -45,7 +61,7 @@ class HeldEndpointsTest {
                 "https://node-a:8433/", EXPORTER, List.of("a.Calculator")));
 
         trusted.add(EXPORTER);
-        held.recheck(trusted::contains);
+        held.recheck(this::rule);
 
         assertThat(seen).containsExactly("ADDED https://node-a:8433/e-1 " + FILTER);
         assertThat(held.held()).isEmpty();
@@ -59,7 +75,7 @@ class HeldEndpointsTest {
         discovery(EndpointEvent.ADDED, endpoint);
         discovery(EndpointEvent.MODIFIED, endpoint);
         trusted.clear();
-        held.recheck(trusted::contains);
+        held.recheck(this::rule);
 
         assertThat(seen).containsExactly("ADDED https://node-a:8433/e-1 " + FILTER,
                 "MODIFIED https://node-a:8433/e-1 " + FILTER, "REMOVED https://node-a:8433/e-1 " + FILTER);
@@ -73,7 +89,7 @@ class HeldEndpointsTest {
         discovery(EndpointEvent.ADDED, endpoint);
         discovery(EndpointEvent.REMOVED, endpoint);
         trusted.add(EXPORTER);
-        held.recheck(trusted::contains);
+        held.recheck(this::rule);
 
         assertThat(seen).isEmpty();
         assertThat(held.held()).isEmpty();
@@ -88,6 +104,47 @@ class HeldEndpointsTest {
 
         assertThat(seen).containsExactly("ADDED https://node-a:8433/e-1 " + FILTER,
                 "REMOVED https://node-a:8433/e-1 " + FILTER);
+    }
+
+    @Test
+    void anEndpointAnnouncedAgainByANewDiscoverySessionIsAModificationNotASecondImport() {
+        trusted.add(EXPORTER);
+        EndpointDescription endpoint = halibut("e-1", EXPORTER);
+
+        discovery(EndpointEvent.ADDED, endpoint);
+        discovery(EndpointEvent.ADDED, endpoint);
+
+        assertThat(seen).containsExactly("ADDED https://node-a:8433/e-1 " + FILTER,
+                "MODIFIED https://node-a:8433/e-1 " + FILTER);
+    }
+
+    @Test
+    void aPollEndpointThatPollsThisListenerIsHeldUntilTrustedThenImported() {
+        EndpointDescription endpoint = polling("e-1", SELF);
+
+        discovery(EndpointEvent.ADDED, endpoint);
+        assertThat(seen).isEmpty();
+        assertThat(held.held()).extracting(DiscoveredEndpoints.Untrusted::endpoint).containsExactly("poll://node-a/");
+
+        trusted.add(EXPORTER);
+        held.recheck(this::rule);
+
+        assertThat(seen).containsExactly("ADDED poll://node-a/e-1 " + FILTER);
+        assertThat(held.held()).isEmpty();
+    }
+
+    @Test
+    void aPollEndpointThatPollsAnotherListenerIsNeitherImportedNorListedEvenWhenItsExporterIsTrusted() {
+        trusted.add(EXPORTER);
+
+        discovery(EndpointEvent.ADDED, polling("e-1", OTHER_LISTENER));
+        held.recheck(this::rule);
+
+        assertThat(seen).isEmpty();
+        assertThat(held.held()).isEmpty();
+
+        discovery(EndpointEvent.REMOVED, polling("e-1", OTHER_LISTENER));
+        assertThat(seen).isEmpty();
     }
 
     @Test

@@ -16,13 +16,13 @@ import dev.halibut.runtime.PingResult;
 import dev.halibut.runtime.RuntimeStatus;
 import dev.halibut.transport.Connection;
 import dev.halibut.transport.ConnectionPool;
+import dev.halibut.transport.ExchangeException;
+import dev.halibut.transport.RequestExchange;
+import dev.halibut.DataStream;
 import dev.halibut.EncodedMessage;
 import dev.halibut.wire.ErrorKind;
-import dev.halibut.wire.Frame;
-import dev.halibut.wire.FrameType;
 import dev.halibut.wire.Identification;
 import dev.halibut.wire.IncomingResponse;
-import dev.halibut.wire.ProtocolException;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import dev.halibut.transport.ReceivedStreamStore;
@@ -76,6 +76,8 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     private final EventLoops loops;
     private final TlsConnector connector;
     private final ConnectionPool pool;
+    /** The requesting side of every exchange this runtime starts: calls, pings, requests handed to subscribers. */
+    private final RequestExchange requestExchange;
     private final ListeningCaller listeningCaller;
     private final List<TlsListener> listeners = new CopyOnWriteArrayList<>();
     private final List<InetSocketAddress> boundAddresses = new CopyOnWriteArrayList<>();
@@ -115,9 +117,10 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         this.loops = new EventLoops("halibut-" + id + "-io");
         this.connector = new TlsConnector(contexts, telemetry, messageBudget, loops);
         this.pool = new ConnectionPool(connector, limits, timer);
-        this.listeningCaller = new ListeningCaller(codec, pool, limits, streams, progress, telemetry);
+        this.requestExchange = new RequestExchange(codec, streams, progress);
+        this.listeningCaller = new ListeningCaller(requestExchange, pool, limits, telemetry);
         this.pollingCaller = new PollingCaller(codec, this.queue, limits);
-        this.subscriberSession = new SubscriberSession(this.queue, trust, limits, codec, streams, progress);
+        this.subscriberSession = new SubscriberSession(this.queue, trust, limits, requestExchange);
         LOG.info("Halibut runtime {} started with certificate {} ({})", id, contexts.thumbprint(),
                 certificate.getSubjectX500Principal().getName());
     }
@@ -218,6 +221,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     public void removeTrust(String thumbprint) {
         if (trust.remove(thumbprint)) {
             LOG.info("Runtime {} no longer trusts {}", id, thumbprint);
+            subscriberSession.trustChanged(); // its waiting subscriber connections end now, with END
         }
     }
 
@@ -326,8 +330,12 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         listeners.forEach(TlsListener::stopAccepting);
         subs.forEach(PollingSubscriptionImpl::stop);
         listenerCalls.cancel();
+        // Subscriber connections end cleanly with END (protocol.md, frame table): at once when idle, after
+        // their response when in an exchange; what is still in one at the grace's end is aborted below.
+        subscriberSession.beginClose();
         try {
             listenerCalls.awaitNone(deadlines.graceEnd());
+            subscriberSession.awaitEnded(deadlines.graceEnd());
             for (PollingSubscriptionImpl s : subs) {
                 s.awaitCalls(deadlines.graceEnd());
             }
@@ -453,26 +461,26 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
             if (closed) {
                 throw new HalibutClientException(what + " abandoned: the runtime is closed");
             }
-            c.sendMessage(FrameType.REQUEST, request.bson());
-            Frame frame = c.readFrame(l.heartbeatTimeout());
+            RequestExchange.Response answer;
+            try {
+                answer = requestExchange.call(c, id, request, l.heartbeatTimeout());
+            } catch (ExchangeException e) {
+                if (e.kind() == ExchangeException.Kind.NO_RESPONSE) {
+                    throw new HalibutClientException(what + ": connected in " + Durations.human(Duration.ofNanos(connected - start))
+                            + ", but no answer came within " + l.heartbeatTimeout() + " (heartbeatTimeout)", e.getCause());
+                }
+                throw new HalibutClientException(what + ": connected in " + Durations.human(Duration.ofNanos(connected - start))
+                        + ", but the exchange failed: " + e.getCause(), e.getCause());
+            }
             long end = System.nanoTime();
-            if (frame.type() != FrameType.RESPONSE) {
-                throw new ProtocolException("expected a RESPONSE frame but got " + frame.type());
+            if (!answer.streams().isEmpty()) {
+                answer.streams().values().forEach(DataStream::discard);
+                throw new HalibutClientException(what + ": the answer is not the ping's response (it carries streams)");
             }
-            IncomingResponse response = codec.decodeResponse(c.messageBytes(frame));
-            if (!response.id().equals(id) || !response.streams().isEmpty()) {
-                throw new ProtocolException("the answer is not the ping's response");
-            }
-            checkPingAnswer(what, response);
+            checkPingAnswer(what, answer.envelope());
             telemetry.inUse(c, false);
             c.closeGracefully();
             return new PingResult(endpoint, Duration.ofNanos(connected - start), null, Duration.ofNanos(end - connected));
-        } catch (java.net.SocketTimeoutException e) {
-            throw new HalibutClientException(what + ": connected in " + Durations.human(Duration.ofNanos(connected - start))
-                    + ", but no answer came within " + l.heartbeatTimeout() + " (heartbeatTimeout)", e);
-        } catch (IOException e) {
-            throw new HalibutClientException(what + ": connected in " + Durations.human(Duration.ofNanos(connected - start))
-                    + ", but the exchange failed: " + e, e);
         } finally {
             pingConnections.remove(c);
             c.close();

@@ -74,7 +74,9 @@ final class PollingCaller {
             throw new HalibutClientException(what + ": " + e.getMessage() + hint, e);
         }
         try {
-            IncomingResponse r = codec.decodeResponse(response.bson());
+            // The listener's subscriber connection decoded it already when the queue is in this process.
+            IncomingResponse r = response.decoded() instanceof IncomingResponse decoded ? decoded
+                    : codec.decodeResponse(response.bson());
             if (!r.id().equals(requestId)) {
                 throw new ProtocolException("the response is for request " + r.id() + ", not " + requestId);
             }

@@ -53,6 +53,12 @@ final class RequestServer implements ConnectionHandler {
         return role == Identification.Role.CLIENT || role == Identification.Role.SUBSCRIBER;
     }
 
+    /** A subscriber learns this listener's keep-alive settings from the answer (protocol.md, section 2). */
+    @Override
+    public Identification reply(Identification peer) {
+        return peer.role() == Identification.Role.SUBSCRIBER ? subscribers.reply() : Identification.server();
+    }
+
     void bound(String listenerKey) {
         this.listenerKey = listenerKey;
     }

@@ -5,10 +5,10 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.StreamTransferListener;
 import dev.halibut.transport.Connection;
 import dev.halibut.transport.ReceivedStreamStore;
+import dev.halibut.transport.ServingExchange;
 import dev.halibut.EncodedMessage;
 import dev.halibut.wire.ErrorKind;
 import dev.halibut.wire.Frame;
-import dev.halibut.wire.FrameType;
 import dev.halibut.wire.IncomingRequest;
 import dev.halibut.wire.MessageCodec;
 import dev.halibut.wire.RemoteError;
@@ -40,8 +40,7 @@ final class ServiceInvoker {
     private static final int MAX_DETAILS = 32 * 1024;
 
     private final MessageCodec codec;
-    private final ReceivedStreamStore streams;
-    private final StreamTransferListener progress;
+    private final ServingExchange serving;
     private final HalibutLimits limits;
     private final ExportTable exports;
     private final Telemetry telemetry;
@@ -73,8 +72,7 @@ final class ServiceInvoker {
         this.telemetry = telemetry;
         this.exports = exports;
         this.codec = codec;
-        this.streams = streams;
-        this.progress = progress;
+        this.serving = new ServingExchange(codec, streams, progress);
         this.limits = limits;
     }
 
@@ -104,30 +102,25 @@ final class ServiceInvoker {
      * @throws IOException the exchange failed (protocol error, stream failure, connection lost): close it
      */
     void serve(Connection connection, Frame frame, String endpoint, RunningCalls running) throws IOException {
-        IncomingRequest request = codec.decodeRequest(connection.messageBytes(frame));
+        ServingExchange.Served exchange = serving.receive(connection, frame);
+        IncomingRequest request = exchange.request();
         long start = System.nanoTime();
         LOG.debug("Running {} from {} ({})", request, endpoint, connection);
         Outcome outcome = Outcome.CONNECTION_LOST;
         String failure = null;
         boolean admitted = running.enter();
-        try {
-            Map<UUID, DataStream> received = connection.receiveStreams(request.streams(), streams,
-                    limits.responseTimeout(), progress);
-            try {
-                Answer answer = admitted ? invoke(request, received, limits.maxMessageSize()) : shuttingDown(request);
-                if (admitted && answer.error() == ErrorKind.INVOCATION && running.isCancelled()) {
-                    answer = shuttingDown(request);
-                }
-                connection.sendMessage(FrameType.RESPONSE, answer.response().bson());
-                connection.sendStreams(answer.response().streams(), progress);
-                if (answer.error() != null) {
-                    outcome = ClientInvocationHandler.outcomeOf(answer.error());
-                    failure = answer.message();
-                } else {
-                    outcome = Outcome.OK;
-                }
-            } finally {
-                received.values().forEach(DataStream::discard);
+        try (exchange) {
+            Map<UUID, DataStream> received = exchange.receiveStreams(limits.responseTimeout());
+            Answer answer = admitted ? invoke(request, received, limits.maxMessageSize()) : shuttingDown(request);
+            if (admitted && answer.error() == ErrorKind.INVOCATION && running.isCancelled()) {
+                answer = shuttingDown(request);
+            }
+            exchange.respond(answer.response());
+            if (answer.error() != null) {
+                outcome = ClientInvocationHandler.outcomeOf(answer.error());
+                failure = answer.message();
+            } else {
+                outcome = Outcome.OK;
             }
         } catch (IOException | RuntimeException e) {
             failure = "the exchange failed: " + e;

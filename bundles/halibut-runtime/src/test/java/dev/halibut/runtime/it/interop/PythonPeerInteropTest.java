@@ -12,6 +12,7 @@ import dev.halibut.ServiceInvocationException;
 import dev.halibut.runtime.Certificates;
 import dev.halibut.runtime.ExportDescription;
 import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.it.Await;
 import dev.halibut.runtime.it.TestIdentities;
 import dev.halibut.runtime.it.ThreadLeaks;
 import dev.halibut.runtime.it.interop.InteropService.Color;
@@ -253,10 +254,18 @@ class PythonPeerInteropTest {
             assertThat(d.properties().get(ExportDescription.ENDPOINT_SERVICE_ID)).isInstanceOf(Long.class);
         });
 
+        // The listener's runtime closes: it ends the subscriber's connection with END (protocol.md, frame table).
+        java.close();
+        Path transcript = dir.resolve("subscriber.out");
+        Await.until("the Python subscriber to read the listener's END", PEER_TIMEOUT,
+                () -> readQuietly(transcript).contains("END from the listener"));
+
         p.getOutputStream().close();
         PeerRun run = await(p, "subscriber");
         assertThat(run.exitCode()).as("the peer's checks:\n" + run.output()).isZero();
-        assertThat(run.output()).doesNotContain("FAIL");
+        assertThat(run.output()).doesNotContain("FAIL")
+                .as("the listener's keep-alive settings, from its identification answer (section 2)")
+                .contains("listener keep-alive 30000 ms, heartbeat timeout 10000 ms");
     }
 
     private HalibutRuntime track(HalibutRuntime runtime) {
@@ -300,6 +309,14 @@ class PythonPeerInteropTest {
                 .redirectOutput(dir.resolve(role + ".out").toFile()).start();
         processes.add(p);
         return p;
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private record PeerRun(int exitCode, String output) {

@@ -1,0 +1,72 @@
+package dev.halibut.transport;
+
+import java.io.IOException;
+
+/**
+ * Why a {@link RequestExchange} failed, classified by what it means for the request: whether it was sent,
+ * whether it may have run, and whether the connection can carry another request. The cause is the failure
+ * as the connection reported it; its message is what callers quote.
+ */
+public final class ExchangeException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The classes of failure, in the order an exchange can meet them. */
+    public enum Kind {
+        /** The request is larger than the maximum message size: nothing was written; the connection is fine. */
+        NOT_SENT(false, true),
+        /**
+         * The source of one of the request's own streams failed: the request was sent, its streams aborted
+         * (STREAM_ABORT), so the service was not called with them. The connection is finished.
+         */
+        STREAM_SOURCE_FAILED(false, false),
+        /**
+         * The peer answered END instead of a RESPONSE: it refused the request unread, so it did not run
+         * (docs/protocol.md, section 5). The connection is finished.
+         */
+        REFUSED_UNREAD(false, false),
+        /** No response (or no part of its streams) arrived within the response timeout: it may have run. */
+        NO_RESPONSE(true, false),
+        /** The peer broke the protocol after the request was sent: it may have run. */
+        PROTOCOL_ERROR(true, false),
+        /** The response arrived, but the peer could not send one of its streams (STREAM_ABORT): it ran. */
+        RESPONSE_STREAM_ABORTED(true, false),
+        /** The connection failed after (or while) the request was written: it may have run. */
+        CONNECTION_LOST(true, false);
+
+        private final boolean mayHaveRun;
+        private final boolean connectionReusable;
+
+        Kind(boolean mayHaveRun, boolean connectionReusable) {
+            this.mayHaveRun = mayHaveRun;
+            this.connectionReusable = connectionReusable;
+        }
+
+        /** Whether the request may have run (so it must not be sent again). */
+        public boolean mayHaveRun() {
+            return mayHaveRun;
+        }
+
+        /** Whether the connection may carry another request; otherwise close it. */
+        public boolean connectionReusable() {
+            return connectionReusable;
+        }
+    }
+
+    private final Kind kind;
+
+    ExchangeException(Kind kind, IOException cause) {
+        super(kind + ": " + cause.getMessage(), cause);
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The failure as the connection reported it. */
+    @Override
+    public synchronized IOException getCause() {
+        return (IOException) super.getCause();
+    }
+}

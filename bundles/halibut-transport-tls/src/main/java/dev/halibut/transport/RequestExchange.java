@@ -1,0 +1,109 @@
+package dev.halibut.transport;
+
+import dev.halibut.DataStream;
+import dev.halibut.StreamTransferListener;
+import dev.halibut.transport.ExchangeException.Kind;
+import dev.halibut.EncodedMessage;
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameType;
+import dev.halibut.wire.IncomingResponse;
+import dev.halibut.wire.MessageCodec;
+import dev.halibut.wire.ProtocolException;
+import dev.halibut.ReceivedMessage;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The requesting side of one request/response on a connection (a caller on a listening endpoint, a
+ * listener handing a queued request to a polling subscriber, a ping): send the REQUEST frame and the
+ * request's streams, read the RESPONSE frame, decompress and decode it, check it answers this request, and
+ * receive its streams. Every way this can fail is reported as one {@link ExchangeException} whose
+ * {@linkplain ExchangeException#kind() kind} says whether the request was sent, may have run, and whether the
+ * connection can be reused; the caller words the message. Thread-safe; one instance serves a runtime.
+ *
+ * <p>The connection is the caller's: it checks liveness before (see {@link Connection#readyForRequest}) and
+ * closes, pools or keeps it after, as the failure's kind says.
+ */
+public final class RequestExchange {
+
+    private final MessageCodec codec;
+    private final ReceivedStreamStore streams;
+    private final StreamTransferListener progress;
+
+    /**
+     * @param streams  where the response's streams are stored as they arrive
+     * @param progress told about every stream chunk sent and received
+     */
+    public RequestExchange(MessageCodec codec, ReceivedStreamStore streams, StreamTransferListener progress) {
+        this.codec = codec;
+        this.streams = streams;
+        this.progress = progress;
+    }
+
+    /**
+     * A response as the exchange received it: the envelope's bytes, the envelope decoded, and the streams that
+     * followed it (the caller's to read or discard).
+     */
+    public record Response(byte[] bson, IncomingResponse envelope, Map<UUID, DataStream> streams) {
+
+        /** The response for a pending-request queue, carrying the decoded envelope so it is not decoded again. */
+        public ReceivedMessage received() {
+            return new ReceivedMessage(bson, streams, envelope);
+        }
+    }
+
+    /**
+     * Sends {@code request} on {@code connection} and returns its response: the envelope's bytes, the decoded
+     * envelope and the streams received with it (the caller's to read or discard).
+     *
+     * @param responseTimeout how long to wait for the response, and for each read of its streams
+     * @throws ExchangeException the exchange failed; its kind classifies the failure
+     */
+    public Response call(Connection connection, String requestId, EncodedMessage request,
+                                Duration responseTimeout) throws ExchangeException {
+        try {
+            try {
+                connection.sendMessage(FrameType.REQUEST, request.bson());
+            } catch (MessageTooLargeException e) {
+                throw new ExchangeException(Kind.NOT_SENT, e);
+            }
+            try {
+                connection.sendStreams(request.streams(), progress);
+            } catch (StreamSourceException e) {
+                throw new ExchangeException(Kind.STREAM_SOURCE_FAILED, e);
+            }
+            Frame frame = connection.readFrame(responseTimeout);
+            if (frame.type() == FrameType.END) {
+                // END in place of a RESPONSE: the peer refused the request unread (protocol.md, section 5).
+                throw new ExchangeException(Kind.REFUSED_UNREAD,
+                        new IOException("the peer answered END instead of a RESPONSE"));
+            }
+            if (frame.type() != FrameType.RESPONSE) {
+                throw new ProtocolException("expected a RESPONSE frame but got " + frame.type());
+            }
+            byte[] bson = connection.messageBytes(frame);
+            IncomingResponse response = codec.decodeResponse(bson);
+            if (!response.id().equals(requestId)) {
+                throw new ProtocolException("the response is for request " + response.id() + ", not " + requestId);
+            }
+            Map<UUID, DataStream> received;
+            try {
+                received = connection.receiveStreams(response.streams(), streams, responseTimeout, progress);
+            } catch (StreamAbortedException e) {
+                throw new ExchangeException(Kind.RESPONSE_STREAM_ABORTED, e);
+            }
+            return new Response(bson, response, received);
+        } catch (ExchangeException e) {
+            throw e;
+        } catch (SocketTimeoutException e) {
+            throw new ExchangeException(Kind.NO_RESPONSE, e);
+        } catch (ProtocolException e) {
+            throw new ExchangeException(Kind.PROTOCOL_ERROR, e);
+        } catch (IOException e) {
+            throw new ExchangeException(Kind.CONNECTION_LOST, e);
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.halibut.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.halibut.DataStream;
+import dev.halibut.HalibutLimits;
+import dev.halibut.ServiceEndPoint;
+import dev.halibut.StreamTransferListener;
+import dev.halibut.transport.ExchangeException.Kind;
+import dev.halibut.EncodedMessage;
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameType;
+import dev.halibut.wire.Identification;
+import dev.halibut.wire.IncomingRequest;
+import dev.halibut.wire.MessageCodec;
+import dev.halibut.ReceivedMessage;
+import java.io.IOException;
+import java.lang.reflect.Type;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The exchange's two sides over a real connection, and how the requesting side classifies each way an
+ * exchange can fail: not sent, sent without its streams, refused unread (END), no response, protocol error,
+ * a response stream the peer aborted, a connection that ends after the request.
+ */
+class RequestExchangeTest {
+
+    private static final TlsListenerTest.TestCert SERVER = TlsListenerTest.TestCert.create("server");
+    private static final TlsListenerTest.TestCert CLIENT = TlsListenerTest.TestCert.create("client");
+    private static final Duration LONG = Duration.ofSeconds(30);
+
+    /** What the serving side does with one request; it runs on the listener's thread. */
+    @FunctionalInterface
+    interface Behaviour {
+        /** @return whether to keep serving the connection */
+        boolean onRequest(Connection c, Frame request) throws IOException;
+    }
+
+    private final MessageCodec codec = new MessageCodec();
+    private final ScheduledExecutorService timer = new ScheduledThreadPoolExecutor(1);
+    private final ThumbprintTrust trust = new ThumbprintTrust();
+    private volatile Behaviour behaviour;
+    private TlsListener listener;
+    private TlsConnector connector;
+    private ReceivedStreamStore clientStreams;
+    private ReceivedStreamStore serverStreams;
+    private RequestExchange exchange;
+    private ServingExchange serving;
+    private int port;
+
+    @TempDir
+    Path temp;
+
+    private final ConnectionHandler server = new ConnectionHandler() {
+        @Override
+        public boolean accepts(Identification.Role role) {
+            return role == Identification.Role.CLIENT;
+        }
+
+        /** Serves the connection on a worker, blocking, until it ends (enough for these tests). */
+        @Override
+        public void connected(Connection c, Identification peer, java.util.concurrent.Executor workers) {
+            workers.execute(() -> {
+                try {
+                    serve(c);
+                } catch (IOException e) {
+                    // the peer went away or broke the protocol: the connection is closed below
+                } finally {
+                    c.close();
+                }
+            });
+        }
+
+        private void serve(Connection c) throws IOException {
+            while (true) {
+                Frame f = c.readFrame(LONG);
+                if (f.type() != FrameType.REQUEST || !behaviour.onRequest(c, f)) {
+                    return;
+                }
+            }
+        }
+    };
+
+    @BeforeEach
+    void start() throws IOException {
+        trust.add(CLIENT.thumbprint());
+        TlsContextFactory contexts = new TlsContextFactory(SERVER.certificate(), SERVER.keys().getPrivate());
+        listener = new TlsListener(contexts.serverContext(trust), trust, HalibutLimits.defaults(), server, timer);
+        port = listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).getPort();
+        connector = new TlsConnector(new TlsContextFactory(CLIENT.certificate(), CLIENT.keys().getPrivate()));
+        clientStreams = new ReceivedStreamStore(temp.resolve("client"));
+        serverStreams = new ReceivedStreamStore(temp.resolve("server"));
+        exchange = new RequestExchange(codec, clientStreams, StreamTransferListener.NONE);
+        serving = new ServingExchange(codec, serverStreams, StreamTransferListener.NONE);
+    }
+
+    @AfterEach
+    void stop() {
+        connector.close();
+        listener.close();
+        timer.shutdownNow();
+        clientStreams.close();
+        serverStreams.close();
+    }
+
+    private Connection connect(HalibutLimits limits) {
+        ServiceEndPoint e = new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), SERVER.thumbprint())
+                .withLimits(limits);
+        return connector.connect(e, Identification.client(), limits);
+    }
+
+    private EncodedMessage request(String id, Object... args) throws IOException {
+        Type[] types = new Type[args.length];
+        for (int i = 0; i < args.length; i++) {
+            types[i] = args[i] instanceof DataStream ? DataStream.class : args[i].getClass();
+        }
+        return codec.encodeRequest(id, "Echo", "echo", types, args);
+    }
+
+    /** Serves each request as an echo of its first argument, through the serving side of the exchange. */
+    private boolean echo(Connection c, Frame f) throws IOException {
+        try (ServingExchange.Served served = serving.receive(c, f)) {
+            IncomingRequest r = served.request();
+            var received = served.receiveStreams(LONG);
+            Object arg;
+            try {
+                arg = r.bindArguments(new Type[] {DataStream.class}, received)[0];
+            } catch (IncomingRequest.ArgumentBindingException e) {
+                throw new IOException(e);
+            }
+            byte[] content = ((DataStream) arg).readAllBytes();
+            served.respond(codec.encodeResponse(r.id(), DataStream.class, DataStream.fromBytes(content)));
+        }
+        return true;
+    }
+
+    @Test
+    void aResponseArrivesDecodedWithItsStreamsAndTheConnectionCarriesTheNextExchange() throws IOException {
+        behaviour = this::echo;
+        try (Connection c = connect(HalibutLimits.defaults())) {
+            for (String id : List.of("1", "2")) {
+                byte[] body = ("body of " + id).getBytes(StandardCharsets.UTF_8);
+                RequestExchange.Response response = exchange.call(c, id, request(id, DataStream.fromBytes(body)), LONG);
+                assertThat(response.envelope().id()).isEqualTo(id);
+                DataStream result = (DataStream) response.envelope().bindResult(DataStream.class, response.streams());
+                assertThat(result.readAllBytes()).isEqualTo(body);
+                // For a queue, the decoded envelope travels with the bytes: whoever takes it does not decode again.
+                ReceivedMessage queued = response.received();
+                assertThat(queued.decoded()).isSameAs(response.envelope());
+                assertThat(queued.bson()).isSameAs(response.bson());
+            }
+        }
+    }
+
+    @Test
+    void aRequestOverTheMaximumMessageSizeIsNotSentAndTheConnectionStaysUsable() throws IOException {
+        behaviour = this::echo;
+        HalibutLimits small = HalibutLimits.defaults().withMaxMessageSize(1024);
+        try (Connection c = connect(small)) {
+            EncodedMessage huge = codec.encodeRequest("big", "Echo", "echo", new Type[] {byte[].class},
+                    new Object[] {randomBytes(4096)});
+            assertThatThrownBy(() -> exchange.call(c, "big", huge, LONG)).isInstanceOfSatisfying(ExchangeException.class,
+                    e -> {
+                        assertThat(e.kind()).isEqualTo(Kind.NOT_SENT);
+                        assertThat(e.kind().mayHaveRun()).isFalse();
+                        assertThat(e.kind().connectionReusable()).isTrue();
+                        assertThat(e.getCause()).isInstanceOf(MessageTooLargeException.class);
+                    });
+            RequestExchange.Response ok = exchange.call(c, "small", request("small", DataStream.fromBytes(new byte[] {7})),
+                    LONG);
+            assertThat(ok.envelope().id()).isEqualTo("small");
+        }
+    }
+
+    @Test
+    void endInPlaceOfAResponseMeansTheRequestWasRefusedUnreadAndDidNotRun() throws IOException {
+        behaviour = (c, f) -> {
+            c.closeGracefully();
+            return false;
+        };
+        try (Connection c = connect(HalibutLimits.defaults())) {
+            // Without streams: everything the caller sent has been read when the peer closes (no reset).
+            assertFails(c, "1", request("1", "text"), LONG, Kind.REFUSED_UNREAD);
+            assertThat(Kind.REFUSED_UNREAD.mayHaveRun()).isFalse();
+            assertThat(Kind.REFUSED_UNREAD.connectionReusable()).isFalse();
+        }
+    }
+
+    @Test
+    void aConnectionThatEndsBetweenFramesAfterTheRequestMayHaveRunTheRequest() throws IOException {
+        behaviour = (c, f) -> false; // read the request, then close without END
+        try (Connection c = connect(HalibutLimits.defaults())) {
+            ExchangeException e = assertFails(c, "1", request("1", "text"), LONG, Kind.CONNECTION_LOST);
+            assertThat(e.getCause()).isInstanceOf(java.io.EOFException.class);
+            assertThat(e.kind().mayHaveRun()).isTrue();
+        }
+    }
+
+    @Test
+    void aResponseToAnotherRequestIsAProtocolError() throws IOException {
+        behaviour = (c, f) -> {
+            c.sendMessage(FrameType.RESPONSE, codec.encodeResponse("someone-else", void.class, null).bson());
+            return true;
+        };
+        try (Connection c = connect(HalibutLimits.defaults())) {
+            ExchangeException e = assertFails(c, "mine", request("mine", DataStream.fromBytes(new byte[0])), LONG,
+                    Kind.PROTOCOL_ERROR);
+            assertThat(e.getCause()).hasMessageContaining("someone-else").hasMessageContaining("mine");
+        }
+    }
+
+    @Test
+    void noResponseWithinTheResponseTimeoutIsNoResponse() throws IOException {
+        behaviour = (c, f) -> {
+            c.readFrame(LONG); // the request's stream end, then nothing more until the caller gives up
+            c.readFrame(LONG);
+            return false;
+        };
+        try (Connection c = connect(HalibutLimits.defaults())) {
+            assertFails(c, "1", request("1", DataStream.fromBytes(new byte[0])), Duration.ofMillis(200), Kind.NO_RESPONSE);
+        }
+    }
+
+    @Test
+    void aRequestStreamWhoseSourceFailsIsAbortedAndTheServiceIsNotCalled() throws IOException {
+        behaviour = this::echo;
+        DataStream failing = DataStream.fromWriter(10, out -> {
+            out.write(new byte[3]);
+            throw new IOException("source disappeared");
+        });
+        try (Connection c = connect(HalibutLimits.defaults())) {
+            ExchangeException e = assertFails(c, "1", request("1", failing), LONG, Kind.STREAM_SOURCE_FAILED);
+            assertThat(e.getCause()).isInstanceOf(StreamSourceException.class).hasMessageContaining("source disappeared");
+        }
+    }
+
+    @Test
+    void aResponseStreamThePeerAbortsIsReportedWithItsReason() throws IOException {
+        behaviour = (c, f) -> {
+            try (ServingExchange.Served served = serving.receive(c, f)) {
+                served.receiveStreams(LONG);
+                DataStream broken = DataStream.fromWriter(10, out -> {
+                    throw new IOException("disk gone");
+                });
+                served.respond(codec.encodeResponse(served.request().id(), DataStream.class, broken));
+            } catch (StreamSourceException expected) {
+                return false; // STREAM_ABORT went out; the connection must not be reused
+            }
+            return true;
+        };
+        try (Connection c = connect(HalibutLimits.defaults())) {
+            ExchangeException e = assertFails(c, "1", request("1", DataStream.fromBytes(new byte[0])), LONG,
+                    Kind.RESPONSE_STREAM_ABORTED);
+            assertThat(e.getCause()).isInstanceOf(StreamAbortedException.class).hasMessageContaining("disk gone");
+        }
+        assertThat(clientStreams.fileCount()).isZero();
+    }
+
+    private ExchangeException assertFails(Connection c, String id, EncodedMessage request, Duration timeout, Kind kind) {
+        try {
+            exchange.call(c, id, request, timeout);
+        } catch (ExchangeException e) {
+            assertThat(e.kind()).as("kind of %s", e).isEqualTo(kind);
+            return e;
+        }
+        throw new AssertionError("the exchange did not fail; expected " + kind);
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new java.util.Random(n).nextBytes(b);
+        return b;
+    }
+}
