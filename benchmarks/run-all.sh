@@ -22,9 +22,13 @@ done
 load "StreamTransferBenchmark start"
 java -jar "$JAR" StreamTransferBenchmark -wi 1 -i 2 -rf json -rff "$OUT/StreamTransferBenchmark.json" > "$OUT/StreamTransferBenchmark.log" 2>&1
 load "StreamTransferBenchmark end"
+# Where a stream's time goes: receiving it and reading it back, timed apart (one round each way, JDK provider).
+java -Xmx64m -cp "$JAR" dev.halibut.benchmarks.StreamPhases 1 > "$OUT/StreamPhases.log" 2>&1
 # CPU per small call vs raw TLS floor, both modes, both TLS providers.
 load "CpuPerCall start"
-java -cp "$JAR" dev.halibut.benchmarks.CpuPerCall 10000 7 > "$OUT/CpuPerCall.log" 2>&1
+# With JFR's "profile" settings (sampling every 10-20 ms): where the Java time of a call goes.
+java -XX:StartFlightRecording=settings=profile,filename="$OUT/CpuPerCall.jfr" -cp "$JAR" dev.halibut.benchmarks.CpuPerCall 10000 7 \
+  > "$OUT/CpuPerCall.log" 2>&1
 load "CpuPerCall end"
 # Writer facing a peer that stops reading: fails within writeTimeout (5 s here), in a 64 MiB heap.
 load "StalledReader start"
@@ -39,5 +43,5 @@ java -Xmx2g -cp "$JAR" dev.halibut.benchmarks.ScaleTest --steps 64,1000,10000,19
 load "ScaleTest end"
 grep -hE "^(CallLatency|ConcurrentCalls|ConnectionSetup|StreamTransfer)Benchmark\.[a-zA-Z0-9]+(:p0\.(50|99))? " "$OUT"/*.log || true
 grep -h "\[heap\]\|\[cpu\]" "$OUT/StreamTransferBenchmark.log" || true
-cat "$OUT/CpuPerCall.log" "$OUT/StalledReader.log" "$OUT/ScaleTest.log" | grep -v "WARN\|^\s*at " || true
+cat "$OUT/StreamPhases.log" "$OUT/CpuPerCall.log" "$OUT/StalledReader.log" "$OUT/ScaleTest.log" | grep -v "WARN\|^\s*at " || true
 echo "results in $OUT"

@@ -50,48 +50,61 @@ public final class CpuPerCall {
                 variants = variants.stream().filter(v -> v.name.equals(args[2]) || v.name.equals("rawTls")).toList();
             }
             for (Variant v : variants) { // warm-up
-                for (int i = 0; i < calls; i++) {
-                    v.call.call();
-                }
+                run(v, calls);
             }
-            long[][] cpu = new long[variants.size()][rounds];
-            long[][] wall = new long[variants.size()][rounds];
+            // Per call, per round: a round ends after `calls` calls or ROUND_NANOS, whichever comes first, so a variant
+            // that is slow per call (seen: 0.2 s per polling call on a transport under construction) still ends.
+            double[][] cpu = new double[variants.size()][rounds];
+            double[][] wall = new double[variants.size()][rounds];
+            int[][] done = new int[variants.size()][rounds];
             for (int r = 0; r < rounds; r++) {
                 for (int k = 0; k < variants.size(); k++) {
-                    Variant v = variants.get(k);
                     long c0 = os.getProcessCpuTime();
                     long w0 = System.nanoTime();
-                    for (int i = 0; i < calls; i++) {
-                        v.call.call();
-                    }
-                    wall[k][r] = System.nanoTime() - w0;
-                    cpu[k][r] = os.getProcessCpuTime() - c0;
+                    int n = run(variants.get(k), calls);
+                    wall[k][r] = (System.nanoTime() - w0) / 1000.0 / n;
+                    cpu[k][r] = (os.getProcessCpuTime() - c0) / 1000.0 / n;
+                    done[k][r] = n;
                 }
             }
-            System.out.printf(Locale.ROOT, "%d calls x %d rounds, load %s%n", calls, rounds, load());
+            System.out.printf(Locale.ROOT, "up to %d calls (or %d s) x %d rounds, load %s%n", calls, ROUND_NANOS / 1_000_000_000L,
+                    rounds, load());
             System.out.printf(Locale.ROOT, "%-24s %14s %14s %12s %12s%n", "variant", "CPU us/call", "wall us/call",
                     "CPU x raw", "wall x raw");
-            double rawCpu = median(cpu[0]) / calls / 1000.0;
-            double rawWall = median(wall[0]) / calls / 1000.0;
+            double rawCpu = median(cpu[0]);
+            double rawWall = median(wall[0]);
             for (int k = 0; k < variants.size(); k++) {
-                double c = median(cpu[k]) / calls / 1000.0;
-                double w = median(wall[k]) / calls / 1000.0;
-                System.out.printf(Locale.ROOT, "%-24s %14.1f %14.1f %12.2f %12.2f   (CPU per round: %s)%n",
-                        variants.get(k).name, c, w, c / rawCpu, w / rawWall, perCall(cpu[k], calls));
+                double c = median(cpu[k]);
+                double w = median(wall[k]);
+                System.out.printf(Locale.ROOT, "%-24s %14.1f %14.1f %12.2f %12.2f   (CPU per round: %s; calls per round: %s)%n",
+                        variants.get(k).name, c, w, c / rawCpu, w / rawWall, perCall(cpu[k]), java.util.Arrays.toString(done[k]));
             }
         }
     }
 
-    private static String perCall(long[] v, int calls) {
+    private static final long ROUND_NANOS = 10_000_000_000L;
+
+    /** Calls {@code v} up to {@code calls} times or for ROUND_NANOS; returns how many calls it made. */
+    private static int run(Variant v, int calls) throws Exception {
+        long end = System.nanoTime() + ROUND_NANOS;
+        int i = 0;
+        while (i < calls && (i % 16 != 0 || System.nanoTime() < end)) {
+            v.call.call();
+            i++;
+        }
+        return i;
+    }
+
+    private static String perCall(double[] v) {
         List<String> s = new ArrayList<>();
-        for (long x : v) {
-            s.add(String.format(Locale.ROOT, "%.1f", x / (double) calls / 1000.0));
+        for (double x : v) {
+            s.add(String.format(Locale.ROOT, "%.1f", x));
         }
         return String.join(" ", s);
     }
 
-    private static double median(long[] v) {
-        long[] s = v.clone();
+    private static double median(double[] v) {
+        double[] s = v.clone();
         java.util.Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
     }
