@@ -87,32 +87,16 @@ public interface PendingRequestQueue extends AutoCloseable {
      *
      * <p>The listener uses this for its subscriber connections, so that a subscriber waiting for work holds no
      * thread. The default waits with {@link #take} on a thread of {@code blocking}, one second at a time, until the
-     * future is done: a thread per waiting taker. {@link InMemoryPendingRequestQueue} waits without a thread;
+     * future is done: a thread per waiting taker (and, for up to a second after a taker left, its take runs on). {@link InMemoryPendingRequestQueue} waits without a thread;
      * other implementations should too.
      *
      * @param blocking where the default implementation may block (the listener's worker threads)
      */
     default CompletableFuture<CollectedRequest> takeAsync(URI subscription, String thumbprint, Executor blocking) {
         CompletableFuture<CollectedRequest> result = new CompletableFuture<>();
-        Thread[] taker = new Thread[1]; // the thread blocked in take, guarded by itself
-        // A taker that leaves stops the blocked take at once (take is interruptible): a take left waiting would
-        // grab the next request only to put it back, and hold its thread meanwhile.
-        result.whenComplete((r, e) -> {
-            if (result.isCancelled()) {
-                synchronized (taker) {
-                    if (taker[0] != null) {
-                        taker[0].interrupt();
-                    }
-                }
-            }
-        });
+        // Not interrupted when the taker leaves: an implementation's take may not be safe against an interrupt
+        // between taking a request from its store and handing it out. The slice bounds how long it runs on.
         blocking.execute(() -> {
-            synchronized (taker) {
-                if (result.isDone()) {
-                    return;
-                }
-                taker[0] = Thread.currentThread();
-            }
             try {
                 while (!result.isDone()) {
                     long start = System.nanoTime();
@@ -129,14 +113,10 @@ public interface PendingRequestQueue extends AutoCloseable {
                     }
                 }
             } catch (InterruptedException e) {
-                result.complete(null); // the taker left (then this is a no-op), or the executor is stopping
+                Thread.currentThread().interrupt(); // the executor is stopping
+                result.complete(null);
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
-            } finally {
-                synchronized (taker) {
-                    taker[0] = null;
-                    Thread.interrupted(); // the interrupt was for this take, not for the executor's next task
-                }
             }
         });
         return result;

@@ -138,7 +138,7 @@ class AsyncTakeTest {
     }
 
     @Test
-    void theDefaultStopsItsBlockingTakeWhenTheTakerLeaves() throws Exception {
+    void theDefaultEndsItsBlockingTakeOnceTheTakerLeft() throws Exception {
         CompletableFuture<CollectedRequest> f = withDefault.takeAsync(SUB, TP, blocking);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (takes.get() == 0 && System.nanoTime() < deadline) {
@@ -147,7 +147,7 @@ class AsyncTakeTest {
         assertThat(takes.get()).as("the default's take started").isEqualTo(1);
         f.cancel(false);
         blocking.shutdown();
-        // Within one take slice it would end anyway; interrupted, it ends at once. Bounded either way.
+        // Its take runs out within one slice (1 s); then the loop sees the taker left and takes no more.
         assertThat(blocking.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         assertThat(takes.get()).as("no further take after the taker left").isEqualTo(1);
     }
