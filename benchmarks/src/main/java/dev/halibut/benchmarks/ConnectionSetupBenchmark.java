@@ -52,6 +52,25 @@ public class ConnectionSetupBenchmark {
         }
     }
 
+    /** The same on OpenSSL (tlsProvider "openssl") at both ends. */
+    @State(Scope.Benchmark)
+    public static class HalibutOpenSsl {
+        HalibutNodes nodes;
+        Adder adder;
+
+        @Setup(Level.Trial)
+        public void start() {
+            nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST,
+                    HalibutLimits.defaults().withPoolMaxIdlePerEndpoint(0), "openssl");
+            adder = nodes.warmAdder();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            nodes.close();
+        }
+    }
+
     @State(Scope.Benchmark)
     public static class Raw {
         RawTlsPair pair;
@@ -85,6 +104,11 @@ public class ConnectionSetupBenchmark {
 
     @Benchmark
     public int halibut(Halibut s) {
+        return s.adder.add(1, 2);
+    }
+
+    @Benchmark
+    public int halibutOpenSsl(HalibutOpenSsl s) {
         return s.adder.add(1, 2);
     }
 

@@ -12,9 +12,11 @@ import java.util.concurrent.Callable;
  * CPU time per small call, both ends in this process (client and server work together), next to the wall
  * time. On a shared two-core machine the latency of a call moves with everyone else's load; the CPU it costs
  * hardly does, so this is the steadier way to compare the per-call work of Halibut, the raw TLS floor and
- * gRPC. Rounds alternate between the variants so that drifting load hits each alike.
+ * gRPC. Rounds alternate between the variants so that drifting load hits each alike. Halibut runs on the JDK's
+ * TLS provider and on OpenSSL ({@code tlsProvider("openssl")}); the floor and gRPC on the JDK's.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.CpuPerCall [calls per round] [rounds]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.CpuPerCall [calls per round] [rounds] [variant]</pre>
+ * (with a variant name, only that variant and the floor run: for profiling one of them)
  */
 public final class CpuPerCall {
 
@@ -27,59 +29,82 @@ public final class CpuPerCall {
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (HalibutNodes listening = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults());
              HalibutNodes polling = HalibutNodes.polling(Identities.CALLER, Identities.HOST, 1);
+             HalibutNodes listeningOpenSsl = HalibutNodes.listening(Identities.CALLER, Identities.HOST,
+                     HalibutLimits.defaults(), "openssl");
+             HalibutNodes pollingOpenSsl = HalibutNodes.polling(Identities.CALLER, Identities.HOST, 1, "openssl");
              RawTlsPair raw = new RawTlsPair(Identities.HOST, Identities.CALLER);
              GrpcPeer grpc = new GrpcPeer(Identities.HOST, Identities.CALLER)) {
             Adder l = listening.warmAdder();
             Adder p = polling.warmAdder();
+            Adder lo = listeningOpenSsl.warmAdder();
+            Adder po = pollingOpenSsl.warmAdder();
             byte[] request = new byte[Identities.ADD_REQUEST_BYTES];
             List<Variant> variants = List.of(
                     new Variant("rawTls", () -> raw.pingPong(request, Identities.ADD_RESPONSE_BYTES)),
                     new Variant("halibutListening", () -> l.add(1, 2)),
                     new Variant("halibutPolling", () -> p.add(1, 2)),
+                    new Variant("halibutListeningOpenSsl", () -> lo.add(1, 2)),
+                    new Variant("halibutPollingOpenSsl", () -> po.add(1, 2)),
                     new Variant("grpc", () -> grpc.add(1, 2)));
-            for (Variant v : variants) { // warm-up
-                for (int i = 0; i < calls; i++) {
-                    v.call.call();
-                }
+            if (args.length > 2) { // one variant only, e.g. to profile it with JFR
+                variants = variants.stream().filter(v -> v.name.equals(args[2]) || v.name.equals("rawTls")).toList();
             }
-            long[][] cpu = new long[variants.size()][rounds];
-            long[][] wall = new long[variants.size()][rounds];
+            for (Variant v : variants) { // warm-up
+                run(v, calls);
+            }
+            // Per call, per round: a round ends after `calls` calls or ROUND_NANOS, whichever comes first, so a variant
+            // that is slow per call (seen: 0.2 s per polling call on a transport under construction) still ends.
+            double[][] cpu = new double[variants.size()][rounds];
+            double[][] wall = new double[variants.size()][rounds];
+            int[][] done = new int[variants.size()][rounds];
             for (int r = 0; r < rounds; r++) {
                 for (int k = 0; k < variants.size(); k++) {
-                    Variant v = variants.get(k);
                     long c0 = os.getProcessCpuTime();
                     long w0 = System.nanoTime();
-                    for (int i = 0; i < calls; i++) {
-                        v.call.call();
-                    }
-                    wall[k][r] = System.nanoTime() - w0;
-                    cpu[k][r] = os.getProcessCpuTime() - c0;
+                    int n = run(variants.get(k), calls);
+                    wall[k][r] = (System.nanoTime() - w0) / 1000.0 / n;
+                    cpu[k][r] = (os.getProcessCpuTime() - c0) / 1000.0 / n;
+                    done[k][r] = n;
                 }
             }
-            System.out.printf(Locale.ROOT, "%d calls x %d rounds, load %s%n", calls, rounds, load());
-            System.out.printf(Locale.ROOT, "%-18s %14s %14s %12s %12s%n", "variant", "CPU us/call", "wall us/call",
+            System.out.printf(Locale.ROOT, "up to %d calls (or %d s) x %d rounds, load %s%n", calls, ROUND_NANOS / 1_000_000_000L,
+                    rounds, load());
+            System.out.printf(Locale.ROOT, "%-24s %14s %14s %12s %12s%n", "variant", "CPU us/call", "wall us/call",
                     "CPU x raw", "wall x raw");
-            double rawCpu = median(cpu[0]) / calls / 1000.0;
-            double rawWall = median(wall[0]) / calls / 1000.0;
+            double rawCpu = median(cpu[0]);
+            double rawWall = median(wall[0]);
             for (int k = 0; k < variants.size(); k++) {
-                double c = median(cpu[k]) / calls / 1000.0;
-                double w = median(wall[k]) / calls / 1000.0;
-                System.out.printf(Locale.ROOT, "%-18s %14.1f %14.1f %12.2f %12.2f   (CPU per round: %s)%n",
-                        variants.get(k).name, c, w, c / rawCpu, w / rawWall, perCall(cpu[k], calls));
+                double c = median(cpu[k]);
+                double w = median(wall[k]);
+                System.out.printf(Locale.ROOT, "%-24s %14.1f %14.1f %12.2f %12.2f   (CPU per round: %s; calls per round: %s)%n",
+                        variants.get(k).name, c, w, c / rawCpu, w / rawWall, perCall(cpu[k]), java.util.Arrays.toString(done[k]));
             }
         }
     }
 
-    private static String perCall(long[] v, int calls) {
+    private static final long ROUND_NANOS = 10_000_000_000L;
+
+    /** Calls {@code v} up to {@code calls} times or for ROUND_NANOS; returns how many calls it made. */
+    private static int run(Variant v, int calls) throws Exception {
+        long end = System.nanoTime() + ROUND_NANOS;
+        int i = 0;
+        while (i < calls && (i % 16 != 0 || System.nanoTime() < end)) {
+            v.call.call();
+            i++;
+        }
+        return i;
+    }
+
+    private static String perCall(double[] v) {
         List<String> s = new ArrayList<>();
-        for (long x : v) {
-            s.add(String.format(Locale.ROOT, "%.1f", x / (double) calls / 1000.0));
+        for (double x : v) {
+            s.add(String.format(Locale.ROOT, "%.1f", x));
         }
         return String.join(" ", s);
     }
 
-    private static double median(long[] v) {
-        long[] s = v.clone();
+    private static double median(double[] v) {
+        double[] s = v.clone();
         java.util.Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
     }

@@ -26,33 +26,45 @@ final class HalibutNodes implements AutoCloseable {
     }
 
     static HalibutNodes listening(CertificateAndKey callerId, CertificateAndKey hostId, HalibutLimits callerLimits) {
-        return listening(callerId, hostId, callerLimits, new Blocks.SinkService());
+        return listening(callerId, hostId, callerLimits, new Blocks.SinkService(), "jdk");
     }
 
-    /** Listening, with {@code sink} serving {@link Sink}. */
+    /** Listening, both ends on {@code tlsProvider} (jdk or openssl). */
     static HalibutNodes listening(CertificateAndKey callerId, CertificateAndKey hostId, HalibutLimits callerLimits,
-                                  Sink sink) {
+                                  String tlsProvider) {
+        return listening(callerId, hostId, callerLimits, new Blocks.SinkService(), tlsProvider);
+    }
+
+    /** Listening, with {@code sink} serving {@link Sink}, both ends on {@code tlsProvider} (jdk or openssl). */
+    static HalibutNodes listening(CertificateAndKey callerId, CertificateAndKey hostId, HalibutLimits callerLimits,
+                                  Sink sink, String tlsProvider) {
         HalibutRuntime caller = HalibutRuntime.builder().certificate(callerId.certificate(), callerId.privateKey())
-                .timeouts(callerLimits).build();
-        HalibutRuntime host = host(hostId, caller.thumbprint(), sink);
+                .tlsProvider(tlsProvider).timeouts(callerLimits).build();
+        HalibutRuntime host = host(hostId, caller.thumbprint(), sink, tlsProvider);
         int port = host.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         return new HalibutNodes(caller, host,
                 new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), host.thumbprint()));
     }
 
     static HalibutNodes polling(CertificateAndKey callerId, CertificateAndKey hostId, int pollingConnections) {
+        return polling(callerId, hostId, pollingConnections, "jdk");
+    }
+
+    /** Polling, both ends on {@code tlsProvider} (jdk or openssl). */
+    static HalibutNodes polling(CertificateAndKey callerId, CertificateAndKey hostId, int pollingConnections,
+                                String tlsProvider) {
         HalibutRuntime caller = HalibutRuntime.builder().certificate(callerId.certificate(), callerId.privateKey())
-                .trust(dev.halibut.Thumbprints.of(hostId.certificate())).build();
+                .tlsProvider(tlsProvider).trust(dev.halibut.Thumbprints.of(hostId.certificate())).build();
         int port = caller.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        HalibutRuntime host = host(hostId, caller.thumbprint(), new Blocks.SinkService());
+        HalibutRuntime host = host(hostId, caller.thumbprint(), new Blocks.SinkService(), tlsProvider);
         URI subscription = URI.create("poll://bench/");
         host.poll(subscription, new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), caller.thumbprint()),
                 pollingConnections);
         return new HalibutNodes(caller, host, new ServiceEndPoint(subscription, host.thumbprint()));
     }
 
-    private static HalibutRuntime host(CertificateAndKey hostId, String callerThumbprint, Sink sink) {
-        return HalibutRuntime.builder().certificate(hostId.certificate(), hostId.privateKey())
+    private static HalibutRuntime host(CertificateAndKey hostId, String callerThumbprint, Sink sink, String tlsProvider) {
+        return HalibutRuntime.builder().certificate(hostId.certificate(), hostId.privateKey()).tlsProvider(tlsProvider)
                 .service(Adder.class, new Adder.Impl())
                 .service(Sink.class, sink)
                 .trust(callerThumbprint).build();

@@ -27,6 +27,7 @@ final class HeapSampler implements AutoCloseable {
     private volatile long peakAfterGc;
     private volatile long peakDirect;
     private volatile long peakNettyDirect = -1;
+    private volatile long peakTransportDirect = -1;
     private volatile long collections;
     private volatile long majorCollections;
     private volatile long peakAfterMajorGc = -1;
@@ -101,6 +102,10 @@ final class HeapSampler implements AutoCloseable {
             if (netty > peakNettyDirect) {
                 peakNettyDirect = netty;
             }
+            long transport = transportDirect();
+            if (transport > peakTransportDirect) {
+                peakTransportDirect = transport;
+            }
             try {
                 Thread.sleep(2);
             } catch (InterruptedException e) {
@@ -117,15 +122,25 @@ final class HeapSampler implements AutoCloseable {
         }
     }
 
+    /** Direct memory of the (unshaded) Netty that Halibut's transport runs on: its pooled buffers live there. */
+    private static long transportDirect() {
+        try {
+            return io.netty.util.internal.PlatformDependent.usedDirectMemory();
+        } catch (Throwable e) {
+            return -1;
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
         stopped = true;
         thread.join(1000);
         unregister.forEach(Runnable::run);
         System.out.printf("%n[heap] %s: -Xmx %d MiB, peak heap in use %.1f MiB, peak after any GC %.1f MiB"
-                        + " (%d collections), peak after a full GC %.1f MiB (%d full), peak direct buffers %.1f MiB, peak Netty direct %.1f MiB%n",
+                        + " (%d collections), peak after a full GC %.1f MiB (%d full), peak direct buffers %.1f MiB, peak gRPC Netty direct %.1f MiB,"
+                        + " peak transport (Halibut) Netty direct %.1f MiB%n",
                 name, Runtime.getRuntime().maxMemory() >> 20, mib(peakUsed), mib(peakAfterGc), collections, mib(peakAfterMajorGc), majorCollections,
-                mib(peakDirect), mib(peakNettyDirect));
+                mib(peakDirect), mib(peakNettyDirect), mib(peakTransportDirect));
     }
 
     private static double mib(long bytes) {

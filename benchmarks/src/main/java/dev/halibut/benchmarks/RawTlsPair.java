@@ -39,8 +39,8 @@ final class RawTlsPair implements AutoCloseable {
     private final Client main;
 
     RawTlsPair(CertificateAndKey serverId, CertificateAndKey clientId) throws IOException {
-        TlsContextFactory serverContexts = new TlsContextFactory(serverId.certificate(), serverId.privateKey());
-        TlsContextFactory clientContexts = new TlsContextFactory(clientId.certificate(), clientId.privateKey());
+        TlsContextFactory serverContexts = new TlsContextFactory(serverId.certificate(), serverId.privateKey(), "jdk");
+        TlsContextFactory clientContexts = new TlsContextFactory(clientId.certificate(), clientId.privateKey(), "jdk");
         ThumbprintTrust trust = new ThumbprintTrust();
         trust.add(Thumbprints.of(clientId.certificate()));
         serverContext = serverContexts.serverContext(trust);

@@ -4,6 +4,7 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.CertificateAndKey;
 import dev.halibut.runtime.Certificates;
+import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.HalibutRuntime;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,6 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Scenario 6: how many idle polling subscribers one listener holds, what each costs it (heap after a full
  * collection, threads, resident memory, file descriptors), and calls per second while they are connected.
+ * Connected subscribers are counted from the listener's connection events; the thread columns are every thread
+ * of this process and those the runtime started (named halibut-..., its Netty event loops included).
  * Not a JMH benchmark: it runs for minutes and measures a process, not an operation.
  *
  * <p>This process is the listener (and the caller: in polling mode the listener queues the calls). The
@@ -72,12 +75,13 @@ public final class ScaleTest {
         List<Process> children = new ArrayList<>();
         try (HalibutRuntime listener = HalibutRuntime.builder()
                 .certificate(listenerId.certificate(), listenerId.privateKey())
-                .timeouts(limits).trust(thumbprint(subscriberId)).build()) {
+                .timeouts(limits).trust(thumbprint(subscriberId)).observer(SUBSCRIBERS).build()) {
             int port = listener.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             Snapshot base = Snapshot.take(0);
+            machineTasksAtStart = machineTasks();
             System.out.println("baseline: " + base);
             System.out.println("| subscribers | connected | heap after GC (MiB) | heap/subscriber (KiB) | threads | threads/subscriber"
-                    + " | RSS (MiB) | RSS/subscriber (KiB) | fds | calls/s (" + callers + " callers) | failed calls |");
+                    + " | halibut threads | RSS (MiB) | RSS/subscriber (KiB) | fds | calls/s (" + callers + " callers) | failed calls |");
             int connectedSoFar = 0;
             for (int step : steps) {
                 int add = step - connectedSoFar;
@@ -88,9 +92,21 @@ public final class ScaleTest {
                     System.out.printf("stopping before %d subscribers: this process may open %d files%n", step, fdLimit);
                     break;
                 }
+                // The machine is shared: a transport with a thread per connection on each side would take the whole
+                // machine's process ids (kernel.pid_max) and break everyone's builds. Stop where the next step would
+                // need more than 3/4 of them, at the threads per subscriber seen so far on the whole machine.
+                int tasksNow = machineTasks();
+                double perSubscriber = connectedSoFar == 0 ? 0 : (tasksNow - machineTasksAtStart) / (double) connectedSoFar;
+                long wouldNeed = tasksNow + Math.round(perSubscriber * add);
+                if (wouldNeed > PID_MAX * 3 / 4) {
+                    System.out.printf("stopping before %d subscribers: at %.2f threads per subscriber on this machine (both"
+                            + " sides) it would need about %d threads of the %d process ids (kernel.pid_max) the machine"
+                            + " shares with others%n", step, perSubscriber, wouldNeed, PID_MAX);
+                    break;
+                }
                 long started = System.nanoTime();
                 children.add(startSubscribers(dir, port, listener.thumbprint(), subscriberP12, connectedSoFar, add, rate));
-                int connected = awaitConnections(step, base.connectionThreads, Math.max(120, 3 * add / rate + 60));
+                int connected = awaitConnections(step, Math.max(120, 3 * add / rate + 60));
                 double took = (System.nanoTime() - started) / 1e9;
                 Snapshot s = Snapshot.take(connected);
                 String calls = "";
@@ -100,9 +116,9 @@ public final class ScaleTest {
                     calls = String.format("%.0f", r[0] / (double) seconds);
                     failed = String.valueOf(r[1]);
                 }
-                System.out.printf("| %d | %d (in %.0f s) | %.1f | %.1f | %d | %.2f | %.0f | %.1f | %d | %s | %s |%n", step,
+                System.out.printf("| %d | %d (in %.0f s) | %.1f | %.1f | %d | %.3f | %d | %.0f | %.1f | %d | %s | %s |%n", step,
                         connected, took, mib(s.heapAfterGc), kib(s.heapAfterGc - base.heapAfterGc) / Math.max(1, connected),
-                        s.threads, (s.threads - base.threads) / (double) Math.max(1, connected), mib(s.rss),
+                        s.threads, (s.threads - base.threads) / (double) Math.max(1, connected), s.halibutThreads, mib(s.rss),
                         kib(s.rss - base.rss) / Math.max(1, connected), s.fds, calls, failed);
                 connectedSoFar = step;
                 if (connected < step) {
@@ -127,6 +143,28 @@ public final class ScaleTest {
                 }
             }
             Files.deleteIfExists(dir);
+        }
+    }
+
+    private static final int PID_MAX = readPidMax();
+    private static int machineTasksAtStart;
+
+    /** Threads and processes on the whole machine (the 4th field of /proc/loadavg is running/total). */
+    private static int machineTasks() {
+        String load = loadAverage();
+        try {
+            return Integer.parseInt(load.split("\\s+")[3].split("/")[1]);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static int readPidMax() {
+        try {
+            // Files.readString reads only part of a /proc file (its size is 0); read it as lines.
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/kernel/pid_max")).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 
@@ -193,12 +231,12 @@ public final class ScaleTest {
     }
 
     /** Waits until the listener serves {@code expected} subscriber connections, or the count stops growing. */
-    private static int awaitConnections(int expected, int baseThreads, int maxSeconds) throws InterruptedException {
+    private static int awaitConnections(int expected, int maxSeconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(maxSeconds);
         int last = -1;
         long lastChange = System.nanoTime();
         while (System.nanoTime() < deadline) {
-            int n = countConnectionThreads() - baseThreads;
+            int n = SUBSCRIBERS.open();
             if (n >= expected) {
                 return n;
             }
@@ -213,11 +251,39 @@ public final class ScaleTest {
         return Math.max(0, last);
     }
 
-    /** The listener serves each connection on one thread named halibut-listener-N-conn-M. */
-    private static int countConnectionThreads() {
+    /**
+     * Counts the subscriber connections the listener has identified and not yet closed, from the runtime's own
+     * connection events: independent of how the transport runs its connections (a thread each, or event loops).
+     */
+    private static final SubscriberCount SUBSCRIBERS = new SubscriberCount();
+
+    private static final class SubscriberCount implements HalibutObserver {
+        private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void connectionOpened(ConnectionEvent event) {
+            if (event.direction() == Direction.INBOUND && event.role() == Role.SUBSCRIBER) {
+                open.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void connectionClosed(ConnectionEvent event) {
+            if (event.direction() == Direction.INBOUND && event.role() == Role.SUBSCRIBER) {
+                open.decrementAndGet();
+            }
+        }
+
+        int open() {
+            return open.get();
+        }
+    }
+
+    /** Threads of this process that the runtime started: all named halibut-... (its event loops halibut-N-io-...). */
+    private static int countHalibutThreads() {
         int n = 0;
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().contains("-conn-")) {
+            if (t.getName().startsWith("halibut")) {
                 n++;
             }
         }
@@ -253,21 +319,21 @@ public final class ScaleTest {
         host.close();
     }
 
-    private record Snapshot(long heapAfterGc, int threads, int connectionThreads, long rss, int fds) {
+    private record Snapshot(long heapAfterGc, int threads, int halibutThreads, long rss, int fds) {
         static Snapshot take(int connected) throws InterruptedException {
             for (int i = 0; i < 3; i++) {
                 System.gc();
                 Thread.sleep(200);
             }
             long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-            return new Snapshot(heap, ManagementFactory.getThreadMXBean().getThreadCount(), countConnectionThreads(), readRss(),
+            return new Snapshot(heap, ManagementFactory.getThreadMXBean().getThreadCount(), countHalibutThreads(), readRss(),
                     countFds());
         }
 
         @Override
         public String toString() {
-            return String.format("heap after GC %.1f MiB, %d threads, RSS %.0f MiB, %d open files", mib(heapAfterGc),
-                    threads, mib(rss), fds);
+            return String.format("heap after GC %.1f MiB, %d threads (%d of Halibut and Netty), RSS %.0f MiB, %d open files",
+                    mib(heapAfterGc), threads, halibutThreads, mib(rss), fds);
         }
     }
 

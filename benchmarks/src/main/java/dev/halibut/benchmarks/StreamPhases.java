@@ -9,12 +9,13 @@ import java.io.UncheckedIOException;
 /**
  * Where a 1 GiB DataStream's time goes: receiving it into the receiver's store (a temporary file, as it
  * arrives) and reading it back from there, timed separately, each way. Run in a small heap, as the stream
- * benchmark is: {@code java -Xmx64m -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.StreamPhases [rounds]}.
+ * benchmark is: {@code java -Xmx64m -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.StreamPhases [rounds] [jdk|openssl]}.
  */
 public final class StreamPhases {
 
     public static void main(String[] args) throws IOException {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 4;
+        String tlsProvider = args.length > 1 ? args[1] : "jdk";
         long size = 1L << 30;
         long[] readStarted = new long[1];
         Sink timed = new Sink() {
@@ -33,7 +34,7 @@ public final class StreamPhases {
                 return DataStream.fromWriter(n, out -> Blocks.write(out, n));
             }
         };
-        try (HalibutNodes nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults(), timed)) {
+        try (HalibutNodes nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults(), timed, tlsProvider)) {
             Sink sink = nodes.client(Sink.class);
             for (int i = 0; i < rounds; i++) {
                 long t0 = System.nanoTime();

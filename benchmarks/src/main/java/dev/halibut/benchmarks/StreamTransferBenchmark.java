@@ -23,7 +23,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Scenario 4: a 1 GiB DataStream each way (listening mode) against the same bytes over a raw mutual TLS 1.3
- * socket and over a gRPC client/server stream of 64 KiB messages, in one run. The fork's heap is 64 MiB: the
+ * socket and over a gRPC client/server stream of 64 KiB messages, in one run; Halibut on the JDK's TLS provider and
+ * on OpenSSL (the {@code OpenSsl} benchmarks). The fork's heap is 64 MiB: the
  * transfer must run in constant memory; {@link HeapSampler} prints the peak heap (and direct memory) per
  * benchmark. One operation moves {@code size} bytes; MB/s = size / time.
  */
@@ -50,7 +51,8 @@ public class StreamTransferBenchmark {
     public void start(BenchmarkParams params) throws IOException {
         String benchmark = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         if (benchmark.startsWith("halibut")) {
-            nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults());
+            nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults(),
+                    benchmark.endsWith("OpenSsl") ? "openssl" : "jdk");
             sink = nodes.client(Sink.class);
         } else if (benchmark.startsWith("rawTls")) {
             raw = new RawTlsPair(Identities.HOST, Identities.CALLER);
@@ -96,6 +98,17 @@ public class StreamTransferBenchmark {
         try (InputStream in = sink.produce(size).openStream()) {
             return Blocks.drain(in);
         }
+    }
+
+    /** The same on OpenSSL (tlsProvider "openssl") at both ends. */
+    @Benchmark
+    public long halibutUploadOpenSsl() {
+        return halibutUpload();
+    }
+
+    @Benchmark
+    public long halibutDownloadOpenSsl() throws IOException {
+        return halibutDownload();
     }
 
     @Benchmark

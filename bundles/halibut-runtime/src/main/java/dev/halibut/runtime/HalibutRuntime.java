@@ -298,6 +298,7 @@ public interface HalibutRuntime extends AutoCloseable {
         private Path temporaryDirectory;
         private final List<HalibutObserver> observers = new ArrayList<>();
         private dev.halibut.HttpProxy proxy;
+        private String tlsProvider = "jdk";
 
         Builder() {
         }
@@ -389,6 +390,23 @@ public interface HalibutRuntime extends AutoCloseable {
         }
 
         /**
+         * Which TLS implementation encrypts this runtime's connections: {@code jdk} (the JVM's JSSE, the default)
+         * or {@code openssl} (BoringSSL through Netty, which needs {@code io.netty:netty-tcnative-boringssl-static}
+         * for this platform on the class path; it costs less CPU per byte, see docs/benchmarks.md). Both speak
+         * the same TLS to the peer, so the two ends may choose differently.
+         *
+         * @throws IllegalArgumentException the name is neither {@code jdk} nor {@code openssl}
+         */
+        public Builder tlsProvider(String name) {
+            Objects.requireNonNull(name, "name");
+            if (!name.trim().equalsIgnoreCase("jdk") && !name.trim().equalsIgnoreCase("openssl")) {
+                throw new IllegalArgumentException("Unknown TLS provider '" + name + "': use jdk or openssl");
+            }
+            this.tlsProvider = name.trim();
+            return this;
+        }
+
+        /**
          * Builds the runtime. It does not listen until {@link HalibutRuntime#listen} is called.
          *
          * @throws IllegalStateException no certificate was given
@@ -398,7 +416,7 @@ public interface HalibutRuntime extends AutoCloseable {
                 throw new IllegalStateException("A Halibut runtime needs a certificate: call certificate(pkcs12File, password)"
                         + " or certificate(x509, privateKey). Certificates.generatePkcs12(...) creates a self-signed one");
             }
-            return new DefaultHalibutRuntime(certificate, privateKey, services, trusted, limits,
+            return new DefaultHalibutRuntime(certificate, privateKey, tlsProvider, services, trusted, limits,
                     queue != null ? queue : new InMemoryPendingRequestQueue(), streamProgress, temporaryDirectory, observers,
                     proxy);
         }

@@ -2,6 +2,7 @@ package dev.halibut.transport;
 
 import dev.halibut.Thumbprints;
 import dev.halibut.transport.internal.ThumbprintTrustManagers;
+import dev.halibut.transport.internal.TlsProvider;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
@@ -37,10 +38,23 @@ public final class TlsContextFactory {
     private final X509Certificate certificate;
     private final String thumbprint;
     private final KeyManager[] keyManagers;
+    private final TlsProvider provider;
     private final Map<String, SSLContext> clientContexts = new ConcurrentHashMap<>();
 
     public TlsContextFactory(X509Certificate certificate, PrivateKey privateKey) {
+        this(certificate, privateKey, "jdk");
+    }
+
+    /**
+     * @param tlsProvider the TLS implementation of every context made here: {@code jdk} (JSSE) or {@code openssl}
+     *                    (BoringSSL through netty-tcnative, which must be on the class path)
+     * @throws IllegalArgumentException an unknown provider name
+     * @throws IllegalStateException    openssl chosen but netty-tcnative cannot be loaded
+     */
+    public TlsContextFactory(X509Certificate certificate, PrivateKey privateKey, String tlsProvider) {
         this.certificate = certificate;
+        this.provider = TlsProvider.parse(tlsProvider);
+        this.provider.checkAvailable();
         this.thumbprint = Thumbprints.of(certificate);
         try {
             char[] pw = new char[0];
@@ -67,13 +81,13 @@ public final class TlsContextFactory {
 
     /** The context a listener uses: it presents our certificate and accepts clients in {@code trust}. */
     public SSLContext serverContext(ThumbprintTrust trust) {
-        return newContext(ThumbprintTrustManagers.forClients(trust));
+        return newContext(ThumbprintTrustManagers.forClients(trust), true);
     }
 
     /** The context for connecting to a server that must present {@code expectedThumbprint}. */
     public SSLContext clientContext(String expectedThumbprint) {
         String key = Thumbprints.normalize(expectedThumbprint);
-        return clientContexts.computeIfAbsent(key, k -> newContext(ThumbprintTrustManagers.forServer(k)));
+        return clientContexts.computeIfAbsent(key, k -> newContext(ThumbprintTrustManagers.forServer(k), false));
     }
 
     /** Restricts a socket to the protocol versions we speak. */
@@ -102,15 +116,7 @@ public final class TlsContextFactory {
         engine.setUseClientMode(!server);
     }
 
-    private SSLContext newContext(TrustManager trustManager) {
-        try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(keyManagers, new TrustManager[] {trustManager}, null);
-            ctx.getClientSessionContext().setSessionCacheSize(SESSION_CACHE_SIZE);
-            ctx.getServerSessionContext().setSessionCacheSize(SESSION_CACHE_SIZE);
-            return ctx;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("This JVM cannot create a TLS context: " + e.getMessage(), e);
-        }
+    private SSLContext newContext(TrustManager trustManager, boolean server) {
+        return provider.newContext(keyManagers, trustManager, server, PROTOCOLS, SESSION_CACHE_SIZE);
     }
 }

@@ -57,6 +57,8 @@ public final class HalibutConfig {
     public static final String FAILED_HANDSHAKE_INTERVAL = "failed.handshake.interval";
     public static final String INCOMPLETE_MESSAGE_BUDGET = "incomplete.message.budget";
     public static final String WRITE_TIMEOUT = "write.timeout";
+    /** The TLS implementation: {@code jdk} (default) or {@code openssl} (needs netty-tcnative-boringssl-static). */
+    public static final String TLS_PROVIDER = "tls.provider";
 
     // Keys of RUNTIME_PID (the runtime's proxy) and POLL_FACTORY_PID (the subscription's own, over the runtime's).
     /** The HTTP proxy's host for outgoing connections (HTTP CONNECT); absent: none ({@link #PROXY_HOST_NONE}: none, also on a poll configuration whose runtime has one). */

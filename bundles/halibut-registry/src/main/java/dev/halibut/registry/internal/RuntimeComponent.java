@@ -140,7 +140,8 @@ public final class RuntimeComponent {
             HalibutRuntime.Builder builder = HalibutRuntime.builder()
                     .certificate(identity.certificate(), identity.privateKey())
                     .timeouts(s.limits())
-                    .proxy(s.proxy());
+                    .proxy(s.proxy())
+                    .tlsProvider(s.tlsProvider());
             for (String t : s.trusted()) {
                 builder.trust(t);
             }

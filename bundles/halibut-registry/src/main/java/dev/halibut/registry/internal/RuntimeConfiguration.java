@@ -71,6 +71,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " then it fails and the connection is closed (default 60s).")
     String write_timeout();
 
+    @AttributeDefinition(required = false, description = "TLS implementation: jdk (the JVM's, default) or openssl"
+            + " (BoringSSL through Netty; needs the netty-tcnative-boringssl-static bundle for this platform).")
+    String tls_provider();
+
     @AttributeDefinition(required = false, description = "Idle pooled connections kept per endpoint (default 8).")
     int pool_max_idle_per_endpoint();
 

@@ -18,10 +18,12 @@ import java.util.Set;
  * trusted thumbprints can be applied to a running runtime; any other difference needs a new one.
  */
 record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystorePath, char[] keystorePassword,
-                       Set<String> trusted, HalibutLimits limits, dev.halibut.HttpProxy proxy) {
+                       Set<String> trusted, HalibutLimits limits, dev.halibut.HttpProxy proxy,
+                       String tlsProvider) {
 
     RuntimeSettings {
         ports = List.copyOf(ports);
+        Objects.requireNonNull(tlsProvider, "tlsProvider");
         trusted = Set.copyOf(trusted);
         Objects.requireNonNull(limits, "limits");
         // null: not configured (the password file beside the key store, if any, is used)
@@ -46,7 +48,20 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
         }
         return new RuntimeSettings(c.ports(LISTEN_PORT), c.string(LISTEN_ADDRESS),
                 keystore == null ? null : Path.of(keystore), password == null ? null : password.toCharArray(),
-                trusted, limits(c), ProxySettings.parse(c));
+                trusted, limits(c), ProxySettings.parse(c), tlsProvider(c));
+    }
+
+    /** {@code jdk} (default) or {@code openssl}, in lower case. */
+    private static String tlsProvider(ConfigValues c) {
+        String p = c.string(TLS_PROVIDER);
+        if (p == null) {
+            return "jdk";
+        }
+        String v = p.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("jdk") && !v.equals("openssl")) {
+            throw c.invalid(TLS_PROVIDER, p, "use jdk or openssl");
+        }
+        return v;
     }
 
     private static HalibutLimits limits(ConfigValues c) {
@@ -87,7 +102,8 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
         return ports.equals(other.ports) && Objects.equals(listenAddress, other.listenAddress)
                 && Objects.equals(keystorePath, other.keystorePath)
                 && Arrays.equals(keystorePassword, other.keystorePassword) && limits.equals(other.limits)
-                && Objects.equals(proxy, other.proxy);
+                && Objects.equals(proxy, other.proxy)
+                && tlsProvider.equals(other.tlsProvider);
     }
 
     @Override
@@ -95,7 +111,8 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
         // Never the password: this ends up in logs.
         return "RuntimeSettings[ports=" + ports + ", listenAddress=" + listenAddress + ", keystore="
                 + (keystorePath == null ? "generated" : keystorePath) + ", trusted=" + trusted.size()
-                + " thumbprint(s), limits=" + limits + (proxy == null ? "" : ", proxy=" + proxy) + "]";
+                + " thumbprint(s), limits=" + limits + (proxy == null ? "" : ", proxy=" + proxy)
+                + ", tlsProvider=" + tlsProvider + "]";
     }
 
     // The record's generated equals/hashCode would compare the password array by identity.
@@ -106,6 +123,7 @@ record RuntimeSettings(List<Integer> ports, String listenAddress, Path keystoreP
 
     @Override
     public int hashCode() {
-        return Objects.hash(ports, listenAddress, keystorePath, Arrays.hashCode(keystorePassword), trusted, limits, proxy);
+        return Objects.hash(ports, listenAddress, keystorePath, Arrays.hashCode(keystorePassword), trusted, limits, proxy,
+                tlsProvider);
     }
 }

@@ -136,6 +136,24 @@ class RuntimeSettingsTest {
     }
 
     @Test
+    void tlsProviderIsJdkByDefaultAcceptsOpensslInAnyCaseAndRejectsOthers() {
+        assertThat(RuntimeSettings.parse(Map.of()).tlsProvider()).isEqualTo("jdk");
+        assertThat(RuntimeSettings.parse(Map.of("tls.provider", " OpenSSL ")).tlsProvider()).isEqualTo("openssl");
+        assertThatThrownBy(() -> RuntimeSettings.parse(Map.of("tls.provider", "boringssl")))
+                .hasMessageContaining("dev.halibut.runtime").hasMessageContaining("tls.provider = 'boringssl'")
+                .hasMessageContaining("jdk or openssl");
+    }
+
+    @Test
+    void changingTheTlsProviderNeedsANewRuntime() {
+        RuntimeSettings jdk = RuntimeSettings.parse(Map.of("trusted.thumbprints", A));
+        RuntimeSettings openssl = RuntimeSettings.parse(Map.of("trusted.thumbprints", A, "tls.provider", "openssl"));
+
+        assertThat(jdk.sameExceptTrust(openssl)).isFalse();
+        assertThat(jdk).isNotEqualTo(openssl);
+    }
+
+    @Test
     void thePasswordIsNeverInTheTextForm() {
         RuntimeSettings s = RuntimeSettings.parse(Map.of("keystore.path", "/k.p12", "keystore.password", "s3cret-pw"));
 

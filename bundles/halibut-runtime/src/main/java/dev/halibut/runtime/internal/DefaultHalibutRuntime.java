@@ -95,7 +95,8 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     /** The runtime's HTTP proxy for outgoing connections, or null. */
     private final dev.halibut.HttpProxy proxy;
 
-    public DefaultHalibutRuntime(X509Certificate certificate, PrivateKey privateKey, Map<Class<?>, Object> services,
+    public DefaultHalibutRuntime(X509Certificate certificate, PrivateKey privateKey, String tlsProvider,
+                                 Map<Class<?>, Object> services,
                                  List<String> trusted, HalibutLimits limits, PendingRequestQueue queue,
                                  StreamTransferListener progress, Path temporaryDirectory, List<HalibutObserver> observers,
                                  dev.halibut.HttpProxy proxy) {
@@ -106,7 +107,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         this.streams = new ReceivedStreamStore(temporaryDirectory);
         this.exports = new ExportTable(java.util.UUID.randomUUID().toString());
         this.invoker = new ServiceInvoker(codec, streams, progress, limits, telemetry, exports);
-        this.contexts = new TlsContextFactory(certificate, privateKey);
+        this.contexts = new TlsContextFactory(certificate, privateKey, tlsProvider);
         services.forEach((contract, implementation) -> invoker.register(contract, implementation, Map.of()));
         trusted.forEach(trust::add);
         this.timer = new ScheduledThreadPoolExecutor(1, daemon("halibut-" + id + "-timer"));
