@@ -269,7 +269,7 @@ public final class Connection implements AutoCloseable {
                 }
                 if (now >= deadline) {
                     abort();
-                    throw new SocketTimeoutException("Write to " + description + " timed out: the peer read nothing of the "
+                    throw new WriteTimeoutException("Write to " + description + " timed out: the peer read nothing of the "
                             + pending + " bytes queued for it for " + Duration.ofNanos(writeTimeoutNanos)
                             + " (writeTimeout); the connection is closed");
                 }
@@ -940,6 +940,12 @@ public final class Connection implements AutoCloseable {
 
     /** Closes the TCP connection at once, without TLS close_notify or flushing what is queued. */
     static void closeNow(Channel channel) {
+        if (!channel.isRegistered()) {
+            // Never reached an event loop (its registration failed: no file descriptors left, or the loops are
+            // shutting down), so no loop can run the close and none may be asked: close it from here.
+            channel.unsafe().close(channel.unsafe().voidPromise());
+            return;
+        }
         if (channel.eventLoop().inEventLoop()) {
             channel.unsafe().close(channel.unsafe().voidPromise());
         } else if (!channel.eventLoop().isShuttingDown()) {

@@ -98,6 +98,9 @@ public final class RequestExchange {
             return new Response(bson, response, received);
         } catch (ExchangeException e) {
             throw e;
+        } catch (WriteTimeoutException e) {
+            // The peer stopped reading what we sent: a lost connection, not a missing response.
+            throw new ExchangeException(Kind.CONNECTION_LOST, e);
         } catch (SocketTimeoutException e) {
             throw new ExchangeException(Kind.NO_RESPONSE, e);
         } catch (ProtocolException e) {

@@ -14,7 +14,6 @@ import dev.halibut.wire.Identification;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -104,7 +103,7 @@ class WriteTimeoutTest {
             // A liveness bound only (the write timeout is 1 s): without write timeouts this call never returns.
             assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
                 assertThatThrownBy(() -> c.sendStreams(List.of(endless), StreamTransferListener.NONE))
-                        .isInstanceOf(SocketTimeoutException.class)
+                        .isInstanceOf(WriteTimeoutException.class)
                         .hasMessageContaining("writeTimeout")
                         .hasMessageContaining("localhost:" + port);
             });
@@ -116,6 +115,37 @@ class WriteTimeoutTest {
                     .isInstanceOf(IOException.class);
             c.close();
         } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aCallWhoseRequestStreamThePeerStopsReadingFailsAsALostConnectionNotAsAMissingResponse(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) {
+        HalibutLimits limits = HalibutLimits.defaults().withWriteTimeout(WRITE_TIMEOUT);
+        dev.halibut.wire.MessageCodec codec = new dev.halibut.wire.MessageCodec();
+        RequestExchange exchange = new RequestExchange(codec, new ReceivedStreamStore(temp), StreamTransferListener.NONE);
+        DataStream endless = DataStream.fromWriter(STREAM_LENGTH, out -> {
+            byte[] chunk = new byte[64 * 1024];
+            for (long left = STREAM_LENGTH; left > 0; left -= chunk.length) {
+                out.write(chunk, 0, (int) Math.min(chunk.length, left));
+            }
+        });
+        try (TlsConnector connector = new TlsConnector(new TlsContextFactory(CLIENT.certificate(), CLIENT.keys().getPrivate()))) {
+            Connection c = connector.connect(new ServiceEndPoint(URI.create("https://localhost:" + port + "/"),
+                    SERVER.thumbprint()), Identification.client(), limits);
+            dev.halibut.EncodedMessage request = codec.encodeRequest("1", "Echo", "echo",
+                    new java.lang.reflect.Type[] {DataStream.class}, new Object[] {endless});
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                assertThatThrownBy(() -> exchange.call(c, "1", request, Duration.ofMinutes(5)))
+                        .isInstanceOfSatisfying(ExchangeException.class, e -> {
+                            assertThat(e.kind()).isEqualTo(ExchangeException.Kind.CONNECTION_LOST);
+                            assertThat(e.getCause()).isInstanceOf(WriteTimeoutException.class)
+                                    .hasMessageContaining("writeTimeout");
+                        });
+            });
+            c.close();
+        } catch (IOException e) {
             throw new AssertionError(e);
         }
     }

@@ -86,6 +86,16 @@ public final class Poller implements AutoCloseable {
                 }
                 backOff(failures);
                 continue;
+            } catch (RuntimeException e) {
+                // A bug, not a refusal; the subscription must not stop polling for good because of one connect.
+                if (stopped) {
+                    return;
+                }
+                failures++;
+                LOG.error("Polling {} for {}: connecting failed unexpectedly (attempt {}); retrying", listener.baseUri(),
+                        subscription, failures, e);
+                backOff(failures);
+                continue;
             }
             failures = 0;
             connection = c;
