@@ -433,20 +433,8 @@ public final class Connection implements AutoCloseable {
         }
 
         void fire(boolean readable) {
-            if (!fired.compareAndSet(false, true)) {
+            if (!end()) {
                 return;
-            }
-            var t = timer;
-            if (t != null) {
-                t.cancel(false);
-            }
-            lock.lock();
-            try {
-                if (watch == this) {
-                    watch = null;
-                }
-            } finally {
-                lock.unlock();
             }
             Runnable call = () -> {
                 try {
@@ -469,6 +457,11 @@ public final class Connection implements AutoCloseable {
 
         @Override
         public boolean cancel() {
+            return end();
+        }
+
+        /** Ends this wait once (its timer stopped, its slot freed); whether this call was the one that ended it. */
+        private boolean end() {
             if (!fired.compareAndSet(false, true)) {
                 return false;
             }
@@ -520,12 +513,7 @@ public final class Connection implements AutoCloseable {
                 }
                 changed.awaitNanos(left);
             }
-            f = inbox.poll();
-            inboxBytes -= f.payload().length;
-            if (inboxBytes <= INBOX_HIGH_BYTES / 2 && inboxWasFull) {
-                inboxWasFull = false;
-                gate.inboxFull(false);
-            }
+            f = takeLocked();
         } catch (InterruptedException e) {
             interruptedWhileBlocked("reading from");
             throw new AssertionError(); // not reached
@@ -533,9 +521,7 @@ public final class Connection implements AutoCloseable {
             lock.unlock();
             restoreInterrupt(interrupted);
         }
-        long now = System.nanoTime();
-        lastUsedNanos = now;
-        lastHeardNanos = now;
+        heard();
         return f;
     }
 
@@ -562,19 +548,29 @@ public final class Connection implements AutoCloseable {
                 }
                 return null;
             }
-            f = inbox.poll();
-            inboxBytes -= f.payload().length;
-            if (inboxBytes <= INBOX_HIGH_BYTES / 2 && inboxWasFull) {
-                inboxWasFull = false;
-                gate.inboxFull(false);
-            }
+            f = takeLocked();
         } finally {
             lock.unlock();
         }
+        heard();
+        return f;
+    }
+
+    /** Lock held, inbox not empty: the next frame, reading from the socket again once the inbox has room. */
+    private Frame takeLocked() {
+        Frame f = inbox.poll();
+        inboxBytes -= f.payload().length;
+        if (inboxBytes <= INBOX_HIGH_BYTES / 2 && inboxWasFull) {
+            inboxWasFull = false;
+            gate.inboxFull(false);
+        }
+        return f;
+    }
+
+    private void heard() {
         long now = System.nanoTime();
         lastUsedNanos = now;
         lastHeardNanos = now;
-        return f;
     }
 
     /** The decompressed BSON of a message frame, bounded by the maximum message size. */
