@@ -7,6 +7,7 @@ import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.ServiceInvocationException;
+import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
 import java.net.InetAddress;
@@ -258,8 +259,16 @@ class PollingModeTest {
         PollingSubscription subA = tentacle.poll(a, listener());
         tentacle.poll(b, listener());
         assertThat(octopus.createClient(Calculator.class, polling(a)).add(1, 0)).isEqualTo(1);
+        assertThat(octopus.status().inbound()).as("the listener's view of poll://a/ before the close")
+                .anySatisfy(i -> assertThat(i.endpoint()).isEqualTo("poll://a/"));
         subA.close();
         assertThat(subA.connectedCount()).isZero();
+        // The listener learns of the closed connection from its event loop, an instant after the service host closed
+        // it; a request handed to the connection in that instant would be sent on it and end "may have run". Once the
+        // listener has seen the end, nobody takes requests of poll://a/ any more.
+        Await.until("the listener to see poll://a/'s connection end", Duration.ofSeconds(10),
+                () -> octopus.status().inbound().stream().noneMatch(
+                        i -> i.role() == HalibutObserver.Role.SUBSCRIBER && i.endpoint().equals("poll://a/") && i.open() > 0));
         assertThatThrownBy(() -> octopus.createClient(Calculator.class, shortCollection(polling(a), Duration.ofMillis(500)))
                 .add(2, 0)).hasMessageContaining("not collected");
         assertThat(octopus.createClient(Calculator.class, polling(b)).add(3, 0)).isEqualTo(3);
