@@ -498,15 +498,7 @@ public final class Connection implements AutoCloseable {
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (inbox.isEmpty()) {
-                if (abortedHere || closed.get()) {
-                    throw new SocketException("The " + this + " is closed");
-                }
-                if (failure != null) {
-                    throw failure;
-                }
-                if (ended) {
-                    throw new EOFException("The connection was closed by the peer");
-                }
+                throwIfOverLocked();
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new SocketTimeoutException("Nothing arrived on the " + this + " within " + timeout);
@@ -537,15 +529,7 @@ public final class Connection implements AutoCloseable {
         lock.lock();
         try {
             if (inbox.isEmpty()) {
-                if (abortedHere || closed.get()) {
-                    throw new SocketException("The " + this + " is closed");
-                }
-                if (failure != null) {
-                    throw failure;
-                }
-                if (ended) {
-                    throw new EOFException("The connection was closed by the peer");
-                }
+                throwIfOverLocked();
                 return null;
             }
             f = takeLocked();
@@ -554,6 +538,19 @@ public final class Connection implements AutoCloseable {
         }
         heard();
         return f;
+    }
+
+    /** Lock held, inbox empty: throws if no frame can come any more (closed here, failed, or ended by the peer). */
+    private void throwIfOverLocked() throws IOException {
+        if (abortedHere || closed.get()) {
+            throw new SocketException("The " + this + " is closed");
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        if (ended) {
+            throw new EOFException("The connection was closed by the peer");
+        }
     }
 
     /** Lock held, inbox not empty: the next frame, reading from the socket again once the inbox has room. */
