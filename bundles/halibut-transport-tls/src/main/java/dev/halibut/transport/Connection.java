@@ -14,6 +14,7 @@ import dev.halibut.wire.MessageMemoryBudget;
 import dev.halibut.wire.ProtocolException;
 import dev.halibut.wire.StreamHeader;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -62,6 +63,8 @@ public final class Connection implements AutoCloseable {
     public static final int WRITE_HIGH_WATER = 256 * 1024;
     /** ... until they fall below this. */
     public static final int WRITE_LOW_WATER = 64 * 1024;
+    /** A frame's type byte and its 4-byte payload length (docs/protocol.md, section 3). */
+    private static final int FRAME_HEADER = 5;
 
     private final Channel channel;
     private final Compressor compressor = new Compressor();
@@ -195,12 +198,15 @@ public final class Connection implements AutoCloseable {
             throw new MessageTooLargeException("The message is " + bson.length
                     + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
         }
-        byte[] compressed = compressor.compress(bson);
-        if (compressed.length > maxMessageSize) {
-            throw new MessageTooLargeException("The message compresses to " + compressed.length
+        // Compressed after room for the frame header, and sent from that array: no further copy of the payload.
+        Compressor.Packed packed = compressor.compress(bson, FRAME_HEADER);
+        if (packed.length() > maxMessageSize) {
+            throw new MessageTooLargeException("The message compresses to " + packed.length()
                     + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
         }
-        writeFrame(type, compressed);
+        ByteBuf frame = Unpooled.wrappedBuffer(packed.buffer(), 0, packed.end());
+        frame.setByte(0, type.code()).setInt(1, packed.length());
+        writeFrame(frame);
         touch();
     }
 
@@ -224,21 +230,30 @@ public final class Connection implements AutoCloseable {
         if (!type.carriesPayload() && length != 0) {
             throw new IllegalArgumentException(type + " frames carry no payload");
         }
-        lock.lock();
-        try {
-            if (quietlyDroppedAfterEnd()) {
-                return;
-            }
-            checkUsableLocked();
-        } finally {
-            lock.unlock();
-        }
-        ByteBuf buf = channel.alloc().buffer(5 + length);
+        ByteBuf buf = channel.alloc().buffer(FRAME_HEADER + length);
         buf.writeByte(type.code()).writeInt(length);
         if (length > 0) {
             buf.writeBytes(payload, 0, length);
         }
-        channel.writeAndFlush(buf).addListener(f -> {
+        writeFrame(buf);
+    }
+
+    /** Queues one whole frame (header and payload in {@code frame}, which this releases); see above. */
+    private void writeFrame(ByteBuf frame) throws IOException {
+        lock.lock();
+        try {
+            if (quietlyDroppedAfterEnd()) {
+                frame.release();
+                return;
+            }
+            checkUsableLocked();
+        } catch (IOException e) {
+            frame.release();
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+        channel.writeAndFlush(frame).addListener(f -> {
             if (!f.isSuccess() && channel.isOpen()) {
                 failed(f.cause() instanceof IOException io ? io
                         : new IOException("Writing to " + description + " failed: " + f.cause(), f.cause()));

@@ -1,6 +1,5 @@
 package dev.halibut.wire;
 
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
@@ -9,24 +8,75 @@ import java.util.zip.Inflater;
 /**
  * zlib compression of message payloads with a bounded inflate. Holds native zlib state, so one
  * instance belongs to one connection, is used by one thread at a time, and must be closed.
+ *
+ * <p>The zlib state is made on first use: a deflater holds about 256 KiB of native memory and an inflater
+ * about 40 KiB, which an idle connection (a polling subscriber waiting for work, a pooled connection that
+ * only answers liveness checks) never needs. Nothing is kept on the heap between messages.
  */
 public final class Compressor implements AutoCloseable {
 
-    // BEST_SPEED: payloads are small and latency matters more than the last few percent of size.
-    private final Deflater deflater = new Deflater(Deflater.BEST_SPEED);
-    private final Inflater inflater = new Inflater();
-    private final byte[] chunk = new byte[16 * 1024];
+    private Deflater deflater;
+    private Inflater inflater;
+    private boolean closed;
+
+    /**
+     * A compressed payload: {@code buffer[headroom, end)}, after {@code headroom} bytes left free for the
+     * caller (a frame header), so the caller sends the buffer as it is instead of copying the payload again.
+     */
+    public record Packed(byte[] buffer, int headroom, int end) {
+        /** The compressed payload's length. */
+        public int length() {
+            return end - headroom;
+        }
+    }
 
     public byte[] compress(byte[] data) {
-        deflater.reset();
-        deflater.setInput(data);
-        deflater.finish();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length / 2));
-        while (!deflater.finished()) {
-            int n = deflater.deflate(chunk);
-            out.write(chunk, 0, n);
+        Packed p = compress(data, 0);
+        return p.end() == p.buffer().length ? p.buffer() : Arrays.copyOf(p.buffer(), p.end());
+    }
+
+    /** Compresses {@code data} into a new buffer that starts with {@code headroom} free bytes. */
+    public Packed compress(byte[] data, int headroom) {
+        Deflater d = deflater();
+        d.reset();
+        d.setInput(data);
+        d.finish();
+        // More than zlib's own bound for incompressible input (stored blocks: 5 bytes per 16 KiB, plus the
+        // 2-byte header and 4-byte trailer), so one deflate call normally finishes; the loop is a safety net.
+        byte[] out = new byte[headroom + data.length + (data.length >> 8) + 64];
+        int end = headroom;
+        while (true) {
+            end += d.deflate(out, end, out.length - end);
+            if (d.finished()) {
+                return new Packed(out, headroom, end);
+            }
+            if (end == out.length) {
+                out = Arrays.copyOf(out, out.length + Math.max(64, out.length >> 1));
+            }
         }
-        return out.toByteArray();
+    }
+
+    private Deflater deflater() {
+        if (deflater == null) {
+            checkOpen();
+            // BEST_SPEED: payloads are small and latency matters more than the last few percent of size.
+            deflater = new Deflater(Deflater.BEST_SPEED);
+        }
+        return deflater;
+    }
+
+    private Inflater inflater() {
+        if (inflater == null) {
+            checkOpen();
+            inflater = new Inflater();
+        }
+        return inflater;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("This compressor is closed (its connection has ended)");
+        }
     }
 
     /**
@@ -34,6 +84,7 @@ public final class Compressor implements AutoCloseable {
      * small hostile payload cannot expand into a large allocation.
      */
     public byte[] decompress(byte[] data, int maxSize) throws ProtocolException {
+        Inflater inflater = inflater();
         inflater.reset();
         inflater.setInput(data);
         byte[] out = new byte[Math.min(maxSize, Math.max(256, data.length * 4))];
@@ -65,7 +116,12 @@ public final class Compressor implements AutoCloseable {
 
     @Override
     public void close() {
-        deflater.end();
-        inflater.end();
+        closed = true;
+        if (deflater != null) {
+            deflater.end();
+        }
+        if (inflater != null) {
+            inflater.end();
+        }
     }
 }

@@ -55,4 +55,26 @@ class CompressorTest {
                     .hasMessageContaining("after its end");
         }
     }
+
+    @Test
+    void compressingWithHeadroomLeavesThoseBytesFreeAndInflatesToTheSameData() throws ProtocolException {
+        byte[] data = "a small message ".repeat(8).getBytes();
+        try (Compressor c = new Compressor()) {
+            Compressor.Packed p = c.compress(data, 5);
+            assertThat(p.headroom()).isEqualTo(5);
+            assertThat(Arrays.copyOf(p.buffer(), 5)).containsOnly(0);
+            byte[] payload = Arrays.copyOfRange(p.buffer(), 5, p.end());
+            assertThat(payload).hasSize(p.length()).isEqualTo(c.compress(data));
+            assertThat(c.decompress(payload, data.length)).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void aClosedCompressorRefusesWorkEvenIfItNeverStartedItsZlibState() {
+        Compressor c = new Compressor();
+        c.close();
+        assertThatThrownBy(() -> c.compress(new byte[] {1})).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        assertThatThrownBy(() -> c.decompress(new byte[] {1}, 16)).isInstanceOf(IllegalStateException.class);
+    }
 }
