@@ -13,15 +13,24 @@ import java.io.IOException;
  */
 public final class IdentificationBlock {
 
+    /** What a block of the usual size (a role line, a version line, a few headers) fits in. */
+    static final int INITIAL_BYTES = 256;
+
     private final int maxLineLength;
-    private final byte[] bytes;
+    private final int maxBytes;
+    /**
+     * Grows (doubling) as bytes arrive, up to {@link #maxBytes}: the bound (16 KiB with the default line limit) is
+     * for hostile peers, and an object kept for a connection's life would otherwise hold all of it.
+     */
+    private byte[] bytes;
     private int size;
     private int lineStart;
     private int lines;
 
     public IdentificationBlock(int maxLineLength) {
         this.maxLineLength = maxLineLength;
-        this.bytes = new byte[maxLineLength * Identification.MAX_LINES];
+        this.maxBytes = maxLineLength * Identification.MAX_LINES;
+        this.bytes = new byte[Math.min(INITIAL_BYTES, maxBytes)];
     }
 
     /**
@@ -34,6 +43,9 @@ public final class IdentificationBlock {
     public Identification feed(ByteBuf in) throws IOException {
         while (in.isReadable()) {
             byte b = in.readByte();
+            if (size == bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.min(maxBytes, 2 * bytes.length));
+            }
             bytes[size++] = b;
             if (b == '\n') {
                 boolean empty = size - lineStart <= 2;
@@ -42,7 +54,7 @@ public final class IdentificationBlock {
                 if (empty && lines > 1 || lines >= Identification.MAX_LINES) {
                     return parse();
                 }
-            } else if (size - lineStart >= maxLineLength || size == bytes.length) {
+            } else if (size - lineStart >= maxLineLength || size == maxBytes) {
                 return parse(); // a line too long: readFrom says so
             }
         }
