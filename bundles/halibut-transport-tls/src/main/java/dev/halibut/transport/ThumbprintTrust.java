@@ -24,6 +24,10 @@ public final class ThumbprintTrust {
         if (thumbprint == null) {
             return false;
         }
+        if (trusted.contains(thumbprint)) {
+            // Already canonical (a connection's thumbprint is): asked on every request, so skip normalising.
+            return true;
+        }
         try {
             return trusted.contains(Thumbprints.normalize(thumbprint));
         } catch (IllegalArgumentException notAThumbprint) {
