@@ -12,6 +12,9 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.util.LRUMap;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.cfg.MapperConfig;
@@ -55,6 +58,13 @@ public final class MessageCodec {
     public static final int MAX_STREAMS = 256;
 
     private final ObjectMapper mapper;
+    /**
+     * Readers and writers by declared type. Making one per value (Jackson looks up and checks the root
+     * (de)serializer each time) was about a fifth of encoding a small request; bounded, as Jackson bounds its own
+     * caches, so types of a contract that is gone are let go.
+     */
+    private final LRUMap<Type, ObjectReader> readers = new LRUMap<>(16, 512);
+    private final LRUMap<Type, ObjectWriter> writers = new LRUMap<>(16, 512);
 
     public MessageCodec() {
         mapper = new ObjectMapper(new BsonFactory());
@@ -261,8 +271,7 @@ public final class MessageCodec {
     Object bind(JsonNode node, Type declaredType, Map<UUID, DataStream> streams) throws IOException {
         JsonNode value = node == null || node.isMissingNode() ? NullNode.getInstance() : node;
         try {
-            return mapper.readerFor(mapper.constructType(declaredType))
-                    .withAttribute(DataStreamModule.INCOMING, streams).readValue(value);
+            return readerFor(declaredType).withAttribute(DataStreamModule.INCOMING, streams).readValue(value);
         } catch (JsonMappingException e) {
             // Jackson's message ends in a parser location, meaningless for a tree; say where in the value instead.
             throw new IOException(e.getOriginalMessage() + where(e), e);
@@ -291,9 +300,26 @@ public final class MessageCodec {
         if (value == null) {
             g.writeNull();
         } else {
-            mapper.writerFor(mapper.constructType(declaredType))
-                    .withAttribute(DataStreamModule.OUTGOING, streams).writeValue(g, value);
+            writerFor(declaredType).withAttribute(DataStreamModule.OUTGOING, streams).writeValue(g, value);
         }
+    }
+
+    private ObjectReader readerFor(Type declaredType) {
+        ObjectReader r = readers.get(declaredType);
+        if (r == null) {
+            r = mapper.readerFor(mapper.constructType(declaredType));
+            readers.put(declaredType, r);
+        }
+        return r;
+    }
+
+    private ObjectWriter writerFor(Type declaredType) {
+        ObjectWriter w = writers.get(declaredType);
+        if (w == null) {
+            w = mapper.writerFor(mapper.constructType(declaredType));
+            writers.put(declaredType, w);
+        }
+        return w;
     }
 
     private static void writeStreams(JsonGenerator g, List<DataStream> streams) throws IOException {
