@@ -13,7 +13,9 @@ import java.util.concurrent.Callable;
  * time. On a shared two-core machine the latency of a call moves with everyone else's load; the CPU it costs
  * hardly does, so this is the steadier way to compare the per-call work of Halibut, the raw TLS floor and
  * gRPC. Rounds alternate between the variants so that drifting load hits each alike. Halibut runs on the JDK's
- * TLS provider and on OpenSSL ({@code tlsProvider("openssl")}); the floor and gRPC on the JDK's.
+ * TLS provider and on OpenSSL ({@code tlsProvider("openssl")}); the floor and gRPC on the JDK's. The column
+ * "waits/call" counts the times a thread of this process blocked per call (voluntary context switches, Linux):
+ * the thread hand-offs of a call, which CPU time alone does not show apart from the work.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.CpuPerCall [calls per round] [rounds] [variant]</pre>
  * (with a variant name, only that variant and the floor run: for profiling one of them)
@@ -57,11 +59,14 @@ public final class CpuPerCall {
             double[][] cpu = new double[variants.size()][rounds];
             double[][] wall = new double[variants.size()][rounds];
             int[][] done = new int[variants.size()][rounds];
+            double[][] waits = new double[variants.size()][rounds];
             for (int r = 0; r < rounds; r++) {
                 for (int k = 0; k < variants.size(); k++) {
+                    long s0 = voluntarySwitches();
                     long c0 = os.getProcessCpuTime();
                     long w0 = System.nanoTime();
                     int n = run(variants.get(k), calls);
+                    waits[k][r] = (voluntarySwitches() - s0) / (double) n;
                     wall[k][r] = (System.nanoTime() - w0) / 1000.0 / n;
                     cpu[k][r] = (os.getProcessCpuTime() - c0) / 1000.0 / n;
                     done[k][r] = n;
@@ -69,15 +74,16 @@ public final class CpuPerCall {
             }
             System.out.printf(Locale.ROOT, "up to %d calls (or %d s) x %d rounds, load %s%n", calls, ROUND_NANOS / 1_000_000_000L,
                     rounds, load());
-            System.out.printf(Locale.ROOT, "%-24s %14s %14s %12s %12s%n", "variant", "CPU us/call", "wall us/call",
-                    "CPU x raw", "wall x raw");
+            System.out.printf(Locale.ROOT, "%-24s %14s %14s %12s %12s %13s%n", "variant", "CPU us/call", "wall us/call",
+                    "CPU x raw", "wall x raw", "waits/call");
             double rawCpu = median(cpu[0]);
             double rawWall = median(wall[0]);
             for (int k = 0; k < variants.size(); k++) {
                 double c = median(cpu[k]);
                 double w = median(wall[k]);
-                System.out.printf(Locale.ROOT, "%-24s %14.1f %14.1f %12.2f %12.2f   (CPU per round: %s; calls per round: %s)%n",
-                        variants.get(k).name, c, w, c / rawCpu, w / rawWall, perCall(cpu[k]), java.util.Arrays.toString(done[k]));
+                System.out.printf(Locale.ROOT, "%-24s %14.1f %14.1f %12.2f %12.2f %13.2f   (CPU per round: %s; calls per round: %s)%n",
+                        variants.get(k).name, c, w, c / rawCpu, w / rawWall, median(waits[k]), perCall(cpu[k]),
+                        java.util.Arrays.toString(done[k]));
             }
         }
     }
@@ -107,6 +113,31 @@ public final class CpuPerCall {
         double[] s = v.clone();
         java.util.Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+    }
+
+    /**
+     * Voluntary context switches of this process's live threads so far (Linux; 0 elsewhere): each time a thread
+     * blocked (parked, waited in epoll, in a read). Per call, a count of the thread hand-offs a call costs, steadier
+     * than CPU time on a shared machine.
+     */
+    private static long voluntarySwitches() {
+        long sum = 0;
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+                try {
+                    for (String line : java.nio.file.Files.readAllLines(t.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) {
+                            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (java.io.IOException | RuntimeException threadEnded) {
+                    // the thread ended meanwhile: its switches are no longer counted anywhere
+                }
+            }
+        } catch (java.io.IOException notLinux) {
+            return 0;
+        }
+        return sum;
     }
 
     private static String load() {
