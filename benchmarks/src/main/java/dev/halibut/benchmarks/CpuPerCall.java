@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
  * gRPC. Rounds alternate between the variants so that drifting load hits each alike. Halibut runs on the JDK's
  * TLS provider and on OpenSSL ({@code tlsProvider("openssl")}); the floor and gRPC on the JDK's. The column
  * "waits/call" counts the times a thread of this process blocked per call (voluntary context switches, Linux):
- * the thread hand-offs of a call, which CPU time alone does not show apart from the work.
+ * the thread hand-offs of a call, which CPU time alone does not show apart from the work; "kernel CPU" is the
+ * share of the process's CPU spent in the kernel (socket calls, selector waits, wake-ups).
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.CpuPerCall [calls per round] [rounds] [variant]</pre>
  * (with a variant name, only that variant and the floor run: for profiling one of them)
@@ -60,13 +61,18 @@ public final class CpuPerCall {
             double[][] wall = new double[variants.size()][rounds];
             int[][] done = new int[variants.size()][rounds];
             double[][] waits = new double[variants.size()][rounds];
+            double[][] kernel = new double[variants.size()][rounds];
             for (int r = 0; r < rounds; r++) {
                 for (int k = 0; k < variants.size(); k++) {
                     long s0 = voluntarySwitches();
+                    long[] t0 = userAndSystemTicks();
                     long c0 = os.getProcessCpuTime();
                     long w0 = System.nanoTime();
                     int n = run(variants.get(k), calls);
                     waits[k][r] = (voluntarySwitches() - s0) / (double) n;
+                    long[] t1 = userAndSystemTicks();
+                    long ticks = (t1[0] - t0[0]) + (t1[1] - t0[1]);
+                    kernel[k][r] = ticks == 0 ? 0 : 100.0 * (t1[1] - t0[1]) / ticks;
                     wall[k][r] = (System.nanoTime() - w0) / 1000.0 / n;
                     cpu[k][r] = (os.getProcessCpuTime() - c0) / 1000.0 / n;
                     done[k][r] = n;
@@ -74,16 +80,16 @@ public final class CpuPerCall {
             }
             System.out.printf(Locale.ROOT, "up to %d calls (or %d s) x %d rounds, load %s%n", calls, ROUND_NANOS / 1_000_000_000L,
                     rounds, load());
-            System.out.printf(Locale.ROOT, "%-24s %14s %14s %12s %12s %13s%n", "variant", "CPU us/call", "wall us/call",
-                    "CPU x raw", "wall x raw", "waits/call");
+            System.out.printf(Locale.ROOT, "%-24s %14s %14s %12s %12s %13s %12s%n", "variant", "CPU us/call", "wall us/call",
+                    "CPU x raw", "wall x raw", "waits/call", "kernel CPU");
             double rawCpu = median(cpu[0]);
             double rawWall = median(wall[0]);
             for (int k = 0; k < variants.size(); k++) {
                 double c = median(cpu[k]);
                 double w = median(wall[k]);
-                System.out.printf(Locale.ROOT, "%-24s %14.1f %14.1f %12.2f %12.2f %13.2f   (CPU per round: %s; calls per round: %s)%n",
-                        variants.get(k).name, c, w, c / rawCpu, w / rawWall, median(waits[k]), perCall(cpu[k]),
-                        java.util.Arrays.toString(done[k]));
+                System.out.printf(Locale.ROOT, "%-24s %14.1f %14.1f %12.2f %12.2f %13.2f %11.0f%%   (CPU per round: %s; calls per round: %s)%n",
+                        variants.get(k).name, c, w, c / rawCpu, w / rawWall, median(waits[k]), median(kernel[k]),
+                        perCall(cpu[k]), java.util.Arrays.toString(done[k]));
             }
         }
     }
@@ -138,6 +144,20 @@ public final class CpuPerCall {
             return 0;
         }
         return sum;
+    }
+
+    /**
+     * This process's user and system CPU so far in clock ticks (fields 14 and 15 of /proc/self/stat; zeros
+     * elsewhere): the share spent in the kernel is that of the socket calls, selector waits and thread wake-ups.
+     */
+    private static long[] userAndSystemTicks() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])}; // fields 14, 15 (state is field 3)
+        } catch (java.io.IOException | RuntimeException notLinux) {
+            return new long[2];
+        }
     }
 
     private static String load() {
