@@ -6,6 +6,7 @@ import dev.halibut.StreamTransferListener;
 import dev.halibut.Thumbprints;
 import dev.halibut.transport.internal.FrameDecoder;
 import dev.halibut.transport.internal.ReadGate;
+import dev.halibut.transport.internal.WebSocketByteStream;
 import dev.halibut.wire.Compressor;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
@@ -81,6 +82,8 @@ public final class Connection implements AutoCloseable {
     private volatile long readWaitNanos;
     /** The identification block the peer sent; see {@link #peerIdentification()}. */
     private volatile Identification peerIdentification;
+    /** Whether the Halibut byte stream rides in WebSocket frames (wss://), decided once at {@link #attach}. */
+    private volatile boolean overWebSocket;
     /** Guards {@link #closeActions}. */
     private final Object closeLock = new Object();
     private List<Runnable> closeActions;
@@ -121,6 +124,8 @@ public final class Connection implements AutoCloseable {
 
     /** Puts the frame decoder and this connection's inbox at the end of the pipeline. Event loop only. */
     void attach(ChannelPipeline pipeline) {
+        // The listener and the connector put the WebSocket carrier in before identification, or not at all.
+        overWebSocket = pipeline.get(WebSocketByteStream.class) != null;
         pipeline.addLast("frames", decoder);
         pipeline.addLast("inbox", new Inbox());
     }
@@ -152,6 +157,15 @@ public final class Connection implements AutoCloseable {
      */
     public boolean isQuiet() {
         return quietState() != QuietState.ENDED;
+    }
+
+    /**
+     * Whether this connection carries Halibut in WebSocket frames after an HTTP upgrade ({@code wss://},
+     * docs/protocol.md section 6) rather than straight over TLS. On a listener's connection it says which route the
+     * peer took to the shared port; an HTTP CONNECT proxy on the way is invisible here either way.
+     */
+    public boolean overWebSocket() {
+        return overWebSocket;
     }
 
     /** Where this connection goes, for messages: the endpoint URI or the peer's address. */
