@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -98,6 +99,8 @@ public final class Connection implements AutoCloseable {
     private Watch watch;
     /** Frames written after the peer closed: the first is dropped quietly, as TCP would take it; then writes fail. */
     private int writesAfterEnd;
+    /** The outcome of the last REQUEST's write ({@link #requestWrite()}); completed once it is known. */
+    private volatile CompletableFuture<RequestWrite> requestWrite = CompletableFuture.completedFuture(RequestWrite.WRITTEN);
 
     /**
      * A connection over {@code channel}, whose TLS handshake and identification are done. Call
@@ -224,8 +227,16 @@ public final class Connection implements AutoCloseable {
         if (!type.carriesPayload() && length != 0) {
             throw new IllegalArgumentException(type + " frames carry no payload");
         }
+        boolean request = type == FrameType.REQUEST;
         lock.lock();
         try {
+            if (request) {
+                String ended = peerEndedLocked();
+                if (ended != null) {
+                    requestWrite = CompletableFuture.completedFuture(RequestWrite.WITHHELD);
+                    throw new RequestNotWrittenException(withheldMessage(ended));
+                }
+            }
             if (quietlyDroppedAfterEnd()) {
                 return;
             }
@@ -238,13 +249,124 @@ public final class Connection implements AutoCloseable {
         if (length > 0) {
             buf.writeBytes(payload, 0, length);
         }
-        channel.writeAndFlush(buf).addListener(f -> {
-            if (!f.isSuccess() && channel.isOpen()) {
-                failed(f.cause() instanceof IOException io ? io
-                        : new IOException("Writing to " + description + " failed: " + f.cause(), f.cause()));
-            }
-        });
+        if (request) {
+            writeRequest(buf);
+        } else {
+            channel.writeAndFlush(buf).addListener(f -> {
+                if (!f.isSuccess()) {
+                    writeFailed(f.cause());
+                }
+            });
+        }
         awaitWritable();
+    }
+
+    private void writeFailed(Throwable cause) {
+        if (channel.isOpen()) {
+            failed(cause instanceof IOException io ? io
+                    : new IOException("Writing to " + description + " failed: " + cause, cause));
+        }
+    }
+
+    /**
+     * Writes a REQUEST frame from the event loop, after one more look at what the event loop knows of the peer:
+     * if it has ended the connection (END or anything else unasked has arrived, it closed, reset or failed) since
+     * the caller's checks, the request is not written at all, and the connection fails (docs/protocol.md,
+     * section 5: a request that never reached the peer did not run). {@link #requestWrite()} tells which it was.
+     */
+    private void writeRequest(ByteBuf buf) throws IOException {
+        CompletableFuture<RequestWrite> outcome = new CompletableFuture<>();
+        requestWrite = outcome;
+        Runnable write = () -> {
+            String ended;
+            lock.lock();
+            try {
+                ended = peerEndedLocked();
+            } finally {
+                lock.unlock();
+            }
+            if (ended != null) {
+                buf.release();
+                outcome.complete(RequestWrite.WITHHELD);
+                failed(new RequestNotWrittenException(withheldMessage(ended)));
+                closeNow(channel);
+                return;
+            }
+            channel.writeAndFlush(buf).addListener(f -> {
+                // A write that did not complete handed not all of the frame to the socket: the peer cannot have
+                // read the whole request, so it cannot have run it.
+                outcome.complete(f.isSuccess() ? RequestWrite.WRITTEN : RequestWrite.FAILED);
+                if (!f.isSuccess()) {
+                    writeFailed(f.cause());
+                }
+            });
+        };
+        if (channel.eventLoop().inEventLoop()) {
+            write.run();
+            return;
+        }
+        try {
+            channel.eventLoop().execute(write);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            buf.release();
+            outcome.complete(RequestWrite.WITHHELD);
+            throw new RequestNotWrittenException(withheldMessage("its event loop has shut down"));
+        }
+    }
+
+    private String withheldMessage(String why) {
+        return "The request was not written to " + description + ": " + why + " before it";
+    }
+
+    /**
+     * Lock held. Why the peer can read nothing more we write, as far as this side knows without blocking, or
+     * {@code null} if the connection is open with nothing unread on it.
+     */
+    private String peerEndedLocked() {
+        if (abortedHere || closed.get()) {
+            return "this side had closed the connection";
+        }
+        if (failure != null) {
+            return "the connection had failed (" + failure + ")";
+        }
+        if (!inbox.isEmpty()) {
+            return inbox.peek().type() == FrameType.END ? "the peer had ended the connection (END)"
+                    : "the peer had sent a " + inbox.peek().type() + " frame unasked";
+        }
+        if (ended || !channel.isActive()) {
+            return "the peer had closed the connection";
+        }
+        if (decoder.inFrame()) {
+            return "the peer had started sending a frame unasked";
+        }
+        return null;
+    }
+
+    /** How the last REQUEST written on this connection went; see {@link #requestWrite()}. */
+    public enum RequestWrite {
+        /** Handed in full to the socket: the peer may read it (whether it did, its answer says). */
+        WRITTEN,
+        /** Not written at all: the peer had ended the connection before it (END, close, reset or failure). */
+        WITHHELD,
+        /** Its write failed before all of the frame reached the socket: the peer cannot have read it in full. */
+        FAILED
+    }
+
+    /**
+     * How the last REQUEST on this connection went, once its write has completed (waiting for that at most the
+     * write timeout; {@link RequestWrite#WRITTEN} if it has not completed by then, so that an unknown outcome is
+     * never taken for "not run"). For the requesting side of an exchange that failed: a request that was
+     * {@link RequestWrite#WITHHELD withheld} or whose write {@link RequestWrite#FAILED failed} did not run.
+     */
+    public RequestWrite requestWrite() {
+        try {
+            return requestWrite.get(writeTimeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return RequestWrite.WRITTEN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return RequestWrite.WRITTEN;
+        }
     }
 
     private void awaitWritable() throws IOException {
@@ -408,16 +530,32 @@ public final class Connection implements AutoCloseable {
         return !inbox.isEmpty() || ended || failure != null || abortedHere || closed.get();
     }
 
-    /** Wakes the registered wait, if any, after a frame, an end or a failure. Call without the lock. */
+    /** Wakes the registered wait, if any, after this side closed or aborted the connection. Call without the lock. */
     private void wakeWatch() {
         Watch w;
         lock.lock();
         try {
-            w = watch;
-            watch = null;
+            w = takeWatchLocked();
         } finally {
             lock.unlock();
         }
+        fire(w);
+    }
+
+    /**
+     * Lock held, in the same step that made {@link #readFrame} ready (a frame added, the end, a failure): the wait
+     * to wake for it, if any. Taking it in that step is what keeps a wake from being spurious: a frame wakes only a
+     * wait that was registered before the frame arrived, never one a reader registered after it had already taken
+     * that frame with {@link #readFrame} (which is how a wake with nothing to read came about).
+     */
+    private Watch takeWatchLocked() {
+        Watch w = watch;
+        watch = null;
+        return w;
+    }
+
+    /** Wakes {@code w} (if not null) as readable. Call without the lock. */
+    private static void fire(Watch w) {
         if (w != null) {
             w.fire(true);
         }
@@ -967,16 +1105,18 @@ public final class Connection implements AutoCloseable {
     }
 
     private void failed(IOException e) {
+        Watch w;
         lock.lock();
         try {
             if (failure == null) {
                 failure = e;
             }
             changed.signalAll();
+            w = takeWatchLocked();
         } finally {
             lock.unlock();
         }
-        wakeWatch();
+        fire(w);
     }
 
     /**
@@ -988,6 +1128,7 @@ public final class Connection implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Frame f = (Frame) msg;
+            Watch w;
             lock.lock();
             try {
                 inbox.add(f);
@@ -997,10 +1138,13 @@ public final class Connection implements AutoCloseable {
                     gate.inboxFull(true);
                 }
                 changed.signalAll();
+                // Taken with the frame, not after the unlock: by then a blocking reader may have taken the frame and
+                // registered a wait for the next one, which this frame must not wake (it would find nothing).
+                w = takeWatchLocked();
             } finally {
                 lock.unlock();
             }
-            wakeWatch();
+            fire(w);
         }
 
         @Override
@@ -1016,14 +1160,16 @@ public final class Connection implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            Watch w;
             lock.lock();
             try {
                 ended = true;
                 changed.signalAll();
+                w = takeWatchLocked();
             } finally {
                 lock.unlock();
             }
-            wakeWatch();
+            fire(w);
             ctx.fireChannelInactive();
         }
 
