@@ -75,9 +75,8 @@ public final class Connection implements AutoCloseable {
     private final FrameDecoder decoder;
     private final ReadGate gate;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile long lastUsedNanos = System.nanoTime();
-    /** When the peer last proved it is there: the handshake and identification, then every frame read. */
-    private volatile long lastHeardNanos = System.nanoTime();
+    /** When the peer was last heard from, and the checks before an idle connection carries a request. */
+    private final Liveness liveness = new Liveness(new LivenessWire(), this);
     /** How long a large message may wait for the budget: what the reader waits for the peer now. */
     private volatile long readWaitNanos;
     /** The identification block the peer sent; see {@link #peerIdentification()}. */
@@ -154,7 +153,7 @@ public final class Connection implements AutoCloseable {
      * read blocking on the connection. {@code true} too when it cannot be told (no channel to ask).
      */
     public boolean isQuiet() {
-        return quietState() != QuietState.ENDED;
+        return quietState() != Liveness.QuietState.ENDED;
     }
 
     /** Where this connection goes, for messages: the endpoint URI or the peer's address. */
@@ -488,41 +487,7 @@ public final class Connection implements AutoCloseable {
      * PROCEED came within {@code timeout}. Nothing else is sent, so a failure loses nothing.
      */
     public void checkAliveAsync(Duration timeout, java.util.function.Consumer<Boolean> result) {
-        boolean unusable;
-        lock.lock();
-        try {
-            // Unexpected frames, an end, or a full write queue on an idle connection: not alive as it should be.
-            unusable = !channel.isWritable() || readableNow();
-        } finally {
-            lock.unlock();
-        }
-        if (unusable) {
-            result.accept(false);
-            return;
-        }
-        ByteBuf next = channel.alloc().buffer(5);
-        next.writeByte(FrameType.NEXT.code()).writeInt(0);
-        channel.writeAndFlush(next);
-        touch();
-        onReadable(timeout, readable -> {
-            boolean alive = false;
-            if (readable) {
-                try {
-                    // On the event loop, which delivers frames: take what is there, never wait.
-                    Frame f = pollFrame();
-                    if (f == null) {
-                        throw new IOException("woken for PROCEED, but no frame was there");
-                    }
-                    alive = f.type() == FrameType.PROCEED;
-                    if (!alive) {
-                        LOG.warn("{} answered NEXT with {} instead of PROCEED", this, f.type());
-                    }
-                } catch (IOException e) {
-                    LOG.debug("{} failed its liveness check: {}", this, e.toString());
-                }
-            }
-            result.accept(alive);
-        });
+        liveness.checkAliveAsync(timeout, result);
     }
 
     /** Lock held. Whether readFrame would return or throw at once. */
@@ -703,9 +668,7 @@ public final class Connection implements AutoCloseable {
     }
 
     private void heard() {
-        long now = System.nanoTime();
-        lastUsedNanos = now;
-        lastHeardNanos = now;
+        liveness.heard();
     }
 
     /** The decompressed BSON of a message frame, bounded by the maximum message size. */
@@ -719,7 +682,7 @@ public final class Connection implements AutoCloseable {
 
     /** Nanos (System.nanoTime) of the last frame sent or received. */
     public long lastUsedNanos() {
-        return lastUsedNanos;
+        return liveness.lastUsedNanos();
     }
 
     /**
@@ -731,37 +694,22 @@ public final class Connection implements AutoCloseable {
      * {@code false} means nothing of a request was sent: the caller closes this connection and uses another.
      */
     public boolean readyForRequest(Duration heartbeatTimeout, Duration skipWindow) {
-        if (System.nanoTime() - lastHeardNanos < skipWindow.toNanos()) {
-            switch (quietState()) {
-                case OPEN_AND_QUIET -> {
-                    return true;
-                }
-                case ENDED -> {
-                    return false;
-                }
-                case UNKNOWN -> {
-                    // cannot tell: the exchange decides
-                }
-            }
-        }
-        return checkAlive(heartbeatTimeout);
+        return liveness.readyForRequest(heartbeatTimeout, skipWindow);
     }
-
-    enum QuietState { OPEN_AND_QUIET, ENDED, UNKNOWN }
 
     /**
      * Whether this idle connection is still open and has nothing unread, without blocking: a peer that closed
      * the connection (FIN), reset it, or sent anything while it was idle (END, or bytes we did not ask for)
      * makes it unusable.
      */
-    QuietState quietState() {
+    Liveness.QuietState quietState() {
         lock.lock();
         try {
             if (closed.get() || abortedHere || ended || failure != null || !channel.isActive()
                     || !inbox.isEmpty() || decoder.inFrame()) {
-                return QuietState.ENDED;
+                return Liveness.QuietState.ENDED;
             }
-            return QuietState.OPEN_AND_QUIET;
+            return Liveness.QuietState.OPEN_AND_QUIET;
         } finally {
             lock.unlock();
         }
@@ -774,17 +722,53 @@ public final class Connection implements AutoCloseable {
      * @return whether the peer answered PROCEED in time
      */
     public boolean checkAlive(Duration timeout) {
-        try {
-            sendControl(FrameType.NEXT);
-            Frame f = readFrame(timeout);
-            if (f.type() == FrameType.PROCEED) {
-                return true;
-            }
-            LOG.warn("{} answered NEXT with {} instead of PROCEED", this, f.type());
-        } catch (IOException e) {
-            LOG.debug("{} failed its liveness check: {}", this, e.toString());
+        return liveness.checkAlive(timeout);
+    }
+
+    /** What {@link Liveness} needs of this connection. */
+    private final class LivenessWire implements Liveness.Wire {
+        @Override
+        public Liveness.QuietState quietState() {
+            return Connection.this.quietState();
         }
-        return false;
+
+        @Override
+        public boolean readyForNext() {
+            lock.lock();
+            try {
+                // Unexpected frames, an end, or a full write queue on an idle connection: not alive as it should be.
+                return channel.isWritable() && !readableNow();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void sendNext() throws IOException {
+            sendControl(FrameType.NEXT);
+        }
+
+        @Override
+        public void sendNextNow() {
+            ByteBuf next = channel.alloc().buffer(5);
+            next.writeByte(FrameType.NEXT.code()).writeInt(0);
+            channel.writeAndFlush(next);
+        }
+
+        @Override
+        public Frame readFrame(Duration timeout) throws IOException {
+            return Connection.this.readFrame(timeout);
+        }
+
+        @Override
+        public Frame pollFrame() throws IOException {
+            return Connection.this.pollFrame();
+        }
+
+        @Override
+        public ReadableWatch onReadable(Duration timeout, java.util.function.Consumer<Boolean> callback) {
+            return Connection.this.onReadable(timeout, callback);
+        }
     }
 
     /**
@@ -1092,7 +1076,7 @@ public final class Connection implements AutoCloseable {
     }
 
     private void touch() {
-        lastUsedNanos = System.nanoTime();
+        liveness.used();
     }
 
     private void signal() {
