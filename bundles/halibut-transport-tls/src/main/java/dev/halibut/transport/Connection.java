@@ -309,7 +309,7 @@ public final class Connection implements AutoCloseable {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             buf.release();
             outcome.complete(RequestWrite.WITHHELD);
-            throw new RequestNotWrittenException(withheldMessage("its event loop has shut down"));
+            throw new RequestNotWrittenException(withheldMessage("this side's event loop had shut down"));
         }
     }
 
@@ -409,7 +409,8 @@ public final class Connection implements AutoCloseable {
     /**
      * Lock held. Like a TCP write after the peer's FIN, the first write that finds the connection closed by the
      * peer "succeeds": the read that follows reports the end (EOF, or an END the peer sent before it closed,
-     * which says its request was not run). Later writes fail.
+     * which says its request was not run). Later writes fail. Not a REQUEST: that is never written once the peer
+     * is known to have ended ({@link #writeRequest}).
      */
     private boolean quietlyDroppedAfterEnd() {
         return ended && !abortedHere && !closed.get() && failure == null && writesAfterEnd++ == 0;
