@@ -371,11 +371,14 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
             putBackFrom(State.SENT);
         }
 
-        /** Back to the head of the queue from {@code taken} (or TAKEN), or not collected if its time has passed. */
-        private void putBackFrom(State taken) {
+        /**
+         * Back to the head of the queue from TAKEN (or also from {@code also}), or not collected if its time has
+         * passed.
+         */
+        private void putBackFrom(State also) {
             s.lock.lock();
             try {
-                if (state != State.TAKEN && state != taken) {
+                if (state != State.TAKEN && state != also) {
                     return;
                 }
                 if (System.nanoTime() - collectBy >= 0) {
