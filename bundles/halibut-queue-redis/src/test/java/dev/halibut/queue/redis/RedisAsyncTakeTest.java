@@ -88,6 +88,14 @@ class RedisAsyncTakeTest {
         return f.get(30, TimeUnit.SECONDS);
     }
 
+    /** {@code taken} is the request {@code id}: it is sent and answered with {@code response}, which its caller gets. */
+    private static void answer(CollectedRequest taken, String id, PendingCall call, String response) throws Exception {
+        assertThat(taken.requestId()).isEqualTo(id);
+        assertThat(taken.sending()).isTrue();
+        taken.complete(reply(response));
+        assertThat(text(call.awaitResponse(LONG).bson())).isEqualTo(response);
+    }
+
     private static List<Thread> threadsNamed(String prefix) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix)).toList();
     }
@@ -110,10 +118,7 @@ class RedisAsyncTakeTest {
     void aRequestQueuedBeforeTheTakerCameIsHandedOutAtOnce() throws Exception {
         PendingCall call = nodeA.enqueue(SUB, TP, "early", msg("x"), LONG);
         CollectedRequest taken = get(takeAsync(nodeB, SUB, TP));
-        assertThat(taken.requestId()).isEqualTo("early");
-        assertThat(taken.sending()).isTrue();
-        taken.complete(reply("ok"));
-        assertThat(text(call.awaitResponse(LONG).bson())).isEqualTo("ok");
+        answer(taken, "early", call, "ok");
     }
 
     @Test
@@ -205,10 +210,7 @@ class RedisAsyncTakeTest {
         assertThat(left.cancel(false)).isTrue();
         PendingCall call = nodeA.enqueue(SUB, TP, "kept", msg("x"), LONG);
         CollectedRequest taken = get(takeAsync(nodeB, SUB, TP));
-        assertThat(taken.requestId()).isEqualTo("kept");
-        assertThat(taken.sending()).isTrue();
-        taken.complete(reply("ran once"));
-        assertThat(text(call.awaitResponse(LONG).bson())).isEqualTo("ran once");
+        answer(taken, "kept", call, "ran once");
     }
 
     @Test
@@ -230,10 +232,7 @@ class RedisAsyncTakeTest {
                 go.countDown();
                 PendingCall call = enqueued.get(30, TimeUnit.SECONDS);
                 CollectedRequest taken = cancelled.get(30, TimeUnit.SECONDS) ? get(takeAsync(nodeB, SUB, TP)) : get(leaving);
-                assertThat(taken.requestId()).isEqualTo(id);
-                assertThat(taken.sending()).isTrue();
-                taken.complete(reply(id));
-                assertThat(text(call.awaitResponse(LONG).bson())).isEqualTo(id);
+                answer(taken, id, call, id);
             }
         } finally {
             racers.shutdownNow();
@@ -298,9 +297,6 @@ class RedisAsyncTakeTest {
         // The queue stays usable for the other nodes: nothing of the closed one's takers is left to take a request.
         PendingCall call = nodeA.enqueue(SUB, TP, "after-close", msg("x"), LONG);
         CollectedRequest taken = get(takeAsync(nodeB, SUB, TP));
-        assertThat(taken.requestId()).isEqualTo("after-close");
-        assertThat(taken.sending()).isTrue();
-        taken.complete(reply("ok"));
-        assertThat(text(call.awaitResponse(LONG).bson())).isEqualTo("ok");
+        answer(taken, "after-close", call, "ok");
     }
 }

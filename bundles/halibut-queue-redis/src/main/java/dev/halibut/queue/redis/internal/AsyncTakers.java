@@ -233,13 +233,7 @@ final class AsyncTakers {
             executor.execute(() -> drain(w));
         } catch (RejectedExecutionException e) {
             // The listener's workers are shutting down: its takers cannot be served any more.
-            List<Taker> ended;
-            synchronized (lock) {
-                ended = new ArrayList<>(w.takers);
-                w.takers.clear();
-                w.scheduled = false;
-            }
-            ended.forEach(t -> t.result.complete(null));
+            endDrain(w).forEach(t -> t.result.complete(null));
             drainEnded();
         }
     }
@@ -302,12 +296,7 @@ final class AsyncTakers {
                 }
             }
         } catch (RuntimeException e) {
-            List<Taker> ended;
-            synchronized (lock) {
-                ended = new ArrayList<>(w.takers);
-                w.takers.clear();
-                w.scheduled = false;
-            }
+            List<Taker> ended = endDrain(w);
             LOG.error("Redis queue node {}: collecting for poll://{}/ failed", node.nodeId(), w.sub, e);
             ended.forEach(t -> t.result.completeExceptionally(e));
         } finally {
@@ -344,15 +333,20 @@ final class AsyncTakers {
         }
     }
 
-    private void failed(Waiting w, RedisUnavailableException e) {
-        List<Taker> ended;
+    /** The queue's drain ends without serving its takers: they are removed and returned, to be completed. */
+    private List<Taker> endDrain(Waiting w) {
         synchronized (lock) {
-            ended = new ArrayList<>(w.takers);
+            List<Taker> ended = new ArrayList<>(w.takers);
             w.takers.clear();
             w.scheduled = false;
-            if (closed) {
-                return;
-            }
+            return ended;
+        }
+    }
+
+    private void failed(Waiting w, RedisUnavailableException e) {
+        List<Taker> ended = endDrain(w);
+        if (isClosed()) {
+            return; // close() ended them
         }
         if (!failing) {
             LOG.warn("Redis queue node {}: cannot collect requests for poll://{}/: {}; its waiting service hosts are"

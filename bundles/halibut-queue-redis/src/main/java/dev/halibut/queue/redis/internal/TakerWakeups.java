@@ -1,6 +1,5 @@
 package dev.halibut.queue.redis.internal;
 
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -8,7 +7,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.util.KeyValue;
 
 /**
  * The one thread that waits for work on behalf of all of this node's asynchronous takers ({@link AsyncTakers}), of
@@ -52,23 +50,10 @@ final class TakerWakeups implements AutoCloseable {
         boolean retriedAtOnce = false;
         long sweepNanos = takers.sweepInterval().toNanos();
         long nextSweep = System.nanoTime() + sweepNanos;
-        double block = RedisStore.MAX_BLOCK.toMillis() / 1000.0;
         while (closed.getCount() > 0) {
             long attemptStart = System.nanoTime();
             try {
-                List<byte[]> woken = node.store.run("waiting for requests for polling service hosts", jedis -> {
-                    KeyValue<byte[], byte[]> first = jedis.blpop(block, key);
-                    if (first == null) {
-                        return List.of();
-                    }
-                    List<byte[]> all = new ArrayList<>();
-                    all.add(first.getValue());
-                    List<byte[]> more = jedis.lpop(key, BATCH);
-                    if (more != null) {
-                        all.addAll(more);
-                    }
-                    return all;
-                });
+                List<byte[]> woken = node.store.popAll("waiting for requests for polling service hosts", key, BATCH);
                 retriedAtOnce = false;
                 if (failing || takers.failing()) {
                     if (failing) {
@@ -101,25 +86,26 @@ final class TakerWakeups implements AutoCloseable {
                             + " connect again until Redis answers", node.nodeId(), e.getMessage());
                 }
                 takers.storeFailed(attemptStart);
-                try {
-                    if (closed.await(RedisStore.MAX_BLOCK.toMillis(), TimeUnit.MILLISECONDS)) {
-                        return;
-                    }
-                } catch (InterruptedException ie) {
+                if (pauseUntilClosed()) {
                     return;
                 }
             } catch (RuntimeException e) {
                 // A bug, not Redis: log it and keep serving rather than leave every taker waiting for good.
                 LOG.error("Redis queue node {}: waiting for requests failed", node.nodeId(), e);
                 takers.storeFailed(attemptStart);
-                try {
-                    if (closed.await(RedisStore.MAX_BLOCK.toMillis(), TimeUnit.MILLISECONDS)) {
-                        return;
-                    }
-                } catch (InterruptedException ie) {
+                if (pauseUntilClosed()) {
                     return;
                 }
             }
+        }
+    }
+
+    /** Waits {@link RedisStore#MAX_BLOCK} before the next attempt; true if the queue closed meanwhile. */
+    private boolean pauseUntilClosed() {
+        try {
+            return closed.await(RedisStore.MAX_BLOCK.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            return true; // nothing of the queue interrupts this thread: whoever does wants it ended
         }
     }
 
@@ -127,15 +113,7 @@ final class TakerWakeups implements AutoCloseable {
     @Override
     public void close() {
         closed.countDown();
-        try {
-            // An empty entry names no queue; it only ends the pop now.
-            node.store.run("waking the waiting-takers thread", jedis -> {
-                jedis.rpush(key, new byte[0]);
-                return jedis.pexpire(key, 10_000); // left behind if the thread ended first
-            });
-        } catch (RedisUnavailableException e) {
-            // the pop ends by itself within MAX_BLOCK
-        }
+        node.store.wakePop("waking the waiting-takers thread", key); // an empty entry: it names no queue
         try {
             thread.join(RedisStore.MAX_BLOCK.toMillis() + node.settings.commandTimeout().toMillis() * 2 + 5_000);
         } catch (InterruptedException e) {
