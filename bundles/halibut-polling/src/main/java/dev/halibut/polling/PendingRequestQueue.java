@@ -33,8 +33,9 @@ import java.util.concurrent.Executor;
  *       ({@link PollingException.Reason#CONNECTION_LOST}) without waiting for the response timeout.</li>
  *   <li><b>Store failures.</b> A shared queue whose store cannot be reached fails calls with
  *       {@link PollingException.Reason#QUEUE_UNAVAILABLE} (the message names the store) instead of hanging;
- *       {@link #take} then returns {@code null} after at most {@code maxWait}, and both work again once the
- *       store is back.</li>
+ *       {@link #take} then returns {@code null} after at most {@code maxWait} (and a {@link #takeAsync} future
+ *       completes with {@code null} within a bounded, documented time), and all work again once the store is
+ *       back.</li>
  *   <li><b>Request ids.</b> Callers give ids unique across every node sharing the queue (the runtime's ids
  *       carry a random per-runtime prefix); a shared queue refuses a duplicate.</li>
  * </ol>
