@@ -36,8 +36,9 @@ import java.util.concurrent.Executor;
  *       ({@link PollingException.Reason#CONNECTION_LOST}) without waiting for the response timeout.</li>
  *   <li><b>Store failures.</b> A shared queue whose store cannot be reached fails calls with
  *       {@link PollingException.Reason#QUEUE_UNAVAILABLE} (the message names the store) instead of hanging;
- *       {@link #take} then returns {@code null} after at most {@code maxWait}, and both work again once the
- *       store is back.</li>
+ *       {@link #take} then returns {@code null} after at most {@code maxWait} (and a {@link #takeAsync} future
+ *       completes with {@code null} within a bounded, documented time), and all work again once the store is
+ *       back.</li>
  *   <li><b>Request ids.</b> Callers give ids unique across every node sharing the queue (the runtime's ids
  *       carry a random per-runtime prefix); a shared queue refuses a duplicate.</li>
  * </ol>
@@ -90,10 +91,13 @@ public interface PendingRequestQueue extends AutoCloseable {
      *
      * <p>The listener uses this for its subscriber connections, so that a subscriber waiting for work holds no
      * thread. The default waits with {@link #take} on a thread of {@code blocking}, one second at a time, until the
-     * future is done: a thread per waiting taker (and, for up to a second after a taker left, its take runs on). {@link InMemoryPendingRequestQueue} waits without a thread;
-     * other implementations should too.
+     * future is done: a thread per waiting taker (and, for up to a second after a taker left, its take runs on).
+     * {@link InMemoryPendingRequestQueue} waits without a thread, and so does the Redis queue of
+     * {@code halibut-queue-redis} (one thread per queue object waits on Redis for all its takers, and each look at
+     * the store is a short task on {@code blocking}); other implementations should too.
      *
-     * @param blocking where the default implementation may block (the listener's worker threads)
+     * @param blocking where the default implementation may block (the listener's worker threads), and where an
+     *                 implementation that waits without a thread may run its short looks at its store
      */
     default CompletableFuture<CollectedRequest> takeAsync(URI subscription, String thumbprint, Executor blocking) {
         CompletableFuture<CollectedRequest> result = new CompletableFuture<>();

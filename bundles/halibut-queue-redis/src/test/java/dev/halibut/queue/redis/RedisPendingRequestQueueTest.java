@@ -346,7 +346,7 @@ class RedisPendingRequestQueueTest {
     void closeEndsTheNodesThreadsAndRemovesItsHeartbeat() throws Exception {
         RedisPendingRequestQueue node = node(FAST);
         String prefix = "halibut-redis-" + node.nodeId();
-        assertThat(threadsNamed(prefix)).hasSize(2);
+        assertThat(threadsNamed(prefix)).as("heartbeat, inbox, takers").hasSize(3);
         try (var j = redis.client()) {
             assertThat(j.exists("halibut:n:" + node.nodeId())).isTrue();
             node.close();
