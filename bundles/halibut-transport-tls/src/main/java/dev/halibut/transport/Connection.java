@@ -222,7 +222,7 @@ public final class Connection implements AutoCloseable {
         }
         ByteBuf frame = Unpooled.wrappedBuffer(packed.buffer(), 0, packed.end());
         frame.setByte(0, type.code()).setInt(1, packed.length());
-        writeFrame(type, frame);
+        writeWholeFrame(type, frame);
         touch();
     }
 
@@ -251,14 +251,14 @@ public final class Connection implements AutoCloseable {
         if (length > 0) {
             buf.writeBytes(payload, 0, length);
         }
-        writeFrame(type, buf);
+        writeWholeFrame(type, buf);
     }
 
     /**
      * Queues one whole frame of {@code type} (header and payload in {@code frame}, which this takes over: released
      * if it is not written); see above.
      */
-    private void writeFrame(FrameType type, ByteBuf frame) throws IOException {
+    private void writeWholeFrame(FrameType type, ByteBuf frame) throws IOException {
         boolean request = type == FrameType.REQUEST;
         lock.lock();
         try {
