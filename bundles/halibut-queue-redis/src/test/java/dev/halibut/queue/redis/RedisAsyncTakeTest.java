@@ -308,6 +308,21 @@ class RedisAsyncTakeTest {
     }
 
     @Test
+    void takersWhoseExecutorRefusesWorkCompleteWithNull() throws Exception {
+        java.util.concurrent.Executor stopped = task -> {
+            throw new java.util.concurrent.RejectedExecutionException("the listener's workers are shutting down");
+        };
+        List<CompletableFuture<CollectedRequest>> refused = new ArrayList<>();
+        for (int s = 0; s < 20; s++) {
+            refused.add(nodeB.takeAsync(sub(s), TP, stopped));
+        }
+        assertThat(refused).allSatisfy(f -> assertThat(f).isCompletedWithValue(null));
+        // The node still serves takers whose executor runs their looks.
+        PendingCall call = nodeA.enqueue(SUB, TP, "served", msg("x"), LONG);
+        answer(get(takeAsync(nodeB, SUB, TP)), "served", call, "ok");
+    }
+
+    @Test
     void closeCompletesWaitingTakersWithNullEndsTheThreadAndLaterTakersGetNullAtOnce() throws Exception {
         RedisPendingRequestQueue node = node();
         String prefix = "halibut-redis-" + node.nodeId();
