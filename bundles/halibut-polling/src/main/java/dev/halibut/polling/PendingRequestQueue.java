@@ -16,7 +16,9 @@ import java.util.concurrent.Executor;
  * <p>Rules every implementation keeps (for a shared queue: across every node that shares it):
  * <ol>
  *   <li><b>At most once.</b> A request is handed to at most one taker, and runs at most once: once
- *       {@link CollectedRequest#sending()} has returned {@code true} for it, no taker gets it again.</li>
+ *       {@link CollectedRequest#sending()} has returned {@code true} for it, no taker gets it again, unless it is
+ *       {@linkplain CollectedRequest#putBackUnread put back unread} because the service host provably never read
+ *       it (so it has not run).</li>
  *   <li><b>Collection timeout.</b> A request not taken within its collection timeout is removed and never
  *       handed out later; the check and the hand-out are one atomic step, so a request cannot be handed out
  *       after its caller was told it was not collected.</li>
@@ -26,7 +28,8 @@ import java.util.concurrent.Executor;
  *   <li><b>Thumbprint.</b> The expected thumbprint travels with the request; it is handed only to a taker of
  *       its subscription presenting that thumbprint (compared case-insensitively).</li>
  *   <li><b>Put back.</b> A taken request that was not sent can be {@linkplain CollectedRequest#putBack() put
- *       back} at the head of the queue (or fails as not collected if its collection timeout has passed).</li>
+ *       back} at the head of the queue (or fails as not collected if its collection timeout has passed); so can a
+ *       sent request that provably did not run ({@link CollectedRequest#putBackUnread}).</li>
  *   <li><b>Bounded waits.</b> {@link PendingCall#awaitResponse} returns or throws within the collection
  *       timeout plus the response timeout plus a bounded, documented slack, whatever happens to the taker:
  *       a shared queue detects a collecting node that died (by its heartbeats) and fails the call

@@ -124,8 +124,17 @@ final class RedisCollectedRequest implements CollectedRequest {
 
     @Override
     public void putBack() {
+        putBack("0");
+    }
+
+    @Override
+    public void putBackUnread(String reason) {
+        putBack("1");
+    }
+
+    private void putBack(String unread) {
         try {
-            node.script("putting request " + id + " back", Script.PUT_BACK, id, Node.keys(queueKey), node.nodeId());
+            node.script("putting request " + id + " back", Script.PUT_BACK, id, Node.keys(queueKey), node.nodeId(), unread);
         } catch (RedisUnavailableException e) {
             LOG.warn("Could not put request {} back: {}; its caller will see it taken and requeue it after the node timeout",
                     id, e.getMessage());

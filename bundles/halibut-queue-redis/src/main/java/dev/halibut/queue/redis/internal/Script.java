@@ -94,13 +94,16 @@ enum Script {
             return 1
             """),
 
-    /** KEYS: r, queue. ARGV: collector. Back to the head of the queue, unless its collection deadline passed. */
+    /**
+     * KEYS: r, queue. ARGV: collector, unread ('1': a SENT request the service host provably never read may come
+     * back too). Back to the head of the queue, unless its collection deadline passed.
+     */
     PUT_BACK("""
             local h = redis.call('HMGET', KEYS[1], 'state', 'collector', 'collectBy')
-            if h[1] ~= 'TAKEN' or h[2] ~= ARGV[4] then return 0 end
+            if not (h[1] == 'TAKEN' or (h[1] == 'SENT' and ARGV[5] == '1')) or h[2] ~= ARGV[4] then return 0 end
             if now_ms() >= tonumber(h[3]) then finish('NOT_COLLECTED', '') return 0 end
             redis.call('HSET', KEYS[1], 'state', 'QUEUED')
-            redis.call('HDEL', KEYS[1], 'collector', 'cgen', 'takenAt')
+            redis.call('HDEL', KEYS[1], 'collector', 'cgen', 'takenAt', 'sentAt')
             redis.call('LPUSH', KEYS[2], ARGV[2])
             wake_takers(KEYS[2])
             return 1
