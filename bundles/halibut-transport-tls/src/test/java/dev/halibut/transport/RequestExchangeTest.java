@@ -235,7 +235,7 @@ class RequestExchangeTest {
     }
 
     @Test
-    void aRequestStreamWhoseSourceFailsIsAbortedAndTheServiceIsNotCalled() throws IOException {
+    void aRequestStreamWhoseSourceFailsIsAbortedAndReportedAsTheSourcesFailure() throws IOException {
         behaviour = this::echo;
         DataStream failing = DataStream.fromWriter(10, out -> {
             out.write(new byte[3]);
@@ -243,6 +243,7 @@ class RequestExchangeTest {
         });
         try (Connection c = connect(HalibutLimits.defaults())) {
             ExchangeException e = assertFails(c, "1", request("1", failing), LONG, Kind.STREAM_SOURCE_FAILED);
+            assertThat(e.kind().mayHaveRun()).as("the service runs as the request arrives").isTrue();
             assertThat(e.getCause()).isInstanceOf(StreamSourceException.class).hasMessageContaining("source disappeared");
         }
     }
