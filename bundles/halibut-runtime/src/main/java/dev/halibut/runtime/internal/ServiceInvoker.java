@@ -114,12 +114,12 @@ final class ServiceInvoker {
             // The service runs as soon as the request message is decoded; it reads the streams as they arrive.
             Map<UUID, DataStream> received = exchange.receiveStreams(limits.responseTimeout());
             Answer answer = admitted ? invoke(request, received, limits.maxMessageSize()) : shuttingDown(request);
-            if (answer.error() != null && answer.error() != ErrorKind.INVOCATION) {
-                // No service saw the streams (not found, bad arguments, shutting down): skip them, store nothing.
-                received.values().forEach(DataStream::discard);
-            }
             if (admitted && answer.error() == ErrorKind.INVOCATION && running.isCancelled()) {
                 answer = shuttingDown(request);
+            }
+            if (answer.error() != null && answer.error() != ErrorKind.INVOCATION) {
+                // Nobody will read the streams (no service saw them, or the host is shutting down): skip them.
+                received.values().forEach(DataStream::discard);
             }
             // What the service left unread is stored (a stream it kept stays readable) before the response goes
             // out; a stream that failed while it read it fails the exchange here: no response can follow.
