@@ -10,12 +10,17 @@ It checks that the protocol document is exact enough to implement a peer in anot
   subscriber  connects to a listening Java runtime as a polling service host (HALIBUT-SUBSCRIBER) and
               serves the same contract, the built-in halibut.ping and halibut.describe, until stdin closes.
 
+With --websocket-path, either role reaches the listener over a secure WebSocket (wss://host:port/path,
+section 6): after TLS it sends the HTTP upgrade, then carries the same byte stream in masked binary frames.
+
 Every check that fails is printed as "FAIL ..."; the exit status is 0 only when none failed.
 """
 
 import argparse
+import base64
 import hashlib
 import math
+import os
 import re
 import socket
 import ssl
@@ -322,9 +327,10 @@ def thumbprint_of(der):
     return hashlib.sha1(der).hexdigest().upper()
 
 
-def connect(host, port, cert, key, expected_thumbprint, identification):
-    """TLS (1.2 or 1.3, client certificate, server pinned by thumbprint), then the identification block."""
-    conn = tls_connect(host, port, cert, key, expected_thumbprint)
+def connect(host, port, cert, key, expected_thumbprint, identification, ws_path=None):
+    """TLS (1.2 or 1.3, client certificate, server pinned by thumbprint), then the identification block; with
+    ws_path, over a secure WebSocket at that path (section 6)."""
+    conn = tls_connect(host, port, cert, key, expected_thumbprint, ws_path)
     conn.sock.sendall(identification.encode("ascii") + b"\r\n\r\n")
     answer = conn.read_block()
     if not answer or answer[0] != "HALIBUT-SERVER 1":
@@ -354,8 +360,9 @@ def listener_settings(headers):
     return settings
 
 
-def tls_connect(host, port, cert, key, expected_thumbprint):
-    """A TLS connection whose server presented the certificate with the expected thumbprint."""
+def tls_connect(host, port, cert, key, expected_thumbprint, ws_path=None):
+    """A TLS connection whose server presented the certificate with the expected thumbprint; with ws_path,
+    upgraded to a WebSocket at that path, which then carries the byte stream (section 6)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.check_hostname = False
@@ -368,7 +375,185 @@ def tls_connect(host, port, cert, key, expected_thumbprint):
     if actual != expected_thumbprint.upper():
         tls.close()
         raise ProtocolError("server thumbprint %s, expected %s" % (actual, expected_thumbprint))
-    return Connection(tls)
+    if ws_path is None:
+        return Connection(tls)
+    try:
+        websocket_upgrade(tls, host, port, ws_path)
+    except (OSError, EOFError, ProtocolError):
+        tls.close()
+        raise
+    return Connection(WebSocketStream(tls))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Polling over secure WebSockets (section 6, RFC 6455).
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 section 1.3
+WS_SUBPROTOCOL = "halibut.v1"
+WS_MAX_PAYLOAD = 65536  # section 6: the most either side puts in, or accepts from, one frame
+WS_MAX_HEADERS = 8192
+WS_CONTINUATION, WS_TEXT, WS_BINARY, WS_CLOSE, WS_PING, WS_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+
+
+def websocket_upgrade(tls, host, port, path):
+    """Sends the upgrade request of section 6 and checks the answer: 101, the RFC 6455 accept value of our key,
+    subprotocol halibut.v1 and no extensions."""
+    key = base64.b64encode(os.urandom(16)).decode("ascii")
+    request = ("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n"
+               % (path or "/", host, port, key, WS_SUBPROTOCOL))
+    tls.sendall(request.encode("ascii"))
+    # Read up to the blank line and not a byte further: what follows is WebSocket frames.
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        if len(head) >= WS_MAX_HEADERS:
+            raise ProtocolError("the answer to the WebSocket upgrade has more than %d bytes of headers"
+                                % WS_MAX_HEADERS)
+        byte = tls.recv(1)
+        if not byte:
+            raise EOFError("the connection ended during the WebSocket upgrade (answer so far: %r)" % head[:200])
+        head += byte
+    lines = head[:-4].decode("iso-8859-1").split("\r\n")
+    status = lines[0].split(" ", 2)
+    if len(status) < 2 or status[0] != "HTTP/1.1" or status[1] != "101":
+        raise ProtocolError("the WebSocket upgrade was answered %r instead of 101 Switching Protocols" % lines[0])
+    headers = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if not colon:
+            raise ProtocolError("malformed header line in the upgrade answer: %r" % line)
+        headers.setdefault(name.strip().lower(), value.strip())
+    accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode("ascii")).digest()).decode("ascii")
+    if headers.get("upgrade", "").lower() != "websocket":
+        raise ProtocolError("the upgrade answer has Upgrade: %r, not websocket" % headers.get("upgrade"))
+    if "upgrade" not in [t.strip().lower() for t in headers.get("connection", "").split(",")]:
+        raise ProtocolError("the upgrade answer has Connection: %r, not Upgrade" % headers.get("connection"))
+    if headers.get("sec-websocket-accept") != accept:
+        raise ProtocolError("Sec-WebSocket-Accept %r, expected %r for our key"
+                            % (headers.get("sec-websocket-accept"), accept))
+    if headers.get("sec-websocket-protocol") != WS_SUBPROTOCOL:
+        raise ProtocolError("the listener chose subprotocol %r, not %s"
+                            % (headers.get("sec-websocket-protocol"), WS_SUBPROTOCOL))
+    if "sec-websocket-extensions" in headers:
+        raise ProtocolError("the listener chose extensions %r; none were offered"
+                            % headers["sec-websocket-extensions"])
+
+
+def mask_payload(payload, mask):
+    """RFC 6455 section 5.3: byte i is XORed with mask[i % 4] (done as one big-integer XOR, for speed)."""
+    n = len(payload)
+    if n == 0:
+        return b""
+    key = (mask * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
+
+
+class WebSocketStream:
+    """The Halibut byte stream carried in binary WebSocket frames over a TLS socket, behind the socket's own
+    recv/sendall/settimeout/shutdown/close, so that Connection above does not change (section 6): frame
+    boundaries mean nothing; our frames are masked and carry at most 64 KiB, the listener's are not masked and
+    may not announce more; pings are answered, pongs ignored; a close frame is answered and reads as EOF; a text
+    frame is a protocol error (close code 1003)."""
+
+    def __init__(self, tls):
+        self.tls = tls
+        self.received = bytearray()
+        self.ended = False
+        self.close_sent = False
+        self.in_message = False  # inside a fragmented binary message: continuation frames follow
+        self.send_lock = threading.Lock()
+
+    def recv(self, n):
+        while not self.received:
+            if self.ended:
+                return b""
+            self._read_frame()
+        data = bytes(self.received[:n])
+        del self.received[:n]
+        return data
+
+    def sendall(self, data):
+        for start in range(0, len(data), WS_MAX_PAYLOAD):
+            self._send_frame(WS_BINARY, data[start:start + WS_MAX_PAYLOAD])
+
+    def settimeout(self, timeout):
+        self.tls.settimeout(timeout)
+
+    def shutdown(self, how):
+        self.tls.shutdown(how)
+
+    def close(self):
+        self.tls.close()
+
+    def _read_exact(self, n, at_frame_start=False):
+        data = b""
+        while len(data) < n:
+            chunk = self.tls.recv(n - len(data))
+            if not chunk:
+                if at_frame_start and not data:
+                    return None  # the connection ended between frames: the end of the stream
+                raise EOFError("the connection ended inside a WebSocket frame")
+            data += chunk
+        return data
+
+    def _read_frame(self):
+        head = self._read_exact(2, at_frame_start=True)
+        if head is None:
+            self.ended = True
+            return
+        fin, opcode, masked, length = head[0] & 0x80, head[0] & 0x0F, head[1] & 0x80, head[1] & 0x7F
+        if head[0] & 0x70:
+            raise ProtocolError("WebSocket frame with reserved bits 0x%02x: no extension was negotiated" % head[0])
+        if masked:
+            raise ProtocolError("the listener sent a masked WebSocket frame (RFC 6455 5.1: a server must not)")
+        if length == 126:
+            (length,) = struct.unpack(">H", self._read_exact(2))
+        elif length == 127:
+            (length,) = struct.unpack(">Q", self._read_exact(8))
+        if length > WS_MAX_PAYLOAD:
+            self._close(1009)
+            raise ProtocolError("WebSocket frame of %d bytes announced; at most %d are allowed"
+                                % (length, WS_MAX_PAYLOAD))
+        if opcode >= WS_CLOSE and (not fin or length > 125):
+            raise ProtocolError("fragmented or long WebSocket control frame (opcode 0x%x, %d bytes)" % (opcode, length))
+        payload = self._read_exact(length) if length else b""
+        if opcode == WS_BINARY or opcode == WS_CONTINUATION:
+            if (opcode == WS_CONTINUATION) != self.in_message:
+                raise ProtocolError("WebSocket %s frame %s a fragmented message"
+                                    % ("continuation" if opcode == WS_CONTINUATION else "binary",
+                                       "outside" if opcode == WS_CONTINUATION else "inside"))
+            self.in_message = not fin
+            self.received += payload
+        elif opcode == WS_TEXT:
+            self._close(1003)
+            raise ProtocolError("the listener sent a WebSocket text frame; Halibut travels in binary frames")
+        elif opcode == WS_CLOSE:
+            self._close(1000)
+            self.ended = True
+        elif opcode == WS_PING:
+            self._send_frame(WS_PONG, payload)
+        elif opcode != WS_PONG:
+            raise ProtocolError("unknown WebSocket opcode 0x%x" % opcode)
+
+    def _close(self, code):
+        if not self.close_sent:
+            self.close_sent = True
+            try:
+                self._send_frame(WS_CLOSE, struct.pack(">H", code))
+            except OSError:
+                pass
+
+    def _send_frame(self, opcode, payload):
+        n = len(payload)
+        if n < 126:
+            header = struct.pack(">BB", 0x80 | opcode, 0x80 | n)
+        elif n < 65536:
+            header = struct.pack(">BBH", 0x80 | opcode, 0x80 | 126, n)
+        else:
+            header = struct.pack(">BBQ", 0x80 | opcode, 0x80 | 127, n)
+        mask = os.urandom(4)  # every frame from the connecting side is masked (RFC 6455 5.3)
+        with self.send_lock:
+            self.tls.sendall(header + mask + mask_payload(payload, mask))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -432,7 +617,7 @@ class Caller:
 
     def open(self):
         self.conn = connect(self.args.host, self.args.port, self.args.cert, self.args.key,
-                            self.args.thumbprint, "HALIBUT-CLIENT 1")
+                            self.args.thumbprint, "HALIBUT-CLIENT 1", self.args.websocket_path)
 
     def call(self, service, method, params, param_types=None, conn=None):
         conn = conn or self.conn
@@ -550,14 +735,15 @@ class Caller:
 
         # A ping travels on its own new connection and ends it with END (section 4, built-in services).
         ping_conn = connect(self.args.host, self.args.port, self.args.cert, self.args.key,
-                            self.args.thumbprint, "HALIBUT-CLIENT 1")
+                            self.args.thumbprint, "HALIBUT-CLIENT 1", self.args.websocket_path)
         check("halibut.ping on its own connection",
               self.call("halibut.ping", "ping", [], [], conn=ping_conn).get("result", "missing"), None)
         ping_conn.write_frame(END)
         ping_conn.close()
 
         for line, code in [("HALIBUT-CLIENT 2", "unsupported-version"), ("HALIBUT-OCTOPUS 1", "unknown-role")]:
-            conn = tls_connect(self.args.host, self.args.port, self.args.cert, self.args.key, self.args.thumbprint)
+            conn = tls_connect(self.args.host, self.args.port, self.args.cert, self.args.key, self.args.thumbprint,
+                               self.args.websocket_path)
             conn.sock.sendall(line.encode("ascii") + b"\r\n\r\n")
             answer = conn.read_block()
             check("%r is answered with HALIBUT-ERROR %s" % (line, code),
@@ -897,7 +1083,7 @@ def subscribe(args):
     while not stop.is_set():
         try:
             conn = connect(args.host, args.port, args.cert, args.key, args.thumbprint,
-                           "HALIBUT-SUBSCRIBER 1 " + args.subscription)
+                           "HALIBUT-SUBSCRIBER 1 " + args.subscription, args.websocket_path)
         except (OSError, ProtocolError, EOFError) as e:
             print("connect failed: %s" % e, flush=True)
             stop.wait(backoff)
@@ -905,7 +1091,8 @@ def subscribe(args):
             continue
         backoff = 0.1
         current["conn"] = conn
-        print("subscribed as %s" % args.subscription, flush=True)
+        print("subscribed as %s%s" % (args.subscription, "" if args.websocket_path is None
+                                        else " over wss, path " + args.websocket_path), flush=True)
         if stop.is_set():
             conn.close()
             break
@@ -948,6 +1135,8 @@ def main():
     parser.add_argument("--cert", required=True, help="this peer's certificate, PEM")
     parser.add_argument("--key", required=True, help="this peer's private key, PEM")
     parser.add_argument("--subscription", default="poll://python-peer/")
+    parser.add_argument("--websocket-path", default=None,
+                        help="reach the listener over a secure WebSocket at this path (wss://host:port/path)")
     args = parser.parse_args()
     try:
         if args.role == "caller":

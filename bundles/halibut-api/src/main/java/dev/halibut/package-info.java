@@ -7,7 +7,7 @@
  * not meet them.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.halibut;
 
 import org.osgi.annotation.bundle.Export;

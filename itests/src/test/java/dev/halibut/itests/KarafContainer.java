@@ -80,7 +80,11 @@ final class KarafContainer {
                 configureConsole().ignoreLocalConsole(),
                 // No fixed ports: containers of other builds on the same machine must not collide.
                 editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", loopback),
-                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", freePort()),
+                // Port 0: the SSH server binds a port of its own choosing (ShellScriptIT asks it which). A port picked
+                // here and freed would be bound only when the container starts, and in between anything binding
+                // port 0 (this container's Halibut listener, for one) may take it: the SSH server then fails to
+                // bind, and a client reaches whoever took the port ("Session is being closed").
+                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", "0"),
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", freePort()),
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", freePort()),
                 // Third-party bundles (Pax Exam's own feature) come from the build's local repository or

@@ -7,6 +7,7 @@ import static org.junit.Assert.fail;
 import dev.halibut.HalibutClientException;
 import org.osgi.framework.ServiceException;
 import dev.halibut.examples.calculator.Calculator;
+import dev.halibut.runtime.RuntimeStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -148,6 +149,14 @@ public class PollingModeIT extends HalibutTestSupport {
                     return false;
                 }
             });
+            // The route, seen from both ends (this runtime polls its own listener): the polling side's
+            // subscription and the listener's inbound connection both say wss.
+            RuntimeStatus status = runtime.runtime().status();
+            assertTrue("the subscription's route is wss: " + status.subscriptions(), status.subscriptions().stream()
+                    .anyMatch(s -> s.subscription().toString().equals(subscription) && RuntimeStatus.WSS.equals(s.route())));
+            assertTrue("the listener's inbound connection for " + subscription + " came over wss: " + status.inbound(),
+                    status.inbound().stream().anyMatch(i -> i.endpoint().equals(subscription)
+                            && RuntimeStatus.WSS.equals(i.route())));
         } finally {
             bundleContext.ungetService(proxy);
         }

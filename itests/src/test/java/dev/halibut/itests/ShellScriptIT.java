@@ -8,16 +8,17 @@ import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfi
 import dev.halibut.runtime.Certificates;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -27,6 +28,8 @@ import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 
 /**
  * The halibut:* commands run as a script runs them: Karaf's own {@code bin/client} (a separate JVM) over
@@ -63,16 +66,40 @@ public class ShellScriptIT extends ShellTestSupport {
         awaitRuntime("the Halibut runtime", s -> true);
         awaitHalibutCommands();
         karafHome = Path.of(System.getProperty("karaf.home"));
-        sshPort = String.valueOf(configurationAdmin.getConfiguration("org.apache.karaf.shell", null).getProperties().get("sshPort"));
-        int port = Integer.parseInt(sshPort.trim());
-        Await.until("Karaf's SSH server to accept connections on port " + port, () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-                return true;
-            } catch (IOException e) {
-                return false;
+        sshPort = String.valueOf(Await.value("Karaf's SSH server to be listening", this::boundSshPort));
+    }
+
+    /**
+     * The port Karaf's SSH server listens on, once it does (the container configures port 0, see KarafContainer);
+     * null before. Asked of the server itself, through its service: MINA's {@code SshServer.getPort()} gives the
+     * bound port once started. Reflection, because the test bundle does not wire to the SSH bundle's packages.
+     */
+    private Integer boundSshPort() {
+        ServiceReference<?>[] refs;
+        try {
+            refs = bundleContext.getServiceReferences("org.apache.sshd.server.SshServer", null);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        if (refs == null) {
+            return null;
+        }
+        for (ServiceReference<?> ref : refs) {
+            Object server = bundleContext.getService(ref);
+            try {
+                if (server != null && (Boolean) server.getClass().getMethod("isStarted").invoke(server)) {
+                    int port = (Integer) server.getClass().getMethod("getPort").invoke(server);
+                    if (port > 0) {
+                        return port;
+                    }
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("Cannot ask Karaf's SshServer " + server + " for its port", e);
+            } finally {
+                bundleContext.ungetService(ref);
             }
-        });
+        }
+        return null;
     }
 
     @Test
@@ -123,10 +150,11 @@ public class ShellScriptIT extends ShellTestSupport {
     }
 
     /** What one run of {@code bin/client} printed (standard output and error together) and its exit status. */
-    private record Client(List<String> command, int exitStatus, String output) {
+    private record Client(List<String> command, int exitStatus, String output, Supplier<String> serverLog) {
+        /** For failure messages: with what the container logged about SSH (read only when a test fails). */
         @Override
         public String toString() {
-            return String.join(" ", command) + " exited " + exitStatus + ", printing:\n" + output;
+            return String.join(" ", command) + " exited " + exitStatus + ", printing:\n" + output + serverLog.get();
         }
     }
 
@@ -158,10 +186,29 @@ public class ShellScriptIT extends ShellTestSupport {
         } finally {
             process.destroyForcibly();
         }
-        Client run = new Client(command, process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+        Client run = new Client(command, process.exitValue(), Files.readString(output, StandardCharsets.UTF_8),
+                this::sshServerLog);
         Files.deleteIfExists(output);
-        System.out.println("$ " + run);
+        System.out.println("$ " + String.join(" ", command) + " exited " + run.exitStatus() + ", printing:\n" + run.output());
         return run;
+    }
+
+    /** What the container logged about its SSH server: why a session was closed shows there, not in the client. */
+    private String sshServerLog() {
+        Path log;
+        try {
+            Object file = configurationAdmin.getConfiguration("org.ops4j.pax.logging", null).getProperties()
+                    .get("log4j2.appender.rolling.fileName");
+            log = Path.of(String.valueOf(file));
+        } catch (IOException | RuntimeException e) {
+            return "\n(the container's log file is not known: " + e + ")";
+        }
+        try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.toLowerCase(Locale.ROOT).contains("ssh"))
+                    .reduce("\nWhat " + log + " says about SSH:", (all, line) -> all + "\n" + line);
+        } catch (IOException | UncheckedIOException e) {
+            return "\n(the container's log " + log + " cannot be read: " + e + ")";
+        }
     }
 
     private static void assertContains(Client run, String expected) {

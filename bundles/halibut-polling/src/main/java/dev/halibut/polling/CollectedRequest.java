@@ -37,4 +37,20 @@ public interface CollectedRequest {
      * collected instead.
      */
     void putBack();
+
+    /**
+     * Like {@link #putBack()}, for a request already marked {@link #sending()} that provably did not run: the
+     * service host never read it (it ended the connection before the request was written, its write failed
+     * before all of it reached the socket, or it answered END in place of a response; docs/protocol.md,
+     * sections 3 and 5). The request goes back to the head of its queue for another connection, or fails as not
+     * collected if its collection timeout has passed.
+     *
+     * <p>The default fails the call as {@link #fail} does ("it may have run"): an implementation that cannot
+     * hand a sent request out again stays safe. Both implementations in Halibut put it back.
+     *
+     * @param reason why it did not run, for an implementation that cannot put it back
+     */
+    default void putBackUnread(String reason) {
+        fail(reason);
+    }
 }

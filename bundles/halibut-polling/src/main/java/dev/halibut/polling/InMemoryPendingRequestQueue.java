@@ -270,25 +270,27 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         public ReceivedMessage awaitResponse(Duration responseTimeout) throws PollingException, InterruptedException {
             s.lock.lockInterruptibly();
             try {
-                while (state == State.QUEUED || state == State.TAKEN) {
-                    long left = collectBy - System.nanoTime();
-                    if (left <= 0 && state == State.QUEUED) {
-                        s.queue.remove(this);
-                        notCollected();
-                        break;
+                // A sent request may come back to the queue (put back unread), so the states are not one-way.
+                while (state != State.DONE) {
+                    if (state == State.QUEUED || state == State.TAKEN) {
+                        long left = collectBy - System.nanoTime();
+                        if (left <= 0 && state == State.QUEUED) {
+                            s.queue.remove(this);
+                            notCollected();
+                            break;
+                        }
+                        // TAKEN lasts one liveness check (bounded by the heartbeat timeout): wait it out.
+                        s.stateChanged.awaitNanos(left > 0 ? left : Duration.ofMillis(100).toNanos());
+                    } else {
+                        long left = sentAt + responseTimeout.toNanos() - System.nanoTime();
+                        if (left <= 0) {
+                            finish(null, new PollingException(PollingException.Reason.NO_RESPONSE,
+                                    "collected, but no response came within " + responseTimeout
+                                            + " (responseTimeout); it may have run"));
+                            break;
+                        }
+                        s.stateChanged.awaitNanos(left);
                     }
-                    // TAKEN lasts one liveness check (bounded by the heartbeat timeout): wait it out.
-                    s.stateChanged.awaitNanos(left > 0 ? left : Duration.ofMillis(100).toNanos());
-                }
-                while (state == State.SENT) {
-                    long left = sentAt + responseTimeout.toNanos() - System.nanoTime();
-                    if (left <= 0) {
-                        finish(null, new PollingException(PollingException.Reason.NO_RESPONSE,
-                                "collected, but no response came within " + responseTimeout
-                                        + " (responseTimeout); it may have run"));
-                        break;
-                    }
-                    s.stateChanged.awaitNanos(left);
                 }
                 if (failure != null) {
                     throw failure;
@@ -361,9 +363,22 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
 
         @Override
         public void putBack() {
+            putBackFrom(State.TAKEN);
+        }
+
+        @Override
+        public void putBackUnread(String reason) {
+            putBackFrom(State.SENT);
+        }
+
+        /**
+         * Back to the head of the queue from TAKEN (or also from {@code also}), or not collected if its time has
+         * passed.
+         */
+        private void putBackFrom(State also) {
             s.lock.lock();
             try {
-                if (state != State.TAKEN) {
+                if (state != State.TAKEN && state != also) {
                     return;
                 }
                 if (System.nanoTime() - collectBy >= 0) {

@@ -16,7 +16,9 @@ import java.util.concurrent.Executor;
  * <p>Rules every implementation keeps (for a shared queue: across every node that shares it):
  * <ol>
  *   <li><b>At most once.</b> A request is handed to at most one taker, and runs at most once: once
- *       {@link CollectedRequest#sending()} has returned {@code true} for it, no taker gets it again.</li>
+ *       {@link CollectedRequest#sending()} has returned {@code true} for it, no taker gets it again, unless it is
+ *       {@linkplain CollectedRequest#putBackUnread put back unread} because the service host provably never read
+ *       it (so it has not run).</li>
  *   <li><b>Collection timeout.</b> A request not taken within its collection timeout is removed and never
  *       handed out later; the check and the hand-out are one atomic step, so a request cannot be handed out
  *       after its caller was told it was not collected.</li>
@@ -26,15 +28,17 @@ import java.util.concurrent.Executor;
  *   <li><b>Thumbprint.</b> The expected thumbprint travels with the request; it is handed only to a taker of
  *       its subscription presenting that thumbprint (compared case-insensitively).</li>
  *   <li><b>Put back.</b> A taken request that was not sent can be {@linkplain CollectedRequest#putBack() put
- *       back} at the head of the queue (or fails as not collected if its collection timeout has passed).</li>
+ *       back} at the head of the queue (or fails as not collected if its collection timeout has passed); so can a
+ *       sent request that provably did not run ({@link CollectedRequest#putBackUnread}).</li>
  *   <li><b>Bounded waits.</b> {@link PendingCall#awaitResponse} returns or throws within the collection
  *       timeout plus the response timeout plus a bounded, documented slack, whatever happens to the taker:
  *       a shared queue detects a collecting node that died (by its heartbeats) and fails the call
  *       ({@link PollingException.Reason#CONNECTION_LOST}) without waiting for the response timeout.</li>
  *   <li><b>Store failures.</b> A shared queue whose store cannot be reached fails calls with
  *       {@link PollingException.Reason#QUEUE_UNAVAILABLE} (the message names the store) instead of hanging;
- *       {@link #take} then returns {@code null} after at most {@code maxWait}, and both work again once the
- *       store is back.</li>
+ *       {@link #take} then returns {@code null} after at most {@code maxWait} (and a {@link #takeAsync} future
+ *       completes with {@code null} within a bounded, documented time), and all work again once the store is
+ *       back.</li>
  *   <li><b>Request ids.</b> Callers give ids unique across every node sharing the queue (the runtime's ids
  *       carry a random per-runtime prefix); a shared queue refuses a duplicate.</li>
  * </ol>
@@ -87,10 +91,13 @@ public interface PendingRequestQueue extends AutoCloseable {
      *
      * <p>The listener uses this for its subscriber connections, so that a subscriber waiting for work holds no
      * thread. The default waits with {@link #take} on a thread of {@code blocking}, one second at a time, until the
-     * future is done: a thread per waiting taker (and, for up to a second after a taker left, its take runs on). {@link InMemoryPendingRequestQueue} waits without a thread;
-     * other implementations should too.
+     * future is done: a thread per waiting taker (and, for up to a second after a taker left, its take runs on).
+     * {@link InMemoryPendingRequestQueue} waits without a thread, and so does the Redis queue of
+     * {@code halibut-queue-redis} (one thread per queue object waits on Redis for all its takers, and each look at
+     * the store is a short task on {@code blocking}); other implementations should too.
      *
-     * @param blocking where the default implementation may block (the listener's worker threads)
+     * @param blocking where the default implementation may block (the listener's worker threads), and where an
+     *                 implementation that waits without a thread may run its short looks at its store
      */
     default CompletableFuture<CollectedRequest> takeAsync(URI subscription, String thumbprint, Executor blocking) {
         CompletableFuture<CollectedRequest> result = new CompletableFuture<>();

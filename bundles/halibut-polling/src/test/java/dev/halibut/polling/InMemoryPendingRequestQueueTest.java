@@ -130,6 +130,37 @@ class InMemoryPendingRequestQueueTest {
     }
 
     @Test
+    void aSentRequestPutBackUnreadGoesToTheNextTakerAndItsResponseReachesTheCaller() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(), LONG);
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        Future<ReceivedMessage> response = caller.submit(() -> call.awaitResponse(LONG));
+        CollectedRequest first = queue.take(SUB, TP, NONE);
+        assertThat(first.sending()).isTrue();
+        // The service host ended its connection before it read the request: it did not run.
+        first.putBackUnread("the service host ended the connection first");
+        CollectedRequest second = queue.take(SUB, TP, NONE);
+        assertThat(second.requestId()).isEqualTo("r1");
+        assertThat(second.sending()).isTrue();
+        second.complete(new ReceivedMessage(new byte[] {7}, Map.of()));
+        assertThat(response.get(10, TimeUnit.SECONDS).bson()).containsExactly(7);
+        caller.shutdown();
+    }
+
+    @Test
+    void aSentRequestPutBackUnreadAfterTheCollectionTimeoutWasNotCollected() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(), Duration.ofMillis(100));
+        CollectedRequest taken = queue.take(SUB, TP, NONE);
+        assertThat(taken.sending()).isTrue();
+        long until = System.nanoTime() + Duration.ofMillis(150).toNanos();
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait(); // the collection deadline passes while the request is on a connection
+        }
+        taken.putBackUnread("the service host ended the connection first");
+        assertThat(reasonOf(call, LONG)).isEqualTo(PollingException.Reason.NOT_COLLECTED);
+        assertThat(queue.take(SUB, TP, NONE)).isNull();
+    }
+
+    @Test
     void requestsGoOnlyToTheExpectedThumbprint() throws Exception {
         queue.enqueue(SUB, TP, "r1", msg(), LONG);
         assertThat(queue.take(SUB, OTHER_TP, NONE)).isNull();

@@ -18,7 +18,7 @@ import java.util.Set;
  * @param trusted       the thumbprints it trusts, sorted
  * @param services      the wire names of the services it serves, sorted
  * @param outbound      its connections to listening service hosts, per endpoint
- * @param inbound       connections peers opened to its listeners, per endpoint, peer and role
+ * @param inbound       connections peers opened to its listeners, per endpoint, peer, role and route
  * @param subscriptions the polling subscriptions it serves as a service host (it connects out to a listener)
  * @param pending       requests its callers queued for polling endpoints that no service host has collected yet
  */
@@ -37,6 +37,12 @@ public record RuntimeStatus(Instant time, String thumbprint, List<InetSocketAddr
      * proxy it is {@code wss via proxy host:port}.
      */
     public static final String WSS = "wss";
+    /**
+     * The route of an inbound connection that speaks Halibut straight over TLS (not upgraded to a WebSocket); an
+     * inbound connection upgraded to a WebSocket has the route {@value #WSS}. A listener cannot see whether its peer
+     * came through an HTTP CONNECT proxy: the proxy relays TLS unchanged.
+     */
+    public static final String TLS = "tls";
 
     public RuntimeStatus {
         listening = List.copyOf(listening);
@@ -70,8 +76,15 @@ public record RuntimeStatus(Instant time, String thumbprint, List<InetSocketAddr
      * @param remoteThumbprint the peer's certificate thumbprint
      * @param role             what the peer identified as
      * @param open             how many such connections are open
+     * @param route            how they reached the listener: {@value #TLS} (raw Halibut over TLS) or {@value #WSS}
+     *                         (upgraded to a secure WebSocket on the same port)
      */
-    public record InboundConnections(String endpoint, String remoteThumbprint, HalibutObserver.Role role, int open) {
+    public record InboundConnections(String endpoint, String remoteThumbprint, HalibutObserver.Role role, int open,
+                                     String route) {
+        /** Connections that speak Halibut straight over TLS ({@value #TLS}). */
+        public InboundConnections(String endpoint, String remoteThumbprint, HalibutObserver.Role role, int open) {
+            this(endpoint, remoteThumbprint, role, open, TLS);
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.Thumbprints;
 import dev.halibut.transport.internal.FrameDecoder;
 import dev.halibut.transport.internal.ReadGate;
+import dev.halibut.transport.internal.WebSocketByteStream;
 import dev.halibut.wire.Compressor;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
@@ -26,6 +27,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -65,13 +67,14 @@ public final class Connection implements AutoCloseable {
     private final FrameDecoder decoder;
     private final ReadGate gate;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile long lastUsedNanos = System.nanoTime();
-    /** When the peer last proved it is there: the handshake and identification, then every frame read. */
-    private volatile long lastHeardNanos = System.nanoTime();
+    /** When the peer was last heard from, and the checks before an idle connection carries a request. */
+    private final Liveness liveness = new Liveness(new LivenessWire(), this);
     /** How long a large message may wait for the budget: what the reader waits for the peer now. */
     private volatile long readWaitNanos;
     /** The identification block the peer sent; see {@link #peerIdentification()}. */
     private volatile Identification peerIdentification;
+    /** Whether the Halibut byte stream rides in WebSocket frames (wss://), decided once at {@link #attach}. */
+    private volatile boolean overWebSocket;
     /** Guards {@link #closeActions}. */
     private final Object closeLock = new Object();
     private List<Runnable> closeActions;
@@ -89,6 +92,8 @@ public final class Connection implements AutoCloseable {
     private Watch watch;
     /** Frames written after the peer closed: the first is dropped quietly, as TCP would take it; then writes fail. */
     private int writesAfterEnd;
+    /** The outcome of the last REQUEST's write ({@link #requestWrite()}); completed once it is known. */
+    private volatile CompletableFuture<RequestWrite> requestWrite = CompletableFuture.completedFuture(RequestWrite.WRITTEN);
 
     /**
      * A connection over {@code channel}, whose TLS handshake and identification are done. Call
@@ -112,6 +117,8 @@ public final class Connection implements AutoCloseable {
 
     /** Puts the frame decoder and this connection's inbox at the end of the pipeline. Event loop only. */
     void attach(ChannelPipeline pipeline) {
+        // The listener and the connector put the WebSocket carrier in before identification, or not at all.
+        overWebSocket = pipeline.get(WebSocketByteStream.class) != null;
         pipeline.addLast("frames", decoder);
         pipeline.addLast("inbox", new Inbox());
     }
@@ -142,7 +149,16 @@ public final class Connection implements AutoCloseable {
      * read blocking on the connection. {@code true} too when it cannot be told (no channel to ask).
      */
     public boolean isQuiet() {
-        return quietState() != QuietState.ENDED;
+        return quietState() != Liveness.QuietState.ENDED;
+    }
+
+    /**
+     * Whether this connection carries Halibut in WebSocket frames after an HTTP upgrade ({@code wss://},
+     * docs/protocol.md section 6) rather than straight over TLS. On a listener's connection it says which route the
+     * peer took to the shared port; an HTTP CONNECT proxy on the way is invisible here either way.
+     */
+    public boolean overWebSocket() {
+        return overWebSocket;
     }
 
     /** Where this connection goes, for messages: the endpoint URI or the peer's address. */
@@ -215,8 +231,16 @@ public final class Connection implements AutoCloseable {
         if (!type.carriesPayload() && length != 0) {
             throw new IllegalArgumentException(type + " frames carry no payload");
         }
+        boolean request = type == FrameType.REQUEST;
         lock.lock();
         try {
+            if (request) {
+                String ended = peerEndedLocked();
+                if (ended != null) {
+                    requestWrite = CompletableFuture.completedFuture(RequestWrite.WITHHELD);
+                    throw new RequestNotWrittenException(withheldMessage(ended));
+                }
+            }
             if (quietlyDroppedAfterEnd()) {
                 return;
             }
@@ -229,13 +253,124 @@ public final class Connection implements AutoCloseable {
         if (length > 0) {
             buf.writeBytes(payload, 0, length);
         }
-        channel.writeAndFlush(buf).addListener(f -> {
-            if (!f.isSuccess() && channel.isOpen()) {
-                failed(f.cause() instanceof IOException io ? io
-                        : new IOException("Writing to " + description + " failed: " + f.cause(), f.cause()));
-            }
-        });
+        if (request) {
+            writeRequest(buf);
+        } else {
+            channel.writeAndFlush(buf).addListener(f -> {
+                if (!f.isSuccess()) {
+                    writeFailed(f.cause());
+                }
+            });
+        }
         awaitWritable();
+    }
+
+    private void writeFailed(Throwable cause) {
+        if (channel.isOpen()) {
+            failed(cause instanceof IOException io ? io
+                    : new IOException("Writing to " + description + " failed: " + cause, cause));
+        }
+    }
+
+    /**
+     * Writes a REQUEST frame from the event loop, after one more look at what the event loop knows of the peer:
+     * if it has ended the connection (END or anything else unasked has arrived, it closed, reset or failed) since
+     * the caller's checks, the request is not written at all, and the connection fails (docs/protocol.md,
+     * section 5: a request that never reached the peer did not run). {@link #requestWrite()} tells which it was.
+     */
+    private void writeRequest(ByteBuf buf) throws IOException {
+        CompletableFuture<RequestWrite> outcome = new CompletableFuture<>();
+        requestWrite = outcome;
+        Runnable write = () -> {
+            String ended;
+            lock.lock();
+            try {
+                ended = peerEndedLocked();
+            } finally {
+                lock.unlock();
+            }
+            if (ended != null) {
+                buf.release();
+                outcome.complete(RequestWrite.WITHHELD);
+                failed(new RequestNotWrittenException(withheldMessage(ended)));
+                closeNow(channel);
+                return;
+            }
+            channel.writeAndFlush(buf).addListener(f -> {
+                // A write that did not complete handed not all of the frame to the socket: the peer cannot have
+                // read the whole request, so it cannot have run it.
+                outcome.complete(f.isSuccess() ? RequestWrite.WRITTEN : RequestWrite.FAILED);
+                if (!f.isSuccess()) {
+                    writeFailed(f.cause());
+                }
+            });
+        };
+        if (channel.eventLoop().inEventLoop()) {
+            write.run();
+            return;
+        }
+        try {
+            channel.eventLoop().execute(write);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            buf.release();
+            outcome.complete(RequestWrite.WITHHELD);
+            throw new RequestNotWrittenException(withheldMessage("this side's event loop had shut down"));
+        }
+    }
+
+    private String withheldMessage(String why) {
+        return "The request was not written to " + description + ": " + why + " before it";
+    }
+
+    /**
+     * Lock held. Why the peer can read nothing more we write, as far as this side knows without blocking, or
+     * {@code null} if the connection is open with nothing unread on it.
+     */
+    private String peerEndedLocked() {
+        if (abortedHere || closed.get()) {
+            return "this side had closed the connection";
+        }
+        if (failure != null) {
+            return "the connection had failed (" + failure + ")";
+        }
+        if (!inbox.isEmpty()) {
+            return inbox.peek().type() == FrameType.END ? "the peer had ended the connection (END)"
+                    : "the peer had sent a " + inbox.peek().type() + " frame unasked";
+        }
+        if (ended || !channel.isActive()) {
+            return "the peer had closed the connection";
+        }
+        if (decoder.inFrame()) {
+            return "the peer had started sending a frame unasked";
+        }
+        return null;
+    }
+
+    /** How the last REQUEST written on this connection went; see {@link #requestWrite()}. */
+    public enum RequestWrite {
+        /** Handed in full to the socket: the peer may read it (whether it did, its answer says). */
+        WRITTEN,
+        /** Not written at all: the peer had ended the connection before it (END, close, reset or failure). */
+        WITHHELD,
+        /** Its write failed before all of the frame reached the socket: the peer cannot have read it in full. */
+        FAILED
+    }
+
+    /**
+     * How the last REQUEST on this connection went, once its write has completed (waiting for that at most the
+     * write timeout; {@link RequestWrite#WRITTEN} if it has not completed by then, so that an unknown outcome is
+     * never taken for "not run"). For the requesting side of an exchange that failed: a request that was
+     * {@link RequestWrite#WITHHELD withheld} or whose write {@link RequestWrite#FAILED failed} did not run.
+     */
+    public RequestWrite requestWrite() {
+        try {
+            return requestWrite.get(writeTimeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return RequestWrite.WRITTEN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return RequestWrite.WRITTEN;
+        }
     }
 
     private void awaitWritable() throws IOException {
@@ -279,7 +414,8 @@ public final class Connection implements AutoCloseable {
     /**
      * Lock held. Like a TCP write after the peer's FIN, the first write that finds the connection closed by the
      * peer "succeeds": the read that follows reports the end (EOF, or an END the peer sent before it closed,
-     * which says its request was not run). Later writes fail.
+     * which says its request was not run). Later writes fail. Not a REQUEST: that is never written once the peer
+     * is known to have ended ({@link #writeRequest}).
      */
     private boolean quietlyDroppedAfterEnd() {
         return ended && !abortedHere && !closed.get() && failure == null && writesAfterEnd++ == 0;
@@ -357,41 +493,7 @@ public final class Connection implements AutoCloseable {
      * PROCEED came within {@code timeout}. Nothing else is sent, so a failure loses nothing.
      */
     public void checkAliveAsync(Duration timeout, java.util.function.Consumer<Boolean> result) {
-        boolean unusable;
-        lock.lock();
-        try {
-            // Unexpected frames, an end, or a full write queue on an idle connection: not alive as it should be.
-            unusable = !channel.isWritable() || readableNow();
-        } finally {
-            lock.unlock();
-        }
-        if (unusable) {
-            result.accept(false);
-            return;
-        }
-        ByteBuf next = channel.alloc().buffer(5);
-        next.writeByte(FrameType.NEXT.code()).writeInt(0);
-        channel.writeAndFlush(next);
-        touch();
-        onReadable(timeout, readable -> {
-            boolean alive = false;
-            if (readable) {
-                try {
-                    // On the event loop, which delivers frames: take what is there, never wait.
-                    Frame f = pollFrame();
-                    if (f == null) {
-                        throw new IOException("woken for PROCEED, but no frame was there");
-                    }
-                    alive = f.type() == FrameType.PROCEED;
-                    if (!alive) {
-                        LOG.warn("{} answered NEXT with {} instead of PROCEED", this, f.type());
-                    }
-                } catch (IOException e) {
-                    LOG.debug("{} failed its liveness check: {}", this, e.toString());
-                }
-            }
-            result.accept(alive);
-        });
+        liveness.checkAliveAsync(timeout, result);
     }
 
     /** Lock held. Whether readFrame would return or throw at once. */
@@ -399,16 +501,32 @@ public final class Connection implements AutoCloseable {
         return !inbox.isEmpty() || ended || failure != null || abortedHere || closed.get();
     }
 
-    /** Wakes the registered wait, if any, after a frame, an end or a failure. Call without the lock. */
+    /** Wakes the registered wait, if any, after this side closed or aborted the connection. Call without the lock. */
     private void wakeWatch() {
         Watch w;
         lock.lock();
         try {
-            w = watch;
-            watch = null;
+            w = takeWatchLocked();
         } finally {
             lock.unlock();
         }
+        fire(w);
+    }
+
+    /**
+     * Lock held, in the same step that made {@link #readFrame} ready (a frame added, the end, a failure): the wait
+     * to wake for it, if any. Taking it in that step is what keeps a wake from being spurious: a frame wakes only a
+     * wait that was registered before the frame arrived, never one a reader registered after it had already taken
+     * that frame with {@link #readFrame} (which is how a wake with nothing to read came about).
+     */
+    private Watch takeWatchLocked() {
+        Watch w = watch;
+        watch = null;
+        return w;
+    }
+
+    /** Wakes {@code w} (if not null) as readable. Call without the lock. */
+    private static void fire(Watch w) {
         if (w != null) {
             w.fire(true);
         }
@@ -556,9 +674,7 @@ public final class Connection implements AutoCloseable {
     }
 
     private void heard() {
-        long now = System.nanoTime();
-        lastUsedNanos = now;
-        lastHeardNanos = now;
+        liveness.heard();
     }
 
     /** The decompressed BSON of a message frame, bounded by the maximum message size. */
@@ -572,7 +688,7 @@ public final class Connection implements AutoCloseable {
 
     /** Nanos (System.nanoTime) of the last frame sent or received. */
     public long lastUsedNanos() {
-        return lastUsedNanos;
+        return liveness.lastUsedNanos();
     }
 
     /**
@@ -584,37 +700,22 @@ public final class Connection implements AutoCloseable {
      * {@code false} means nothing of a request was sent: the caller closes this connection and uses another.
      */
     public boolean readyForRequest(Duration heartbeatTimeout, Duration skipWindow) {
-        if (System.nanoTime() - lastHeardNanos < skipWindow.toNanos()) {
-            switch (quietState()) {
-                case OPEN_AND_QUIET -> {
-                    return true;
-                }
-                case ENDED -> {
-                    return false;
-                }
-                case UNKNOWN -> {
-                    // cannot tell: the exchange decides
-                }
-            }
-        }
-        return checkAlive(heartbeatTimeout);
+        return liveness.readyForRequest(heartbeatTimeout, skipWindow);
     }
-
-    enum QuietState { OPEN_AND_QUIET, ENDED, UNKNOWN }
 
     /**
      * Whether this idle connection is still open and has nothing unread, without blocking: a peer that closed
      * the connection (FIN), reset it, or sent anything while it was idle (END, or bytes we did not ask for)
      * makes it unusable.
      */
-    QuietState quietState() {
+    Liveness.QuietState quietState() {
         lock.lock();
         try {
             if (closed.get() || abortedHere || ended || failure != null || !channel.isActive()
                     || !inbox.isEmpty() || decoder.inFrame()) {
-                return QuietState.ENDED;
+                return Liveness.QuietState.ENDED;
             }
-            return QuietState.OPEN_AND_QUIET;
+            return Liveness.QuietState.OPEN_AND_QUIET;
         } finally {
             lock.unlock();
         }
@@ -627,17 +728,53 @@ public final class Connection implements AutoCloseable {
      * @return whether the peer answered PROCEED in time
      */
     public boolean checkAlive(Duration timeout) {
-        try {
-            sendControl(FrameType.NEXT);
-            Frame f = readFrame(timeout);
-            if (f.type() == FrameType.PROCEED) {
-                return true;
-            }
-            LOG.warn("{} answered NEXT with {} instead of PROCEED", this, f.type());
-        } catch (IOException e) {
-            LOG.debug("{} failed its liveness check: {}", this, e.toString());
+        return liveness.checkAlive(timeout);
+    }
+
+    /** What {@link Liveness} needs of this connection. */
+    private final class LivenessWire implements Liveness.Wire {
+        @Override
+        public Liveness.QuietState quietState() {
+            return Connection.this.quietState();
         }
-        return false;
+
+        @Override
+        public boolean readyForNext() {
+            lock.lock();
+            try {
+                // Unexpected frames, an end, or a full write queue on an idle connection: not alive as it should be.
+                return channel.isWritable() && !readableNow();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void sendNext() throws IOException {
+            sendControl(FrameType.NEXT);
+        }
+
+        @Override
+        public void sendNextNow() {
+            ByteBuf next = channel.alloc().buffer(5);
+            next.writeByte(FrameType.NEXT.code()).writeInt(0);
+            channel.writeAndFlush(next);
+        }
+
+        @Override
+        public Frame readFrame(Duration timeout) throws IOException {
+            return Connection.this.readFrame(timeout);
+        }
+
+        @Override
+        public Frame pollFrame() throws IOException {
+            return Connection.this.pollFrame();
+        }
+
+        @Override
+        public ReadableWatch onReadable(Duration timeout, java.util.function.Consumer<Boolean> callback) {
+            return Connection.this.onReadable(timeout, callback);
+        }
     }
 
     /**
@@ -744,7 +881,7 @@ public final class Connection implements AutoCloseable {
     }
 
     private void touch() {
-        lastUsedNanos = System.nanoTime();
+        liveness.used();
     }
 
     private void signal() {
@@ -757,16 +894,18 @@ public final class Connection implements AutoCloseable {
     }
 
     private void failed(IOException e) {
+        Watch w;
         lock.lock();
         try {
             if (failure == null) {
                 failure = e;
             }
             changed.signalAll();
+            w = takeWatchLocked();
         } finally {
             lock.unlock();
         }
-        wakeWatch();
+        fire(w);
     }
 
     /**
@@ -778,6 +917,7 @@ public final class Connection implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Frame f = (Frame) msg;
+            Watch w;
             lock.lock();
             try {
                 inbox.add(f);
@@ -787,10 +927,13 @@ public final class Connection implements AutoCloseable {
                     gate.inboxFull(true);
                 }
                 changed.signalAll();
+                // Taken with the frame, not after the unlock: by then a blocking reader may have taken the frame and
+                // registered a wait for the next one, which this frame must not wake (it would find nothing).
+                w = takeWatchLocked();
             } finally {
                 lock.unlock();
             }
-            wakeWatch();
+            fire(w);
         }
 
         @Override
@@ -806,14 +949,16 @@ public final class Connection implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            Watch w;
             lock.lock();
             try {
                 ended = true;
                 changed.signalAll();
+                w = takeWatchLocked();
             } finally {
                 lock.unlock();
             }
-            wakeWatch();
+            fire(w);
             ctx.fireChannelInactive();
         }
 

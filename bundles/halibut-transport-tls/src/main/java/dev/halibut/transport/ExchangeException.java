@@ -26,6 +26,19 @@ public final class ExchangeException extends IOException {
          * (docs/protocol.md, section 5). The connection is finished.
          */
         REFUSED_UNREAD(false, false),
+        /**
+         * The request was not written: the peer had ended the connection before it (END, anything else it sent
+         * unasked, its close or a reset, as the event loop saw it right before the write). Nothing of it reached
+         * the peer, so it did not run; as after a failed liveness check, another connection may carry it. The
+         * connection is finished.
+         */
+        NOT_WRITTEN(false, false),
+        /**
+         * The request's write failed before all of it reached the socket: the peer cannot have read the whole
+         * request, so it did not run. It is not sent again (part of it may have gone out). The connection is
+         * finished.
+         */
+        NOT_DELIVERED(false, false),
         /** No response (or no part of its streams) arrived within the response timeout: it may have run. */
         NO_RESPONSE(true, false),
         /** The peer broke the protocol after the request was sent: it may have run. */

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -106,9 +107,10 @@ public final class RequestExchange {
             }
             Frame frame = connection.readFrame(responseTimeout);
             if (frame.type() == FrameType.END) {
-                // END in place of a RESPONSE: the peer refused the request unread (protocol.md, section 5).
-                throw new ExchangeException(Kind.REFUSED_UNREAD,
-                        new IOException("the peer answered END instead of a RESPONSE"));
+                IOException cause = new IOException("the peer answered END instead of a RESPONSE");
+                throw notDelivered(connection, cause).orElseGet(() ->
+                        // END in place of a RESPONSE: the peer refused the request unread (protocol.md, section 5).
+                        new ExchangeException(Kind.REFUSED_UNREAD, cause));
             }
             if (frame.type() != FrameType.RESPONSE) {
                 throw new ProtocolException("expected a RESPONSE frame but got " + frame.type());
@@ -134,15 +136,31 @@ public final class RequestExchange {
             return new Response(bson, response, received);
         } catch (ExchangeException e) {
             throw e;
-        } catch (WriteTimeoutException e) {
-            // The peer stopped reading what we sent: a lost connection, not a missing response.
-            throw new ExchangeException(Kind.CONNECTION_LOST, e);
-        } catch (SocketTimeoutException e) {
-            throw new ExchangeException(Kind.NO_RESPONSE, e);
-        } catch (ProtocolException e) {
-            throw new ExchangeException(Kind.PROTOCOL_ERROR, e);
+        } catch (RequestNotWrittenException e) {
+            throw new ExchangeException(Kind.NOT_WRITTEN, e);
         } catch (IOException e) {
-            throw new ExchangeException(Kind.CONNECTION_LOST, e);
+            throw notDelivered(connection, e).orElseGet(() -> classify(e));
         }
+    }
+
+    /**
+     * The exchange failed with {@code e}: if the request provably never reached the peer in full (the event loop
+     * withheld it because the peer had ended the connection first, or its write failed), it did not run, whatever
+     * the failure looks like after that.
+     */
+    private static Optional<ExchangeException> notDelivered(Connection connection, IOException e) {
+        return switch (connection.requestWrite()) {
+            case WITHHELD -> Optional.of(new ExchangeException(Kind.NOT_WRITTEN, e));
+            case FAILED -> Optional.of(new ExchangeException(Kind.NOT_DELIVERED, e));
+            case WRITTEN -> Optional.empty();
+        };
+    }
+
+    private static ExchangeException classify(IOException e) {
+        Kind kind = e instanceof WriteTimeoutException ? Kind.CONNECTION_LOST // the peer stopped reading what we sent
+                : e instanceof SocketTimeoutException ? Kind.NO_RESPONSE
+                : e instanceof ProtocolException ? Kind.PROTOCOL_ERROR
+                : Kind.CONNECTION_LOST;
+        return new ExchangeException(kind, e);
     }
 }

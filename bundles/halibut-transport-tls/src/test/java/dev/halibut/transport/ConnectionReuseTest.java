@@ -208,7 +208,7 @@ class ConnectionReuseTest {
     /** Waits (bounded) until this side's operating system has seen what the peer did to the connection. */
     private static void awaitEnded(Connection c) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (c.quietState() != Connection.QuietState.ENDED) {
+        while (c.quietState() != Liveness.QuietState.ENDED) {
             assertThat(System.nanoTime()).as("the peer's close or bytes to arrive").isLessThan(deadline);
             Thread.sleep(10);
         }

@@ -53,6 +53,11 @@ class RequestExchangeTest {
     private final ScheduledExecutorService timer = new ScheduledThreadPoolExecutor(1);
     private final ThumbprintTrust trust = new ThumbprintTrust();
     private volatile Behaviour behaviour;
+    /** Whether the serving side ends each connection with END as soon as it is identified. */
+    private volatile boolean endAtOnce;
+    /** REQUEST frames the serving side has read, and its connections that have ended. */
+    private final java.util.concurrent.atomic.AtomicInteger requestsRead = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.Semaphore servedConnections = new java.util.concurrent.Semaphore(0);
     private TlsListener listener;
     private TlsConnector connector;
     private ReceivedStreamStore clientStreams;
@@ -75,11 +80,15 @@ class RequestExchangeTest {
         public void connected(Connection c, Identification peer, java.util.concurrent.Executor workers) {
             workers.execute(() -> {
                 try {
+                    if (endAtOnce) {
+                        c.sendControl(FrameType.END); // and keep reading, to see whether a request still comes
+                    }
                     serve(c);
                 } catch (IOException e) {
                     // the peer went away or broke the protocol: the connection is closed below
                 } finally {
                     c.close();
+                    servedConnections.release();
                 }
             });
         }
@@ -87,6 +96,9 @@ class RequestExchangeTest {
         private void serve(Connection c) throws IOException {
             while (true) {
                 Frame f = c.readFrame(LONG);
+                if (f.type() == FrameType.REQUEST) {
+                    requestsRead.incrementAndGet();
+                }
                 if (f.type() != FrameType.REQUEST || !behaviour.onRequest(c, f)) {
                     return;
                 }
@@ -196,6 +208,69 @@ class RequestExchangeTest {
             assertFails(c, "1", request("1", "text"), LONG, Kind.REFUSED_UNREAD);
             assertThat(Kind.REFUSED_UNREAD.mayHaveRun()).isFalse();
             assertThat(Kind.REFUSED_UNREAD.connectionReusable()).isFalse();
+        }
+    }
+
+    @Test
+    void aRequestOnAConnectionWhosePeerHasSentEndIsNotWrittenAndDidNotRun() throws Exception {
+        behaviour = this::echo;
+        endAtOnce = true;
+        try (Connection c = connect(HalibutLimits.defaults())) {
+            awaitCondition("the peer's END has arrived", () -> !c.isQuiet());
+            ExchangeException e = assertFails(c, "1", request("1", "text"), LONG, Kind.NOT_WRITTEN);
+            assertThat(e.getCause()).isInstanceOf(RequestNotWrittenException.class).hasMessageContaining("(END)");
+            assertThat(e.kind().mayHaveRun()).isFalse();
+            assertThat(e.kind().connectionReusable()).isFalse();
+        }
+        assertThat(servedConnections.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(requestsRead).as("requests the peer read").hasValue(0);
+    }
+
+    @Test
+    void aRequestIsNotWrittenWhenTheConnectionEndsAfterTheCallersChecksButBeforeTheEventLoopWritesIt()
+            throws Exception {
+        behaviour = this::echo;
+        try (Connection c = connect(HalibutLimits.defaults())) {
+            // Hold the connection's event loop, so that the request waits for it after the caller's own checks.
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            c.schedule(Duration.ZERO, () -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                c.abort(); // the connection ends on the event loop, just before the request's write there
+            });
+            java.util.concurrent.CompletableFuture<ExchangeException> failed = new java.util.concurrent.CompletableFuture<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    exchange.call(c, "1", request("1", "text"), LONG);
+                    failed.completeExceptionally(new AssertionError("the exchange did not fail"));
+                } catch (ExchangeException e) {
+                    failed.complete(e);
+                } catch (IOException e) {
+                    failed.completeExceptionally(e);
+                }
+            });
+            caller.start();
+            // The caller has handed the request to the event loop and waits for the response.
+            awaitCondition("the caller waiting for the response", () -> caller.getState() == Thread.State.TIMED_WAITING);
+            release.countDown();
+            ExchangeException e = failed.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(e.kind()).as("kind of %s", e).isEqualTo(Kind.NOT_WRITTEN);
+            assertThat(c.requestWrite()).isEqualTo(Connection.RequestWrite.WITHHELD);
+        }
+        assertThat(servedConnections.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(requestsRead).as("requests the peer read").hasValue(0);
+    }
+
+    private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out waiting for " + what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
     }
 

@@ -8,7 +8,7 @@
  * release (docs/modules.md).
  */
 @Export(attribute = {"halibut.internal=true", "mandatory:=halibut.internal"})
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.halibut.wire;
 
 import org.osgi.annotation.bundle.Export;

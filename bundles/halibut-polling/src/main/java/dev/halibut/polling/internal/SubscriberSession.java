@@ -255,7 +255,10 @@ public final class SubscriberSession {
                 // Never wait here: this runs on the event loop, which is what would deliver the frame.
                 Frame f = connection.pollFrame();
                 if (f == null) {
-                    awaitWork(); // woken, but nothing to read after all: wait again
+                    // Not expected: the connection wakes a wait only for what arrived after it was registered
+                    // (Connection.takeWatchLocked). Should it happen, waiting again is right and cannot spin: the
+                    // next wake needs another frame or the connection's end.
+                    awaitWork();
                     return;
                 }
                 if (f.type() == FrameType.END) {
@@ -304,10 +307,7 @@ public final class SubscriberSession {
                     request.putBack();
                     return;
                 }
-                if (request.sending()) {
-                    exchange(request);
-                }
-                again = true;
+                again = !request.sending() || exchange(request);
             } catch (IOException e) {
                 if (!connection.isClosed()) {
                     LOG.warn("Subscriber {} of {} failed: {}", connection, subscription, e.toString());
@@ -323,16 +323,30 @@ public final class SubscriberSession {
             }
         }
 
-        private void exchange(CollectedRequest request) throws IOException {
+        /** @return whether the connection carries on (false: it ended, and is closed by the caller) */
+        private boolean exchange(CollectedRequest request) throws IOException {
             RequestExchange.Response response;
             try {
                 response = exchange.call(connection, request.requestId(), request.request(), limits.responseTimeout());
             } catch (ExchangeException e) {
+                if (!e.kind().mayHaveRun() && e.kind() != ExchangeException.Kind.NOT_SENT
+                        && e.kind() != ExchangeException.Kind.STREAM_SOURCE_FAILED
+                        && request.request().streams().isEmpty()) {
+                    // The subscriber never read it (it ended the connection first, or answered END in its place):
+                    // it did not run, so another connection may take it (protocol.md, section 5). Not a request
+                    // with streams: those may have been read from their source already, and cannot go again.
+                    LOG.info("Subscriber {} of {} ended the connection before it read request {} ({}); the request"
+                            + " goes back to the queue", connection, subscription, request.requestId(), e.getMessage());
+                    request.putBackUnread("the polling service host ended the connection without reading the request ("
+                            + e.getCause() + ")");
+                    return false;
+                }
                 request.fail(switch (e.kind()) {
                     case NOT_SENT, STREAM_SOURCE_FAILED -> e.getCause().getMessage();
                     case RESPONSE_STREAM_ABORTED -> "the polling service host could not send its response: "
                             + e.getCause().getMessage();
-                    case REFUSED_UNREAD -> "the polling service host ended the connection (END) instead of answering";
+                    case NOT_WRITTEN, NOT_DELIVERED, REFUSED_UNREAD -> "the polling service host ended the connection"
+                            + " before it read the request's streams (" + e.getCause() + ")";
                     // The caller's own wait ends about now too; whichever notices first, the caller is told the same.
                     case NO_RESPONSE -> "collected, but no response came within " + limits.responseTimeout()
                             + " (responseTimeout)";
@@ -340,12 +354,13 @@ public final class SubscriberSession {
                             "the polling service host's connection failed after the request was sent (" + e.getCause() + ")";
                 });
                 if (e.kind().connectionReusable()) {
-                    return; // nothing was written: the connection carries on
+                    return true; // nothing was written: the connection carries on
                 }
                 throw e.getCause(); // as the connection reported it
             }
             // Decoded once, here: the caller in this process takes the decoded envelope from the queue.
             request.complete(response.received());
+            return true;
         }
 
         /**

@@ -7,7 +7,7 @@
  * to it (docs/modules.md). The queue SPI these classes work with is public: {@code dev.halibut.polling}.
  */
 @Export(attribute = {"halibut.internal=true", "mandatory:=halibut.internal"})
-@Version("0.1.0")
+@Version("1.0.0")
 package dev.halibut.polling.internal;
 
 import org.osgi.annotation.bundle.Export;

@@ -8,6 +8,8 @@ import dev.halibut.EncodedMessage;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * The polling pending-request queue shared by several listener nodes through one Redis server. Each node
@@ -86,6 +88,28 @@ public final class RedisPendingRequestQueue implements PendingRequestQueue {
     @Override
     public CollectedRequest take(URI subscription, String thumbprint, Duration maxWait) throws InterruptedException {
         return queue.take(subscription, thumbprint, maxWait);
+    }
+
+    /**
+     * Waits for the next request without holding a thread per taker. One thread per queue object
+     * ({@code halibut-redis-<node>-takers}) waits on Redis for all of this node's takers, of every subscription: every
+     * script that queues a request (or puts one back) pushes the queue's name onto the wake-up list of each live node
+     * registered as waiting for it, and that thread pops its node's list. A taker's look at its queue is a short Redis
+     * script on {@code blocking} (at most 8 at once per node) that registers the node as waiting, pops and takes the
+     * next request in one atomic step (collection deadline, thumbprint and the caller node's heartbeat checked as by
+     * {@link #take}), and hands it to the oldest waiting taker of that subscription and thumbprint; a request for a taker
+     * that left meanwhile goes back to the head of the queue.
+     *
+     * <p>Redis unreachable: waiting takers complete with {@code null} (the listener ends their connections, and the
+     * service hosts connect again); a taker that comes during the outage completes with {@code null} at the thread's
+     * next attempt, about a second later, so service hosts reconnect about once a second until Redis answers, and are
+     * served again from then on. {@link #close()} completes every waiting taker with {@code null} and ends the thread.
+     *
+     * @param blocking where the short collecting scripts run (the listener's worker threads); never held while waiting
+     */
+    @Override
+    public CompletableFuture<CollectedRequest> takeAsync(URI subscription, String thumbprint, Executor blocking) {
+        return queue.takeAsync(subscription, thumbprint, blocking);
     }
 
     /**

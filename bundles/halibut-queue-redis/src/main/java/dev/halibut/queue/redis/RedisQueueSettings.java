@@ -2,6 +2,7 @@ package dev.halibut.queue.redis;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How a {@link RedisPendingRequestQueue} talks to Redis and when it gives up on a node. Start from
@@ -19,8 +20,10 @@ import java.util.Objects;
  * @param streamChunkSize   streams go through Redis in chunks of this many bytes
  * @param streamExpiry      how long a response's streams stay in Redis for the caller to read (and a
  *                          request's streams beyond its collection timeout)
- * @param maxConnections    the most Redis connections this node opens; each connected polling service host
- *                          holds one while it waits for work
+ * @param maxConnections    the most Redis connections this node opens (at least 4): its three threads hold one
+ *                          each while they wait, callers and collecting one per command (collecting for waiting
+ *                          polling service hosts at most a quarter of them, and at most 8, at once); a polling
+ *                          service host waiting for work holds none
  * @param keyPrefix         prefix of every Redis key this queue uses; nodes sharing a queue use the same
  * @param tls               for {@code rediss://}: the trust anchors for the server's certificate and an optional
  *                          client certificate; the server's host name is always verified
@@ -69,44 +72,39 @@ public record RedisQueueSettings(String password, Duration commandTimeout, Durat
     }
 
     public RedisQueueSettings withPassword(String password) {
-        return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
+        return with(c -> c.password = password);
     }
 
     public RedisQueueSettings withCommandTimeout(Duration commandTimeout) {
-        return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
+        return with(c -> c.commandTimeout = commandTimeout);
     }
 
     /** Sets both: how often a node beats, and how long without a beat means dead. */
     public RedisQueueSettings withHeartbeat(Duration heartbeatInterval, Duration nodeTimeout) {
-        return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
+        return with(c -> {
+            c.heartbeatInterval = heartbeatInterval;
+            c.nodeTimeout = nodeTimeout;
+        });
     }
 
     public RedisQueueSettings withMaxStreamBytes(long maxStreamBytes) {
-        return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
+        return with(c -> c.maxStreamBytes = maxStreamBytes);
     }
 
     public RedisQueueSettings withStreamChunkSize(int streamChunkSize) {
-        return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
+        return with(c -> c.streamChunkSize = streamChunkSize);
     }
 
     public RedisQueueSettings withStreamExpiry(Duration streamExpiry) {
-        return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
+        return with(c -> c.streamExpiry = streamExpiry);
     }
 
     public RedisQueueSettings withMaxConnections(int maxConnections) {
-        return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
+        return with(c -> c.maxConnections = maxConnections);
     }
 
     public RedisQueueSettings withKeyPrefix(String keyPrefix) {
-        return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
+        return with(c -> c.keyPrefix = keyPrefix);
     }
 
     /**
@@ -114,8 +112,42 @@ public record RedisQueueSettings(String password, Duration commandTimeout, Durat
      * URI: connecting to {@code redis://} with anything but {@link RedisTlsSettings#jvmDefaults()} is refused.
      */
     public RedisQueueSettings withTls(RedisTlsSettings tls) {
-        return new RedisQueueSettings(password, commandTimeout, heartbeatInterval, nodeTimeout, maxStreamBytes,
-                streamChunkSize, streamExpiry, maxConnections, keyPrefix, tls);
+        return with(c -> c.tls = tls);
+    }
+
+    /** A copy with {@code change} applied, checked by the canonical constructor like any settings. */
+    private RedisQueueSettings with(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return new RedisQueueSettings(c.password, c.commandTimeout, c.heartbeatInterval, c.nodeTimeout, c.maxStreamBytes,
+                c.streamChunkSize, c.streamExpiry, c.maxConnections, c.keyPrefix, c.tls);
+    }
+
+    /** The components of settings being changed by one {@code with...} method: the one place that lists them all. */
+    private static final class Copy {
+        String password;
+        Duration commandTimeout;
+        Duration heartbeatInterval;
+        Duration nodeTimeout;
+        long maxStreamBytes;
+        int streamChunkSize;
+        Duration streamExpiry;
+        int maxConnections;
+        String keyPrefix;
+        RedisTlsSettings tls;
+
+        Copy(RedisQueueSettings s) {
+            password = s.password;
+            commandTimeout = s.commandTimeout;
+            heartbeatInterval = s.heartbeatInterval;
+            nodeTimeout = s.nodeTimeout;
+            maxStreamBytes = s.maxStreamBytes;
+            streamChunkSize = s.streamChunkSize;
+            streamExpiry = s.streamExpiry;
+            maxConnections = s.maxConnections;
+            keyPrefix = s.keyPrefix;
+            tls = s.tls;
+        }
     }
 
     /** Never shows the password. */

@@ -252,6 +252,23 @@ class RedisPendingRequestQueueTest {
     }
 
     @Test
+    void aSentRequestPutBackUnreadIsCollectedAgainAndRunsOnceButAPlainPutBackCannotReturnIt() throws Exception {
+        PendingCall call = nodeA.enqueue(SUB, TP, "unread", msg("1"), LONG);
+        CollectedRequest taken = nodeB.take(SUB, TP, LONG);
+        assertThat(taken.sending()).isTrue();
+        taken.putBack(); // sent: a plain put back must not return it
+        assertThat(nodeA.take(SUB, TP, SHORT_WAIT)).isNull();
+        // The service host ended its connection before it read the request: it did not run.
+        taken.putBackUnread("the service host ended the connection first");
+        assertThat(taken.sending()).isFalse();
+        CollectedRequest again = nodeA.take(SUB, TP, LONG);
+        assertThat(again.requestId()).isEqualTo("unread");
+        assertThat(again.sending()).isTrue();
+        again.complete(reply("once"));
+        assertThat(text(call.awaitResponse(LONG).bson())).isEqualTo("once");
+    }
+
+    @Test
     void aSentRequestWithoutResponseFailsAfterTheResponseTimeout() throws Exception {
         PendingCall call = nodeA.enqueue(SUB, TP, "slow", msg("x"), LONG);
         CollectedRequest taken = nodeB.take(SUB, TP, LONG);
@@ -329,7 +346,7 @@ class RedisPendingRequestQueueTest {
     void closeEndsTheNodesThreadsAndRemovesItsHeartbeat() throws Exception {
         RedisPendingRequestQueue node = node(FAST);
         String prefix = "halibut-redis-" + node.nodeId();
-        assertThat(threadsNamed(prefix)).hasSize(2);
+        assertThat(threadsNamed(prefix)).as("heartbeat, inbox, takers").hasSize(3);
         try (var j = redis.client()) {
             assertThat(j.exists("halibut:n:" + node.nodeId())).isTrue();
             node.close();

@@ -216,6 +216,25 @@ class SharedQueueRuntimesTest {
     }
 
     @Test
+    void idleSubscriberConnectionsOnARedisBackedListenerHoldNoWorkerThreadEach() {
+        URI many = URI.create("poll://many/");
+        PollingSubscription s = tentacle1.poll(many, listenerOf(nodeB), 100);
+        await("100 subscriber connections for " + many, connected(s, 100));
+        // With a blocked take per waiting subscriber (the SPI's default takeAsync) the listeners of this test would
+        // hold a worker for each of their 104 subscriber connections; the Redis queue's takers wait without one.
+        assertThat(listenerWorkerThreads()).as("listener worker threads with 104 idle subscriber connections")
+                .isLessThan(40);
+        assertThat(client(nodeA, many, tentacle1).echo("to one of 100")).isEqualTo("t1:to one of 100");
+        assertThat(client(nodeC, SUB_1, tentacle1).echo("still served")).isEqualTo("t1:still served");
+    }
+
+    private static long listenerWorkerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("halibut-listener-") && t.getName().contains("-worker-"))
+                .count();
+    }
+
+    @Test
     void redisRestartedMidRunFailsCallsClearlyAndTheyWorkAgainOnceItIsBack() throws Exception {
         Echo echo = client(nodeA, SUB_1, tentacle1);
         assertThat(echo.echo("before")).isEqualTo("t1:before");

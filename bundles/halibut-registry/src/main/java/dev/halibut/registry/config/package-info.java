@@ -6,7 +6,7 @@
  * or shows a Halibut configuration) import this package instead of repeating names and parsing rules.
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package dev.halibut.registry.config;
 
 import org.osgi.annotation.bundle.Export;

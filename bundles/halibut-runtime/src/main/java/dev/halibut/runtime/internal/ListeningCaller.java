@@ -30,7 +30,30 @@ final class ListeningCaller {
         this.telemetry = telemetry;
     }
 
+    /**
+     * How many connections a call tries when each one's peer had ended it before the request was written: as
+     * after a failed liveness check, nothing was sent, so another connection is not a retry. Bounded, so that a
+     * service host that ends every connection at once fails the call instead of looping.
+     */
+    static final int CONNECTIONS_PER_CALL = 3;
+
     Reply call(ServiceEndPoint endpoint, String requestId, EncodedMessage request, CallTrace trace) {
+        for (int attempt = 1; ; attempt++) {
+            Reply reply = callOnce(endpoint, requestId, request, trace, attempt == CONNECTIONS_PER_CALL);
+            if (reply != null) {
+                return reply;
+            }
+            // The connection's peer had ended it just before the request went out: nothing was sent; take another.
+        }
+    }
+
+    /**
+     * @param last whether this is the call's last connection
+     * @return the reply, or {@code null} if the peer had ended the connection before the request was written (and
+     *         this is not the last connection): nothing was sent
+     */
+    private Reply callOnce(ServiceEndPoint endpoint, String requestId, EncodedMessage request, CallTrace trace,
+                           boolean last) {
         HalibutLimits limits = endpoint.limitsOr(defaults);
         Connection c;
         try {
@@ -51,6 +74,9 @@ final class ListeningCaller {
             return new Reply(response.envelope(), response.streams());
         } catch (ExchangeException e) {
             reusable = e.kind().connectionReusable();
+            if (e.kind() == ExchangeException.Kind.NOT_WRITTEN && !last && request.streams().isEmpty()) {
+                return null;
+            }
             throw failure(endpoint, limits, trace, e);
         } finally {
             if (!heldByStreams) {
@@ -84,13 +110,24 @@ final class ListeningCaller {
                         + " stream aborted: the service may have started and failed reading it", cause);
             }
             case REFUSED_UNREAD -> {
-                // A listener answers END instead of a RESPONSE only when it refuses the request unread
-                // (protocol.md, section 5): the request did not run, and this connection is finished.
+                // END instead of a RESPONSE: the service host refused the request unread (protocol.md, section 5):
+                // it did not run, and this connection is finished. A listener does so when it no longer trusts us.
                 trace.fail(Outcome.CONNECT_FAILED);
                 yield new HalibutClientException(what + ": the service host at " + endpoint.baseUri()
                         + " refused the request without running it and closed the connection (END instead of a"
-                        + " response); it no longer trusts our certificate. The request did not run. Ask its operator"
-                        + " to trust our thumbprint");
+                        + " response); it no longer trusts our certificate, or it was closing. The request did not run."
+                        + " If it keeps refusing, ask its operator to trust our thumbprint");
+            }
+            case NOT_WRITTEN -> {
+                trace.fail(Outcome.CONNECTION_LOST);
+                yield new HalibutClientException(what + ": the service host at " + endpoint.baseUri()
+                        + " ended the connection before the request could be written (" + cause.getMessage()
+                        + "). The request did not run", cause);
+            }
+            case NOT_DELIVERED -> {
+                trace.fail(Outcome.CONNECTION_LOST);
+                yield new HalibutClientException(what + ": the connection failed before the whole request was"
+                        + " written (" + cause + "). The request did not run; not retrying", cause);
             }
             case RESPONSE_STREAM_ABORTED -> new HalibutClientException(what
                     + ": the service host could not send the result's stream: " + cause.getMessage(), cause);

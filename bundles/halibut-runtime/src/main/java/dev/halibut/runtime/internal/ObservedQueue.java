@@ -166,6 +166,16 @@ final class ObservedQueue implements PendingRequestQueue {
             public void putBack() {
                 taken.putBack();
             }
+
+            /**
+             * Delegated, so the queue's own put back applies. The request is not listed as pending again (its
+             * caller may have given up meanwhile, and the entry would stay); its collection was reported at the first
+             * send and is not reported again.
+             */
+            @Override
+            public void putBackUnread(String reason) {
+                taken.putBackUnread(reason);
+            }
         };
     }
 

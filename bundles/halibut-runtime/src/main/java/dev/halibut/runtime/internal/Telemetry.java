@@ -49,7 +49,10 @@ final class Telemetry implements TlsConnector.Listener {
         final String thumbprint;
         final long openedNanos = System.nanoTime();
         volatile boolean inUse;
-        /** How an outbound connection travels (RuntimeStatus.DIRECT or "proxy host:port"). */
+        /**
+         * How the connection travels: outbound RuntimeStatus.DIRECT, "proxy host:port", "wss" or "wss via proxy
+         * host:port"; inbound RuntimeStatus.TLS or RuntimeStatus.WSS.
+         */
         String route = RuntimeStatus.DIRECT;
 
         Tracked(String endpoint, Direction direction, Role role, String remoteAddress, String thumbprint) {
@@ -110,9 +113,10 @@ final class Telemetry implements TlsConnector.Listener {
     /** A listener accepted and identified {@code connection}; {@code key} is its listener or subscription. */
     void inboundOpened(Connection connection, String key, Role role) {
         String peer = connection.description();
-        opened(connection, new Tracked(key, Direction.INBOUND, role, peer, connection.remoteThumbprint()),
-                (role == Role.SUBSCRIBER ? "Polling service host " : "Caller ") + peer + " connected (certificate "
-                        + connection.remoteThumbprint() + ")");
+        Tracked t = new Tracked(key, Direction.INBOUND, role, peer, connection.remoteThumbprint());
+        t.route = connection.overWebSocket() ? RuntimeStatus.WSS : RuntimeStatus.TLS;
+        opened(connection, t, (role == Role.SUBSCRIBER ? "Polling service host " : "Caller ") + peer + " connected"
+                + (connection.overWebSocket() ? " over wss" : "") + " (certificate " + connection.remoteThumbprint() + ")");
     }
 
     private void opened(Connection connection, Tracked t, String message) {
@@ -209,15 +213,15 @@ final class Telemetry implements TlsConnector.Listener {
 
     List<RuntimeStatus.InboundConnections> inbound() {
         Map<List<String>, int[]> counts = new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0))
-                .thenComparing(k -> k.get(1)).thenComparing(k -> k.get(2)));
+                .thenComparing(k -> k.get(1)).thenComparing(k -> k.get(2)).thenComparing(k -> k.get(3)));
         for (Tracked t : open.values()) {
             if (t.direction == Direction.INBOUND) {
-                counts.computeIfAbsent(List.of(t.endpoint, t.thumbprint, t.role.name()), k -> new int[1])[0]++;
+                counts.computeIfAbsent(List.of(t.endpoint, t.thumbprint, t.role.name(), t.route), k -> new int[1])[0]++;
             }
         }
         List<RuntimeStatus.InboundConnections> in = new ArrayList<>();
         counts.forEach((k, c) -> in.add(new RuntimeStatus.InboundConnections(k.get(0), k.get(1), Role.valueOf(k.get(2)),
-                c[0])));
+                c[0], k.get(3))));
         return in;
     }
 }

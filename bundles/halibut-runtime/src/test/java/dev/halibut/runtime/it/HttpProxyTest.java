@@ -138,6 +138,9 @@ class HttpProxyTest {
                     .satisfies(o -> assertThat(o.route()).isEqualTo(route));
             assertThat(caller.connectionLog(endpoint.baseUri().toString()))
                     .anySatisfy(e -> assertThat(e.message()).contains("via " + route));
+            // The listener sees raw TLS: a CONNECT tunnel relays it unchanged, so no proxy route exists inbound.
+            assertThat(serviceHost.status().inbound()).singleElement()
+                    .satisfies(i -> assertThat(i.route()).isEqualTo(RuntimeStatus.TLS));
         } else {
             int port = caller.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             caller.trust(serviceHost.thumbprint());
@@ -147,6 +150,8 @@ class HttpProxyTest {
             assertThat(serviceHost.status().subscriptions()).singleElement()
                     .satisfies(s -> assertThat(s.route()).isEqualTo(route));
             assertThat(caller.route(new ServiceEndPoint(SUBSCRIPTION, serviceHost.thumbprint()))).isEqualTo(RuntimeStatus.POLLED);
+            assertThat(caller.status().inbound()).singleElement()
+                    .satisfies(i -> assertThat(i.route()).isEqualTo(RuntimeStatus.TLS));
         }
     }
 

@@ -24,6 +24,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -270,5 +272,57 @@ class ProtocolEdgesTest {
         listener.accept(); // then silence: no NEXT, ever
 
         listener.accept(); // 0.3 s + 0.3 s + the margin later, the subscriber gave up on it and came back
+    }
+
+    /** The octopus's client for the tentacle's calculator on {@link #SUBSCRIPTION}. */
+    private static Calculator polledCalculator(HalibutRuntime octopus) {
+        return octopus.createClient(Calculator.class, new ServiceEndPoint(SUBSCRIPTION, Certificates.TENTACLE_THUMBPRINT));
+    }
+
+    /** A real tentacle that serves the calculator by polling {@code octopus} on {@code port}. */
+    private void pollWithARealTentacle(HalibutRuntime octopus, int port) {
+        HalibutRuntime tentacle = track(HalibutRuntime.builder()
+                .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
+                .service(Calculator.class, new CalculatorService()).build());
+        track(tentacle.poll(SUBSCRIPTION,
+                new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), octopus.thumbprint())));
+    }
+
+    @Test
+    void aRequestWhoseSubscriberEndsTheConnectionRightAfterProceedGoesBackToTheQueueForAnotherConnection()
+            throws Exception {
+        // Window 0: the listener sends NEXT before every request, so the subscriber can end right after PROCEED.
+        HalibutRuntime octopus = listener(LONG_KEEP_ALIVE.withHeartbeatSkipWindow(Duration.ZERO));
+        int port = listen(octopus);
+        RawSubscriber s = new RawSubscriber(octopus, port);
+        Await.until("the subscriber served", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 1);
+        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> polledCalculator(octopus).add(1, 2));
+
+        assertThat(s.in.readUnsignedByte()).as("NEXT before the request").isEqualTo(0x10);
+        assertThat(s.in.readInt()).isZero();
+        // PROCEED and END in one write: by the time the listener writes the request, END is there or on its way.
+        s.out.write(new byte[] {0x11, 0, 0, 0, 0, END, 0, 0, 0, 0});
+        s.out.flush();
+        assertThat(s.closedByListener()).isTrue();
+
+        // The request did not run: it went back to the head of the queue, and the next subscriber runs it.
+        pollWithARealTentacle(octopus, port);
+        assertThat(call.get(30, TimeUnit.SECONDS)).isEqualTo(3);
+    }
+
+    @Test
+    void aRequestAnsweredWithEndInsteadOfAResponseGoesBackToTheQueueForAnotherConnection() throws Exception {
+        HalibutRuntime octopus = listener(LONG_KEEP_ALIVE);
+        int port = listen(octopus);
+        RawSubscriber s = new RawSubscriber(octopus, port);
+        Await.until("the subscriber served", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 1);
+        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> polledCalculator(octopus).add(1, 2));
+
+        s.expectFrame(0x01); // the REQUEST, unread as far as the protocol goes:
+        s.sendFrame(END); // END in place of a RESPONSE says it did not run (protocol.md, section 5)
+        assertThat(s.closedByListener()).isTrue();
+
+        pollWithARealTentacle(octopus, port);
+        assertThat(call.get(30, TimeUnit.SECONDS)).isEqualTo(3);
     }
 }

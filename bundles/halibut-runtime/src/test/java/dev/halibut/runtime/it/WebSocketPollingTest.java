@@ -8,6 +8,7 @@ import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.Thumbprints;
+import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
 import dev.halibut.runtime.RuntimeStatus;
@@ -118,6 +119,37 @@ class WebSocketPollingTest {
         assertThat(tentacle.route(wss(port, "/halibut"))).isEqualTo("wss");
         assertThat(tentacle.route(wss(port, "/").withProxy(new HttpProxy("proxy.example", 3128))))
                 .isEqualTo("wss via proxy proxy.example:3128");
+    }
+
+    @Test
+    void theListenerShowsWhichRouteEachInboundConnectionTook() {
+        // A listener that also serves, so that callers' connections stay open (pooled) after their calls.
+        HalibutRuntime listener = track(HalibutRuntime.builder()
+                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
+                .service(Calculator.class, new CalculatorService()).trust(tentacle.thumbprint()).build());
+        int p = listener.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        ServiceEndPoint https = new ServiceEndPoint(URI.create("https://localhost:" + p + "/"), listener.thumbprint());
+        URI raw = URI.create("poll://raw-subscription/");
+        tentacle.poll(SUBSCRIPTION, wss(p, "/halibut"));
+        tentacle.poll(raw, https);
+        assertThat(listener.createClient(Calculator.class, polling(SUBSCRIPTION)).add(1, 1)).isEqualTo(2);
+        assertThat(listener.createClient(Calculator.class, polling(raw)).add(2, 2)).isEqualTo(4);
+        assertThat(tentacle.createClient(Calculator.class, wss(p, "/calls")).add(3, 3)).isEqualTo(6);
+        assertThat(tentacle.createClient(Calculator.class, https).add(4, 4)).isEqualTo(8);
+
+        String listenKey = "listen://127.0.0.1:" + p + "/";
+        String peer = tentacle.thumbprint();
+        assertThat(listener.status().inbound()).containsExactlyInAnyOrder(
+                new RuntimeStatus.InboundConnections(listenKey, peer, HalibutObserver.Role.CALLER, 1, RuntimeStatus.TLS),
+                new RuntimeStatus.InboundConnections(listenKey, peer, HalibutObserver.Role.CALLER, 1, RuntimeStatus.WSS),
+                new RuntimeStatus.InboundConnections(raw.toString(), peer, HalibutObserver.Role.SUBSCRIBER, 1,
+                        RuntimeStatus.TLS),
+                new RuntimeStatus.InboundConnections(SUBSCRIPTION.toString(), peer, HalibutObserver.Role.SUBSCRIBER, 1,
+                        RuntimeStatus.WSS));
+        assertThat(listener.connectionLog(SUBSCRIPTION.toString())).anySatisfy(e -> assertThat(e.message())
+                .startsWith("Polling service host ").endsWith(" connected over wss (certificate " + peer + ")"));
+        assertThat(listener.connectionLog(raw.toString())).anySatisfy(e -> assertThat(e.message())
+                .startsWith("Polling service host ").endsWith(" connected (certificate " + peer + ")"));
     }
 
     @Test

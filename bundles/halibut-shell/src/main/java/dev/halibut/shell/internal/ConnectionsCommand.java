@@ -65,9 +65,10 @@ public class ConnectionsCommand implements Action {
         in.column("Peer thumbprint");
         in.column("Peer role");
         in.column("Open");
+        in.column("Route");
         for (RuntimeStatus.InboundConnections i : status.inbound()) {
             in.addRow().addContent(i.endpoint(), i.remoteThumbprint(), i.role() == dev.halibut.runtime.HalibutObserver.Role.SUBSCRIBER
-                    ? "polling service host" : "caller", i.open());
+                    ? "polling service host" : "caller", i.open(), i.route());
         }
         System.out.println("From peers to this runtime's listeners");
         in.print(System.out);

@@ -59,8 +59,7 @@ public class StatusCommand implements Action {
                 : status.listening().stream().map(Text::address).collect(Collectors.joining(", "))));
         System.out.println("  Trusted      " + status.trusted().size() + " thumbprint(s) (halibut:trusted)");
         System.out.println("  Connections  " + sum(status.outbound(), true) + " outbound idle, " + sum(status.outbound(), false)
-                + " outbound in use, " + status.inbound().stream().mapToInt(RuntimeStatus.InboundConnections::open).sum()
-                + " inbound (halibut:connections)");
+                + " outbound in use, " + inbound(status) + " (halibut:connections)");
         System.out.println("  Queued       " + status.pending().stream().mapToInt(RuntimeStatus.PendingRequests::count).sum()
                 + " request(s) waiting for polling service hosts (halibut:queue)");
         calls("outgoing", "Calls made  ");
@@ -133,6 +132,14 @@ public class StatusCommand implements Action {
         } catch (RuntimeException e) {
             return "? (see karaf.log)"; // the import itself reports what is wrong with it
         }
+    }
+
+    /** "3 inbound", or with connections upgraded to WebSockets "3 inbound (1 over wss)". */
+    static String inbound(RuntimeStatus status) {
+        int all = status.inbound().stream().mapToInt(RuntimeStatus.InboundConnections::open).sum();
+        int wss = status.inbound().stream().filter(i -> RuntimeStatus.WSS.equals(i.route()))
+                .mapToInt(RuntimeStatus.InboundConnections::open).sum();
+        return all + " inbound" + (wss == 0 ? "" : " (" + wss + " over " + RuntimeStatus.WSS + ")");
     }
 
     private static int sum(List<RuntimeStatus.OutboundConnections> outbound, boolean idle) {

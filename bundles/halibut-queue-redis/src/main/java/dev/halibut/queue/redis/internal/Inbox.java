@@ -1,6 +1,5 @@
 package dev.halibut.queue.redis.internal;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,7 +8,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.util.KeyValue;
 
 /**
  * Wakes this node's waiting callers: every script that ends a request pushes its id to the inbox of the
@@ -55,22 +53,9 @@ public final class Inbox implements AutoCloseable {
 
     private void run() {
         boolean failing = false;
-        double block = RedisStore.MAX_BLOCK.toMillis() / 1000.0;
         while (closed.getCount() > 0) {
             try {
-                List<byte[]> ids = store.run("waiting for ended requests", jedis -> {
-                    KeyValue<byte[], byte[]> first = jedis.blpop(block, key);
-                    if (first == null) {
-                        return List.of();
-                    }
-                    List<byte[]> all = new ArrayList<>();
-                    all.add(first.getValue());
-                    List<byte[]> more = jedis.lpop(key, 1000);
-                    if (more != null) {
-                        all.addAll(more);
-                    }
-                    return all;
-                });
+                List<byte[]> ids = store.popAll("waiting for ended requests", key, 1000);
                 failing = false;
                 for (byte[] id : ids) {
                     Semaphore s = waiters.get(Keys.s(id));
@@ -101,15 +86,7 @@ public final class Inbox implements AutoCloseable {
     public void close() {
         closed.countDown();
         wakeAll();
-        try {
-            // An empty id unblocks the inbox thread's pop at once instead of after MAX_BLOCK.
-            store.run("waking the inbox thread", jedis -> {
-                jedis.rpush(key, new byte[0]);
-                return jedis.pexpire(key, 10_000); // left behind if the thread ended first
-            });
-        } catch (RedisUnavailableException e) {
-            // the pop ends by itself within MAX_BLOCK
-        }
+        store.wakePop("waking the inbox thread", key); // an empty id: no waiter has it
         try {
             thread.join(RedisStore.MAX_BLOCK.toMillis() + 10_000);
         } catch (InterruptedException e) {

@@ -44,6 +44,16 @@ public record Keys(String prefix) {
         return b(prefix + "i:" + nodeId);
     }
 
+    /** The nodes with asynchronous takers waiting for a queue ({@link #queue}): queueing there wakes them. */
+    byte[] waiting(String subscription, String thumbprint) {
+        return b(prefix + "w:" + subscription + ":" + thumbprint);
+    }
+
+    /** A node's wake-up list for its asynchronous takers: the keys of queues that got a request. */
+    byte[] wakeups(String nodeId) {
+        return b(prefix + "k:" + nodeId);
+    }
+
     /** A stream's chunks, a hash from chunk number to bytes. */
     byte[] stream(UUID id) {
         return b(prefix + "s:" + id);

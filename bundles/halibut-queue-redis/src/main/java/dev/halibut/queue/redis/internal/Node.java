@@ -45,6 +45,14 @@ public final class Node {
         return store.script(what, script, keyList, argList);
     }
 
+    /**
+     * Runs a script about a queue rather than one request ({@link Script#TAKE_NEXT}, {@link Script#SWEEP_WAITING}):
+     * KEYS[1] is a placeholder followed by {@code moreKeys}, and the request id is empty.
+     */
+    Object queueScript(String what, Script script, List<byte[]> moreKeys, Object... args) throws RedisUnavailableException {
+        return script(what, script, "", moreKeys, args);
+    }
+
     static List<byte[]> keys(byte[]... keys) {
         return Arrays.asList(keys);
     }

@@ -32,6 +32,23 @@ final class RedisCollectedRequest implements CollectedRequest {
         this.streams = streams;
     }
 
+    /**
+     * A request this node has just taken (its state is TAKEN, collected by this node), or {@code null} if its stored
+     * stream list is malformed: then it is failed (its caller is told) rather than handed out.
+     */
+    static RedisCollectedRequest of(Node node, String id, byte[] queueKey, byte[] bson, String streamList) {
+        StreamDescriptors streams;
+        try {
+            streams = StreamDescriptors.parse(streamList);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("Request {} in {} is malformed ({}); failing it", id, node.store.description(), e.getMessage());
+            new RedisCollectedRequest(node, id, queueKey, new byte[0], StreamDescriptors.NONE)
+                    .fail("its stored form is malformed (" + e.getMessage() + ")");
+            return null;
+        }
+        return new RedisCollectedRequest(node, id, queueKey, bson, streams);
+    }
+
     @Override
     public String requestId() {
         return id;
@@ -107,8 +124,17 @@ final class RedisCollectedRequest implements CollectedRequest {
 
     @Override
     public void putBack() {
+        putBack("0");
+    }
+
+    @Override
+    public void putBackUnread(String reason) {
+        putBack("1");
+    }
+
+    private void putBack(String unread) {
         try {
-            node.script("putting request " + id + " back", Script.PUT_BACK, id, Node.keys(queueKey), node.nodeId());
+            node.script("putting request " + id + " back", Script.PUT_BACK, id, Node.keys(queueKey), node.nodeId(), unread);
         } catch (RedisUnavailableException e) {
             LOG.warn("Could not put request {} back: {}; its caller will see it taken and requeue it after the node timeout",
                     id, e.getMessage());

@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -26,18 +29,26 @@ import redis.clients.jedis.util.KeyValue;
 public final class RedisQueue implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisQueue.class);
+    /** The most asynchronous takers' drains (short Redis scripts on the listener's workers) running at once. */
+    private static final int MAX_DRAINS = 8;
 
     private final Node node;
     /** This node's calls still waiting, so close() can withdraw them. */
     private final Map<String, RedisPendingCall> live = new ConcurrentHashMap<>();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
+    private final AsyncTakers asyncTakers;
+    private final TakerWakeups takerWakeups;
     private volatile boolean takeFailing;
 
     public RedisQueue(URI uri, RedisQueueSettings settings) {
         RedisStore store = new RedisStore(uri, settings);
         this.node = new Node(store, settings);
+        // A drain holds a Redis connection for one script at a time; leave most of the pool to calls and streams.
+        this.asyncTakers = new AsyncTakers(node, Math.max(1, Math.min(MAX_DRAINS, settings.maxConnections() / 4)));
+        this.takerWakeups = new TakerWakeups(node, asyncTakers);
         node.heartbeat.start();
         node.inbox.start();
+        takerWakeups.start();
         LOG.info("Redis queue node {} uses {} (keys under '{}')", node.nodeId(), store.description(), settings.keyPrefix());
     }
 
@@ -168,16 +179,11 @@ public final class RedisQueue implements AutoCloseable {
                     continue;
                 }
                 if ("OK".equals(claim)) {
-                    StreamDescriptors streams;
-                    try {
-                        streams = StreamDescriptors.parse(Keys.s((byte[]) r.get(2)));
-                    } catch (IllegalArgumentException e) {
-                        LOG.warn("Request {} in {} is malformed ({}); failing it", id, node.store.description(), e.getMessage());
-                        new RedisCollectedRequest(node, id, queueKey, new byte[0], StreamDescriptors.NONE)
-                                .fail("its stored form is malformed (" + e.getMessage() + ")");
-                        continue;
+                    RedisCollectedRequest taken = RedisCollectedRequest.of(node, id, queueKey, (byte[]) r.get(1),
+                            Keys.s((byte[]) r.get(2)));
+                    if (taken != null) {
+                        return taken;
                     }
-                    return new RedisCollectedRequest(node, id, queueKey, (byte[]) r.get(1), streams);
                 }
             } catch (RedisUnavailableException e) {
                 if (node.closed) {
@@ -195,6 +201,20 @@ public final class RedisQueue implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * Waits for the next request without a thread: see {@link AsyncTakers} (takers and their drains on
+     * {@code blocking}) and {@link TakerWakeups} (the one thread that waits on Redis for all of them).
+     */
+    public CompletableFuture<CollectedRequest> takeAsync(URI subscription, String thumbprint, Executor blocking) {
+        Objects.requireNonNull(blocking, "blocking");
+        String sub = subscriptionKey(subscription);
+        String tp = Thumbprints.normalize(thumbprint);
+        if (node.closed) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return asyncTakers.take(sub, tp, blocking);
     }
 
     public int queuedCount(URI subscription) {
@@ -224,6 +244,9 @@ public final class RedisQueue implements AutoCloseable {
         }
         node.closed = true;
         closedLatch.countDown();
+        // Before the heartbeat goes: a request a drain takes meanwhile is put back, not left to look collected.
+        asyncTakers.close(node.settings.commandTimeout().multipliedBy(2));
+        takerWakeups.close();
         node.heartbeat.close();
         node.inbox.close();
         node.store.close();

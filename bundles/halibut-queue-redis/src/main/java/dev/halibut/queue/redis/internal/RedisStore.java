@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLException;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
@@ -16,6 +17,7 @@ import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.util.KeyValue;
 
 /**
  * One node's connections to Redis: a bounded pool, the queue's scripts, and the translation of every
@@ -160,6 +162,43 @@ public final class RedisStore implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * Waits up to {@link #MAX_BLOCK} for an entry of the list {@code key} (a blocking pop), then takes up to
+     * {@code batch} more at once: the loop of a thread that serves a wake-up list. Empty if none came.
+     */
+    public List<byte[]> popAll(String what, byte[] key, int batch) throws RedisUnavailableException {
+        double block = MAX_BLOCK.toMillis() / 1000.0;
+        return run(what, jedis -> {
+            KeyValue<byte[], byte[]> first = jedis.blpop(block, key);
+            if (first == null) {
+                return List.of();
+            }
+            List<byte[]> all = new ArrayList<>();
+            all.add(first.getValue());
+            List<byte[]> more = jedis.lpop(key, batch);
+            if (more != null) {
+                all.addAll(more);
+            }
+            return all;
+        });
+    }
+
+    /**
+     * Pushes an empty entry onto the list {@code key}, so that a thread blocked in {@link #popAll} on it returns at
+     * once rather than after {@link #MAX_BLOCK} (for a close); if nobody pops it, it expires. A Redis that cannot be
+     * reached is not an error here: the pop then ends by itself within {@link #MAX_BLOCK}.
+     */
+    public void wakePop(String what, byte[] key) {
+        try {
+            run(what, jedis -> {
+                jedis.rpush(key, new byte[0]);
+                return jedis.pexpire(key, 10_000);
+            });
+        } catch (RedisUnavailableException e) {
+            // the pop ends by itself within MAX_BLOCK
+        }
     }
 
     /** Runs a script (by its SHA-1; loaded again if Redis forgot it, after a restart). */

@@ -12,6 +12,7 @@ import dev.halibut.ServiceInvocationException;
 import dev.halibut.runtime.Certificates;
 import dev.halibut.runtime.ExportDescription;
 import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.RuntimeStatus;
 import dev.halibut.runtime.it.Await;
 import dev.halibut.runtime.it.TestIdentities;
 import dev.halibut.runtime.it.ThreadLeaks;
@@ -49,7 +50,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -57,7 +59,8 @@ import org.junit.jupiter.api.io.TempDir;
  * standard library only) talks to the Java runtime in both roles, so the document is shown to be exact
  * enough to implement the protocol: TLS with a client certificate made by openssl (RSA for the caller, EC
  * P-256 for the service host) and thumbprint pinning,
- * identification, frames, NEXT/PROCEED reuse and END, every row of the value table of section 4, overloads by
+ * identification (raw over TLS, and over a secure WebSocket: the HTTP upgrade and masked binary frames of
+ * section 6), frames, NEXT/PROCEED reuse and END, every row of the value table of section 4, overloads by
  * {@code paramTypes}, strict binding, a declared exception, and the built-in {@code halibut.ping} and
  * {@code halibut.describe}. Each side asserts what it received: the peer checks every result and exits
  * non-zero on any mismatch, and this test checks exactly which values the Java service was called with and
@@ -110,8 +113,25 @@ class PythonPeerInteropTest {
         ThreadLeaks.assertNoHalibutThreads();
     }
 
-    @Test
-    void aPythonCallerGetsExactResultsFromAListeningJavaRuntime() throws Exception {
+    /**
+     * How the peer reaches the Java listener: raw Halibut over TLS, or over a secure WebSocket on the same port
+     * (protocol.md section 6, written by the peer from that section: upgrade, masked binary frames).
+     */
+    enum Route {
+        TLS(null, RuntimeStatus.TLS), WSS("/halibut/python", RuntimeStatus.WSS);
+
+        final String websocketPath;
+        final String shownAs;
+
+        Route(String websocketPath, String shownAs) {
+            this.websocketPath = websocketPath;
+            this.shownAs = shownAs;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void aPythonCallerGetsExactResultsFromAListeningJavaRuntime(Route route) throws Exception {
         PeerIdentity peer = peerIdentity(RSA_2048);
         HalibutRuntime java = track(HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
@@ -121,12 +141,17 @@ class PythonPeerInteropTest {
                 .build());
         int port = java.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
 
-        Process p = startPeer("caller", port, java.thumbprint(), peer);
+        Process p = startPeer("caller", port, java.thumbprint(), peer, route);
         p.getOutputStream().close();
         PeerRun run = await(p, "caller");
 
         assertThat(run.exitCode()).as("the peer's checks:\n" + run.output()).isZero();
         assertThat(run.output()).contains("0 failed").doesNotContain("FAIL");
+        // The listener saw the route the peer took (halibut:connections shows it while a connection is open).
+        assertThat(java.connectionLog("listen://127.0.0.1:" + port + "/")).as("the listener's connection log")
+                .anySatisfy(e -> assertThat(e.message()).startsWith("Caller ")
+                        .endsWith((route == Route.WSS ? " connected over wss" : " connected") + " (certificate "
+                                + peer.thumbprint() + ")"));
         assertThat(service.calls).as("what the Java service was called with").containsExactly(
                 Call.of("addInts", 40, 2),
                 Call.of("addInts", 40, 2),
@@ -173,20 +198,26 @@ class PythonPeerInteropTest {
         assertThat(store.items).as("what ItemRepo.save received").containsExactly(new Item("saved", 7, List.of()));
     }
 
-    @Test
-    void aJavaCallerGetsExactResultsAndTheDeclaredExceptionFromAPythonPollingServiceHost() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void aJavaCallerGetsExactResultsAndTheDeclaredExceptionFromAPythonPollingServiceHost(Route route) throws Exception {
         PeerIdentity peer = peerIdentity(EC_P256);
         HalibutRuntime java = track(HalibutRuntime.builder()
                 .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
                 .trust(peer.thumbprint())
                 .build());
         int port = java.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Process p = startPeer("subscriber", port, java.thumbprint(), peer);
+        Process p = startPeer("subscriber", port, java.thumbprint(), peer, route);
         ServiceEndPoint python = new ServiceEndPoint(SUBSCRIPTION, peer.thumbprint());
         InteropService remote = java.createClient(InteropService.class, python);
         ItemRepo repo = java.createClient(ItemRepo.class, python);
 
         assertThat(remote.addInts(40, 2)).isEqualTo(42);
+        assertThat(java.status().inbound()).as("the Python subscriber's connection, on the route it took")
+                .singleElement().satisfies(i -> {
+                    assertThat(i.endpoint()).isEqualTo(SUBSCRIPTION.toString());
+                    assertThat(i.route()).isEqualTo(route.shownAs);
+                });
         assertThat(remote.twiceLong(1L << 40)).isEqualTo(1L << 41);
         assertThat(remote.twiceLong(3)).isEqualTo(6L);
         assertThat(remote.half(5.0)).isEqualTo(2.5);
@@ -304,11 +335,15 @@ class PythonPeerInteropTest {
         }
     }
 
-    private Process startPeer(String role, int port, String javaThumbprint, PeerIdentity peer) throws IOException {
-        List<String> command = List.of(python.toString(), PEER.toString(), role,
+    private Process startPeer(String role, int port, String javaThumbprint, PeerIdentity peer, Route route)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(python.toString(), PEER.toString(), role,
                 "--host", InetAddress.getLoopbackAddress().getHostAddress(), "--port", Integer.toString(port),
                 "--thumbprint", javaThumbprint, "--cert", peer.certificate().toString(),
-                "--key", peer.key().toString(), "--subscription", SUBSCRIPTION.toString());
+                "--key", peer.key().toString(), "--subscription", SUBSCRIPTION.toString()));
+        if (route.websocketPath != null) {
+            command.addAll(List.of("--websocket-path", route.websocketPath));
+        }
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(role + ".out").toFile()).start();
         processes.add(p);
