@@ -315,6 +315,17 @@ class StreamsStraightThroughTest {
         assertThat(streams.digestWatchingFiles(DataStream.fromBytes(new byte[] {1}))).hasSize(64);
     }
 
+    @Test
+    void closingTheRuntimeEndsAConnectionHeldByAnUnreadResponseStream() throws IOException {
+        Streams streams = streams(Mode.LISTENING);
+        DataStream download = streams.produce(6 * MIB, 5);
+        assertThat(outbound()).containsExactly(0, 1);
+        caller.close();
+        assertThatThrownBy(download::readAllBytes).isInstanceOf(IOException.class)
+                .hasMessageContaining("tream " + download.id());
+        Await.until("the service host to see the connection closed", WAIT, () -> inboundOpen() == 0);
+    }
+
     private static void produceAndDrop(Streams streams) {
         assertThat(streams.produce(6 * MIB, 5).length()).isEqualTo(6 * MIB);
     }
