@@ -87,6 +87,12 @@ public final class Connection implements AutoCloseable {
     private boolean inboxWasFull;
     private IOException failure;
     private boolean ended;
+    /**
+     * The peer has sent END. Kept apart from the inbox: a reader may take the END out of the inbox (it reads for
+     * the response as soon as the REQUEST is queued) before the event loop's last look at the peer before that
+     * REQUEST's write, which must still withhold it.
+     */
+    private boolean endArrived;
     private boolean abortedHere;
     /** Who waits, without a thread, for the next frame or the end ({@link #onReadable}); at most one. */
     private Watch watch;
@@ -333,9 +339,11 @@ public final class Connection implements AutoCloseable {
         if (failure != null) {
             return "the connection had failed (" + failure + ")";
         }
+        if (endArrived) {
+            return "the peer had ended the connection (END)";
+        }
         if (!inbox.isEmpty()) {
-            return inbox.peek().type() == FrameType.END ? "the peer had ended the connection (END)"
-                    : "the peer had sent a " + inbox.peek().type() + " frame unasked";
+            return "the peer had sent a " + inbox.peek().type() + " frame unasked";
         }
         if (ended || !channel.isActive()) {
             return "the peer had closed the connection";
@@ -920,6 +928,7 @@ public final class Connection implements AutoCloseable {
             Watch w;
             lock.lock();
             try {
+                endArrived |= f.type() == FrameType.END;
                 inbox.add(f);
                 inboxBytes += f.payload().length;
                 if (inboxBytes > INBOX_HIGH_BYTES && !inboxWasFull) {

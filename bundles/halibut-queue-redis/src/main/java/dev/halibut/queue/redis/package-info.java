@@ -3,7 +3,7 @@
  * {@link dev.halibut.queue.redis.RedisPendingRequestQueue}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.halibut.queue.redis;
 
 import org.osgi.annotation.bundle.Export;

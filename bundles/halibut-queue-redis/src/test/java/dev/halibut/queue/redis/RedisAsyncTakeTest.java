@@ -266,22 +266,60 @@ class RedisAsyncTakeTest {
         } finally {
             redis.start();
         }
-        await("an async taker served through the restarted Redis", () -> {
+        awaitServedAgain("an async taker served through the restarted Redis");
+    }
+
+    @Test
+    void withRedisFrozenWaitingTakersCompleteWithNullNothingHangsAndAllWorksAfterTheThaw() throws Exception {
+        CompletableFuture<CollectedRequest> waiting = takeAsync(nodeB, SUB, TP);
+        awaitRegistered(nodeB, SUB);
+        redis.freeze(); // it accepts connections and answers nothing: only the command timeouts end the waits
+        try {
+            assertThat(get(waiting)).as("a waiting taker is told the queue cannot wait").isNull();
+        } finally {
+            redis.resume();
+        }
+        awaitServedAgain("an async taker served after the thaw");
+    }
+
+    /** Until one succeeds: a request queued on node A is handed to a new asynchronous taker on node B and answered. */
+    private void awaitServedAgain(String what) {
+        await(what, () -> {
             PendingCall call = nodeA.enqueue(SUB, TP, "after-" + System.nanoTime(), msg("z"), LONG);
+            CompletableFuture<CollectedRequest> take = takeAsync(nodeB, SUB, TP);
             try {
-                CollectedRequest taken = get(takeAsync(nodeB, SUB, TP));
+                CollectedRequest taken = take.get(5, TimeUnit.SECONDS);
                 if (taken == null || !taken.sending()) {
                     call.cancel();
                     return false;
                 }
                 taken.complete(reply("back"));
                 return text(call.awaitResponse(LONG).bson()).equals("back");
+            } catch (java.util.concurrent.TimeoutException e) {
+                take.cancel(false); // the request was not queued (Redis still failing for the caller): try again
+                call.cancel();
+                return false;
             } catch (dev.halibut.polling.PollingException e) {
                 return false;
             } catch (Exception e) {
                 throw new AssertionError(e);
             }
         });
+    }
+
+    @Test
+    void takersWhoseExecutorRefusesWorkCompleteWithNull() throws Exception {
+        java.util.concurrent.Executor stopped = task -> {
+            throw new java.util.concurrent.RejectedExecutionException("the listener's workers are shutting down");
+        };
+        List<CompletableFuture<CollectedRequest>> refused = new ArrayList<>();
+        for (int s = 0; s < 20; s++) {
+            refused.add(nodeB.takeAsync(sub(s), TP, stopped));
+        }
+        assertThat(refused).allSatisfy(f -> assertThat(f).isCompletedWithValue(null));
+        // The node still serves takers whose executor runs their looks.
+        PendingCall call = nodeA.enqueue(SUB, TP, "served", msg("x"), LONG);
+        answer(get(takeAsync(nodeB, SUB, TP)), "served", call, "ok");
     }
 
     @Test

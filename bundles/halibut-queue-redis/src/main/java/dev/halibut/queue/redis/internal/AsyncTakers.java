@@ -72,7 +72,7 @@ final class AsyncTakers {
         Taker taker = new Taker(result, System.nanoTime());
         byte[] queueKey = node.keys.queue(sub, tp);
         Waiting w;
-        List<Runnable> start;
+        List<Launch> start;
         synchronized (lock) {
             if (closed) {
                 result.complete(null);
@@ -93,13 +93,13 @@ final class AsyncTakers {
                 }
             }
         });
-        start.forEach(Runnable::run);
+        launchAll(start);
         return result;
     }
 
     /** Wake-ups from Redis: the queues named got a request. */
     void wake(Collection<String> queueKeys) {
-        List<Runnable> start = new ArrayList<>();
+        List<Launch> start = new ArrayList<>();
         synchronized (lock) {
             for (String k : queueKeys) {
                 Waiting w = queues.get(k);
@@ -108,7 +108,7 @@ final class AsyncTakers {
                 }
             }
         }
-        start.forEach(Runnable::run);
+        launchAll(start);
     }
 
     boolean failing() {
@@ -143,7 +143,7 @@ final class AsyncTakers {
             return;
         }
         failing = false;
-        List<Runnable> start = new ArrayList<>();
+        List<Launch> start = new ArrayList<>();
         synchronized (lock) {
             for (Waiting w : queues.values()) {
                 if (!w.takers.isEmpty()) {
@@ -151,7 +151,7 @@ final class AsyncTakers {
                 }
             }
         }
-        start.forEach(Runnable::run);
+        launchAll(start);
     }
 
     /**
@@ -186,7 +186,7 @@ final class AsyncTakers {
                 }
             }
         }
-        List<Runnable> start = new ArrayList<>();
+        List<Launch> start = new ArrayList<>();
         synchronized (lock) {
             for (Waiting w : all) {
                 if (!w.keep) {
@@ -203,11 +203,11 @@ final class AsyncTakers {
                 }
             }
         }
-        start.forEach(Runnable::run);
+        launchAll(start);
     }
 
     /** The queue's wake-ups must be looked at: starts its drain, or asks the running one to look again. */
-    private List<Runnable> scheduleLocked(Waiting w) {
+    private List<Launch> scheduleLocked(Waiting w) {
         w.again = true;
         if (!w.scheduled) {
             w.scheduled = true;
@@ -216,36 +216,44 @@ final class AsyncTakers {
         return startLocked();
     }
 
-    /** Starts queued drains while slots are free; the returned tasks must run outside the lock. */
-    private List<Runnable> startLocked() {
-        List<Runnable> start = new ArrayList<>();
+    /** Takes queued drains while slots are free; {@link #launchAll} must start them, outside the lock. */
+    private List<Launch> startLocked() {
+        List<Launch> start = new ArrayList<>();
         while (running < maxDrains && !ready.isEmpty()) {
             Waiting w = ready.pollFirst();
-            Executor executor = w.executor;
             running++;
-            start.add(() -> launch(w, executor));
+            start.add(new Launch(w, w.executor));
         }
         return start;
     }
 
-    private void launch(Waiting w, Executor executor) {
-        try {
-            executor.execute(() -> drain(w));
-        } catch (RejectedExecutionException e) {
-            // The listener's workers are shutting down: its takers cannot be served any more.
-            endDrain(w).forEach(t -> t.result.complete(null));
-            drainEnded();
+    /** Starts drains on their executors; a loop, not a recursion, over the drains that follow a refused one. */
+    private void launchAll(List<Launch> launches) {
+        Deque<Launch> todo = new ArrayDeque<>(launches);
+        while (!todo.isEmpty()) {
+            Launch l = todo.pollFirst();
+            try {
+                l.executor().execute(() -> drain(l.queue()));
+            } catch (RejectedExecutionException e) {
+                // The listener's workers are shutting down: these takers cannot be served any more.
+                endDrain(l.queue()).forEach(t -> t.result.complete(null));
+                synchronized (lock) {
+                    running--;
+                    todo.addAll(startLocked());
+                    lock.notifyAll();
+                }
+            }
         }
     }
 
     private void drainEnded() {
-        List<Runnable> start;
+        List<Launch> start;
         synchronized (lock) {
             running--;
             start = startLocked();
             lock.notifyAll();
         }
-        start.forEach(Runnable::run);
+        launchAll(start);
     }
 
     private void drain(Waiting w) {
@@ -390,6 +398,10 @@ final class AsyncTakers {
     }
 
     private record Taker(CompletableFuture<CollectedRequest> result, long since) {
+    }
+
+    /** A drain to start: its queue and where it runs. */
+    private record Launch(Waiting queue, Executor executor) {
     }
 
     /** One queue (subscription and thumbprint) that takers of this node wait for. Fields guarded by the lock. */
