@@ -20,13 +20,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>On the sending side, create one with {@link #fromBytes}, {@link #fromFile} or {@link #fromWriter}.
  * On the receiving side, read its content once: {@link #openStream()}, {@link #copyTo(Path)},
- * {@link #readAllBytes()} or {@link #readAllText(Charset)}. A received stream's content sits in a
- * temporary file (small ones in memory) that is deleted when it has been read, when the call that
- * carried it fails, or when the runtime closes.
+ * {@link #readAllBytes()} or {@link #readAllText(Charset)}, or {@link #discard()} it.
  *
- * <p>A service must read the streams of a request before it returns: what it has not read is deleted
- * then. A caller may keep a received result stream and read it later (until the runtime closes); one
- * dropped unread is deleted when it is garbage-collected.
+ * <p>A received stream is read from the connection as it arrives, in constant memory. A service is called as
+ * soon as the request's message arrives and reads its streams while they come in; a read that fails (the
+ * sender aborted the stream, the connection was lost, nothing arrived within the response timeout) throws an
+ * {@link IOException} naming the stream and the peer, and the call then ends without a response. Streams come
+ * in the order they are listed: opening a later one first stores the earlier ones in a temporary file (small
+ * ones in memory). A stream the service leaves unread when it returns is stored the same way and stays
+ * readable; its file is deleted when it is read, discarded or garbage-collected, or when the runtime closes.
+ *
+ * <p>A caller of a listening endpoint gets the call's result as soon as the response's message arrives; the
+ * result's streams are then read from the same connection, which goes back to the connection pool only once
+ * every stream of the response has been read to its end or discarded (closing a stream early skips the rest).
+ * <b>Read or discard result streams promptly:</b> the service host waits for the reader at most its
+ * {@code writeTimeout} and then fails; a result stream dropped unread closes its connection when it is
+ * garbage-collected. The result streams of a polling endpoint arrive stored (in memory or a temporary file),
+ * with the same rules for their files.
  */
 public final class DataStream {
 
@@ -134,7 +144,7 @@ public final class DataStream {
 
     /**
      * Opens the content for reading, once. Closing the returned stream deletes a received stream's
-     * temporary file.
+     * temporary file, or skips what has not arrived yet of a stream read from the connection.
      *
      * @throws IllegalStateException the content was read already
      */
@@ -187,7 +197,11 @@ public final class DataStream {
         return new String(readAllBytes(), charset);
     }
 
-    /** Releases a received stream's temporary storage without reading it. */
+    /**
+     * Gives up a received stream without reading it: its temporary storage is released, or, if it is still
+     * arriving, the rest is skipped (read from the connection and dropped) as soon as it comes up, so that the
+     * connection is free again.
+     */
     public void discard() {
         if (consumed.compareAndSet(false, true) && content != null) {
             content.release();

@@ -1,8 +1,6 @@
 package dev.halibut.transport;
 
-import dev.halibut.DataStream;
 import dev.halibut.HalibutLimits;
-import dev.halibut.StreamTransferListener;
 import dev.halibut.Thumbprints;
 import dev.halibut.transport.internal.FrameDecoder;
 import dev.halibut.transport.internal.ReadGate;
@@ -13,7 +11,6 @@ import dev.halibut.wire.FrameType;
 import dev.halibut.wire.Identification;
 import dev.halibut.wire.MessageMemoryBudget;
 import dev.halibut.wire.ProtocolException;
-import dev.halibut.wire.StreamHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -24,19 +21,13 @@ import io.netty.handler.ssl.SslHandler;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -813,223 +804,22 @@ public final class Connection implements AutoCloseable {
     }
 
     /**
-     * Sends the bodies of {@code streams} (announced by the message just sent), in order, in chunks of at
-     * most 64 KiB. If a stream's source fails (its writer throws, a file cannot be read, or it yields
-     * more or fewer bytes than its length), STREAM_ABORT is sent and {@link StreamSourceException}
-     * thrown; the connection must not be reused either way.
+     * Writes one frame of a message's stream bodies for {@link StreamSender}, waiting (back-pressure) while the peer
+     * reads slower than it is written; {@code length} of {@code payload}, or all of it when negative.
      */
-    public void sendStreams(List<DataStream> streams, StreamTransferListener listener) throws IOException {
-        if (streams.isEmpty()) {
-            return;
-        }
-        for (DataStream stream : streams) {
-            ChunkOutput chunks = new ChunkOutput(stream, listener);
-            try {
-                stream.writeContentTo(chunks);
-                chunks.finish();
-            } catch (ChunkOutput.TransportFailure e) {
-                throw e.getCause();
-            } catch (IOException | RuntimeException e) {
-                for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-                    if (c instanceof ChunkOutput.TransportFailure t) {
-                        throw t.getCause(); // a writer wrapped our connection's failure: it is still the connection
-                    }
-                }
-                String reason = "stream " + stream.id() + " could not be sent: " + e;
-                boolean interrupted = Thread.interrupted();
-                try {
-                    writeFrame(FrameType.STREAM_ABORT, truncatedUtf8(reason));
-                } catch (IOException alsoBroken) {
-                    // The connection is failing too; the peer learns from the close instead.
-                } finally {
-                    restoreInterrupt(interrupted);
-                }
-                throw new StreamSourceException(reason, e);
-            }
-            byte[] end = ByteBuffer.allocate(FrameType.STREAM_END_SIZE).putLong(stream.id().getMostSignificantBits())
-                    .putLong(stream.id().getLeastSignificantBits()).putLong(stream.length()).array();
-            boolean interrupted = Thread.interrupted();
-            try {
-                writeFrame(FrameType.STREAM_END, end);
-            } finally {
-                restoreInterrupt(interrupted);
-            }
-        }
+    void writeStreamFrame(FrameType type, byte[] payload, int length) throws IOException {
+        writeFrame(type, payload, length < 0 ? payload.length : length);
         touch();
     }
 
-    /**
-     * Receives the bodies announced by {@code headers} into {@code store}, waiting at most {@code timeout}
-     * for each read. On any failure everything received so far is released before the exception.
-     *
-     * @throws ProtocolException the message announces more streams, or more stream content in all, than this
-     *                           side's limits allow ({@code maxStreamsPerMessage}, {@code maxStreamLengthPerMessage});
-     *                           checked before anything is stored
-     */
-    public Map<UUID, DataStream> receiveStreams(List<StreamHeader> headers, ReceivedStreamStore store,
-                                                Duration timeout, StreamTransferListener listener) throws IOException {
-        checkStreamLimits(headers);
-        Map<UUID, DataStream> received = new LinkedHashMap<>();
-        boolean ok = false;
-        try {
-            for (StreamHeader h : headers) {
-                received.put(h.id(), receiveStream(h, store, timeout, listener));
-            }
-            ok = true;
-            return received;
-        } finally {
-            if (!ok) {
-                received.values().forEach(DataStream::discard);
-            }
-        }
+    /** This side's {@code maxStreamsPerMessage}, for {@link IncomingStreams}. */
+    int maxStreamsPerMessage() {
+        return maxStreams;
     }
 
-    private void checkStreamLimits(List<StreamHeader> headers) throws ProtocolException {
-        if (headers.size() > maxStreams) {
-            throw new ProtocolException("The message announces " + headers.size() + " streams, more than the "
-                    + maxStreams + " this side accepts (maxStreamsPerMessage)");
-        }
-        long total = 0;
-        for (StreamHeader h : headers) {
-            total += h.length(); // each is at most Long.MAX_VALUE and at most 256 are added: check each step
-            if (total < 0 || total > maxStreamLength) {
-                throw new ProtocolException("The message announces streams of more than " + maxStreamLength
-                        + " bytes in all, more than this side accepts (maxStreamLengthPerMessage)");
-            }
-        }
-    }
-
-    private DataStream receiveStream(StreamHeader h, ReceivedStreamStore store, Duration timeout,
-                                     StreamTransferListener listener) throws IOException {
-        ReceivedStreamStore.Sink sink = store.create(h.id(), h.length());
-        boolean ok = false;
-        try {
-            long got = 0;
-            while (true) {
-                Frame f = readFrame(timeout);
-                switch (f.type()) {
-                    case STREAM_DATA -> {
-                        got += f.payload().length;
-                        if (got > h.length()) {
-                            throw new ProtocolException("Stream " + h.id() + " sent more than its declared " + h.length() + " bytes");
-                        }
-                        sink.write(f.payload());
-                        listener.progress(h.id(), true, got, h.length());
-                    }
-                    case STREAM_END -> {
-                        ByteBuffer b = ByteBuffer.wrap(f.payload());
-                        UUID id = new UUID(b.getLong(), b.getLong());
-                        long length = b.getLong();
-                        if (!id.equals(h.id()) || length != h.length() || got != h.length()) {
-                            throw new ProtocolException("Stream " + h.id() + " ended wrongly: expected " + h.length()
-                                    + " bytes, received " + got + "; the end names stream " + id + " of " + length + " bytes");
-                        }
-                        DataStream s = sink.finish();
-                        ok = true;
-                        if (h.length() == 0) {
-                            listener.progress(h.id(), true, 0, 0);
-                        }
-                        return s;
-                    }
-                    case STREAM_ABORT -> throw new StreamAbortedException("The sender could not finish stream " + h.id()
-                            + ": " + new String(f.payload(), StandardCharsets.UTF_8));
-                    default -> throw new ProtocolException("Expected the body of stream " + h.id() + " but got a "
-                            + f.type() + " frame");
-                }
-            }
-        } finally {
-            if (!ok) {
-                sink.abort();
-            }
-        }
-    }
-
-    private static byte[] truncatedUtf8(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        return b.length <= FrameType.MAX_REASON ? b : java.util.Arrays.copyOf(b, FrameType.MAX_REASON);
-    }
-
-    /** Cuts a stream's content into STREAM_DATA frames and checks it matches the declared length. */
-    private final class ChunkOutput extends OutputStream {
-        private final DataStream stream;
-        private final StreamTransferListener listener;
-        private final byte[] buf = new byte[FrameType.MAX_STREAM_CHUNK];
-        private int used;
-        private long total;
-
-        ChunkOutput(DataStream stream, StreamTransferListener listener) {
-            this.stream = stream;
-            this.listener = listener;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            if (total + used + len > stream.length()) {
-                throw new IOException("more than the declared " + stream.length() + " bytes were written");
-            }
-            while (len > 0) {
-                int n = Math.min(len, buf.length - used);
-                System.arraycopy(b, off, buf, used, n);
-                used += n;
-                off += n;
-                len -= n;
-                if (used == buf.length) {
-                    emit();
-                }
-            }
-        }
-
-        void finish() throws IOException {
-            if (used > 0) {
-                emit();
-            }
-            if (total != stream.length()) {
-                throw new IOException("only " + total + " of the declared " + stream.length() + " bytes were written");
-            }
-            if (total == 0) {
-                report(0);
-            }
-        }
-
-        private void emit() throws TransportFailure {
-            boolean interrupted = Thread.interrupted();
-            try {
-                writeFrame(FrameType.STREAM_DATA, buf, used);
-            } catch (IOException e) {
-                throw new TransportFailure(e);
-            } finally {
-                restoreInterrupt(interrupted);
-            }
-            total += used;
-            used = 0;
-            report(total);
-        }
-
-        private void report(long transferred) {
-            listener.progress(stream.id(), false, transferred, stream.length());
-            if (stream.progress() != null) {
-                stream.progress().progress(transferred, stream.length());
-            }
-        }
-
-        /** The connection failed, not the stream's source. */
-        static final class TransportFailure extends IOException {
-            private static final long serialVersionUID = 1L;
-
-            TransportFailure(IOException cause) {
-                super(cause);
-            }
-
-            @Override
-            public synchronized IOException getCause() {
-                return (IOException) super.getCause();
-            }
-        }
+    /** This side's {@code maxStreamLengthPerMessage}, for {@link IncomingStreams}. */
+    long maxStreamLengthPerMessage() {
+        return maxStreamLength;
     }
 
     /** The thumbprint of the peer's certificate after a handshake. */

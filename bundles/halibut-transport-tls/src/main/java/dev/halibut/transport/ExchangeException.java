@@ -16,10 +16,11 @@ public final class ExchangeException extends IOException {
         /** The request is larger than the maximum message size: nothing was written; the connection is fine. */
         NOT_SENT(false, true),
         /**
-         * The source of one of the request's own streams failed: the request was sent, its streams aborted
-         * (STREAM_ABORT), so the service was not called with them. The connection is finished.
+         * The source of one of the request's own streams failed: the request was sent and that stream aborted
+         * (STREAM_ABORT). The service runs as soon as the request message arrives, so it may have started and
+         * failed reading the stream: it may have run. The connection is finished.
          */
-        STREAM_SOURCE_FAILED(false, false),
+        STREAM_SOURCE_FAILED(true, false),
         /**
          * The peer answered END instead of a RESPONSE: it refused the request unread, so it did not run
          * (docs/protocol.md, section 5). The connection is finished.

@@ -21,7 +21,7 @@ import java.util.UUID;
  * The requesting side of one request/response on a connection (a caller on a listening endpoint, a
  * listener handing a queued request to a polling subscriber, a ping): send the REQUEST frame and the
  * request's streams, read the RESPONSE frame, decompress and decode it, check it answers this request, and
- * receive its streams. Every way this can fail is reported as one {@link ExchangeException} whose
+ * receive its streams (stored, or read as the caller reads them: {@link #callStreaming}). Every way this can fail is reported as one {@link ExchangeException} whose
  * {@linkplain ExchangeException#kind() kind} says whether the request was sent, may have run, and whether the
  * connection can be reused; the caller words the message. Thread-safe; one instance serves a runtime.
  *
@@ -57,14 +57,43 @@ public final class RequestExchange {
     }
 
     /**
+     * Told once when the streams of a response returned by {@link #callStreaming} no longer need the connection.
+     */
+    public interface StreamsFinished {
+        /**
+         * @param connectionReusable every stream was read to its end or discarded: the connection is idle and can
+         *                           go back to the pool. {@code false}: a stream failed or was dropped unread, and
+         *                           the connection is closed
+         */
+        void finished(boolean connectionReusable);
+    }
+
+    /**
      * Sends {@code request} on {@code connection} and returns its response: the envelope's bytes, the decoded
-     * envelope and the streams received with it (the caller's to read or discard).
+     * envelope and the streams received with it, all stored before this returns (the caller's to read or discard;
+     * for a response handed across threads or nodes, as a polled one is). The connection is idle again on return.
      *
      * @param responseTimeout how long to wait for the response, and for each read of its streams
      * @throws ExchangeException the exchange failed; its kind classifies the failure
      */
     public Response call(Connection connection, String requestId, EncodedMessage request,
-                                Duration responseTimeout) throws ExchangeException {
+                         Duration responseTimeout) throws ExchangeException {
+        return exchange(connection, requestId, request, responseTimeout, null);
+    }
+
+    /**
+     * Like {@link #call}, but returns as soon as the RESPONSE message is decoded: its streams are read from the
+     * connection as the caller reads them (at most {@code responseTimeout} for each frame), and the connection
+     * stays the response's until {@code whenFinished} is told (at once, before this returns, when there are no
+     * streams). It is not told when this throws: then the connection is the caller's, as after {@link #call}.
+     */
+    public Response callStreaming(Connection connection, String requestId, EncodedMessage request,
+                                  Duration responseTimeout, StreamsFinished whenFinished) throws ExchangeException {
+        return exchange(connection, requestId, request, responseTimeout, whenFinished);
+    }
+
+    private Response exchange(Connection connection, String requestId, EncodedMessage request,
+                              Duration responseTimeout, StreamsFinished whenFinished) throws ExchangeException {
         try {
             try {
                 connection.sendMessage(FrameType.REQUEST, request.bson());
@@ -72,7 +101,7 @@ public final class RequestExchange {
                 throw new ExchangeException(Kind.NOT_SENT, e);
             }
             try {
-                connection.sendStreams(request.streams(), progress);
+                StreamSender.send(connection, request.streams(), progress);
             } catch (StreamSourceException e) {
                 throw new ExchangeException(Kind.STREAM_SOURCE_FAILED, e);
             }
@@ -91,11 +120,18 @@ public final class RequestExchange {
             if (!response.id().equals(requestId)) {
                 throw new ProtocolException("the response is for request " + response.id() + ", not " + requestId);
             }
+            String source = "the response to request " + requestId + " from " + connection.description();
             Map<UUID, DataStream> received;
-            try {
-                received = connection.receiveStreams(response.streams(), streams, responseTimeout, progress);
-            } catch (StreamAbortedException e) {
-                throw new ExchangeException(Kind.RESPONSE_STREAM_ABORTED, e);
+            if (whenFinished == null) {
+                try {
+                    received = IncomingStreams.storeAll(connection, response.streams(), streams, responseTimeout,
+                            progress, source);
+                } catch (StreamAbortedException e) {
+                    throw new ExchangeException(Kind.RESPONSE_STREAM_ABORTED, e);
+                }
+            } else {
+                received = IncomingStreams.forCaller(connection, response.streams(), streams, responseTimeout, progress,
+                        source, whenFinished::finished).streams();
             }
             return new Response(bson, response, received);
         } catch (ExchangeException e) {

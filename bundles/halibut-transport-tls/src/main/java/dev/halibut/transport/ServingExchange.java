@@ -16,7 +16,8 @@ import java.util.UUID;
 /**
  * The serving side of one request/response on a connection, the twin of {@link RequestExchange} (a
  * listener serving a caller, a polling subscriber serving its listener): decode the REQUEST frame just read,
- * receive the request's streams, then send the RESPONSE frame and the response's streams. What runs in
+ * hand out the request's streams to be read as they arrive, store what the service left unread, then send the
+ * RESPONSE frame and the response's streams. What runs in
  * between (the service) is the caller's. Thread-safe; one instance serves a runtime.
  */
 public final class ServingExchange {
@@ -26,7 +27,7 @@ public final class ServingExchange {
     private final StreamTransferListener progress;
 
     /**
-     * @param streams  where the request's streams are stored as they arrive
+     * @param streams  where request streams are stored when the service does not read them in order or in time
      * @param progress told about every stream chunk sent and received
      */
     public ServingExchange(MessageCodec codec, ReceivedStreamStore streams, StreamTransferListener progress) {
@@ -49,13 +50,14 @@ public final class ServingExchange {
     }
 
     /**
-     * One request being served. Closing it deletes what is left of the request's streams (those the service
-     * did not read), so a service sees them only while it runs.
+     * One request being served. Its streams are read from the connection as the service reads them; what the
+     * service leaves unread is stored by {@link #finishStreams()} before the response goes out.
      */
     public final class Served implements AutoCloseable {
         private final Connection connection;
         private final IncomingRequest request;
-        private Map<UUID, DataStream> received = Map.of();
+        private IncomingStreams incoming;
+        private boolean finished;
 
         private Served(Connection connection, IncomingRequest request) {
             this.connection = connection;
@@ -68,32 +70,60 @@ public final class ServingExchange {
         }
 
         /**
-         * Receives the streams the request announces (they follow it on the wire, so this comes before the
-         * response), waiting at most {@code timeout} for each read.
+         * The streams the request announces, readable as they arrive (they follow the request on the wire): a read
+         * waits at most {@code timeout} for each frame, and one that fails (the sender aborted, the connection
+         * ended, a timeout, a protocol error) throws an IOException naming the stream and the peer. Nothing is read
+         * here.
          *
          * @return the streams by id, for binding the arguments
-         * @throws IOException the streams could not be received (aborted by the peer, protocol error, connection
-         *                     lost, over this side's limits); close the connection
+         * @throws ProtocolException the request announces more streams, or more stream content, than this side's
+         *                           limits allow; close the connection
          */
-        public Map<UUID, DataStream> receiveStreams(Duration timeout) throws IOException {
-            received = connection.receiveStreams(request.streams(), streams, timeout, progress);
-            return received;
+        public Map<UUID, DataStream> receiveStreams(Duration timeout) throws ProtocolException {
+            incoming = IncomingStreams.forService(connection, request.streams(), streams, timeout, progress,
+                    "the request " + request.service() + "." + request.method() + " from " + connection.description());
+            return incoming.streams();
         }
 
         /**
-         * Sends the response and then its streams.
+         * Takes what is left of the request's streams off the connection: those the service kept unread are stored
+         * (a kept {@link DataStream} stays readable; its file goes when it is read, discarded or garbage-collected),
+         * those discarded or dropped are skipped. Call when the service has returned, before {@link #respond}.
+         *
+         * @throws IOException a stream failed, now or while the service read it; the connection is aborted and no
+         *                     response can follow
+         */
+        public void finishStreams() throws IOException {
+            if (incoming != null) {
+                incoming.storeRest();
+            }
+            finished = true;
+        }
+
+        /**
+         * Sends the response and then its streams ({@link #finishStreams()} first, if it was not called).
          *
          * @throws IOException the connection failed, or a response stream's source failed (after STREAM_ABORT);
          *                     close the connection
          */
         public void respond(EncodedMessage response) throws IOException {
+            if (!finished) {
+                finishStreams(); // the response follows the request's streams on the wire
+            }
             connection.sendMessage(FrameType.RESPONSE, response.bson());
-            connection.sendStreams(response.streams(), progress);
+            StreamSender.send(connection, response.streams(), progress);
         }
 
+        /**
+         * Ends serving. If the streams were not finished (the exchange failed), nothing more of them is read, reads
+         * still to come fail and stored copies not yet opened are deleted.
+         */
         @Override
         public void close() {
-            received.values().forEach(DataStream::discard);
+            if (incoming != null && !finished) {
+                incoming.abandon("The exchange of the request " + request.service() + "." + request.method() + " from "
+                        + connection.description() + " ended before its streams were received");
+            }
         }
     }
 }

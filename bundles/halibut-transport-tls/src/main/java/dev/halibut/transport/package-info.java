@@ -8,7 +8,7 @@
  * to it (docs/modules.md).
  */
 @Export(attribute = {"halibut.internal=true", "mandatory:=halibut.internal"})
-@Version("1.1.0")
+@Version("2.0.0")
 package dev.halibut.transport;
 
 import org.osgi.annotation.bundle.Export;

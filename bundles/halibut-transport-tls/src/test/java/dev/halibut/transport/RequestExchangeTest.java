@@ -310,7 +310,7 @@ class RequestExchangeTest {
     }
 
     @Test
-    void aRequestStreamWhoseSourceFailsIsAbortedAndTheServiceIsNotCalled() throws IOException {
+    void aRequestStreamWhoseSourceFailsIsAbortedAndReportedAsTheSourcesFailure() throws IOException {
         behaviour = this::echo;
         DataStream failing = DataStream.fromWriter(10, out -> {
             out.write(new byte[3]);
@@ -318,6 +318,7 @@ class RequestExchangeTest {
         });
         try (Connection c = connect(HalibutLimits.defaults())) {
             ExchangeException e = assertFails(c, "1", request("1", failing), LONG, Kind.STREAM_SOURCE_FAILED);
+            assertThat(e.kind().mayHaveRun()).as("the service runs as the request arrives").isTrue();
             assertThat(e.getCause()).isInstanceOf(StreamSourceException.class).hasMessageContaining("source disappeared");
         }
     }
@@ -342,6 +343,53 @@ class RequestExchangeTest {
             assertThat(e.getCause()).isInstanceOf(StreamAbortedException.class).hasMessageContaining("disk gone");
         }
         assertThat(clientStreams.fileCount()).isZero();
+    }
+
+    @Test
+    void aResponseStreamReadAsItArrivesThatThePeerAbortsFailsTheReadNamingTheStreamAndTheConnectionIsNotReusable()
+            throws IOException {
+        behaviour = (c, f) -> {
+            try (ServingExchange.Served served = serving.receive(c, f)) {
+                served.receiveStreams(LONG);
+                DataStream broken = DataStream.fromWriter(200_000, out -> {
+                    out.write(new byte[100_000]);
+                    throw new IOException("disk gone");
+                });
+                served.respond(codec.encodeResponse(served.request().id(), DataStream.class, broken));
+            } catch (StreamSourceException expected) {
+                return false;
+            }
+            return true;
+        };
+        java.util.concurrent.CompletableFuture<Boolean> finished = new java.util.concurrent.CompletableFuture<>();
+        try (Connection c = connect(HalibutLimits.defaults())) {
+            RequestExchange.Response response = exchange.callStreaming(c, "1", request("1", DataStream.fromBytes(new byte[0])),
+                    LONG, finished::complete);
+            assertThat(finished).as("the connection is the response's while its stream is unread").isNotDone();
+            DataStream result = response.streams().values().iterator().next();
+            assertThatThrownBy(result::readAllBytes).isInstanceOf(StreamAbortedException.class)
+                    .hasMessageContaining("stream " + result.id()).hasMessageContaining("disk gone");
+            assertThat(finished).isCompletedWithValue(false);
+            assertThat(c.isClosed() || !c.isQuiet()).as("the connection was aborted").isTrue();
+        }
+        assertThat(clientStreams.fileCount()).isZero();
+    }
+
+    @Test
+    void aResponseStreamReadToItsEndGivesTheConnectionBackForTheNextExchange() throws IOException {
+        behaviour = this::echo;
+        java.util.concurrent.CompletableFuture<Boolean> finished = new java.util.concurrent.CompletableFuture<>();
+        byte[] body = randomBytes(300_000);
+        try (Connection c = connect(HalibutLimits.defaults())) {
+            RequestExchange.Response response = exchange.callStreaming(c, "1", request("1", DataStream.fromBytes(body)),
+                    LONG, finished::complete);
+            assertThat(finished).isNotDone();
+            assertThat(response.streams().values().iterator().next().readAllBytes()).isEqualTo(body);
+            assertThat(finished).isCompletedWithValue(true);
+            assertThat(clientStreams.fileCount()).as("read straight through, nothing stored").isZero();
+            RequestExchange.Response again = exchange.call(c, "2", request("2", DataStream.fromBytes(new byte[] {9})), LONG);
+            assertThat(again.streams().values().iterator().next().readAllBytes()).containsExactly(9);
+        }
     }
 
     private ExchangeException assertFails(Connection c, String id, EncodedMessage request, Duration timeout, Kind kind) {

@@ -102,7 +102,7 @@ class WriteTimeoutTest {
             long start = System.nanoTime();
             // A liveness bound only (the write timeout is 1 s): without write timeouts this call never returns.
             assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-                assertThatThrownBy(() -> c.sendStreams(List.of(endless), StreamTransferListener.NONE))
+                assertThatThrownBy(() -> StreamSender.send(c, List.of(endless), StreamTransferListener.NONE))
                         .isInstanceOf(WriteTimeoutException.class)
                         .hasMessageContaining("writeTimeout")
                         .hasMessageContaining("localhost:" + port);

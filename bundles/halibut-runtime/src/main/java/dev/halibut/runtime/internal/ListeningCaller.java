@@ -13,7 +13,8 @@ import dev.halibut.EncodedMessage;
 /**
  * One call to a listening endpoint: take a connection, run the {@link RequestExchange} on it, and word its
  * failure for the caller. Nothing is retried once the request is written; the connection goes back to the
- * pool only after a complete, well-formed exchange (or when nothing was written).
+ * pool only after a complete, well-formed exchange whose response streams were all read to their end or
+ * discarded (or when nothing was written). A response stream dropped unread closes the connection.
  */
 final class ListeningCaller {
 
@@ -63,9 +64,13 @@ final class ListeningCaller {
         }
         telemetry.inUse(c, true);
         boolean reusable = false;
+        boolean heldByStreams = false;
         try {
-            RequestExchange.Response response = exchange.call(c, requestId, request, limits.responseTimeout());
-            reusable = true;
+            // The call returns once the response is decoded; its streams are read from this connection as the
+            // caller reads them, and the connection goes back to the pool only when all were read or discarded.
+            RequestExchange.Response response = exchange.callStreaming(c, requestId, request, limits.responseTimeout(),
+                    connectionReusable -> giveBack(endpoint, c, connectionReusable));
+            heldByStreams = true;
             return new Reply(response.envelope(), response.streams());
         } catch (ExchangeException e) {
             reusable = e.kind().connectionReusable();
@@ -74,12 +79,18 @@ final class ListeningCaller {
             }
             throw failure(endpoint, limits, trace, e);
         } finally {
-            telemetry.inUse(c, false);
-            if (reusable) {
-                pool.release(endpoint, c);
-            } else {
-                pool.discard(c);
+            if (!heldByStreams) {
+                giveBack(endpoint, c, reusable);
             }
+        }
+    }
+
+    private void giveBack(ServiceEndPoint endpoint, Connection c, boolean reusable) {
+        telemetry.inUse(c, false);
+        if (reusable) {
+            pool.release(endpoint, c);
+        } else {
+            pool.discard(c);
         }
     }
 
@@ -95,8 +106,8 @@ final class ListeningCaller {
             }
             case STREAM_SOURCE_FAILED -> {
                 trace.fail(Outcome.CLIENT_ERROR);
-                yield new HalibutClientException(what + ": " + cause.getMessage() + ". The request was sent without its"
-                        + " streams and aborted; the service was not called with them", cause);
+                yield new HalibutClientException(what + ": " + cause.getMessage() + ". The request was sent and its"
+                        + " stream aborted: the service may have started and failed reading it", cause);
             }
             case REFUSED_UNREAD -> {
                 // END instead of a RESPONSE: the service host refused the request unread (protocol.md, section 5):

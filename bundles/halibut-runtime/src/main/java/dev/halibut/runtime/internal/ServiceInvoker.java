@@ -91,9 +91,10 @@ final class ServiceInvoker {
     }
 
     /**
-     * Serves one request that arrived on {@code connection} (listening or polling, it is the same): reads
-     * its streams, runs it, sends the response and the response's streams. Streams of the request that the
-     * service did not read are deleted when it returns.
+     * Serves one request that arrived on {@code connection} (listening or polling, it is the same): runs it as
+     * soon as its message is decoded, with its streams readable as they arrive (a read that fails throws an
+     * IOException naming the stream and the peer, and the exchange then fails: no response), stores what the
+     * service left unread, sends the response and the response's streams.
      *
      * <p>The call runs registered in {@code running}: cancelling that interrupts it, and a call that then fails
      * (or that arrives once it is cancelled) is answered with a server error saying the service host is shutting
@@ -110,11 +111,19 @@ final class ServiceInvoker {
         String failure = null;
         boolean admitted = running.enter();
         try (exchange) {
+            // The service runs as soon as the request message is decoded; it reads the streams as they arrive.
             Map<UUID, DataStream> received = exchange.receiveStreams(limits.responseTimeout());
             Answer answer = admitted ? invoke(request, received, limits.maxMessageSize()) : shuttingDown(request);
             if (admitted && answer.error() == ErrorKind.INVOCATION && running.isCancelled()) {
                 answer = shuttingDown(request);
             }
+            if (answer.error() != null && answer.error() != ErrorKind.INVOCATION) {
+                // Nobody will read the streams (no service saw them, or the host is shutting down): skip them.
+                received.values().forEach(DataStream::discard);
+            }
+            // What the service left unread is stored (a stream it kept stays readable) before the response goes
+            // out; a stream that failed while it read it fails the exchange here: no response can follow.
+            exchange.finishStreams();
             exchange.respond(answer.response());
             if (answer.error() != null) {
                 outcome = ClientInvocationHandler.outcomeOf(answer.error());

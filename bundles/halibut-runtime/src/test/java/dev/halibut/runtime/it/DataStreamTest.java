@@ -129,7 +129,8 @@ class DataStreamTest {
         Files files = files(mode);
         DataStream received = files.produce(5 * MIB, 9);
         assertThat(received.length()).isEqualTo(5 * MIB);
-        assertThat(countFiles(callerTemp)).isEqualTo(1);
+        // Listening: read from the connection as it arrives. Polling: stored, as the queue hands it across threads.
+        assertThat(countFiles(callerTemp)).isEqualTo(mode == Mode.LISTENING ? 0 : 1);
         try (InputStream in = received.openStream()) {
             assertThat(TestBytes.sha256(in)).isEqualTo(TestBytes.sha256(5 * MIB, 9));
         }
@@ -177,15 +178,19 @@ class DataStreamTest {
 
     @ParameterizedTest
     @EnumSource(Mode.class)
-    void writerThatThrowsHalfwayFailsTheCallAndTheServiceNeverRuns(Mode mode) throws IOException {
+    void writerThatThrowsHalfwayFailsTheCallAndTheServicesReadOfIt(Mode mode) throws IOException {
         Files files = files(mode);
         DataStream failing = DataStream.fromWriter(4 * MIB, out -> {
             TestBytes.write(out, 2 * MIB, 1);
             throw new IOException("source disappeared");
         });
         assertThatThrownBy(() -> files.sha256(failing)).isInstanceOf(HalibutClientException.class)
+                .hasMessageContaining("Files.sha256").hasMessageContaining("source disappeared")
+                .hasMessageContaining("may have");
+        // The service ran as soon as the request arrived, and its read of the aborted stream failed, saying why.
+        Await.until("the service's read to fail", Duration.ofSeconds(30), () -> service.readFailure.get() != null);
+        assertThat(service.readFailure.get()).hasMessageContaining(failing.id().toString())
                 .hasMessageContaining("Files.sha256").hasMessageContaining("source disappeared");
-        assertThat(service.invocations).hasValue(0);
         // The runtime serves on.
         assertThat(files.sha256(DataStream.fromBytes(new byte[] {1}))).hasSize(64);
     }
@@ -198,21 +203,29 @@ class DataStreamTest {
                 .isInstanceOf(HalibutClientException.class).hasMessageContaining("only 500 of the declared 1000");
         assertThatThrownBy(() -> files.sha256(DataStream.fromWriter(10, out -> out.write(new byte[11]))))
                 .isInstanceOf(HalibutClientException.class).hasMessageContaining("more than the declared 10");
-        assertThat(service.invocations).hasValue(0);
+        assertThat(files.sha256(DataStream.fromBytes(new byte[] {1}))).hasSize(64);
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void serviceWriterThatThrowsFailsTheCallWithItsReason(Mode mode) throws IOException {
         Files files = files(mode);
-        assertThatThrownBy(() -> files.produceFailing(3 * MIB, MIB)).isInstanceOf(HalibutClientException.class)
-                .hasMessageContaining("the disk went away");
+        if (mode == Mode.LISTENING) {
+            // The call returns once the response is decoded; the stream fails where it is read.
+            DataStream broken = files.produceFailing(3 * MIB, MIB);
+            assertThatThrownBy(broken::readAllBytes).isInstanceOf(IOException.class)
+                    .hasMessageContaining(broken.id().toString()).hasMessageContaining("the disk went away");
+        } else {
+            // Polled responses are stored before the queue hands them over: the call itself fails.
+            assertThatThrownBy(() -> files.produceFailing(3 * MIB, MIB)).isInstanceOf(HalibutClientException.class)
+                    .hasMessageContaining("the disk went away");
+        }
         assertThat(files.sha256(DataStream.fromBytes(new byte[] {1}))).hasSize(64);
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
-    void connectionCutMidStreamFailsTheCallAndLeavesNoFiles(Mode mode) throws Exception {
+    void connectionCutMidStreamFailsTheCallAndTheServicesReadAndLeavesNoFiles(Mode mode) throws Exception {
         Files files = files(mode);
         CountDownLatch halfway = new CountDownLatch(1);
         CountDownLatch cut = new CountDownLatch(1);
@@ -227,13 +240,14 @@ class DataStreamTest {
             TestBytes.write(out, 4 * MIB, 2);
         });
         CompletableFuture<String> call = CompletableFuture.supplyAsync(() -> files.sha256(slow));
+        // 4 MiB went out past the write back-pressure: the service is reading the stream as it arrives.
         assertThat(halfway.await(30, TimeUnit.SECONDS)).isTrue();
-        // The receiver holds a partial temporary file now; cut the connection under it.
-        Await.until("the receiver to spill to disk", Duration.ofSeconds(30), () -> countFiles(serviceTemp) + countFiles(callerTemp) > 0);
+        assertThat(service.invocations).hasValue(1);
         proxy.killAll();
         cut.countDown();
         assertThatThrownBy(() -> call.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(HalibutClientException.class);
-        assertThat(service.invocations).hasValue(0);
+        Await.until("the service's read to fail", Duration.ofSeconds(30), () -> service.readFailure.get() != null);
+        assertThat(service.readFailure.get()).hasMessageContaining(slow.id().toString());
         Await.until("partial files to be deleted", Duration.ofSeconds(30),
                 () -> countFiles(serviceTemp) + countFiles(callerTemp) == 0);
     }

@@ -11,6 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** The service side of {@link Files}. */
 public class FilesService implements Files {
     public final AtomicInteger invocations = new AtomicInteger();
+    /** The last failure of {@link #sha256}'s read of its stream. */
+    public final java.util.concurrent.atomic.AtomicReference<IOException> readFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     @Override
     public String sha256(DataStream data) {
@@ -18,6 +21,7 @@ public class FilesService implements Files {
         try (InputStream in = data.openStream()) {
             return TestBytes.sha256(in);
         } catch (IOException e) {
+            readFailure.set(e);
             throw new UncheckedIOException(e);
         }
     }

@@ -1,0 +1,578 @@
+package dev.halibut.transport;
+
+import dev.halibut.DataStream;
+import dev.halibut.StreamTransferListener;
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.ProtocolException;
+import dev.halibut.wire.StreamHeader;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ref.Cleaner;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The stream bodies that follow one received message (docs/protocol.md, "Streams"), readable as they arrive: each
+ * {@link DataStream} handed out reads its STREAM_DATA frames from the connection on demand, one frame (at most
+ * 64 KiB) at a time, checking the declared length, the STREAM_END and STREAM_ABORT. The bodies come in the listed
+ * order, so a stream is stored (in the {@link ReceivedStreamStore}: memory up to 64 KiB, else a temporary file)
+ * only when it cannot be read straight through:
+ * <ul>
+ * <li>a later stream is opened before it was read: it (and any other before the opened one) is stored first;</li>
+ * <li>{@link #storeRest()}: the owner is done with the connection (a service returned) while it is unread.</li>
+ * </ul>
+ * A stream whose reader closes it early, or that is {@linkplain DataStream#discard() discarded}, is skipped: its
+ * frames are read and dropped when it comes up. Any failure (STREAM_ABORT, a protocol error, a timeout, the
+ * connection's end) aborts the connection and fails every read that follows, naming the stream and the peer.
+ *
+ * <p>Thread-safe: reads from different threads take turns on the connection.
+ */
+final class IncomingStreams {
+
+    /** Told once when the streams no longer need the connection. */
+    interface Finished {
+        /** @param connectionReusable every stream was read to its end or skipped, so the connection is idle again */
+        void finished(boolean connectionReusable);
+    }
+
+    /** JVM-wide, on the JDK's daemon thread (as {@link ReceivedStreamStore}'s). */
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final Connection connection;
+    private final ReceivedStreamStore store;
+    private final Duration timeout;
+    private final StreamTransferListener listener;
+    private final String source;
+    private final Entry[] entries;
+    private final boolean closeWhenDropped;
+    private final Finished whenFinished;
+    private final AtomicBoolean finishedTold = new AtomicBoolean();
+    private final AtomicReference<IOException> failure = new AtomicReference<>();
+    /** Held while the connection is read; reads of different streams take turns. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** The index of the stream whose frames come next on the connection; {@code entries.length} when all came. */
+    private int cursor;
+
+    private IncomingStreams(Connection connection, List<StreamHeader> headers, ReceivedStreamStore store,
+                            Duration timeout, StreamTransferListener listener, String source,
+                            boolean closeWhenDropped, Finished whenFinished) throws ProtocolException {
+        checkLimits(connection, headers);
+        this.connection = connection;
+        this.store = store;
+        this.timeout = timeout;
+        this.listener = listener;
+        this.source = source;
+        this.closeWhenDropped = closeWhenDropped;
+        this.whenFinished = whenFinished;
+        this.entries = new Entry[headers.size()];
+        for (int i = 0; i < entries.length; i++) {
+            entries[i] = new Entry(headers.get(i));
+        }
+    }
+
+    /**
+     * The streams {@code headers} announce, read from {@code connection} as the service reads them. The connection
+     * is the owner's until {@link #storeRest()} returns.
+     *
+     * @param source what the streams belong to, for messages ("the request X.y from peer")
+     * @throws ProtocolException the message announces more streams, or more stream content in all, than this side
+     *                           accepts ({@code maxStreamsPerMessage}, {@code maxStreamLengthPerMessage}); nothing
+     *                           was read
+     */
+    static IncomingStreams forService(Connection connection, List<StreamHeader> headers, ReceivedStreamStore store,
+                                      Duration timeout, StreamTransferListener listener, String source)
+            throws ProtocolException {
+        return new IncomingStreams(connection, headers, store, timeout, listener, source, false, null);
+    }
+
+    /**
+     * The streams {@code headers} announce, read from {@code connection} as the caller reads them.
+     * {@code whenFinished} is told once: reusable when every stream was read to its end or discarded (at once when
+     * there are none); not reusable when one failed, or one was garbage-collected unread (then the connection is
+     * closed: nobody can read what is left on it).
+     */
+    static IncomingStreams forCaller(Connection connection, List<StreamHeader> headers, ReceivedStreamStore store,
+                                     Duration timeout, StreamTransferListener listener, String source,
+                                     Finished whenFinished) throws ProtocolException {
+        IncomingStreams streams = new IncomingStreams(connection, headers, store, timeout, listener, source, true,
+                whenFinished);
+        if (headers.isEmpty()) {
+            streams.tellFinished(true);
+        }
+        return streams;
+    }
+
+    /**
+     * Receives every stream {@code headers} announce into {@code store} now (for a response handed across threads
+     * or nodes), waiting at most {@code timeout} for each frame. On failure nothing received is kept.
+     */
+    static Map<UUID, DataStream> storeAll(Connection connection, List<StreamHeader> headers, ReceivedStreamStore store,
+                                          Duration timeout, StreamTransferListener listener, String source)
+            throws IOException {
+        IncomingStreams streams = new IncomingStreams(connection, headers, store, timeout, listener, source, false, null);
+        Map<UUID, DataStream> all = streams.streams();
+        boolean ok = false;
+        try {
+            streams.storeRest();
+            ok = true;
+            return all;
+        } finally {
+            if (!ok) {
+                all.values().forEach(DataStream::discard);
+            }
+        }
+    }
+
+    private static void checkLimits(Connection connection, List<StreamHeader> headers) throws ProtocolException {
+        int maxStreams = connection.maxStreamsPerMessage();
+        long maxLength = connection.maxStreamLengthPerMessage();
+        if (headers.size() > maxStreams) {
+            throw new ProtocolException("The message announces " + headers.size() + " streams, more than the "
+                    + maxStreams + " this side accepts (maxStreamsPerMessage)");
+        }
+        long total = 0;
+        for (StreamHeader h : headers) {
+            total += h.length(); // each is at most Long.MAX_VALUE and at most 256 are added: check each step
+            if (total < 0 || total > maxLength) {
+                throw new ProtocolException("The message announces streams of more than " + maxLength
+                        + " bytes in all, more than this side accepts (maxStreamLengthPerMessage)");
+            }
+        }
+    }
+
+    /**
+     * A new map of the streams by id, in the listed order; each readable once. Not kept here: a stream dropped by
+     * its holder can be garbage-collected (then it is skipped, or for a caller its connection closed).
+     */
+    Map<UUID, DataStream> streams() {
+        Map<UUID, DataStream> map = new LinkedHashMap<>();
+        for (int i = 0; i < entries.length; i++) {
+            Entry e = entries[i];
+            DataStream stream = DataStream.received(e.header.id(), e.header.length(), new Content(e));
+            CLEANER.register(stream, new Dropped(this, i));
+            map.put(e.header.id(), stream);
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
+    /**
+     * Stores what is left unread of the streams (skipping those discarded or dropped), so the connection is free
+     * and a stream kept by the service stays readable.
+     *
+     * @throws IOException a stream failed (now or while the service read it): the connection is aborted and no
+     *                     response may follow
+     */
+    void storeRest() throws IOException {
+        lock.lock();
+        try {
+            while (cursor < entries.length) {
+                settleAtCursor();
+            }
+            throwIfFailed();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether every stream came off the connection (read, stored or skipped). */
+    boolean complete() {
+        lock.lock();
+        try {
+            return cursor == entries.length && failure.get() == null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The exchange ended without {@link #storeRest()} (it failed): nothing more is read, stored streams not yet
+     * opened are deleted, and reads still to come fail.
+     */
+    void abandon(String why) {
+        fail(new IOException(why));
+        for (Entry e : entries) {
+            DataStream stored = e.stored;
+            if (stored != null && !e.opened) {
+                stored.discard();
+            }
+        }
+    }
+
+    /** Lock held, {@code cursor} in range: takes the stream at the cursor off the connection without a reader. */
+    private void settleAtCursor() throws IOException {
+        throwIfFailed();
+        Entry e = entries[cursor];
+        if (e.discarded || e.dropped || (e.input != null && e.input.closed)) {
+            skipBody(e);
+        } else {
+            store(e);
+        }
+    }
+
+    /** Lock held, {@code e} at the cursor: reads and drops the rest of its frames. */
+    private void skipBody(Entry e) throws IOException {
+        while (nextChunk(e) != null) {
+            // dropped
+        }
+    }
+
+    /**
+     * Lock held, {@code e} at the cursor: stores the rest of it. A reader that had started reading it live goes on
+     * from the stored rest.
+     */
+    private void store(Entry e) throws IOException {
+        ReceivedStreamStore.Sink sink;
+        try {
+            sink = store.create(e.header.id(), e.header.length() - e.received);
+        } catch (IOException x) {
+            throw fail(x);
+        }
+        boolean ok = false;
+        try {
+            byte[] chunk;
+            while ((chunk = nextChunk(e)) != null) {
+                try {
+                    sink.write(chunk);
+                } catch (IOException x) {
+                    throw fail(x);
+                }
+            }
+            DataStream stored;
+            try {
+                stored = sink.finish();
+            } catch (IOException x) {
+                throw fail(x);
+            }
+            ok = true;
+            if (e.input != null) {
+                e.input.rest = stored.openStream();
+            } else {
+                e.stored = stored;
+            }
+        } finally {
+            if (!ok) {
+                sink.abort();
+            }
+        }
+    }
+
+    /**
+     * Lock held, {@code e} at the cursor: the next chunk of its body from the connection, or {@code null} at its
+     * checked end (the cursor then moves on, past streams already discarded, and the owner is told once all came).
+     */
+    private byte[] nextChunk(Entry e) throws IOException {
+        throwIfFailed();
+        StreamHeader h = e.header;
+        Frame f;
+        try {
+            f = connection.readFrame(timeout);
+        } catch (SocketTimeoutException x) {
+            SocketTimeoutException named = new SocketTimeoutException("Nothing of stream " + h.id() + " of " + source
+                    + " arrived within " + timeout + " (" + e.received + " of " + h.length() + " bytes received)");
+            named.initCause(x);
+            throw fail(named);
+        } catch (ProtocolException x) {
+            throw fail(new ProtocolException("Stream " + h.id() + " of " + source + " failed: " + x.getMessage(), x));
+        } catch (EOFException x) {
+            EOFException named = new EOFException("Stream " + h.id() + " of " + source + " was cut off after "
+                    + e.received + " of " + h.length() + " bytes: the connection was closed");
+            named.initCause(x);
+            throw fail(named);
+        } catch (IOException x) {
+            throw fail(new IOException("Stream " + h.id() + " of " + source + " failed after " + e.received + " of "
+                    + h.length() + " bytes: " + x.getMessage(), x));
+        }
+        switch (f.type()) {
+            case STREAM_DATA -> {
+                e.received += f.payload().length;
+                if (e.received > h.length()) {
+                    throw fail(new ProtocolException("Stream " + h.id() + " of " + source
+                            + " sent more than its declared " + h.length() + " bytes"));
+                }
+                listener.progress(h.id(), true, e.received, h.length());
+                return f.payload();
+            }
+            case STREAM_END -> {
+                ByteBuffer b = ByteBuffer.wrap(f.payload());
+                UUID id = new UUID(b.getLong(), b.getLong());
+                long length = b.getLong();
+                if (!id.equals(h.id()) || length != h.length() || e.received != h.length()) {
+                    throw fail(new ProtocolException("Stream " + h.id() + " of " + source + " ended wrongly: expected "
+                            + h.length() + " bytes, received " + e.received + "; the end names stream " + id + " of "
+                            + length + " bytes"));
+                }
+                if (h.length() == 0) {
+                    listener.progress(h.id(), true, 0, 0);
+                }
+                e.ended = true;
+                cursor++;
+                skipDiscarded();
+                return null;
+            }
+            case STREAM_ABORT -> throw fail(new StreamAbortedException("The sender could not finish stream " + h.id()
+                    + " of " + source + ": " + new String(f.payload(), StandardCharsets.UTF_8)));
+            default -> throw fail(new ProtocolException("Expected the body of stream " + h.id() + " of " + source
+                    + " but got a " + f.type() + " frame"));
+        }
+    }
+
+    /**
+     * Lock held, after a stream ended: skips the streams next in line that nobody will read (discarded, dropped, or
+     * closed by their reader); tells the owner once every stream came. A caller's discard drains at once, as
+     * OkHttp's response body does, so that the connection can go back to the pool.
+     */
+    private void skipDiscarded() throws IOException {
+        if (cursor < entries.length) {
+            Entry next = entries[cursor];
+            if (next.discarded || next.dropped) {
+                skipBody(next); // its end moves the cursor on and comes back here for the one after it
+            }
+            return;
+        }
+        tellFinished(true);
+    }
+
+    private void throwIfFailed() throws IOException {
+        IOException f = failure.get();
+        if (f != null) {
+            throw f;
+        }
+    }
+
+    /**
+     * Records the first failure, aborts the connection (nothing more can be read from it in order) and tells the
+     * owner; returns what to throw.
+     */
+    private IOException fail(IOException cause) {
+        if (failure.compareAndSet(null, cause)) {
+            connection.abort();
+            tellFinished(false);
+        }
+        return cause;
+    }
+
+    private void tellFinished(boolean reusable) {
+        if (whenFinished != null && finishedTold.compareAndSet(false, true)) {
+            whenFinished.finished(reusable);
+        }
+    }
+
+    /** Reads for a DataStream that was opened: live at the cursor, or its stored copy. */
+    private InputStream open(Entry e) throws IOException {
+        lock.lock();
+        try {
+            e.opened = true;
+            DataStream stored = e.stored;
+            if (stored != null) {
+                return stored.openStream();
+            }
+            throwIfFailed();
+            int index = indexOf(e);
+            while (cursor < index) {
+                settleAtCursor(); // the streams before it come first on the wire: store (or skip) them
+            }
+            LiveInput in = new LiveInput(e);
+            e.input = in;
+            return in;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Releases a stream that was read (a no-op: its reader closed it) or is discarded unread. */
+    private void release(Entry e) {
+        lock.lock();
+        try {
+            if (e.opened) {
+                return; // read: closing its input skipped or closed what was left
+            }
+            e.discarded = true;
+            DataStream stored = e.stored;
+            if (stored != null) {
+                stored.discard();
+                return;
+            }
+            if (failure.get() == null && cursor < entries.length && entries[cursor] == e) {
+                skipBody(e);
+            }
+        } catch (IOException x) {
+            // Recorded as the failure (the connection is aborted); a discard has nobody to tell.
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private int indexOf(Entry e) {
+        for (int i = 0; i < entries.length; i++) {
+            if (entries[i] == e) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("not a stream of this message");
+    }
+
+    /** A DataStream was garbage-collected; runs on the Cleaner's thread, so it never waits for the lock. */
+    private void dropped(int index) {
+        Entry e = entries[index];
+        DataStream stored = e.stored;
+        if (stored != null && !e.opened) {
+            stored.discard(); // stored and never opened: its file goes now, not when this object goes
+            return;
+        }
+        if (e.opened || e.discarded || e.ended) {
+            return; // read or skipped: nothing is left on the connection for it
+        }
+        e.dropped = true;
+        if (closeWhenDropped && !finishedTold.get()) {
+            fail(new IOException("Stream " + e.header.id() + " of " + source + " was dropped unread; the"
+                    + " connection it was arriving on is closed"));
+        }
+    }
+
+    /** One announced stream. Written under the lock; read by the Cleaner's thread too, so volatile. */
+    private static final class Entry {
+        final StreamHeader header;
+        /** Bytes of it taken off the connection. */
+        long received;
+        volatile boolean opened;
+        volatile boolean discarded;
+        volatile boolean dropped;
+        volatile boolean ended;
+        /** Its stored copy, when it was stored before it was opened. */
+        volatile DataStream stored;
+        /** Its reader, once opened live. */
+        LiveInput input;
+
+        Entry(StreamHeader header) {
+            this.header = header;
+        }
+    }
+
+    /** The content behind a handed-out DataStream; must not refer to the DataStream (Cleaner). */
+    private final class Content implements DataStream.Content {
+        private final Entry entry;
+
+        Content(Entry entry) {
+            this.entry = entry;
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            return IncomingStreams.this.open(entry);
+        }
+
+        @Override
+        public void release() {
+            IncomingStreams.this.release(entry);
+        }
+    }
+
+    /** The Cleaner's action for a handed-out DataStream; refers to the streams, not to the DataStream. */
+    private record Dropped(IncomingStreams streams, int index) implements Runnable {
+        @Override
+        public void run() {
+            streams.dropped(index);
+        }
+    }
+
+    /**
+     * Reads one stream: frame by frame from the connection while it is at the cursor, or from its stored rest when a
+     * later stream was opened first. Closing it before its end skips the rest (read and dropped, nothing stored).
+     */
+    private final class LiveInput extends InputStream {
+        private final Entry entry;
+        private byte[] chunk;
+        private int pos;
+        /** The stored rest, once a later stream was opened before this one was read to its end. */
+        InputStream rest;
+        private boolean eof;
+        volatile boolean closed;
+
+        LiveInput(Entry entry) {
+            this.entry = entry;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            lock.lock();
+            try {
+                if (closed) {
+                    throw new IOException("Stream " + entry.header.id() + " of " + source + " is closed");
+                }
+                while (true) {
+                    if (chunk != null && pos < chunk.length) {
+                        int n = Math.min(len, chunk.length - pos);
+                        System.arraycopy(chunk, pos, b, off, n);
+                        pos += n;
+                        return n;
+                    }
+                    if (rest != null) {
+                        return rest.read(b, off, len);
+                    }
+                    if (eof) {
+                        return -1;
+                    }
+                    chunk = nextChunk(entry);
+                    pos = 0;
+                    if (chunk == null) {
+                        eof = true;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public int available() {
+            lock.lock();
+            try {
+                return chunk == null ? 0 : chunk.length - pos;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            lock.lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                chunk = null;
+                if (rest != null) {
+                    rest.close();
+                } else if (!eof && failure.get() == null) {
+                    skipBody(entry);
+                }
+                eof = true;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}
