@@ -526,6 +526,13 @@ final class IncomingStreams {
                         int n = Math.min(len, chunk.length - pos);
                         System.arraycopy(chunk, pos, b, off, n);
                         pos += n;
+                        if (pos == chunk.length && entry.received == entry.header.length()) {
+                            // The last byte is out: take the STREAM_END now, so that a reader who stops after exactly
+                            // the declared length (readNBytes) and never closes still frees the connection.
+                            chunk = null;
+                            nextChunk(entry); // null: the end, checked (more data would be a protocol error)
+                            eof = true;
+                        }
                         return n;
                     }
                     if (rest != null) {

@@ -290,6 +290,18 @@ class StreamsStraightThroughTest {
     }
 
     @Test
+    void readingExactlyTheDeclaredLengthGivesTheConnectionBackWithoutCloseOrEof() throws IOException {
+        Streams streams = streams(Mode.LISTENING);
+        DataStream download = streams.produce(3 * MIB, 9);
+        InputStream in = download.openStream(); // deliberately never closed, never read to EOF
+        assertThat(in.readNBytes((int) (3 * MIB))).hasSize((int) (3 * MIB));
+        assertThat(outbound()).as("pooled once the last byte was read").containsExactly(1, 0);
+        assertThat(streams.digestWatchingFiles(DataStream.fromBytes(new byte[] {1}))).hasSize(64);
+        assertThat(inboundOpen()).as("the next call reused it").isEqualTo(1);
+        assertThat(in.read()).as("the stream is at its end").isEqualTo(-1);
+    }
+
+    @Test
     void closingAResponseStreamEarlySkipsTheRestAndGivesItsConnectionBack() throws IOException {
         Streams streams = streams(Mode.LISTENING);
         DataStream download = streams.produce(6 * MIB, 5);
