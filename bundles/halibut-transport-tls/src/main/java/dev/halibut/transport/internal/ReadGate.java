@@ -1,6 +1,7 @@
 package dev.halibut.transport.internal;
 
 import io.netty.channel.Channel;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Whether a connection reads from its socket: not while its inbox holds more than its bound for the reader, and
@@ -33,7 +34,13 @@ public final class ReadGate {
     private void apply() {
         boolean read = !inboxFull && !waitingForBudget;
         if (channel.config().isAutoRead() != read) {
-            channel.config().setAutoRead(read);
+            try {
+                channel.config().setAutoRead(read);
+            } catch (RejectedExecutionException e) {
+                // Turning reading on asks the event loop to read, and it has ended (the runtime closed): its channels
+                // were closed with it, so there is nothing more to read. The reader takes the frames it already has,
+                // then finds the connection's end, which it reports.
+            }
         }
     }
 }
