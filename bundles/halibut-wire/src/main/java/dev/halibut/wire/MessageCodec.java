@@ -305,21 +305,21 @@ public final class MessageCodec {
     }
 
     private ObjectReader readerFor(Type declaredType) {
-        ObjectReader r = readers.get(declaredType);
-        if (r == null) {
-            r = mapper.readerFor(mapper.constructType(declaredType));
-            readers.put(declaredType, r);
-        }
-        return r;
+        return cached(readers, declaredType, mapper::readerFor);
     }
 
     private ObjectWriter writerFor(Type declaredType) {
-        ObjectWriter w = writers.get(declaredType);
-        if (w == null) {
-            w = mapper.writerFor(mapper.constructType(declaredType));
-            writers.put(declaredType, w);
+        return cached(writers, declaredType, mapper::writerFor);
+    }
+
+    /** The cached reader or writer for {@code declaredType}, made and kept on first use. */
+    private <T> T cached(LRUMap<Type, T> cache, Type declaredType, java.util.function.Function<JavaType, T> make) {
+        T value = cache.get(declaredType);
+        if (value == null) {
+            value = make.apply(mapper.constructType(declaredType));
+            cache.put(declaredType, value);
         }
-        return w;
+        return value;
     }
 
     private static void writeStreams(JsonGenerator g, List<DataStream> streams) throws IOException {
