@@ -389,15 +389,24 @@ public final class TlsListener implements AutoCloseable {
                 return;
             }
             refused(peer, reason);
+            countFailureAndLog(message);
+        }
+
+        /**
+         * Counts a failure against the peer's address and logs {@code message}: in full while the address is within
+         * its burst, at debug level once it is throttled. Whether it was logged in full (not throttled).
+         */
+        private boolean countFailureAndLog(String message) {
             FailedHandshakeThrottle.Failure f = throttle.failed(address);
             if (f == FailedHandshakeThrottle.Failure.SUPPRESSED) {
                 LOG.debug("{} (address throttled)", message);
-            } else {
-                LOG.warn(message);
-                if (f == FailedHandshakeThrottle.Failure.THROTTLING_STARTED) {
-                    logThrottling(address);
-                }
+                return false;
             }
+            LOG.warn(message);
+            if (f == FailedHandshakeThrottle.Failure.THROTTLING_STARTED) {
+                logThrottling(address);
+            }
+            return true;
         }
 
         /** Closes a connection that has not finished its handshake and identification in time. */
@@ -409,17 +418,8 @@ public final class TlsListener implements AutoCloseable {
             done = true;
             if (!closed) {
                 refused(peer, "no TLS handshake and identification within " + limits.handshakeTimeout());
-                FailedHandshakeThrottle.Failure f = throttle.failed(address);
-                String message = "Closing connection from " + peer + ": no TLS handshake and identification within "
-                        + limits.handshakeTimeout() + " (handshakeTimeout)";
-                if (f == FailedHandshakeThrottle.Failure.SUPPRESSED) {
-                    LOG.debug(message);
-                } else {
-                    LOG.warn(message);
-                    if (f == FailedHandshakeThrottle.Failure.THROTTLING_STARTED) {
-                        logThrottling(address);
-                    }
-                }
+                countFailureAndLog("Closing connection from " + peer + ": no TLS handshake and identification within "
+                        + limits.handshakeTimeout() + " (handshakeTimeout)");
             }
             Connection.closeNow(ch);
         }
@@ -436,15 +436,7 @@ public final class TlsListener implements AutoCloseable {
             done = true;
             deadline.cancel(false);
             refused(peer, reason);
-            String message = "Refusing connection from " + peer + ": " + reason;
-            FailedHandshakeThrottle.Failure f = throttle.failed(address);
-            if (f == FailedHandshakeThrottle.Failure.SUPPRESSED) {
-                LOG.debug("{} (address throttled)", message);
-            } else {
-                LOG.warn(message);
-                if (f == FailedHandshakeThrottle.Failure.THROTTLING_STARTED) {
-                    logThrottling(address);
-                }
+            if (countFailureAndLog("Refusing connection from " + peer + ": " + reason)) {
                 linger.linger();
             }
             if (errorCode != null) {

@@ -36,6 +36,17 @@ final class TestTls {
         }
     }
 
+    /** A context that presents no certificate and accepts any peer's: a client the listener must refuse. */
+    static SSLContext presentingNothing() {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {new AnyPeer()}, new SecureRandom());
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Cannot build a TLS context without a certificate", e);
+        }
+    }
+
     private static final class AnyPeer implements X509TrustManager {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) {

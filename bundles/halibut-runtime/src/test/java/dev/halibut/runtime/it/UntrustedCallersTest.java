@@ -20,8 +20,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,8 +32,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -247,8 +243,7 @@ class UntrustedCallersTest {
             context = new TlsContextFactory(identity.certificate(), identity.privateKey())
                     .clientContext(tentacle.thumbprint());
         } else {
-            context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new TrustAnything()}, new SecureRandom());
+            context = TestTls.presentingNothing();
         }
         Socket raw = new Socket(InetAddress.getLoopbackAddress(), port);
         raw.setSoTimeout(20_000);
@@ -274,20 +269,5 @@ class UntrustedCallersTest {
         f[4] = (byte) payload.length;
         System.arraycopy(payload, 0, f, 5, payload.length);
         return f;
-    }
-
-    private static final class TrustAnything implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
     }
 }
