@@ -30,6 +30,11 @@ load "CpuPerCall start"
 java -XX:StartFlightRecording=settings=profile,filename="$OUT/CpuPerCall.jfr" -cp "$JAR" dev.halibut.benchmarks.CpuPerCall 10000 7 \
   > "$OUT/CpuPerCall.log" 2>&1
 load "CpuPerCall end"
+# The same listening call on Java NIO instead of the native epoll transport (the default on Linux): the
+# transport's share of the CPU and of the waits per call (docs/benchmarks.md, "Small calls and 64 callers").
+java -Ddev.halibut.io.transport=nio -cp "$JAR" dev.halibut.benchmarks.CpuPerCall 10000 7 halibutListening \
+  > "$OUT/CpuPerCall-nio.log" 2>&1
+load "CpuPerCall-nio end"
 # Writer facing a peer that stops reading: fails within writeTimeout (5 s here), in a 64 MiB heap.
 load "StalledReader start"
 java -Xmx64m -cp "$JAR" dev.halibut.benchmarks.StalledReader 5 3 > "$OUT/StalledReader.log" 2>&1
