@@ -36,6 +36,14 @@ class IoTransportTest {
         assertThat(IoTransport.named("auto").name()).isEqualTo(Epoll.isAvailable() ? "epoll" : "nio");
     }
 
+    /** The native library comes with the transport (runtime dependency): on Linux x86-64 epoll is always there. */
+    @Test
+    void epollIsAvailableOnLinuxX8664() {
+        boolean linuxX8664 = System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64");
+        assertThat(Epoll.isAvailable()).as("epoll available (unavailable because: %s)", Epoll.unavailabilityCause())
+                .isEqualTo(linuxX8664);
+    }
+
     @Test
     void nioIsUsedWhenAskedForWhateverIsAvailable() {
         try (EventLoops loops = new EventLoops("io-test", 1, "NIO")) {
