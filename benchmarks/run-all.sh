@@ -35,6 +35,10 @@ load "CpuPerCall end"
 java -Ddev.halibut.io.transport=nio -cp "$JAR" dev.halibut.benchmarks.CpuPerCall 10000 7 halibutListening \
   > "$OUT/CpuPerCall-nio.log" 2>&1
 load "CpuPerCall-nio end"
+# 64 callers with the service host in a child JVM (Halibut listening, default pool, and gRPC; alternating rounds).
+load "SeparateProcessCalls start"
+java -cp "$JAR" dev.halibut.benchmarks.SeparateProcessCalls 10 3 > "$OUT/SeparateProcessCalls.log" 2>&1
+load "SeparateProcessCalls end"
 # Writer facing a peer that stops reading: fails within writeTimeout (5 s here), in a 64 MiB heap.
 load "StalledReader start"
 java -Xmx64m -cp "$JAR" dev.halibut.benchmarks.StalledReader 5 3 > "$OUT/StalledReader.log" 2>&1
