@@ -33,12 +33,13 @@ import java.util.function.IntSupplier;
  * alternate Halibut and gRPC; the figures are calls per second and the CPU per call of both processes together.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.SeparateProcessCalls [seconds per round] [rounds]</pre>
- * The first round of each is a warm-up and not counted. {@code -Ddev.halibut.io.transport=...} is passed on to the
+ * The first two rounds of each are a warm-up and not counted. {@code -Ddev.halibut.io.transport=...} is passed on to the
  * child.
  */
 public final class SeparateProcessCalls {
 
     private static final int CALLERS = 64;
+    private static final int WARM_UP_ROUNDS = 2;
     private static final char[] PASSWORD = "bench".toCharArray();
     private static final String TRANSPORT_PROPERTY = "dev.halibut.io.transport";
 
@@ -97,7 +98,9 @@ public final class SeparateProcessCalls {
                 List<IntSupplier> calls = List.of(() -> adder.add(1, 2), () -> GrpcPeer.add(channel, 1, 2));
                 double[][] rate = new double[2][rounds];
                 double[][] cpu = new double[2][rounds];
-                for (int r = -1; r < rounds; r++) { // round -1: warm-up
+                // Two warm-up rounds: on a busy two-core machine the JIT of both processes was still catching up
+                // after one (calls/s of the first counted rounds rose 2-5x from round to round).
+                for (int r = -WARM_UP_ROUNDS; r < rounds; r++) {
                     for (int k = 0; k < 2; k++) {
                         long cpu0 = cpuNanos(child);
                         long n = callFor(calls.get(k), Duration.ofSeconds(seconds));
