@@ -9,7 +9,8 @@ import java.io.UncheckedIOException;
 /**
  * Where a 1 GiB DataStream's time goes, each way, now that a received stream is read as it arrives (issue 15, item
  * 2): the time until the reader has the stream in hand (the caller's call returns / the service is called), and the
- * time to read it straight through from the connection. Run in a small heap, as the stream benchmark is:
+ * time to read it straight through from the connection, and the CPU time of the whole process (both ends) for each
+ * direction. Run in a small heap, as the stream benchmark is:
  * {@code java -Xmx64m -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.StreamPhases [rounds] [jdk|openssl]}.
  */
 public final class StreamPhases {
@@ -38,6 +39,7 @@ public final class StreamPhases {
         try (HalibutNodes nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults(), timed, tlsProvider)) {
             Sink sink = nodes.client(Sink.class);
             for (int i = 0; i < rounds; i++) {
+                long c0 = processCpuNanos();
                 long t0 = System.nanoTime();
                 DataStream d = sink.produce(size);
                 long t1 = System.nanoTime();
@@ -45,15 +47,24 @@ public final class StreamPhases {
                     Blocks.drain(in);
                 }
                 long t2 = System.nanoTime();
+                long c2 = processCpuNanos();
                 sink.consume(DataStream.fromWriter(size, out -> Blocks.write(out, size)));
                 long t3 = System.nanoTime();
-                System.out.printf("download: call returned %d ms, read straight through %d ms (%d MB/s, %d MB/s in all)"
-                                + " | upload: service called %d ms, reads straight through %d ms (%d MB/s, %d MB/s in all)%n",
-                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0),
+                long c3 = processCpuNanos();
+                System.out.printf("download: call returned %d ms, read straight through %d ms (%d MB/s, %d MB/s in all),"
+                                + " CPU %d ms | upload: service called %d ms, reads straight through %d ms (%d MB/s, %d MB/s"
+                                + " in all), CPU %d ms%n",
+                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0), ms(c2 - c0),
                         ms(readStarted[0] - t2), ms(t3 - readStarted[0]), mbps(size, t3 - readStarted[0]),
-                        mbps(size, t3 - t2));
+                        mbps(size, t3 - t2), ms(c3 - c2));
             }
         }
+    }
+
+    /** CPU time of the whole process (both ends, GC and compiler included): steadier than wall time under load. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static long mbps(long bytes, long nanos) {
