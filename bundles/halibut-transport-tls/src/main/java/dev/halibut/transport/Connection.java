@@ -706,18 +706,17 @@ public final class Connection implements AutoCloseable {
     }
 
     /**
-     * Lock held: returns the buffers of the stream data nobody will read now (this side closed or aborted the
-     * connection); the other frames stay, as before.
+     * Lock held, this side closed or aborted the connection: drops what nobody will read now (reads fail from here
+     * on: the connection is closed), returning the buffers of stream data to their pool.
      */
-    private void releaseStreamDataLocked() {
-        inbox.removeIf(entry -> {
+    private void dropInboxLocked() {
+        for (Object entry : inbox) {
             if (entry instanceof StreamData d) {
-                inboxBytes -= d.length();
                 d.release();
-                return true;
             }
-            return false;
-        });
+        }
+        inbox.clear();
+        inboxBytes = 0;
     }
 
     /** Lock held, inbox empty: throws if no frame can come any more (closed here, failed, or ended by the peer). */
@@ -927,7 +926,7 @@ public final class Connection implements AutoCloseable {
             channel.close();
             lock.lock();
             try {
-                releaseStreamDataLocked();
+                dropInboxLocked();
                 changed.signalAll();
             } finally {
                 lock.unlock();
@@ -950,7 +949,7 @@ public final class Connection implements AutoCloseable {
         lock.lock();
         try {
             abortedHere = true;
-            releaseStreamDataLocked();
+            dropInboxLocked();
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -1020,8 +1019,10 @@ public final class Connection implements AutoCloseable {
             Watch w;
             lock.lock();
             try {
-                if (msg instanceof StreamData d && (closed.get() || abortedHere)) {
-                    d.release(); // nobody reads it any more (see releaseStreamDataLocked)
+                if (closed.get() || abortedHere) {
+                    if (msg instanceof StreamData d) {
+                        d.release(); // nobody reads it any more (see dropInboxLocked)
+                    }
                     return;
                 }
                 endArrived |= msg instanceof Frame f && f.type() == FrameType.END;
