@@ -93,6 +93,8 @@ public final class Connection implements AutoCloseable {
     private final ArrayDeque<Object> inbox = new ArrayDeque<>();
     private long inboxBytes;
     private boolean inboxWasFull;
+    /** Stream data arrived and its reader is to be woken at the end of this read from the socket. */
+    private boolean readerWakeDue;
     private IOException failure;
     private boolean ended;
     /**
@@ -1032,6 +1034,14 @@ public final class Connection implements AutoCloseable {
                     inboxWasFull = true;
                     gate.inboxFull(true);
                 }
+                if (msg instanceof StreamData && inboxBytes < INBOX_HIGH_BYTES / 2) {
+                    // A stream's data wakes its reader once per read from the socket (channelReadComplete), not once
+                    // per 64 KiB frame: the reader copies a frame out faster than TLS decrypts the next, so it would
+                    // park and be woken for every frame. Half the inbox wakes it at once, so it never idles long.
+                    readerWakeDue = true;
+                    return;
+                }
+                readerWakeDue = false;
                 changed.signalAll();
                 // Taken with the frame, not after the unlock: by then a blocking reader may have taken the frame and
                 // registered a wait for the next one, which this frame must not wake (it would find nothing).
@@ -1040,6 +1050,41 @@ public final class Connection implements AutoCloseable {
                 lock.unlock();
             }
             fire(w);
+        }
+
+        /**
+         * The channel is gone (closed and deregistered) while this connection may not be closed yet: stream data still
+         * in the inbox moves out of the pool into plain heap copies, which a late reader can still read and the
+         * garbage collector frees if nobody does.
+         */
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            lock.lock();
+            try {
+                for (int i = inbox.size(); i > 0; i--) {
+                    Object entry = inbox.poll();
+                    inbox.add(entry instanceof StreamData d ? d.unpooled() : entry); // same order
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            Watch w = null;
+            lock.lock();
+            try {
+                if (readerWakeDue) {
+                    readerWakeDue = false;
+                    changed.signalAll();
+                    w = takeWatchLocked();
+                }
+            } finally {
+                lock.unlock();
+            }
+            fire(w);
+            ctx.fireChannelReadComplete();
         }
 
         @Override

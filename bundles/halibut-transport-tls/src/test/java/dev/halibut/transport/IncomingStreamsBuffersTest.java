@@ -158,6 +158,19 @@ class IncomingStreamsBuffersTest {
     }
 
     @Test
+    void dataLeftInTheInboxWhenTheChannelGoesIsCopiedOutOfThePoolAndStaysReadable() throws IOException {
+        byte[] content = content(2 * CHUNK);
+        sendStream(content);
+
+        channel.close(); // the peer went away; this side has not closed the connection (yet)
+
+        assertAllReleased();
+        try (InputStream in = callerStreams(content.length).get(id).openStream()) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+    }
+
+    @Test
     void readFrameStillReturnsStreamDataAsAFrameCopy() throws IOException {
         byte[] content = content(100);
         feed(dataFrame(content, 0, content.length));

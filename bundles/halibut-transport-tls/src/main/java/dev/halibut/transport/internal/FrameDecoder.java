@@ -220,12 +220,16 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
             int before = parked.size();
             decode(ctx, b);
             if (parked.size() > before) {
+                ctx.fireChannelReadComplete(); // for what was decoded before it (see below)
                 return; // parked again (the budget is still taken)
             }
         }
         if (!failed) {
             gate.waitingForBudget(false);
         }
+        // Frames decoded here arrived outside a read from the socket: end them as a read would, so that whoever
+        // waits for the end of a read (the inbox's wake-up of a stream's reader) sees it.
+        ctx.fireChannelReadComplete();
     }
 
     /** The next {@code n} bytes of {@code in} belong to the STREAM_DATA frame being received. */

@@ -3,6 +3,7 @@ package dev.halibut.transport.internal;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 /**
  * The payload of one received STREAM_DATA frame, still in the buffers TLS decrypted it into (a retained slice of
@@ -33,6 +34,15 @@ public final class StreamData {
     /** Returns the buffer to its pool; once. */
     public void release() {
         content.release();
+    }
+
+    /** A copy in plain heap memory (no pool to return it to, so nothing leaks if it is never released); releases this. */
+    public StreamData unpooled() {
+        try {
+            return new StreamData(Unpooled.copiedBuffer(content));
+        } finally {
+            release();
+        }
     }
 
     /** A copy as an ordinary STREAM_DATA {@link Frame} (for a reader that did not expect stream data); releases this. */
