@@ -150,9 +150,8 @@ public final class MessageCodec {
             throw new IllegalArgumentException(parameterTypeNames.size() + " type names for " + parameterTypes.length
                     + " parameters");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         List<DataStream> streams = new ArrayList<>();
-        try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+        byte[] bson = generate(256, g -> {
             g.writeStartObject();
             g.writeStringField("id", id);
             g.writeStringField("service", service);
@@ -169,8 +168,8 @@ public final class MessageCodec {
             g.writeEndArray();
             writeStreams(g, streams);
             g.writeEndObject();
-        }
-        return new EncodedMessage(out.toByteArray(), streams);
+        });
+        return new EncodedMessage(bson, streams);
     }
 
     /**
@@ -178,23 +177,21 @@ public final class MessageCodec {
      * in the result are listed in the envelope and returned, to be sent after it.
      */
     public EncodedMessage encodeResponse(String id, Type resultType, Object result) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         List<DataStream> streams = new ArrayList<>();
-        try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+        byte[] bson = generate(128, g -> {
             g.writeStartObject();
             g.writeStringField("id", id);
             g.writeFieldName("result");
             writeValue(g, resultType, result, streams);
             writeStreams(g, streams);
             g.writeEndObject();
-        }
-        return new EncodedMessage(out.toByteArray(), streams);
+        });
+        return new EncodedMessage(bson, streams);
     }
 
     /** Encodes an error response (errors carry no streams). */
     public byte[] encodeError(String id, RemoteError error) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+        return generate(256, g -> {
             g.writeStartObject();
             g.writeStringField("id", id);
             g.writeObjectFieldStart("error");
@@ -208,6 +205,32 @@ public final class MessageCodec {
             }
             g.writeEndObject();
             g.writeEndObject();
+        });
+    }
+
+    /** Writes one BSON document with {@link #generate}. */
+    private interface DocumentWriter {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    /**
+     * One BSON document as bytes. bson4jackson hands the finished document to its stream through an interruptible
+     * channel ({@code Channels.newChannel}), so on a thread whose interrupt flag is set (a service that restored the
+     * flag before returning, a caller being cancelled) the encoding itself would fail with
+     * {@code ClosedByInterruptException}. Encoding never blocks: it runs with the flag cleared, and the flag is put
+     * back for whoever decides about the interrupt.
+     */
+    private byte[] generate(int initialSize, DocumentWriter body) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(initialSize);
+        boolean interrupted = Thread.interrupted();
+        try {
+            try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+                body.write(g);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         return out.toByteArray();
     }

@@ -124,6 +124,32 @@ class MessageCodecTest {
         assertThat(codec.decodeResponse(codec.encodeError("10", bare)).error()).isEqualTo(bare);
     }
 
+    /**
+     * A service that restores its thread's interrupt flag before returning (the Java idiom after catching
+     * InterruptedException), or a caller being cancelled, still gets its message encoded; the flag stays set.
+     */
+    @Test
+    void messagesAreEncodedOnAThreadWhoseInterruptFlagIsSetAndTheFlagStays() throws Exception {
+        Type listOfLines = method("lines").getGenericReturnType();
+        List<Line> lines = List.of(new Line("a", List.of(1), Map.of("w", 1.0)));
+        RemoteError error = new RemoteError(ErrorKind.INVOCATION, "boom", null, null);
+        byte[] request;
+        byte[] response;
+        byte[] errorResponse;
+        Thread.currentThread().interrupt();
+        try {
+            request = codec.encodeRequest("1", "Contract", "lines", new Type[0], new Object[0]).bson();
+            response = codec.encodeResponse("2", listOfLines, lines).bson();
+            errorResponse = codec.encodeError("3", error);
+            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt flag after encoding").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(codec.decodeRequest(request).method()).isEqualTo("lines");
+        assertThat(codec.decodeResponse(response).bindResult(listOfLines)).isEqualTo(lines);
+        assertThat(codec.decodeResponse(errorResponse).error()).isEqualTo(error);
+    }
+
     @Test
     void unknownFieldsAreIgnoredSoContractsCanGrow() throws Exception {
         ObjectNode doc = request("1", "S", "m");
