@@ -47,6 +47,11 @@ public final class SubscriberSession {
     private final ThumbprintTrust trust;
     private final HalibutLimits limits;
     private final RequestExchange exchange;
+    /**
+     * The largest request (its BSON) the fast path sends: small enough that a writable connection takes it without
+     * its writer ever waiting for room (see {@link Connection#sendRequestThenOnReadable}).
+     */
+    static final int DIRECT_MAX_BYTES = Connection.WRITE_LOW_WATER;
     /** The connections being served now, so that closing can end each of them. */
     private final Set<Session> served = ConcurrentHashMap.newKeySet();
     /** Notified whenever a connection's service ends. */
@@ -194,7 +199,7 @@ public final class SubscriberSession {
                     LOG.info("Ending subscriber {} of {}: the queue is closed or its store unreachable; the service"
                             + " host connects again", connection, subscription);
                     connection.closeGracefully();
-                } else {
+                } else if (!serveDirectly(request)) {
                     try {
                         workers.execute(() -> serve(request));
                     } catch (RejectedExecutionException e) {
@@ -329,38 +334,163 @@ public final class SubscriberSession {
             try {
                 response = exchange.call(connection, request.requestId(), request.request(), limits.responseTimeout());
             } catch (ExchangeException e) {
-                if (!e.kind().mayHaveRun() && e.kind() != ExchangeException.Kind.NOT_SENT
-                        && e.kind() != ExchangeException.Kind.STREAM_SOURCE_FAILED
-                        && request.request().streams().isEmpty()) {
-                    // The subscriber never read it (it ended the connection first, or answered END in its place):
-                    // it did not run, so another connection may take it (protocol.md, section 5). Not a request
-                    // with streams: those may have been read from their source already, and cannot go again.
-                    LOG.info("Subscriber {} of {} ended the connection before it read request {} ({}); the request"
-                            + " goes back to the queue", connection, subscription, request.requestId(), e.getMessage());
-                    request.putBackUnread("the polling service host ended the connection without reading the request ("
-                            + e.getCause() + ")");
-                    return false;
-                }
-                request.fail(switch (e.kind()) {
-                    case NOT_SENT, STREAM_SOURCE_FAILED -> e.getCause().getMessage();
-                    case RESPONSE_STREAM_ABORTED -> "the polling service host could not send its response: "
-                            + e.getCause().getMessage();
-                    case NOT_WRITTEN, NOT_DELIVERED, REFUSED_UNREAD -> "the polling service host ended the connection"
-                            + " before it read the request's streams (" + e.getCause() + ")";
-                    // The caller's own wait ends about now too; whichever notices first, the caller is told the same.
-                    case NO_RESPONSE -> "collected, but no response came within " + limits.responseTimeout()
-                            + " (responseTimeout)";
-                    case PROTOCOL_ERROR, CONNECTION_LOST ->
-                            "the polling service host's connection failed after the request was sent (" + e.getCause() + ")";
-                });
-                if (e.kind().connectionReusable()) {
-                    return true; // nothing was written: the connection carries on
-                }
-                throw e.getCause(); // as the connection reported it
+                return exchangeFailed(request, e);
             }
             // Decoded once, here: the caller in this process takes the decoded envelope from the queue.
             request.complete(response.received());
             return true;
+        }
+
+        /**
+         * What a failed exchange means for its request (put back unread, or failed with a reason) and the connection.
+         *
+         * @return whether the connection carries on (nothing was written)
+         * @throws IOException the connection failed, as it reported it: the caller closes it
+         */
+        private boolean exchangeFailed(CollectedRequest request, ExchangeException e) throws IOException {
+            if (!e.kind().mayHaveRun() && e.kind() != ExchangeException.Kind.NOT_SENT
+                    && e.kind() != ExchangeException.Kind.STREAM_SOURCE_FAILED
+                    && request.request().streams().isEmpty()) {
+                // The subscriber never read it (it ended the connection first, or answered END in its place):
+                // it did not run, so another connection may take it (protocol.md, section 5). Not a request
+                // with streams: those may have been read from their source already, and cannot go again.
+                LOG.info("Subscriber {} of {} ended the connection before it read request {} ({}); the request"
+                        + " goes back to the queue", connection, subscription, request.requestId(), e.getMessage());
+                request.putBackUnread("the polling service host ended the connection without reading the request ("
+                        + e.getCause() + ")");
+                return false;
+            }
+            request.fail(switch (e.kind()) {
+                case NOT_SENT, STREAM_SOURCE_FAILED -> e.getCause().getMessage();
+                case RESPONSE_STREAM_ABORTED -> "the polling service host could not send its response: "
+                        + e.getCause().getMessage();
+                case NOT_WRITTEN, NOT_DELIVERED, REFUSED_UNREAD -> "the polling service host ended the connection"
+                        + " before it read the request's streams (" + e.getCause() + ")";
+                // The caller's own wait ends about now too; whichever notices first, the caller is told the same.
+                case NO_RESPONSE -> "collected, but no response came within " + limits.responseTimeout()
+                        + " (responseTimeout)";
+                case PROTOCOL_ERROR, CONNECTION_LOST ->
+                        "the polling service host's connection failed after the request was sent (" + e.getCause() + ")";
+            });
+            if (e.kind().connectionReusable()) {
+                return true; // nothing was written: the connection carries on
+            }
+            throw e.getCause(); // as the connection reported it
+        }
+
+        /**
+         * The fast path, on the thread that completed the take (the caller that queued the request, or the event loop
+         * re-arming this wait): a small request without streams, from a queue whose steps never block, on a
+         * connection heard from within the heartbeat skip window and open, quiet and writable, is marked sent and
+         * written from here, and its response is taken on the event loop ({@link #responseReadable}); no worker
+         * thread, no hand-off. Everything else, and any request or response that turns out not to be the common case
+         * (a response announcing streams, END in its place, a failure, a timeout), goes to a worker as before, which
+         * applies the same rules as the slow path ({@link #exchangeFailed}).
+         *
+         * @return {@code false} when nothing was done: the caller hands the request to {@link #serve} on a worker
+         */
+        private boolean serveDirectly(CollectedRequest request) {
+            if (!request.nonBlocking() || closing) {
+                return false;
+            }
+            dev.halibut.EncodedMessage message = request.request();
+            if (!message.streams().isEmpty() || message.bson().length > DIRECT_MAX_BYTES
+                    || !trust.isTrusted(connection.remoteThumbprint())
+                    || connection.readinessWithoutCheck(limits.heartbeatSkipWindow()) != Connection.Readiness.READY) {
+                return false; // serve() says why, checks liveness with NEXT / PROCEED, or sends it with its streams
+            }
+            if (!request.sending()) {
+                awaitWork(); // the caller gave up meanwhile: nothing was sent
+                return true;
+            }
+            try {
+                connection.sendRequestThenOnReadable(message.bson(), limits.responseTimeout(),
+                        readable -> responseReadable(request, readable));
+            } catch (IOException e) {
+                finishOnWorker(request, null, e);
+            }
+            return true;
+        }
+
+        /** On the event loop: the response (or the connection's end, or the response timeout) of a direct request. */
+        private void responseReadable(CollectedRequest request, boolean readable) {
+            if (!readable) {
+                finishOnWorker(request, null, new java.net.SocketTimeoutException("Nothing arrived on the " + connection
+                        + " within " + limits.responseTimeout()));
+                return;
+            }
+            Frame f;
+            try {
+                f = connection.pollFrame(); // never wait here: the event loop is what delivers the frame
+            } catch (IOException e) {
+                finishOnWorker(request, null, e);
+                return;
+            }
+            if (f == null) {
+                // Not expected (a wake comes only for what arrived after the wait was registered); waiting again is
+                // right and cannot spin: the next wake needs a frame or the connection's end.
+                connection.onReadable(limits.responseTimeout(), again -> responseReadable(request, again));
+                return;
+            }
+            RequestExchange.Response response;
+            try {
+                response = exchange.responseWithoutStreams(connection, request.requestId(), f);
+            } catch (RuntimeException e) {
+                request.fail("the listener failed to take the polling service host's response (" + e + ")");
+                LOG.error("Serving subscriber {} of {} failed unexpectedly; closing it", connection, subscription, e);
+                connection.close();
+                return;
+            }
+            if (response == null) {
+                finishOnWorker(request, f, null); // not the common case: the worker sees what it is
+                return;
+            }
+            request.complete(response.received()); // decoded once, here, as by exchange()
+            awaitWork(); // from the event loop: its keep-alive timer is set without waking another thread
+        }
+
+        /**
+         * On a worker: the rest of a direct request that is not the common case, by the slow path's rules. Exactly one
+         * of {@code frame} (the first frame after the request) and {@code failure} (what the send or the wait threw).
+         */
+        private void finishOnWorker(CollectedRequest request, Frame frame, IOException failure) {
+            Runnable finish = () -> {
+                boolean again = false;
+                try {
+                    if (failure != null) {
+                        again = exchangeFailed(request, exchange.failure(connection, failure));
+                    } else {
+                        RequestExchange.Response response;
+                        try {
+                            response = exchange.responseFrom(connection, request.requestId(), frame,
+                                    limits.responseTimeout());
+                        } catch (ExchangeException e) {
+                            again = exchangeFailed(request, e);
+                            return;
+                        }
+                        request.complete(response.received());
+                        again = true;
+                    }
+                } catch (IOException e) {
+                    if (!connection.isClosed()) {
+                        LOG.warn("Subscriber {} of {} failed: {}", connection, subscription, e.toString());
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("Serving subscriber {} of {} failed unexpectedly; closing it", connection, subscription, e);
+                } finally {
+                    if (again) {
+                        awaitWork();
+                    } else {
+                        connection.close();
+                    }
+                }
+            };
+            try {
+                workers.execute(finish);
+            } catch (RejectedExecutionException e) {
+                request.fail("the listener closed while the request was with the polling service host");
+                connection.close(); // the listener is shutting down
+            }
         }
 
         /**
