@@ -1041,6 +1041,11 @@ public final class Connection implements AutoCloseable {
         };
     }
 
+    /** Whether the calling thread is this connection's event loop. */
+    public boolean inEventLoop() {
+        return channel.eventLoop().inEventLoop();
+    }
+
     /**
      * Sends a REQUEST frame without ever waiting, then waits without a thread for what follows: for a thread that
      * must not block (the one that hands a queued request out, or the event loop) and for a small message on a

@@ -28,9 +28,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -113,25 +111,29 @@ class PollingFastPathTest {
     }
 
     @Test
-    void aSmallPolledCallIsSentWithoutAListenerWorkerThread() throws Exception {
+    void aSmallPolledCallToAWaitingConnectionIsSentByTheCallersOwnThread() throws Exception {
         HalibutRuntime octopus = octopus(FAST);
         int port = listen(octopus);
-        Set<String> collectingThreads = ConcurrentHashMap.newKeySet();
+        List<String> sendingThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
         octopus.addObserver(new HalibutObserver() {
             @Override
             public void requestCollected(QueueEvent event) {
                 // Reported as the request is marked sent: on the thread that sends it.
-                collectingThreads.add(Thread.currentThread().getName());
+                sendingThreads.add(Thread.currentThread().getName());
             }
         });
-        PollingSubscription sub = poll(tentacle(), octopus, port);
-        Await.until("the subscriber connected", Duration.ofSeconds(30), () -> sub.connectedCount() == 1);
+        poll(tentacle(), octopus, port);
+        Await.until("the subscriber connection served", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 1);
         Calculator calc = client(octopus, Calculator.class);
+        String caller = Thread.currentThread().getName();
+        // A call that finds the connection waiting for work (the first one, almost always: the listener arms the wait
+        // as the subscriber connects) is marked sent and written by the caller, not handed to a listener worker. A call
+        // queued while the connection is still busy with the previous one goes the worker way (the listener is
+        // saturated then), so only "at least one" is certain.
         for (int i = 0; i < 20; i++) {
             assertThat(calc.add(i, 1)).isEqualTo(i + 1);
         }
-        assertThat(collectingThreads).isNotEmpty()
-                .noneMatch(name -> name.contains("-listener-") && name.contains("-worker-"));
+        assertThat(sendingThreads).hasSize(20).contains(caller);
     }
 
     @Test
