@@ -126,14 +126,14 @@ class PollingFastPathTest {
         Await.until("the subscriber connection served", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 1);
         Calculator calc = client(octopus, Calculator.class);
         String caller = Thread.currentThread().getName();
-        // A call that finds the connection waiting for work (the first one, almost always: the listener arms the wait
-        // as the subscriber connects) is marked sent and written by the caller, not handed to a listener worker. A call
-        // queued while the connection is still busy with the previous one goes the worker way (the listener is
-        // saturated then), so only "at least one" is certain.
+        // A call that finds the connection waiting for work is marked sent and written by the caller, not handed to a
+        // listener worker. The listener arms the next wait before it wakes the caller with a response, so every call
+        // after the first finds it waiting (the first may come just before the wait is armed for a new connection).
         for (int i = 0; i < 20; i++) {
             assertThat(calc.add(i, 1)).isEqualTo(i + 1);
         }
-        assertThat(sendingThreads).hasSize(20).contains(caller);
+        assertThat(sendingThreads).hasSize(20);
+        assertThat(sendingThreads.subList(1, 20)).containsOnly(caller);
     }
 
     @Test
