@@ -125,8 +125,9 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         this.listeningCaller = new ListeningCaller(requestExchange, pool, limits, telemetry);
         this.pollingCaller = new PollingCaller(codec, this.queue, limits);
         this.subscriberSession = new SubscriberSession(this.queue, trust, limits, requestExchange);
-        LOG.info("Halibut runtime {} started with certificate {} ({}){}", id, contexts.thumbprint(),
-                certificate.getSubjectX500Principal().getName(), proxy == null ? "" : ", outgoing connections through " + proxy);
+        LOG.info("Halibut runtime {} started with certificate {} ({}), I/O on {}{}", id, contexts.thumbprint(),
+                certificate.getSubjectX500Principal().getName(), loops.transportName(),
+                proxy == null ? "" : ", outgoing connections through " + proxy);
     }
 
     @Override
