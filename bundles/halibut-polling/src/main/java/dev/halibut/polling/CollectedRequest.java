@@ -53,4 +53,18 @@ public interface CollectedRequest {
     default void putBackUnread(String reason) {
         fail(reason);
     }
+
+    /**
+     * Whether {@link #sending()}, {@link #complete}, {@link #fail}, {@link #putBack()} and {@link #putBackUnread}
+     * only change state in memory (short locks, no I/O, no waiting) and never block. Then the listener carries a
+     * small request without streams, and a response without streams, without a worker thread: it marks the request
+     * and writes it on the thread that completed the {@link PendingRequestQueue#takeAsync take} and completes it on
+     * the connection's event loop. The default, {@code false}, keeps every call of these methods on a worker thread
+     * (a shared queue's steps are round trips to its store).
+     *
+     * @since 1.2
+     */
+    default boolean nonBlocking() {
+        return false;
+    }
 }

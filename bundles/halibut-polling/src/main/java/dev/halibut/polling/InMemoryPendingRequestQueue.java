@@ -182,7 +182,6 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         final Deque<Waiter> waiters = new ArrayDeque<>();
         final ReentrantLock lock = new ReentrantLock();
         final Condition requestsAvailable = lock.newCondition();
-        final Condition stateChanged = lock.newCondition();
         final Deque<Entry> queue = new ArrayDeque<>();
         /** Every request not yet done, queued or in flight, so close() can fail them all. */
         final Set<Entry> live = new HashSet<>();
@@ -242,6 +241,11 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         final String requestId;
         final EncodedMessage request;
         final long collectBy;
+        /**
+         * Signalled when this request's state changes. One per request, not one per subscription: with many callers
+         * waiting on one subscription, a shared condition woke every one of them at each step of any request.
+         */
+        final Condition changed;
         State state = State.QUEUED;
         long sentAt;
         ReceivedMessage response;
@@ -253,6 +257,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
             this.requestId = requestId;
             this.request = request;
             this.collectBy = collectBy;
+            this.changed = s.lock.newCondition();
         }
 
         @Override
@@ -280,7 +285,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                             break;
                         }
                         // TAKEN lasts one liveness check (bounded by the heartbeat timeout): wait it out.
-                        s.stateChanged.awaitNanos(left > 0 ? left : Duration.ofMillis(100).toNanos());
+                        changed.awaitNanos(left > 0 ? left : Duration.ofMillis(100).toNanos());
                     } else {
                         long left = sentAt + responseTimeout.toNanos() - System.nanoTime();
                         if (left <= 0) {
@@ -289,7 +294,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                                             + " (responseTimeout); it may have run"));
                             break;
                         }
-                        s.stateChanged.awaitNanos(left);
+                        changed.awaitNanos(left);
                     }
                 }
                 if (failure != null) {
@@ -316,6 +321,12 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
             }
         }
 
+        /** Every step is a short change under the subscription's lock: a listener may take these on an event loop. */
+        @Override
+        public boolean nonBlocking() {
+            return true;
+        }
+
         @Override
         public boolean sending() {
             s.lock.lock();
@@ -325,7 +336,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                 }
                 state = State.SENT;
                 sentAt = System.nanoTime();
-                s.stateChanged.signalAll();
+                changed.signalAll();
                 return true;
             } finally {
                 s.lock.unlock();
@@ -387,7 +398,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                     state = State.QUEUED;
                     s.queue.addFirst(this);
                     s.requestsAvailable.signalAll();
-                    s.stateChanged.signalAll();
+                    changed.signalAll();
                 }
             } finally {
                 s.lock.unlock();
@@ -413,7 +424,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
             response = bytes;
             failure = f;
             s.live.remove(this);
-            s.stateChanged.signalAll();
+            changed.signalAll();
         }
     }
 }

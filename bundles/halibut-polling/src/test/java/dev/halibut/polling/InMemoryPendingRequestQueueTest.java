@@ -54,6 +54,44 @@ class InMemoryPendingRequestQueueTest {
     }
 
     @Test
+    void itsCollectedRequestsSayTheirStepsNeverBlockWhereTheSpisDefaultSaysTheyMay() throws Exception {
+        queue.enqueue(SUB, TP, "r1", msg(1), LONG);
+        // What lets the listener mark, send and complete it without a worker thread (SubscriberSession).
+        assertThat(queue.take(SUB, TP, NONE).nonBlocking()).isTrue();
+
+        CollectedRequest unknown = new CollectedRequest() {
+            @Override
+            public String requestId() {
+                return "r2";
+            }
+
+            @Override
+            public EncodedMessage request() {
+                return msg(2);
+            }
+
+            @Override
+            public boolean sending() {
+                return true;
+            }
+
+            @Override
+            public void complete(ReceivedMessage response) {
+            }
+
+            @Override
+            public void fail(String reason) {
+            }
+
+            @Override
+            public void putBack() {
+            }
+        };
+        assertThat(unknown.nonBlocking()).as("a queue that does not say so keeps its steps on worker threads")
+                .isFalse();
+    }
+
+    @Test
     void requestIsTakenOnceAndItsResponseDelivered() throws Exception {
         PendingCall call = queue.enqueue(SUB, TP, "r1", msg(1), LONG);
         assertThat(queue.queuedCount(SUB)).isEqualTo(1);

@@ -1134,4 +1134,116 @@ public final class Connection implements AutoCloseable {
         long ms = Math.max(1, d.toMillis());
         return ms > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) ms;
     }
+
+    // ---- A small request without a worker thread (the listener's polling fast path, SubscriberSession) ----------
+    // Added as one block: a request written from a thread that must not wait, and its response taken on the event
+    // loop with onReadable/pollFrame, the way the waiting for work already is.
+
+    /** What an idle connection allows before it carries a request, as far as this side knows without blocking. */
+    public enum Readiness {
+        /** Heard from within the heartbeat skip window, open, quiet and writable: the request may go at once. */
+        READY,
+        /** Closed, reset, failed, or the peer sent something while idle: the connection must not carry it. */
+        ENDED,
+        /** Not heard from recently enough (or cannot tell): NEXT / PROCEED must decide ({@link #readyForRequest}). */
+        CHECK
+    }
+
+    /**
+     * The part of {@link #readyForRequest} that needs no exchange with the peer: never blocks, sends nothing. Only
+     * {@link Readiness#READY} lets a request go without {@link #readyForRequest}; a writable channel is part of it,
+     * so that a request sent with {@link #sendRequestThenOnReadable} never has to wait for room.
+     */
+    public Readiness readinessWithoutCheck(Duration skipWindow) {
+        if (!liveness.heardWithin(skipWindow)) {
+            return Readiness.CHECK;
+        }
+        return switch (quietState()) {
+            case OPEN_AND_QUIET -> channel.isWritable() ? Readiness.READY : Readiness.CHECK;
+            case ENDED -> Readiness.ENDED;
+            case UNKNOWN -> Readiness.CHECK;
+        };
+    }
+
+    /** Whether the calling thread is this connection's event loop. */
+    public boolean inEventLoop() {
+        return channel.eventLoop().inEventLoop();
+    }
+
+    /**
+     * Sends a REQUEST frame without ever waiting, then waits without a thread for what follows: for a thread that
+     * must not block (the one that hands a queued request out, or the event loop) and for a small message on a
+     * {@link Readiness#READY} connection, which the socket takes at once. The message is compressed on the calling
+     * thread; the write and the wait ({@link #onReadable}, with {@code timeout}) are one task on the event loop (run
+     * at once when called there). As with {@link #sendMessage}, the REQUEST is withheld if the event loop finds that
+     * the peer has ended the connection before it ({@link #requestWrite()} says which); the connection then fails,
+     * so the wait is woken at once and {@link #pollFrame()} reports why.
+     *
+     * @throws MessageTooLargeException    the message exceeds the maximum message size; nothing was sent
+     * @throws RequestNotWrittenException the peer had ended the connection, or the event loop has shut down;
+     *                                    nothing was sent
+     * @throws IOException                 the connection is closed or failed; nothing was sent
+     */
+    public void sendRequestThenOnReadable(byte[] bson, Duration timeout, java.util.function.Consumer<Boolean> callback)
+            throws IOException {
+        if (bson.length > maxMessageSize) {
+            throw new MessageTooLargeException("The message is " + bson.length
+                    + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
+        }
+        Compressor.Packed packed = compressor.compress(bson, FRAME_HEADER);
+        if (packed.length() > maxMessageSize) {
+            throw new MessageTooLargeException("The message compresses to " + packed.length()
+                    + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
+        }
+        ByteBuf frame = Unpooled.wrappedBuffer(packed.buffer(), 0, packed.end());
+        frame.setByte(0, FrameType.REQUEST.code()).setInt(1, packed.length());
+        CompletableFuture<RequestWrite> outcome = new CompletableFuture<>();
+        lock.lock();
+        try {
+            String ended = peerEndedLocked();
+            if (ended != null) {
+                requestWrite = CompletableFuture.completedFuture(RequestWrite.WITHHELD);
+                frame.release();
+                throw new RequestNotWrittenException(withheldMessage(ended));
+            }
+            requestWrite = outcome;
+        } finally {
+            lock.unlock();
+        }
+        Runnable writeThenWait = () -> {
+            String ended;
+            lock.lock();
+            try {
+                ended = peerEndedLocked(); // one more look, on the event loop, as writeRequest takes
+            } finally {
+                lock.unlock();
+            }
+            if (ended != null) {
+                frame.release();
+                outcome.complete(RequestWrite.WITHHELD);
+                failed(new RequestNotWrittenException(withheldMessage(ended)));
+                closeNow(channel);
+            } else {
+                channel.writeAndFlush(frame).addListener(f -> {
+                    outcome.complete(f.isSuccess() ? RequestWrite.WRITTEN : RequestWrite.FAILED);
+                    if (!f.isSuccess()) {
+                        writeFailed(f.cause());
+                    }
+                });
+                touch();
+            }
+            onReadable(timeout, callback); // a failure above wakes it at once
+        };
+        if (channel.eventLoop().inEventLoop()) {
+            writeThenWait.run();
+            return;
+        }
+        try {
+            channel.eventLoop().execute(writeThenWait);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            frame.release();
+            outcome.complete(RequestWrite.WITHHELD);
+            throw new RequestNotWrittenException(withheldMessage("this side's event loop had shut down"));
+        }
+    }
 }

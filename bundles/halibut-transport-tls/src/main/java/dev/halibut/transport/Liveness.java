@@ -141,4 +141,9 @@ final class Liveness {
             result.accept(alive);
         });
     }
+
+    /** Whether the peer was heard from less than {@code window} ago (see {@link #readyForRequest}). */
+    boolean heardWithin(Duration window) {
+        return System.nanoTime() - lastHeardNanos < window.toNanos();
+    }
 }

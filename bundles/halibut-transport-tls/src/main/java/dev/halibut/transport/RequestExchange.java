@@ -144,6 +144,83 @@ public final class RequestExchange {
     }
 
     /**
+     * The event loop's look at the first frame after a request sent with
+     * {@link Connection#sendRequestThenOnReadable}: never blocks. Returns the response, decompressed (bounded by the
+     * maximum message size) and decoded, when {@code frame} is a RESPONSE to {@code requestId} that announces no
+     * streams; {@code null} for anything else (END, another frame, a response that is malformed, answers another
+     * request, or announces streams): then {@link #responseFrom} takes the same frame on a worker thread, receives
+     * the streams or says what went wrong, exactly as {@link #call} would.
+     */
+    public Response responseWithoutStreams(Connection connection, String requestId, Frame frame) {
+        if (frame.type() != FrameType.RESPONSE) {
+            return null;
+        }
+        try {
+            byte[] bson = connection.messageBytes(frame);
+            IncomingResponse response = codec.decodeResponse(bson);
+            if (!response.id().equals(requestId) || !response.streams().isEmpty()) {
+                return null;
+            }
+            return new Response(bson, response, Map.of());
+        } catch (ProtocolException e) {
+            return null; // responseFrom reports it
+        }
+    }
+
+    /**
+     * The rest of an exchange whose request went out with {@link Connection#sendRequestThenOnReadable}, from the
+     * first frame that followed it: what {@link #call} does after its read of the response (END in its place, a
+     * frame out of turn, decoding, the request id, storing the response's streams). May block (streams): for a
+     * worker thread.
+     *
+     * @throws ExchangeException as {@link #call} would throw it
+     */
+    public Response responseFrom(Connection connection, String requestId, Frame frame, Duration responseTimeout)
+            throws ExchangeException {
+        try {
+            if (frame.type() == FrameType.END) {
+                IOException cause = new IOException("the peer answered END instead of a RESPONSE");
+                throw notDelivered(connection, cause).orElseGet(() -> new ExchangeException(Kind.REFUSED_UNREAD, cause));
+            }
+            if (frame.type() != FrameType.RESPONSE) {
+                throw new ProtocolException("expected a RESPONSE frame but got " + frame.type());
+            }
+            byte[] bson = connection.messageBytes(frame);
+            IncomingResponse response = codec.decodeResponse(bson);
+            if (!response.id().equals(requestId)) {
+                throw new ProtocolException("the response is for request " + response.id() + ", not " + requestId);
+            }
+            String source = "the response to request " + requestId + " from " + connection.description();
+            try {
+                return new Response(bson, response, IncomingStreams.storeAll(connection, response.streams(), streams,
+                        responseTimeout, progress, source));
+            } catch (StreamAbortedException e) {
+                throw new ExchangeException(Kind.RESPONSE_STREAM_ABORTED, e);
+            }
+        } catch (ExchangeException e) {
+            throw e;
+        } catch (IOException e) {
+            throw failure(connection, e);
+        }
+    }
+
+    /**
+     * How an exchange whose request went out with {@link Connection#sendRequestThenOnReadable} failed, from what
+     * the send threw or what the wait for the response reported (the connection's failure, its end, or a
+     * {@link SocketTimeoutException} when nothing came within the response timeout), classified as {@link #call}
+     * classifies it. Waits (at most the write timeout) for the request's write to be known: for a worker thread.
+     */
+    public ExchangeException failure(Connection connection, IOException e) {
+        if (e instanceof MessageTooLargeException) {
+            return new ExchangeException(Kind.NOT_SENT, e);
+        }
+        if (e instanceof RequestNotWrittenException) {
+            return new ExchangeException(Kind.NOT_WRITTEN, e);
+        }
+        return notDelivered(connection, e).orElseGet(() -> classify(e));
+    }
+
+    /**
      * The exchange failed with {@code e}: if the request provably never reached the peer in full (the event loop
      * withheld it because the peer had ended the connection first, or its write failed), it did not run, whatever
      * the failure looks like after that.

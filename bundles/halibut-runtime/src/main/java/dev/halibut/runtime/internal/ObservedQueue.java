@@ -157,6 +157,12 @@ final class ObservedQueue implements PendingRequestQueue {
                 taken.complete(response);
             }
 
+            /** As the queue's: the observation added here (a map removal, the observers) does not block either. */
+            @Override
+            public boolean nonBlocking() {
+                return taken.nonBlocking();
+            }
+
             @Override
             public void fail(String reason) {
                 taken.fail(reason);
