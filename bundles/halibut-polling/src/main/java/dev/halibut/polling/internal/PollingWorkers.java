@@ -1,0 +1,93 @@
+package dev.halibut.polling.internal;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads that all pollers of one runtime share for their blocking work: connecting to the listener (a TLS
+ * handshake and the identification exchange) and serving a request. A poller that waits for the listener's next
+ * frame holds none of them: its connection's event loop calls it back ({@link Poller}). The pool grows with the work
+ * that runs at once (each request being served, each connect in progress, as a thread per poller would have
+ * allowed: a poller never waits for another's long call) and its idle threads end after {@code keepAlive}. Backoffs
+ * before a reconnect are timers on {@code timer}, which the owner of the runtime keeps running until its pollers have
+ * ended. Owns its threads: {@link #shutdown()} and {@link #awaitTermination} end them.
+ */
+public final class PollingWorkers {
+
+    private final ThreadPoolExecutor pool;
+    private final ScheduledExecutorService timer;
+
+    /**
+     * @param threadNamePrefix names of the threads, each followed by a number ({@code halibut-1-poll-} gives
+     *                         {@code halibut-1-poll-1}, ...)
+     * @param keepAlive        how long a thread with nothing to do waits for work before it ends
+     * @param timer            runs the backoff timers (not owned: it must run until the pollers have ended)
+     */
+    public PollingWorkers(String threadNamePrefix, Duration keepAlive, ScheduledExecutorService timer) {
+        AtomicInteger ids = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, keepAlive.toNanos(), TimeUnit.NANOSECONDS,
+                new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, threadNamePrefix + ids.incrementAndGet());
+            // A daemon, as a poller's own thread was: a service call that ignores interruption must not keep the JVM alive.
+            t.setDaemon(true);
+            return t;
+        });
+        this.timer = timer;
+    }
+
+    /**
+     * Runs {@code task} on a thread of the pool (a new one if none is free).
+     *
+     * @throws RejectedExecutionException the pool is shut down
+     */
+    void execute(Runnable task) {
+        pool.execute(task);
+    }
+
+    /**
+     * Hands {@code task} to the pool after {@code delay}.
+     *
+     * @throws RejectedExecutionException the timer is shut down
+     */
+    ScheduledFuture<?> schedule(Duration delay, Runnable task) {
+        return timer.schedule(() -> {
+            try {
+                pool.execute(task);
+            } catch (RejectedExecutionException e) {
+                // Shut down meanwhile: the task is given up; its poller ends (see Poller.reconnectLater).
+                task.run();
+            }
+        }, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Whether {@link #shutdown()} was called. */
+    boolean isShutdown() {
+        return pool.isShutdown();
+    }
+
+    /** How many threads the pool has now, busy or idle (for tests and status). */
+    public int threadCount() {
+        return pool.getPoolSize();
+    }
+
+    /** Takes no new work; idle threads end now, busy ones when their task returns. Does not wait. */
+    public void shutdown() {
+        pool.shutdown();
+    }
+
+    /**
+     * Waits at most {@code timeout} for every thread to end (after {@link #shutdown()}).
+     *
+     * @return whether they all ended; a thread serving a call that ignores interruption does not
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return pool.awaitTermination(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
+    }
+}
