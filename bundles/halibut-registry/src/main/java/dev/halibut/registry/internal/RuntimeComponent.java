@@ -167,9 +167,9 @@ public final class RuntimeComponent {
             props.put(THUMBPRINT_PROPERTY, built.thumbprint());
             props.put(LISTEN_PORTS_PROPERTY, bound.toArray(new Integer[0]));
             runtime = built;
-            LOG.info("Halibut runtime started: thumbprint {}, listening on {}{}, trusting {} thumbprint(s)",
+            LOG.info("Halibut runtime started: thumbprint {}, listening on {}{}, trusting {} thumbprint(s), TLS provider {}",
                     built.thumbprint(), bound, s.listenAddress() == null ? "" : " at " + s.listenAddress(),
-                    s.trusted().size());
+                    s.trusted().size(), s.tlsProvider());
             registration = context.registerService(HalibutRuntime.class, built, props);
         } catch (RuntimeException e) {
             LOG.error("Halibut runtime not started ({}): {}. Fix etc/{}.cfg; the runtime starts when it is saved",
