@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *       for longer than its announced keep-alive allows ({@link KeepAliveSettings#silenceLimit()});</li>
  *   <li>the listener's NEXT is answered with PROCEED on the event loop, at once;</li>
  *   <li>a REQUEST is served, and a connect made, on a thread of the runtime's {@link PollingWorkers}, which goes back
- *       to the pool afterwards.</li>
+ *       to the pool afterwards (connects wait, without a thread, for one of the runtime's
+ *       {@link PollingWorkers#MAX_CONNECTING} connect slots).</li>
  * </ul>
  * So thousands of idle polling connections cost a service host a few event-loop threads, not a thread each.
  */
@@ -58,6 +59,8 @@ public final class Poller implements AutoCloseable {
     private boolean started;
     /** The connection while one is established (also while a request is served on it). */
     private volatile Connection connection;
+    /** Whether a connect is queued for a free connect slot ({@link PollingWorkers#connect}). Guarded by {@link #lock}. */
+    private boolean waitingToConnect;
     /** The pending reconnect after a backoff, if any. Guarded by {@link #lock}. */
     private Future<?> reconnect;
     /** The worker thread connecting or serving a request for this poller now, if any. */
@@ -96,11 +99,15 @@ public final class Poller implements AutoCloseable {
                 return;
             }
         }
-        try {
-            workers.execute(this::connect);
-        } catch (RejectedExecutionException e) {
-            end(); // the runtime is closing
+        connectSoon();
+    }
+
+    /** Queues a connect with the workers (it waits, without a thread, for a free connect slot). */
+    private void connectSoon() {
+        synchronized (lock) {
+            waitingToConnect = true;
         }
+        workers.connect(this::connect, this::end); // rejected: the runtime is closing
     }
 
     /** Whether a connection to the listener is established now. */
@@ -110,9 +117,12 @@ public final class Poller implements AutoCloseable {
 
     /** On a worker: one connect attempt; then waits for frames, or backs off and tries again. */
     private void connect() {
-        if (stopped) {
-            end();
-            return;
+        synchronized (lock) {
+            waitingToConnect = false;
+            if (stopped) {
+                end();
+                return;
+            }
         }
         Connection c;
         busyOn = Thread.currentThread();
@@ -299,7 +309,7 @@ public final class Poller implements AutoCloseable {
                 return;
             }
             try {
-                reconnect = workers.schedule(Duration.ofMillis(waitMs), this::connect);
+                reconnect = workers.after(Duration.ofMillis(waitMs), this::connectSoon);
             } catch (RejectedExecutionException e) {
                 end(); // the runtime is closing
             }
@@ -323,6 +333,9 @@ public final class Poller implements AutoCloseable {
             stopped = true;
             if (reconnect != null && reconnect.cancel(false)) {
                 end();
+            }
+            if (waitingToConnect) {
+                end(); // its connect, when its slot comes, finds it stopped and does nothing
             }
             if (!started) {
                 end();

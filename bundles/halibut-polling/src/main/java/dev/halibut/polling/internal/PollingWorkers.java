@@ -12,17 +12,30 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads that all pollers of one runtime share for their blocking work: connecting to the listener (a TLS
- * handshake and the identification exchange) and serving a request. A poller that waits for the listener's next
+ * handshake and the identification exchange; at most {@link #MAX_CONNECTING} at once) and serving a request. A poller that waits for the listener's next
  * frame holds none of them: its connection's event loop calls it back ({@link Poller}). The pool grows with the work
  * that runs at once (each request being served, each connect in progress, as a thread per poller would have
- * allowed: a poller never waits for another's long call) and its idle threads end after {@code keepAlive}. Backoffs
+ * allowed: a poller never waits for another's long call; connects beyond {@link #MAX_CONNECTING} wait for a slot) and its idle threads end after {@code keepAlive}. Backoffs
  * before a reconnect are timers on {@code timer}, which the owner of the runtime keeps running until its pollers have
  * ended. Owns its threads: {@link #shutdown()} and {@link #awaitTermination} end them.
  */
 public final class PollingWorkers {
 
+    /**
+     * Connects (TLS handshake and identification) that run at once, for all pollers of the runtime; the others wait
+     * for a slot, without a thread. A connect holds its thread until its handshake ends, and handshakes share the
+     * event loops on both sides: thousands at once (after a listener restart, or a ramp faster than the listener
+     * handshakes) would all go slower than the handshake timeout and fail together, again and again. 64 keep both
+     * sides busy, each handshake quick. A listener that drops connection attempts unanswered costs its pollers a
+     * slot each for up to the connect timeout, so it slows, but does not stop, connects to other listeners.
+     */
+    static final int MAX_CONNECTING = 64;
+
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
+    private final java.util.concurrent.ConcurrentLinkedQueue<PendingConnect> waitingConnects =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicInteger connecting = new AtomicInteger();
 
     /**
      * @param threadNamePrefix names of the threads, each followed by a number ({@code halibut-1-poll-} gives
@@ -52,19 +65,56 @@ public final class PollingWorkers {
     }
 
     /**
-     * Hands {@code task} to the pool after {@code delay}.
+     * Runs a connect ({@code task}) on a thread of the pool as soon as fewer than {@link #MAX_CONNECTING} connects
+     * run; or calls {@code rejected} (on the calling thread or the one that ends another connect) when the pool is
+     * shut down. Never blocks.
+     */
+    void connect(Runnable task, Runnable rejected) {
+        waitingConnects.add(new PendingConnect(task, rejected));
+        startConnects();
+    }
+
+    /**
+     * Runs {@code task} on the timer's thread after {@code delay} (a backoff); it must not block.
      *
      * @throws RejectedExecutionException the timer is shut down
      */
-    ScheduledFuture<?> schedule(Duration delay, Runnable task) {
-        return timer.schedule(() -> {
-            try {
-                pool.execute(task);
-            } catch (RejectedExecutionException e) {
-                // Shut down meanwhile: the task is given up; its poller ends (see Poller.reconnectLater).
-                task.run();
+    ScheduledFuture<?> after(Duration delay, Runnable task) {
+        return timer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Starts waiting connects while a slot is free. */
+    private void startConnects() {
+        while (!waitingConnects.isEmpty()) {
+            int n = connecting.get();
+            if (n >= MAX_CONNECTING) {
+                return; // a connect that ends calls this again
             }
-        }, delay.toNanos(), TimeUnit.NANOSECONDS);
+            if (!connecting.compareAndSet(n, n + 1)) {
+                continue;
+            }
+            PendingConnect next = waitingConnects.poll();
+            if (next == null) {
+                connecting.decrementAndGet(); // another thread took the last one; look again
+                continue;
+            }
+            try {
+                pool.execute(() -> {
+                    try {
+                        next.task.run();
+                    } finally {
+                        connecting.decrementAndGet();
+                        startConnects();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                connecting.decrementAndGet();
+                next.rejected.run();
+            }
+        }
+    }
+
+    private record PendingConnect(Runnable task, Runnable rejected) {
     }
 
     /** Whether {@link #shutdown()} was called. */
