@@ -1,7 +1,7 @@
 package dev.halibut.polling.internal;
 
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -12,12 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads that all pollers of one runtime share for their blocking work: connecting to the listener (a TLS
- * handshake and the identification exchange; at most {@link #MAX_CONNECTING} at once) and serving a request. A poller that waits for the listener's next
- * frame holds none of them: its connection's event loop calls it back ({@link Poller}). The pool grows with the work
- * that runs at once (each request being served, each connect in progress, as a thread per poller would have
- * allowed: a poller never waits for another's long call; connects beyond {@link #MAX_CONNECTING} wait for a slot) and its idle threads end after {@code keepAlive}. Backoffs
- * before a reconnect are timers on {@code timer}, which the owner of the runtime keeps running until its pollers have
- * ended. Owns its threads: {@link #shutdown()} and {@link #awaitTermination} end them.
+ * handshake and the identification exchange; at most {@link #MAX_CONNECTING} at once) and serving a request. A
+ * poller that waits for the listener's next frame holds none of them: its connection's event loop calls it back
+ * ({@link Poller}). The pool grows with the requests served at once (as a thread per poller would have allowed: a
+ * poller never waits for another's long call) and its idle threads end after {@code keepAlive}. Backoffs before a
+ * reconnect are timers on {@code timer}, which the owner of the runtime keeps running until its pollers have ended.
+ * Owns its threads: {@link #shutdown()} and {@link #awaitTermination} end them.
  */
 public final class PollingWorkers {
 
@@ -33,8 +33,7 @@ public final class PollingWorkers {
 
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
-    private final java.util.concurrent.ConcurrentLinkedQueue<PendingConnect> waitingConnects =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<PendingConnect> waitingConnects = new ConcurrentLinkedQueue<>();
     private final AtomicInteger connecting = new AtomicInteger();
 
     /**
@@ -115,16 +114,6 @@ public final class PollingWorkers {
     }
 
     private record PendingConnect(Runnable task, Runnable rejected) {
-    }
-
-    /** Whether {@link #shutdown()} was called. */
-    boolean isShutdown() {
-        return pool.isShutdown();
-    }
-
-    /** How many threads the pool has now, busy or idle (for tests and status). */
-    public int threadCount() {
-        return pool.getPoolSize();
     }
 
     /** Takes no new work; idle threads end now, busy ones when their task returns. Does not wait. */
