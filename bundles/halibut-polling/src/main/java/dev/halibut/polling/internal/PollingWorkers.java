@@ -25,11 +25,13 @@ public final class PollingWorkers {
      * Connects (TLS handshake and identification) that run at once, for all pollers of the runtime; the others wait
      * for a slot, without a thread. A connect holds its thread until its handshake ends, and handshakes share the
      * event loops on both sides: thousands at once (after a listener restart, or a ramp faster than the listener
-     * handshakes) would all go slower than the handshake timeout and fail together, again and again. 64 keep both
-     * sides busy, each handshake quick. A listener that drops connection attempts unanswered costs its pollers a
-     * slot each for up to the connect timeout, so it slows, but does not stop, connects to other listeners.
+     * handshakes) would all go slower than the connect and handshake timeouts and fail together, again and again.
+     * A handshake is CPU work on two cores here and a few round trips on a network: 16 at once keep both sides busy
+     * and each handshake quick (64 at once still timed out in a JVM that had just started, on a loaded machine). A
+     * listener that drops connection attempts unanswered costs its pollers a slot each for up to the connect timeout,
+     * so it slows, but does not stop, connects to other listeners.
      */
-    static final int MAX_CONNECTING = 64;
+    static final int MAX_CONNECTING = 16;
 
     private final ThreadPoolExecutor pool;
     private final ScheduledExecutorService timer;
