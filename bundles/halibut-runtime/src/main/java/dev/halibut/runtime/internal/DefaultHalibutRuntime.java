@@ -61,8 +61,12 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
 
     private static final Logger LOG = LoggerFactory.getLogger(DefaultHalibutRuntime.class);
     private static final AtomicInteger IDS = new AtomicInteger();
-    /** How long a polling worker thread with nothing to do stays for the next request or connect. */
-    private static final Duration POLLING_WORKER_KEEP_ALIVE = Duration.ofSeconds(10);
+    /**
+     * How long a polling worker thread with nothing to do stays for the next request or connect. Short: the threads
+     * are shared by all subscriptions, and a subscription that closes must leave none of its threads behind for
+     * long; a new thread costs far less than the call it serves.
+     */
+    private static final Duration POLLING_WORKER_KEEP_ALIVE = Duration.ofSeconds(1);
 
     private final int id = IDS.incrementAndGet();
     private final HalibutLimits limits;
