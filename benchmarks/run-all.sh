@@ -30,6 +30,15 @@ load "CpuPerCall start"
 java -XX:StartFlightRecording=settings=profile,filename="$OUT/CpuPerCall.jfr" -cp "$JAR" dev.halibut.benchmarks.CpuPerCall 10000 7 \
   > "$OUT/CpuPerCall.log" 2>&1
 load "CpuPerCall end"
+# The same listening call on Java NIO instead of the native epoll transport (the default on Linux): the
+# transport's share of the CPU and of the waits per call (docs/benchmarks.md, "Small calls and 64 callers").
+java -Ddev.halibut.io.transport=nio -cp "$JAR" dev.halibut.benchmarks.CpuPerCall 10000 7 halibutListening \
+  > "$OUT/CpuPerCall-nio.log" 2>&1
+load "CpuPerCall-nio end"
+# 64 callers with the service host in a child JVM (Halibut listening, default pool, and gRPC; alternating rounds).
+load "SeparateProcessCalls start"
+java -cp "$JAR" dev.halibut.benchmarks.SeparateProcessCalls 10 3 > "$OUT/SeparateProcessCalls.log" 2>&1
+load "SeparateProcessCalls end"
 # Writer facing a peer that stops reading: fails within writeTimeout (5 s here), in a 64 MiB heap.
 load "StalledReader start"
 java -Xmx64m -cp "$JAR" dev.halibut.benchmarks.StalledReader 5 3 > "$OUT/StalledReader.log" 2>&1

@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Scenario 3: 64 caller threads calling {@code add(1,2)} (or its baseline) as fast as they can; calls per
  * second in all. Halibut: one caller runtime and one service host, listening (the pool grows to one
- * connection per concurrent call; with the default {@code poolMaxIdlePerEndpoint} of 8 and with 64) and
+ * connection per concurrent call; with the default {@code poolMaxIdlePerEndpoint}, 64 since 2026-11-27 and 8
+ * before, and with 64 set explicitly) and
  * polling (the host polls with 64 connections, so 64 requests can be in flight). The raw floor: one TLS
  * connection per caller thread to a thread-per-connection server. gRPC: one shared channel (HTTP/2
  * multiplexes the 64 calls), as a gRPC user would.

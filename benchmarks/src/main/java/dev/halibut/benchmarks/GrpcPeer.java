@@ -85,11 +85,7 @@ final class GrpcPeer implements AutoCloseable {
                 .trustManager(ThumbprintTrustManagers.forClients(trust))
                 .protocols("TLSv1.3")
                 .build();
-        clientSsl = GrpcSslContexts.configure(
-                        SslContextBuilder.forClient().keyManager(clientId.privateKey(), clientId.certificate()), SslProvider.JDK)
-                .trustManager(ThumbprintTrustManagers.forServer(Thumbprints.of(serverId.certificate())))
-                .protocols("TLSv1.3")
-                .build();
+        clientSsl = clientSsl(clientId, Thumbprints.of(serverId.certificate()));
         ServerServiceDefinition service = ServerServiceDefinition.builder("Bench")
                 .addMethod(ADD, ServerCalls.asyncUnaryCall(GrpcPeer::add))
                 .addMethod(UPLOAD, ServerCalls.asyncClientStreamingCall(GrpcPeer::upload))
@@ -102,6 +98,30 @@ final class GrpcPeer implements AutoCloseable {
                 .start();
         address = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort());
         channel = newChannel();
+    }
+
+    /** The client's TLS: mutual, TLS 1.3, the JDK provider, the server pinned by thumbprint. */
+    private static SslContext clientSsl(CertificateAndKey clientId, String serverThumbprint) throws IOException {
+        return GrpcSslContexts.configure(
+                        SslContextBuilder.forClient().keyManager(clientId.privateKey(), clientId.certificate()), SslProvider.JDK)
+                .trustManager(ThumbprintTrustManagers.forServer(serverThumbprint))
+                .protocols("TLSv1.3")
+                .build();
+    }
+
+    /**
+     * A channel to a {@link GrpcPeer} server in another process (at {@code address}, presenting the certificate with
+     * {@code serverThumbprint}), as {@code clientId}; the caller closes it.
+     */
+    static ManagedChannel channelTo(InetSocketAddress address, CertificateAndKey clientId, String serverThumbprint)
+            throws IOException {
+        return NettyChannelBuilder.forAddress(address).overrideAuthority("localhost")
+                .sslContext(clientSsl(clientId, serverThumbprint)).build();
+    }
+
+    /** The server's port on loopback. */
+    int port() {
+        return server.getPort();
     }
 
     /** A new channel to the server; it connects (TCP, TLS handshake, HTTP/2 preface) on its first call. */

@@ -9,15 +9,21 @@ import java.io.UncheckedIOException;
 /**
  * Where a 1 GiB DataStream's time goes, each way, now that a received stream is read as it arrives (issue 15, item
  * 2): the time until the reader has the stream in hand (the caller's call returns / the service is called), and the
- * time to read it straight through from the connection. Run in a small heap, as the stream benchmark is:
- * {@code java -Xmx64m -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.StreamPhases [rounds] [jdk|openssl]}.
+ * time to read it straight through from the connection, and the CPU time of the whole process (both ends) for each
+ * direction. Run in a small heap, as the stream benchmark is:
+ * {@code java -Xmx64m -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.StreamPhases [rounds] [jdk|openssl|raw]}
+ * ({@code raw}: the raw TLS floor's copy of the same bytes, for CPU per GiB side by side).
  */
 public final class StreamPhases {
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 4;
         String tlsProvider = args.length > 1 ? args[1] : "jdk";
         long size = 1L << 30;
+        if (tlsProvider.equals("raw")) {
+            rawTls(rounds, size);
+            return;
+        }
         long[] readStarted = new long[1];
         Sink timed = new Sink() {
             @Override
@@ -38,6 +44,7 @@ public final class StreamPhases {
         try (HalibutNodes nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults(), timed, tlsProvider)) {
             Sink sink = nodes.client(Sink.class);
             for (int i = 0; i < rounds; i++) {
+                long c0 = processCpuNanos();
                 long t0 = System.nanoTime();
                 DataStream d = sink.produce(size);
                 long t1 = System.nanoTime();
@@ -45,15 +52,42 @@ public final class StreamPhases {
                     Blocks.drain(in);
                 }
                 long t2 = System.nanoTime();
+                long c2 = processCpuNanos();
                 sink.consume(DataStream.fromWriter(size, out -> Blocks.write(out, size)));
                 long t3 = System.nanoTime();
-                System.out.printf("download: call returned %d ms, read straight through %d ms (%d MB/s, %d MB/s in all)"
-                                + " | upload: service called %d ms, reads straight through %d ms (%d MB/s, %d MB/s in all)%n",
-                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0),
+                long c3 = processCpuNanos();
+                System.out.printf("download: call returned %d ms, read straight through %d ms (%d MB/s, %d MB/s in all),"
+                                + " CPU %d ms | upload: service called %d ms, reads straight through %d ms (%d MB/s, %d MB/s"
+                                + " in all), CPU %d ms%n",
+                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0), ms(c2 - c0),
                         ms(readStarted[0] - t2), ms(t3 - readStarted[0]), mbps(size, t3 - readStarted[0]),
-                        mbps(size, t3 - t2));
+                        mbps(size, t3 - t2), ms(c3 - c2));
             }
         }
+    }
+
+    /** The floor in the same form: the same bytes each way over a raw TLS socket ({@link RawTlsPair}). */
+    private static void rawTls(int rounds, long size) throws Exception {
+        try (RawTlsPair raw = new RawTlsPair(Identities.HOST, Identities.CALLER)) {
+            for (int i = 0; i < rounds; i++) {
+                long c0 = processCpuNanos();
+                long t0 = System.nanoTime();
+                raw.download(size);
+                long t1 = System.nanoTime();
+                long c1 = processCpuNanos();
+                raw.upload(size);
+                long t2 = System.nanoTime();
+                long c2 = processCpuNanos();
+                System.out.printf("raw TLS download: %d ms (%d MB/s), CPU %d ms | upload: %d ms (%d MB/s), CPU %d ms%n",
+                        ms(t1 - t0), mbps(size, t1 - t0), ms(c1 - c0), ms(t2 - t1), mbps(size, t2 - t1), ms(c2 - c1));
+            }
+        }
+    }
+
+    /** CPU time of the whole process (both ends, GC and compiler included): steadier than wall time under load. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static long mbps(long bytes, long nanos) {

@@ -26,7 +26,10 @@ import java.util.Objects;
  *                                 sends a no-work message (NEXT), so proxies and NATs keep it open; default 30 s
  * @param maxMessageSize           the largest message accepted from the network, in bytes, both as sent
  *                                 (compressed) and after decompression; default 16 MiB
- * @param poolMaxIdlePerEndpoint   how many idle connections are kept per endpoint; default 8
+ * @param poolMaxIdlePerEndpoint   how many idle connections are kept per endpoint; default 64 (an idle connection
+ *                                 holds no thread at either end, and a caller with up to this many concurrent
+ *                                 calls to one endpoint then reuses connections instead of opening one, with its
+ *                                 TLS handshake, for most calls)
  * @param poolIdleTimeout          how long an idle pooled connection is kept; default 2 min
  * @param serverIdleTimeout        how long a listener keeps a connection with no request open; default
  *                                 10 min
@@ -99,7 +102,7 @@ public record HalibutLimits(
     private static final HalibutLimits DEFAULTS = new HalibutLimits(
             5, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(20),
             Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(30),
-            16 * 1024 * 1024, 8, Duration.ofMinutes(2), Duration.ofMinutes(10), 1000,
+            16 * 1024 * 1024, 64, Duration.ofMinutes(2), Duration.ofMinutes(10), 1000,
             MAX_STREAMS_PER_MESSAGE, 64L * 1024 * 1024 * 1024, 1024, 20, Duration.ofMillis(50),
             Duration.ofSeconds(1), 64L * 1024 * 1024, DEFAULT_WRITE_TIMEOUT);
 

@@ -4,6 +4,8 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.Thumbprints;
 import dev.halibut.transport.internal.FrameDecoder;
 import dev.halibut.transport.internal.ReadGate;
+import dev.halibut.transport.internal.StreamData;
+import dev.halibut.transport.internal.TlsProvider;
 import dev.halibut.transport.internal.WebSocketByteStream;
 import dev.halibut.wire.Compressor;
 import dev.halibut.wire.Frame;
@@ -74,6 +76,8 @@ public final class Connection implements AutoCloseable {
     private final Liveness liveness = new Liveness(new LivenessWire(), this);
     /** How long a large message may wait for the budget: what the reader waits for the peer now. */
     private volatile long readWaitNanos;
+    /** Whether stream frames are built in direct buffers ({@link #streamFrameBuffer}); found on first use. */
+    private volatile Boolean directStreamBuffers;
     /** The identification block the peer sent; see {@link #peerIdentification()}. */
     private volatile Identification peerIdentification;
     /** Whether the Halibut byte stream rides in WebSocket frames (wss://), decided once at {@link #attach}. */
@@ -85,9 +89,12 @@ public final class Connection implements AutoCloseable {
     /** Guards the inbox state below; signalled when a frame arrives, the channel ends or becomes writable. */
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<Frame> inbox = new ArrayDeque<>();
+    /** {@link Frame}s, and {@link StreamData} for STREAM_DATA (its buffer released by whoever takes it out). */
+    private final ArrayDeque<Object> inbox = new ArrayDeque<>();
     private long inboxBytes;
     private boolean inboxWasFull;
+    /** Stream data arrived and its reader is to be woken at the end of this read from the socket. */
+    private boolean readerWakeDue;
     private IOException failure;
     private boolean ended;
     /**
@@ -361,7 +368,7 @@ public final class Connection implements AutoCloseable {
             return "the peer had ended the connection (END)";
         }
         if (!inbox.isEmpty()) {
-            return "the peer had sent a " + inbox.peek().type() + " frame unasked";
+            return "the peer had sent a " + typeOf(inbox.peek()) + " frame unasked";
         }
         if (ended || !channel.isActive()) {
             return "the peer had closed the connection";
@@ -626,9 +633,22 @@ public final class Connection implements AutoCloseable {
      * @throws dev.halibut.wire.MessageBudgetExceededException no memory was freed for a large message in time
      */
     public Frame readFrame(Duration timeout) throws IOException {
+        return asFrame(take(timeout));
+    }
+
+    /**
+     * For {@link IncomingStreams}: like {@link #readFrame}, but a STREAM_DATA frame comes as {@link StreamData},
+     * still in the buffers it was decrypted into, which the caller then owns (and must release); any other frame as
+     * a {@link Frame}.
+     */
+    Object readStreamFrame(Duration timeout) throws IOException {
+        return take(timeout);
+    }
+
+    private Object take(Duration timeout) throws IOException {
         readWaitNanos = timeout.toNanos();
         boolean interrupted = Thread.interrupted();
-        Frame f;
+        Object f;
         lock.lock();
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -660,7 +680,7 @@ public final class Connection implements AutoCloseable {
      * @throws IOException          the connection failed or was closed
      */
     public Frame pollFrame() throws IOException {
-        Frame f;
+        Object f;
         lock.lock();
         try {
             if (inbox.isEmpty()) {
@@ -672,7 +692,33 @@ public final class Connection implements AutoCloseable {
             lock.unlock();
         }
         heard();
-        return f;
+        return asFrame(f);
+    }
+
+    private static Frame asFrame(Object taken) {
+        return taken instanceof StreamData d ? d.toFrame() : (Frame) taken;
+    }
+
+    private static FrameType typeOf(Object inboxEntry) {
+        return inboxEntry instanceof StreamData ? FrameType.STREAM_DATA : ((Frame) inboxEntry).type();
+    }
+
+    private static int sizeOf(Object inboxEntry) {
+        return inboxEntry instanceof StreamData d ? d.length() : ((Frame) inboxEntry).payload().length;
+    }
+
+    /**
+     * Lock held, this side closed or aborted the connection: drops what nobody will read now (reads fail from here
+     * on: the connection is closed), returning the buffers of stream data to their pool.
+     */
+    private void dropInboxLocked() {
+        for (Object entry : inbox) {
+            if (entry instanceof StreamData d) {
+                d.release();
+            }
+        }
+        inbox.clear();
+        inboxBytes = 0;
     }
 
     /** Lock held, inbox empty: throws if no frame can come any more (closed here, failed, or ended by the peer). */
@@ -689,9 +735,9 @@ public final class Connection implements AutoCloseable {
     }
 
     /** Lock held, inbox not empty: the next frame, reading from the socket again once the inbox has room. */
-    private Frame takeLocked() {
-        Frame f = inbox.poll();
-        inboxBytes -= f.payload().length;
+    private Object takeLocked() {
+        Object f = inbox.poll();
+        inboxBytes -= sizeOf(f);
         if (inboxBytes <= INBOX_HIGH_BYTES / 2 && inboxWasFull) {
             inboxWasFull = false;
             gate.inboxFull(false);
@@ -812,6 +858,29 @@ public final class Connection implements AutoCloseable {
         touch();
     }
 
+    /**
+     * Writes one whole stream frame that {@link StreamSender} built in {@code frame} (header and payload; from
+     * {@link #streamFrameBuffer}), which this takes over; waits as {@link #writeStreamFrame(FrameType, byte[], int)}.
+     */
+    void writeStreamFrame(FrameType type, ByteBuf frame) throws IOException {
+        writeWholeFrame(type, frame);
+        touch();
+    }
+
+    /**
+     * A pooled buffer for a stream frame of up to {@code capacity} bytes (header included), of the kind this
+     * connection's TLS engine encrypts from without a copy: an array for the JDK's engine, direct memory for OpenSSL.
+     */
+    ByteBuf streamFrameBuffer(int capacity) {
+        Boolean direct = directStreamBuffers;
+        if (direct == null) {
+            SslHandler tls = channel.pipeline().get(SslHandler.class);
+            direct = tls == null || TlsProvider.encryptsFromDirectBuffers(tls.engine());
+            directStreamBuffers = direct;
+        }
+        return direct ? channel.alloc().directBuffer(capacity) : channel.alloc().heapBuffer(capacity);
+    }
+
     /** This side's {@code maxStreamsPerMessage}, for {@link IncomingStreams}. */
     int maxStreamsPerMessage() {
         return maxStreams;
@@ -857,7 +926,13 @@ public final class Connection implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             channel.close();
-            signal();
+            lock.lock();
+            try {
+                dropInboxLocked();
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
             wakeWatch();
             compressor.close();
             List<Runnable> actions;
@@ -876,6 +951,7 @@ public final class Connection implements AutoCloseable {
         lock.lock();
         try {
             abortedHere = true;
+            dropInboxLocked();
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -942,17 +1018,30 @@ public final class Connection implements AutoCloseable {
     private final class Inbox extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            Frame f = (Frame) msg;
             Watch w;
             lock.lock();
             try {
-                endArrived |= f.type() == FrameType.END;
-                inbox.add(f);
-                inboxBytes += f.payload().length;
+                if (closed.get() || abortedHere) {
+                    if (msg instanceof StreamData d) {
+                        d.release(); // nobody reads it any more (see dropInboxLocked)
+                    }
+                    return;
+                }
+                endArrived |= msg instanceof Frame f && f.type() == FrameType.END;
+                inbox.add(msg);
+                inboxBytes += sizeOf(msg);
                 if (inboxBytes > INBOX_HIGH_BYTES && !inboxWasFull) {
                     inboxWasFull = true;
                     gate.inboxFull(true);
                 }
+                if (msg instanceof StreamData && inboxBytes < INBOX_HIGH_BYTES / 2) {
+                    // A stream's data wakes its reader once per read from the socket (channelReadComplete), not once
+                    // per 64 KiB frame: the reader copies a frame out faster than TLS decrypts the next, so it would
+                    // park and be woken for every frame. Half the inbox wakes it at once, so it never idles long.
+                    readerWakeDue = true;
+                    return;
+                }
+                readerWakeDue = false;
                 changed.signalAll();
                 // Taken with the frame, not after the unlock: by then a blocking reader may have taken the frame and
                 // registered a wait for the next one, which this frame must not wake (it would find nothing).
@@ -961,6 +1050,41 @@ public final class Connection implements AutoCloseable {
                 lock.unlock();
             }
             fire(w);
+        }
+
+        /**
+         * The channel is gone (closed and deregistered) while this connection may not be closed yet: stream data still
+         * in the inbox moves out of the pool into plain heap copies, which a late reader can still read and the
+         * garbage collector frees if nobody does.
+         */
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            lock.lock();
+            try {
+                for (int i = inbox.size(); i > 0; i--) {
+                    Object entry = inbox.poll();
+                    inbox.add(entry instanceof StreamData d ? d.unpooled() : entry); // same order
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            Watch w = null;
+            lock.lock();
+            try {
+                if (readerWakeDue) {
+                    readerWakeDue = false;
+                    changed.signalAll();
+                    w = takeWatchLocked();
+                }
+            } finally {
+                lock.unlock();
+            }
+            fire(w);
+            ctx.fireChannelReadComplete();
         }
 
         @Override

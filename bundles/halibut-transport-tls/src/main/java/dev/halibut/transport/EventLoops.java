@@ -1,7 +1,9 @@
 package dev.halibut.transport;
 
+import dev.halibut.transport.internal.IoTransport;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.TimeUnit;
 
@@ -10,12 +12,17 @@ import java.util.concurrent.TimeUnit;
  * identification of every listening and calling connection. They never run service code or wait for anything;
  * worker threads do that through the blocking {@link Connection} facade. Owned by one runtime (or one
  * listener/connector made without it); {@link #close()} ends the threads.
+ *
+ * <p>On Linux with Netty's native epoll transport present ({@code netty-transport-native-epoll}) the loops use it;
+ * elsewhere Java NIO. The system property {@value IoTransport#PROPERTY} ({@code nio}, {@code epoll} or
+ * {@code auto}) overrides the choice (docs/configuration.md).
  */
 public final class EventLoops implements AutoCloseable {
 
     /** Enough threads for TLS on a few cores, and a fixed number, whatever the number of connections. */
     public static final int DEFAULT_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
+    private final IoTransport transport;
     private final EventLoopGroup group;
 
     /** @param name the threads' name prefix, for thread dumps */
@@ -23,13 +30,47 @@ public final class EventLoops implements AutoCloseable {
         this(name, DEFAULT_THREADS);
     }
 
+    /**
+     * @throws IllegalStateException {@value IoTransport#PROPERTY} asks for {@code epoll} where it is not available
+     */
     public EventLoops(String name, int threads) {
+        this(name, threads, IoTransport.chosen());
+    }
+
+    /**
+     * Loops on a named I/O transport, whatever {@value IoTransport#PROPERTY} says: {@code auto}, {@code nio} or
+     * {@code epoll} (for tests and benchmarks that compare them).
+     *
+     * @throws IllegalStateException    {@code epoll} where it is not available
+     * @throws IllegalArgumentException an unknown name
+     */
+    public EventLoops(String name, int threads, String transport) {
+        this(name, threads, IoTransport.named(transport));
+    }
+
+    private EventLoops(String name, int threads, IoTransport transport) {
+        this.transport = transport;
         // Daemon threads: a runtime that is never closed must not keep the JVM alive.
-        this.group = new NioEventLoopGroup(threads, new DefaultThreadFactory(name, true));
+        this.group = transport.newGroup(threads, new DefaultThreadFactory(name, true));
     }
 
     EventLoopGroup group() {
         return group;
+    }
+
+    /** The listening socket's channel class for {@link #group()}. */
+    Class<? extends ServerChannel> serverChannelType() {
+        return transport.serverChannelType();
+    }
+
+    /** The connected socket's channel class for {@link #group()}. */
+    Class<? extends SocketChannel> socketChannelType() {
+        return transport.socketChannelType();
+    }
+
+    /** Which I/O transport these loops use: {@code "epoll"} or {@code "nio"}; for status and logs. */
+    public String transportName() {
+        return transport.name();
     }
 
     /** Whether the calling thread is one of these event loops (where nothing may block). */

@@ -2,9 +2,11 @@ package dev.halibut.transport;
 
 import dev.halibut.DataStream;
 import dev.halibut.StreamTransferListener;
+import dev.halibut.transport.internal.StreamData;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.ProtocolException;
 import dev.halibut.wire.StreamHeader;
+import io.netty.buffer.ByteBuf;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -222,8 +224,9 @@ final class IncomingStreams {
 
     /** Lock held, {@code e} at the cursor: reads and drops the rest of its frames. */
     private void skipBody(Entry e) throws IOException {
-        while (nextChunk(e) != null) {
-            // dropped
+        ByteBuf chunk;
+        while ((chunk = nextChunk(e)) != null) {
+            chunk.release(); // dropped
         }
     }
 
@@ -240,12 +243,14 @@ final class IncomingStreams {
         }
         boolean ok = false;
         try {
-            byte[] chunk;
+            ByteBuf chunk;
             while ((chunk = nextChunk(e)) != null) {
                 try {
                     sink.write(chunk);
                 } catch (IOException x) {
                     throw fail(x);
+                } finally {
+                    chunk.release();
                 }
             }
             DataStream stored;
@@ -268,15 +273,16 @@ final class IncomingStreams {
     }
 
     /**
-     * Lock held, {@code e} at the cursor: the next chunk of its body from the connection, or {@code null} at its
-     * checked end (the cursor then moves on, past streams already discarded, and the owner is told once all came).
+     * Lock held, {@code e} at the cursor: the next chunk of its body from the connection (a buffer the caller
+     * must release), or {@code null} at its checked end (the cursor then moves on, past streams already discarded,
+     * and the owner is told once all came).
      */
-    private byte[] nextChunk(Entry e) throws IOException {
+    private ByteBuf nextChunk(Entry e) throws IOException {
         throwIfFailed();
         StreamHeader h = e.header;
-        Frame f;
+        Object next;
         try {
-            f = connection.readFrame(timeout);
+            next = connection.readStreamFrame(timeout);
         } catch (SocketTimeoutException x) {
             SocketTimeoutException named = new SocketTimeoutException("Nothing of stream " + h.id() + " of " + source
                     + " arrived within " + timeout + " (" + e.received + " of " + h.length() + " bytes received)");
@@ -293,16 +299,23 @@ final class IncomingStreams {
             throw fail(new IOException("Stream " + h.id() + " of " + source + " failed after " + e.received + " of "
                     + h.length() + " bytes: " + x.getMessage(), x));
         }
-        switch (f.type()) {
-            case STREAM_DATA -> {
-                e.received += f.payload().length;
-                if (e.received > h.length()) {
-                    throw fail(new ProtocolException("Stream " + h.id() + " of " + source
-                            + " sent more than its declared " + h.length() + " bytes"));
-                }
-                listener.progress(h.id(), true, e.received, h.length());
-                return f.payload();
+        if (next instanceof StreamData data) {
+            e.received += data.length();
+            if (e.received > h.length()) {
+                data.release();
+                throw fail(new ProtocolException("Stream " + h.id() + " of " + source
+                        + " sent more than its declared " + h.length() + " bytes"));
             }
+            try {
+                listener.progress(h.id(), true, e.received, h.length());
+            } catch (RuntimeException x) {
+                data.release();
+                throw x;
+            }
+            return data.content();
+        }
+        Frame f = (Frame) next;
+        switch (f.type()) {
             case STREAM_END -> {
                 ByteBuffer b = ByteBuffer.wrap(f.payload());
                 UUID id = new UUID(b.getLong(), b.getLong());
@@ -487,13 +500,35 @@ final class IncomingStreams {
     }
 
     /**
+     * The received buffer a {@link LiveInput} is reading; also its Cleaner's action, so that a reader dropped without
+     * close still returns the buffer to its pool. Used under the streams' lock, or by the Cleaner once the input is
+     * unreachable.
+     */
+    private static final class Chunk implements Runnable {
+        /** Volatile for the Cleaner's thread. */
+        volatile ByteBuf buf;
+
+        void release() {
+            if (buf != null) {
+                buf.release();
+                buf = null;
+            }
+        }
+
+        @Override
+        public void run() {
+            release();
+        }
+    }
+
+    /**
      * Reads one stream: frame by frame from the connection while it is at the cursor, or from its stored rest when a
      * later stream was opened first. Closing it before its end skips the rest (read and dropped, nothing stored).
      */
     private final class LiveInput extends InputStream {
         private final Entry entry;
-        private byte[] chunk;
-        private int pos;
+        /** The chunk being read (its buffer released once read, or by the Cleaner if this input is dropped). */
+        private final Chunk chunk = new Chunk();
         /** The stored rest, once a later stream was opened before this one was read to its end. */
         InputStream rest;
         private boolean eof;
@@ -501,6 +536,7 @@ final class IncomingStreams {
 
         LiveInput(Entry entry) {
             this.entry = entry;
+            CLEANER.register(this, chunk);
         }
 
         @Override
@@ -522,16 +558,21 @@ final class IncomingStreams {
                     throw new IOException("Stream " + entry.header.id() + " of " + source + " is closed");
                 }
                 while (true) {
-                    if (chunk != null && pos < chunk.length) {
-                        int n = Math.min(len, chunk.length - pos);
-                        System.arraycopy(chunk, pos, b, off, n);
-                        pos += n;
-                        if (pos == chunk.length && entry.received == entry.header.length()) {
-                            // The last byte is out: take the STREAM_END now, so that a reader who stops after exactly
-                            // the declared length (readNBytes) and never closes still frees the connection.
-                            chunk = null;
-                            nextChunk(entry); // null: the end, checked (more data would be a protocol error)
-                            eof = true;
+                    ByteBuf current = chunk.buf;
+                    if (current != null) {
+                        int n = Math.min(len, current.readableBytes());
+                        current.readBytes(b, off, n);
+                        if (!current.isReadable()) {
+                            chunk.release();
+                            if (entry.received == entry.header.length()) {
+                                // The last byte is out: take the STREAM_END now, so that a reader who stops after
+                                // exactly the declared length (readNBytes) and never closes still frees the connection.
+                                ByteBuf more = nextChunk(entry); // null: the end, checked (more is a protocol error)
+                                if (more != null) {
+                                    more.release(); // not reached: nextChunk fails on data beyond the declared length
+                                }
+                                eof = true;
+                            }
                         }
                         return n;
                     }
@@ -541,9 +582,8 @@ final class IncomingStreams {
                     if (eof) {
                         return -1;
                     }
-                    chunk = nextChunk(entry);
-                    pos = 0;
-                    if (chunk == null) {
+                    chunk.buf = nextChunk(entry);
+                    if (chunk.buf == null) {
                         eof = true;
                     }
                 }
@@ -556,7 +596,8 @@ final class IncomingStreams {
         public int available() {
             lock.lock();
             try {
-                return chunk == null ? 0 : chunk.length - pos;
+                ByteBuf current = chunk.buf;
+                return current == null ? 0 : current.readableBytes();
             } finally {
                 lock.unlock();
             }
@@ -570,7 +611,7 @@ final class IncomingStreams {
                     return;
                 }
                 closed = true;
-                chunk = null;
+                chunk.release();
                 if (rest != null) {
                     rest.close();
                 } else if (!eof && failure.get() == null) {

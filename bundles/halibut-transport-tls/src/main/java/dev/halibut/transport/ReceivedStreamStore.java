@@ -1,6 +1,7 @@
 package dev.halibut.transport;
 
 import dev.halibut.DataStream;
+import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -77,7 +78,8 @@ public final class ReceivedStreamStore implements AutoCloseable {
 
     /** A stream being received: write its bytes, then {@link #finish()} or {@link #abort()}. */
     public interface Sink {
-        void write(byte[] chunk) throws IOException;
+        /** Appends the readable bytes of {@code chunk} (which stays the caller's to release). */
+        void write(ByteBuf chunk) throws IOException;
 
         /** The received stream, readable once. */
         DataStream finish() throws IOException;
@@ -98,8 +100,8 @@ public final class ReceivedStreamStore implements AutoCloseable {
         }
 
         @Override
-        public void write(byte[] chunk) {
-            bytes.write(chunk, 0, chunk.length);
+        public void write(ByteBuf chunk) throws IOException {
+            chunk.readBytes(bytes, chunk.readableBytes());
         }
 
         @Override
@@ -134,8 +136,8 @@ public final class ReceivedStreamStore implements AutoCloseable {
         }
 
         @Override
-        public void write(byte[] chunk) throws IOException {
-            out.write(chunk);
+        public void write(ByteBuf chunk) throws IOException {
+            chunk.readBytes(out, chunk.readableBytes());
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.halibut.transport;
 import dev.halibut.DataStream;
 import dev.halibut.StreamTransferListener;
 import dev.halibut.wire.FrameType;
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -13,9 +14,14 @@ import java.util.List;
 /**
  * Sends the bodies of a message's streams on a connection (docs/protocol.md, "Streams"): each stream's content cut
  * into STREAM_DATA frames of at most 64 KiB, then its STREAM_END. The connection's write back-pressure paces the
- * source, so memory stays one chunk per stream whatever its length.
+ * source, so memory stays one chunk per stream whatever its length. The source writes a chunk straight into the
+ * pooled buffer its frame is sent from (of the kind the connection's TLS engine encrypts from), so each byte is copied
+ * once before encryption.
  */
 final class StreamSender {
+
+    /** A frame's type byte and its 4-byte payload length (docs/protocol.md, section 3). */
+    private static final int FRAME_HEADER = 5;
 
     private StreamSender() {
     }
@@ -52,6 +58,8 @@ final class StreamSender {
                     Connection.restoreInterrupt(interrupted);
                 }
                 throw new StreamSourceException(reason, e);
+            } finally {
+                chunks.release(); // a frame half filled when the source or the connection failed
             }
             byte[] end = ByteBuffer.allocate(FrameType.STREAM_END_SIZE).putLong(stream.id().getMostSignificantBits())
                     .putLong(stream.id().getLeastSignificantBits()).putLong(stream.length()).array();
@@ -74,7 +82,8 @@ final class StreamSender {
         private final Connection connection;
         private final DataStream stream;
         private final StreamTransferListener listener;
-        private final byte[] buf = new byte[FrameType.MAX_STREAM_CHUNK];
+        /** The frame being filled (header, then {@link #used} bytes of content); null between frames. */
+        private ByteBuf frame;
         private int used;
         private long total;
 
@@ -95,12 +104,17 @@ final class StreamSender {
                 throw new IOException("more than the declared " + stream.length() + " bytes were written");
             }
             while (len > 0) {
-                int n = Math.min(len, buf.length - used);
-                System.arraycopy(b, off, buf, used, n);
+                if (frame == null) {
+                    long left = stream.length() - total;
+                    frame = connection.streamFrameBuffer(FRAME_HEADER + (int) Math.min(FrameType.MAX_STREAM_CHUNK, left));
+                    frame.writerIndex(FRAME_HEADER);
+                }
+                int n = Math.min(len, FrameType.MAX_STREAM_CHUNK - used);
+                frame.writeBytes(b, off, n);
                 used += n;
                 off += n;
                 len -= n;
-                if (used == buf.length) {
+                if (used == FrameType.MAX_STREAM_CHUNK) {
                     emit();
                 }
             }
@@ -119,9 +133,12 @@ final class StreamSender {
         }
 
         private void emit() throws TransportFailure {
+            ByteBuf full = frame;
+            frame = null; // the connection owns it now
+            full.setByte(0, FrameType.STREAM_DATA.code()).setInt(1, used);
             boolean interrupted = Thread.interrupted();
             try {
-                connection.writeStreamFrame(FrameType.STREAM_DATA, buf, used);
+                connection.writeStreamFrame(FrameType.STREAM_DATA, full);
             } catch (IOException e) {
                 throw new TransportFailure(e);
             } finally {
@@ -130,6 +147,14 @@ final class StreamSender {
             total += used;
             used = 0;
             report(total);
+        }
+
+        /** Returns the frame being filled, if any, to its pool: the source failed, or the connection did. */
+        void release() {
+            if (frame != null) {
+                frame.release();
+                frame = null;
+            }
         }
 
         private void report(long transferred) {

@@ -23,7 +23,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Promise;
@@ -227,7 +226,7 @@ public final class TlsConnector implements AutoCloseable {
                 ctx -> addTls(ctx.pipeline(), "proxy-connect", context, endpoint, self, limits, result))).orElse(null);
         Bootstrap b = new Bootstrap()
                 .group(loops.group())
-                .channel(NioSocketChannel.class)
+                .channel(loops.socketChannelType())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Connection.timeoutMillis(timeout))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)

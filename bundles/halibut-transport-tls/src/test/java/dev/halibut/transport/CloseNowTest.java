@@ -3,6 +3,9 @@ package dev.halibut.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +18,18 @@ class CloseNowTest {
 
     @Test
     void aChannelThatWasNeverRegisteredIsClosedWithoutAnEventLoop() {
-        NioSocketChannel never = new NioSocketChannel();
+        closesWithoutAnEventLoop(new NioSocketChannel());
+    }
+
+    /** The same on the native epoll transport, which the event loops use on Linux (IoTransport). */
+    @Test
+    void anEpollChannelThatWasNeverRegisteredIsClosedWithoutAnEventLoop() {
+        if (Epoll.isAvailable()) {
+            closesWithoutAnEventLoop(new EpollSocketChannel());
+        }
+    }
+
+    private static void closesWithoutAnEventLoop(SocketChannel never) {
         assertThat(never.isRegistered()).isFalse();
         assertThat(never.isOpen()).isTrue();
 

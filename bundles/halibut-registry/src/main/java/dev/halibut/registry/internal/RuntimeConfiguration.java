@@ -75,7 +75,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + " (BoringSSL through Netty; needs the netty-tcnative-boringssl-static bundle for this platform).")
     String tls_provider();
 
-    @AttributeDefinition(required = false, description = "Idle pooled connections kept per endpoint (default 8).")
+    @AttributeDefinition(required = false, description = "Idle pooled connections kept per endpoint (default 64).")
     int pool_max_idle_per_endpoint();
 
     @AttributeDefinition(required = false, description = "Pooled connections idle longer are closed (default 2m).")

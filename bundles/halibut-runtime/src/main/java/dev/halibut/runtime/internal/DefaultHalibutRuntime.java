@@ -135,8 +135,9 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         this.pollingCaller = new PollingCaller(codec, this.queue, limits);
         this.subscriberSession = new SubscriberSession(this.queue, trust, limits, requestExchange);
         this.pollingWorkers = new PollingWorkers("halibut-" + id + "-poll-", POLLING_WORKER_KEEP_ALIVE, timer);
-        LOG.info("Halibut runtime {} started with certificate {} ({}){}", id, contexts.thumbprint(),
-                certificate.getSubjectX500Principal().getName(), proxy == null ? "" : ", outgoing connections through " + proxy);
+        LOG.info("Halibut runtime {} started with certificate {} ({}), I/O on {}{}", id, contexts.thumbprint(),
+                certificate.getSubjectX500Principal().getName(), loops.transportName(),
+                proxy == null ? "" : ", outgoing connections through " + proxy);
     }
 
     @Override

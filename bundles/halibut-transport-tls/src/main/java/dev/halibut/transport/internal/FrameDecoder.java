@@ -7,6 +7,7 @@ import dev.halibut.wire.MessageBudgetExceededException;
 import dev.halibut.wire.MessageMemoryBudget;
 import dev.halibut.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.ArrayDeque;
@@ -21,12 +22,20 @@ import java.util.function.LongSupplier;
  * {@link MessageMemoryBudget} until the frame is complete. When the budget is taken the connection stops reading
  * (no thread waits: the event loop looks again a little later) for as long as it would wait for the peer's next
  * bytes, then fails with {@link MessageBudgetExceededException}.
+ *
+ * <p>A STREAM_DATA frame is not copied into an array: it is passed on as {@link StreamData}, a retained slice of
+ * the buffers TLS decrypted it into, which the stream's reader copies once into its own array. A piece of a frame
+ * is sliced only when it is at least a quarter of the buffer it lies in (so the memory a frame keeps is at most four
+ * times its length, and the inbox's bound in payload bytes stays a bound on memory); a frame that comes in smaller
+ * pieces, or in more than {@link #MAX_SLICES}, is copied into one buffer of its length instead.
  */
 public final class FrameDecoder extends ChannelInboundHandlerAdapter {
 
     /** How often a connection waiting for budget looks again. */
     static final long BUDGET_RETRY_MILLIS = 10;
     private static final int HEADER = 5;
+    /** Pieces of one STREAM_DATA frame kept as slices before the frame is copied into one buffer. */
+    static final int MAX_SLICES = 8;
 
     private final int maxMessageSize;
     private final MessageMemoryBudget budget;
@@ -40,6 +49,10 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
     private byte[] payload;
     private int got;
     private long charged;
+    /** The STREAM_DATA frame being received: slices of the decrypted buffers, or one copy; released on failure. */
+    private ByteBuf data;
+    /** Whether {@link #data} is a copy that the rest of the frame is written into. */
+    private boolean copying;
     /** Bytes that arrived while this decoder waits for budget; read on once it has it. */
     private final ArrayDeque<ByteBuf> parked = new ArrayDeque<>();
     private long waitingSince;
@@ -85,6 +98,13 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
                     headerGot += n;
                     if (headerGot == HEADER) {
                         startFrame(ctx);
+                    }
+                } else if (type == FrameType.STREAM_DATA) {
+                    int n = Math.min(length - got, in.readableBytes());
+                    takeData(ctx, in, n);
+                    got += n;
+                    if (got == length) {
+                        emitData(ctx);
                     }
                 } else {
                     if (got == payload.length && !grow(ctx)) {
@@ -142,6 +162,9 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
         type = t;
         length = (int) len;
         got = 0;
+        if (t == FrameType.STREAM_DATA) {
+            return; // kept in the decrypted buffers (takeData), not in an array
+        }
         payload = new byte[Math.min(length, FrameReader.UNCHARGED_BYTES)];
         if (length == 0) {
             emit(ctx);
@@ -197,12 +220,60 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
             int before = parked.size();
             decode(ctx, b);
             if (parked.size() > before) {
+                ctx.fireChannelReadComplete(); // for what was decoded before it (see below)
                 return; // parked again (the budget is still taken)
             }
         }
         if (!failed) {
             gate.waitingForBudget(false);
         }
+        // Frames decoded here arrived outside a read from the socket: end them as a read would, so that whoever
+        // waits for the end of a read (the inbox's wake-up of a stream's reader) sees it.
+        ctx.fireChannelReadComplete();
+    }
+
+    /** The next {@code n} bytes of {@code in} belong to the STREAM_DATA frame being received. */
+    private void takeData(ChannelHandlerContext ctx, ByteBuf in, int n) {
+        if (!copying) {
+            int pieces = data == null ? 0 : data instanceof CompositeByteBuf c ? c.numComponents() : 1;
+            if ((long) n * 4 >= rootCapacity(in) && pieces < MAX_SLICES) {
+                ByteBuf piece = in.readRetainedSlice(n);
+                if (data == null) {
+                    data = piece;
+                } else {
+                    CompositeByteBuf c = data instanceof CompositeByteBuf cc ? cc
+                            : ctx.alloc().compositeBuffer(MAX_SLICES).addComponent(true, data);
+                    data = c.addComponent(true, piece);
+                }
+                return;
+            }
+            // Too small a piece to keep its buffer for, or too many: the frame goes on in one copy of its length.
+            ByteBuf whole = ctx.alloc().buffer(length);
+            if (data != null) {
+                whole.writeBytes(data);
+                data.release();
+            }
+            data = whole;
+            copying = true;
+        }
+        data.writeBytes(in, n);
+    }
+
+    /** The capacity of the buffer {@code b} is a view of: what a retained slice of it keeps in memory. */
+    private static int rootCapacity(ByteBuf b) {
+        ByteBuf root = b;
+        while (root.unwrap() != null) {
+            root = root.unwrap();
+        }
+        return root.capacity();
+    }
+
+    private void emitData(ChannelHandlerContext ctx) {
+        StreamData d = new StreamData(data);
+        data = null;
+        copying = false;
+        type = null;
+        ctx.fireChannelRead(d);
     }
 
     private void emit(ChannelHandlerContext ctx) {
@@ -227,6 +298,11 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
         budget.release(charged);
         charged = 0;
         payload = null;
+        if (data != null) {
+            data.release();
+            data = null;
+        }
+        copying = false;
         while (!parked.isEmpty()) {
             parked.poll().release();
         }

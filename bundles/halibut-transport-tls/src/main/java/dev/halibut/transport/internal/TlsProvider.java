@@ -58,6 +58,15 @@ public enum TlsProvider {
     }
 
     /**
+     * Whether {@code engine} encrypts from direct memory without a copy (OpenSSL's engines); the JDK's engine works on
+     * arrays: its AES-GCM reads a direct buffer through an extra copy, and Netty's {@code SslHandler} gives it heap
+     * buffers to write into for that reason. Stream frames are built in the kind of buffer their engine wants.
+     */
+    public static boolean encryptsFromDirectBuffers(SSLEngine engine) {
+        return engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+    }
+
+    /**
      * A context that presents {@code keyManagers}' certificate and decides trust with {@code trustManager}.
      *
      * @throws IllegalStateException when OPENSSL is chosen but netty-tcnative cannot be loaded here
