@@ -41,6 +41,10 @@ import java.util.concurrent.atomic.LongAdder;
  * java -Xmx2g -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.ScaleTest \
  *      --steps 64,1000,10000,19000 --calls-at 64,10000 --callers 64 --seconds 10 --rate 100
  * </pre>
+ *
+ * <p>{@code --child-jvm-args "..."} adds JVM options (split at spaces) to the subscriber processes, with
+ * {@code {step}} replaced by the step they are started for: for example
+ * {@code --child-jvm-args "-XX:StartFlightRecording=filename=/tmp/sub-{step}.jfr,settings=profile"}.
  */
 public final class ScaleTest {
 
@@ -56,6 +60,8 @@ public final class ScaleTest {
         int callers = Integer.parseInt(arg(args, "--callers", "64"));
         int seconds = Integer.parseInt(arg(args, "--seconds", "10"));
         int rate = Integer.parseInt(arg(args, "--rate", "100"));
+        // Extra JVM options for the subscriber processes, e.g. a flight recording of one of them for a profile.
+        String childJvmArgs = arg(args, "--child-jvm-args", "");
         long fdLimit = fdLimit();
         System.out.printf("ScaleTest: %d cores, max heap %d MiB, open-files limit %d, steps %s, load: %s%n",
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, fdLimit,
@@ -105,7 +111,8 @@ public final class ScaleTest {
                     break;
                 }
                 long started = System.nanoTime();
-                children.add(startSubscribers(dir, port, listener.thumbprint(), subscriberP12, connectedSoFar, add, rate));
+                children.add(startSubscribers(dir, port, listener.thumbprint(), subscriberP12, connectedSoFar, add, rate,
+                        childJvmArgs.replace("{step}", String.valueOf(step))));
                 int connected = awaitConnections(step, Math.max(120, 3 * add / rate + 60));
                 double took = (System.nanoTime() - started) / 1e9;
                 Snapshot s = Snapshot.take(connected);
@@ -212,19 +219,26 @@ public final class ScaleTest {
         for (Thread th : threads) {
             th.join();
         }
+        // The measured window, to cut a flight recording of the whole run down to it.
+        System.out.printf("calls at %d subscribers measured from %s for %d s%n", subscribers,
+                java.time.Instant.now().minusSeconds(seconds), seconds);
         return new long[] {ok.sum(), failed.sum()};
     }
 
     private static Process startSubscribers(Path dir, int port, String listenerThumbprint, Path p12, int from, int count,
-                                            int rate) throws IOException {
+                                            int rate, String jvmArgs) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         // Each subscriber's connection holds ~75 KiB of heap on the subscriber side too: a heap that is nearly full
         // of live connections collects all the time (seen: a third of the run in GC pauses with 10,000 in 1 GiB).
         long heapMiB = Math.max(512, 256 + count * 200L / 1024);
-        List<String> cmd = List.of(java, "-Xmx" + heapMiB + "m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
-                "-cp", System.getProperty("java.class.path"), ScaleTest.class.getName(), "subscribers",
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heapMiB + "m",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=error"));
+        if (!jvmArgs.isBlank()) {
+            cmd.addAll(Arrays.asList(jvmArgs.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ScaleTest.class.getName(), "subscribers",
                 String.valueOf(port), listenerThumbprint, p12.toString(), String.valueOf(from), String.valueOf(count),
-                String.valueOf(rate));
+                String.valueOf(rate)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("subscribers-" + from + ".log").toFile()).start();
         return p;

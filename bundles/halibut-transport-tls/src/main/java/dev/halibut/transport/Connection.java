@@ -1246,4 +1246,38 @@ public final class Connection implements AutoCloseable {
             throw new RequestNotWrittenException(withheldMessage("this side's event loop had shut down"));
         }
     }
+
+    // ---- For a polling service host that waits for the listener's frames without a thread (wip/scale) ----
+
+    /**
+     * Sends a control frame (PROCEED, END) from the event loop, without waiting: for code in an
+     * {@link #onReadable} callback, which must not block, answering the listener's NEXT at once. Unlike
+     * {@link #sendControl}, it never waits for room: when the connection cannot take the frame now (closed here,
+     * failed, closed by the peer, or more than {@link #WRITE_HIGH_WATER} bytes still queued for a peer that has
+     * stopped reading an idle connection) it sends nothing and says so.
+     *
+     * @return whether the frame was queued; {@code false} means the connection is not usable: close it
+     */
+    public boolean sendControlNow(FrameType type) {
+        if (type.carriesPayload()) {
+            throw new IllegalArgumentException(type + " frames carry a payload");
+        }
+        lock.lock();
+        try {
+            if (abortedHere || closed.get() || failure != null || ended || !channel.isWritable()) {
+                return false;
+            }
+        } finally {
+            lock.unlock();
+        }
+        ByteBuf frame = channel.alloc().buffer(FRAME_HEADER);
+        frame.writeByte(type.code()).writeInt(0);
+        channel.writeAndFlush(frame).addListener(f -> {
+            if (!f.isSuccess()) {
+                writeFailed(f.cause());
+            }
+        });
+        touch();
+        return true;
+    }
 }

@@ -5,6 +5,7 @@ import dev.halibut.StreamTransferListener;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.polling.PendingRequestQueue;
 import dev.halibut.polling.internal.Poller;
+import dev.halibut.polling.internal.PollingWorkers;
 import dev.halibut.polling.internal.SubscriberSession;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
@@ -60,6 +61,12 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
 
     private static final Logger LOG = LoggerFactory.getLogger(DefaultHalibutRuntime.class);
     private static final AtomicInteger IDS = new AtomicInteger();
+    /**
+     * How long a polling worker thread with nothing to do stays for the next request or connect. Short: the threads
+     * are shared by all subscriptions, and a subscription that closes must leave none of its threads behind for
+     * long; a new thread costs far less than the call it serves.
+     */
+    private static final Duration POLLING_WORKER_KEEP_ALIVE = Duration.ofSeconds(1);
 
     private final int id = IDS.incrementAndGet();
     private final HalibutLimits limits;
@@ -89,6 +96,8 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
     private final SubscriberSession subscriberSession;
     private final Set<PollingSubscriptionImpl> subscriptions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger pollerIds = new AtomicInteger();
+    /** The threads all pollers share to connect and to serve requests; an idle polling connection holds none. */
+    private final PollingWorkers pollingWorkers;
     /** The service calls that arrive through this runtime's listeners; each subscription has its own. */
     private final RunningCalls listenerCalls = new RunningCalls();
     private volatile boolean closed;
@@ -125,6 +134,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         this.listeningCaller = new ListeningCaller(requestExchange, pool, limits, telemetry);
         this.pollingCaller = new PollingCaller(codec, this.queue, limits);
         this.subscriberSession = new SubscriberSession(this.queue, trust, limits, requestExchange);
+        this.pollingWorkers = new PollingWorkers("halibut-" + id + "-poll-", POLLING_WORKER_KEEP_ALIVE, timer);
         LOG.info("Halibut runtime {} started with certificate {} ({}), I/O on {}{}", id, contexts.thumbprint(),
                 certificate.getSubjectX500Principal().getName(), loops.transportName(),
                 proxy == null ? "" : ", outgoing connections through " + proxy);
@@ -303,8 +313,8 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         for (int i = 0; i < connections; i++) {
             String key = EndpointKeys.of(subscription);
             pollers.add(new Poller(connector, listener, subscription, pollLimits,
-                    (connection, frame) -> invoker.serve(connection, frame, key, calls),
-                    "halibut-" + id + "-poll-" + pollerIds.incrementAndGet() + "-" + subscription.getAuthority()));
+                    (connection, frame) -> invoker.serve(connection, frame, key, calls), pollingWorkers,
+                    "halibut-" + id + "-poller-" + pollerIds.incrementAndGet() + "-" + subscription.getAuthority()));
         }
         PollingSubscriptionImpl s = new PollingSubscriptionImpl(subscription, listener, pollers, calls, subscriptions::remove);
         subscriptions.add(s);
@@ -368,6 +378,8 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
                 for (PollingSubscriptionImpl s : subs) {
                     stillRunning.addAll(s.awaitPollers(deadlines.end()));
                 }
+                pollingWorkers.shutdown();
+                pollingWorkers.awaitTermination(deadlines.remaining());
                 for (TlsListener l : listeners) {
                     l.awaitTermination(deadlines.remaining());
                 }
@@ -378,6 +390,7 @@ public final class DefaultHalibutRuntime implements HalibutRuntime {
         } catch (InterruptedException e) {
             interrupted = true;
         }
+        pollingWorkers.shutdown(); // also when interrupted above; a thread still serving a call ends with it
         if (interrupted) {
             asyncCalls.shutdownNow();
             Thread.currentThread().interrupt();

@@ -29,11 +29,17 @@ final class RunningCalls {
 
     /** The current thread's call is over (its response sent, or the exchange failed). */
     void exit() {
-        threads.remove(Thread.currentThread());
-        if (cancelled) {
-            synchronized (lock) {
-                lock.notifyAll();
+        if (!cancelled) {
+            threads.remove(Thread.currentThread());
+            if (!cancelled) {
+                return;
             }
+        }
+        // Under the lock that cancel() interrupts under: once this returns, this thread (which goes back to a pool
+        // shared with other subscriptions and may serve their calls next) is never interrupted for this source.
+        synchronized (lock) {
+            threads.remove(Thread.currentThread());
+            lock.notifyAll();
         }
     }
 
@@ -47,9 +53,11 @@ final class RunningCalls {
      * refused or interrupted (or both).
      */
     void cancel() {
-        cancelled = true;
-        for (Thread t : threads) {
-            t.interrupt();
+        synchronized (lock) {
+            cancelled = true;
+            for (Thread t : threads) {
+                t.interrupt();
+            }
         }
     }
 
