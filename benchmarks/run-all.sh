@@ -35,7 +35,8 @@ load "CpuPerCall end"
 java -Ddev.halibut.io.transport=nio -cp "$JAR" dev.halibut.benchmarks.CpuPerCall 10000 7 halibutListening \
   > "$OUT/CpuPerCall-nio.log" 2>&1
 load "CpuPerCall-nio end"
-# 64 callers with the service host in a child JVM (Halibut listening, default pool, and gRPC; alternating rounds).
+# 64 callers with the service host in a child JVM (Halibut listening with the default pool, Halibut polling with
+# 64 connections, and gRPC; alternating rounds).
 load "SeparateProcessCalls start"
 java -cp "$JAR" dev.halibut.benchmarks.SeparateProcessCalls 10 3 > "$OUT/SeparateProcessCalls.log" 2>&1
 load "SeparateProcessCalls end"

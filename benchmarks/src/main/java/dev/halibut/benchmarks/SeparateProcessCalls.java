@@ -26,8 +26,9 @@ import java.util.function.IntSupplier;
 
 /**
  * Scenario 3 with the caller and the service host in two processes: 64 caller threads in this JVM call
- * {@code add(1,2)} as fast as they can on a Halibut listening endpoint (default limits, so the default pool) and on
- * a gRPC server (one shared channel), both served by a child JVM. In {@link ConcurrentCallsBenchmark} both ends share
+ * {@code add(1,2)} as fast as they can on a Halibut listening endpoint (default limits, so the default pool), on a
+ * Halibut polling endpoint (the child polls this JVM's listener with 64 connections, as in
+ * {@link ConcurrentCallsBenchmark}) and on a gRPC server (one shared channel), all served by a child JVM. In {@link ConcurrentCallsBenchmark} both ends share
  * one JVM, so each side's event loops, workers and garbage collector compete with the other side's inside one
  * process; here they compete only for the machine's cores, as two deployed nodes on one machine would. Rounds
  * alternate Halibut and gRPC; the figures are calls per second and the CPU per call of both processes together.
@@ -42,10 +43,12 @@ public final class SeparateProcessCalls {
     private static final int WARM_UP_ROUNDS = 2;
     private static final char[] PASSWORD = "bench".toCharArray();
     private static final String TRANSPORT_PROPERTY = "dev.halibut.io.transport";
+    /** The subscription the child polls for. */
+    private static final URI POLLED = URI.create("poll://separate-bench/");
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("host")) {
-            host(Path.of(args[1]), Path.of(args[2]));
+            host(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]));
             return;
         }
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
@@ -56,6 +59,11 @@ public final class SeparateProcessCalls {
         Certificates.writePkcs12(hostP12, PASSWORD, Identities.HOST);
         Certificates.writePkcs12(callerP12, PASSWORD, Identities.CALLER);
         String hostThumbprint = Certificates.thumbprint(Identities.HOST.certificate());
+        // The caller listens too: the child's polling connections dial in to it.
+        HalibutRuntime caller = HalibutRuntime.builder()
+                .certificate(Identities.CALLER.certificate(), Identities.CALLER.privateKey())
+                .trust(hostThumbprint).build();
+        int callerPort = caller.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         String transport = System.getProperty(TRANSPORT_PROPERTY);
@@ -63,7 +71,7 @@ public final class SeparateProcessCalls {
             cmd.add("-D" + TRANSPORT_PROPERTY + "=" + transport);
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SeparateProcessCalls.class.getName(), "host",
-                hostP12.toString(), callerP12.toString()));
+                hostP12.toString(), callerP12.toString(), Integer.toString(callerPort)));
         Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
@@ -72,57 +80,62 @@ public final class SeparateProcessCalls {
                 throw new IllegalStateException("The host process did not start (it said: " + ready + ")");
             }
             String[] ports = ready.split(" ");
-            run(child, Integer.parseInt(ports[1]), Integer.parseInt(ports[2]), hostThumbprint, seconds, rounds);
+            run(caller, child, Integer.parseInt(ports[1]), Integer.parseInt(ports[2]), hostThumbprint, seconds, rounds);
         } finally {
             child.getOutputStream().close(); // the child ends when its stdin ends
             if (!child.waitFor(10, TimeUnit.SECONDS)) {
                 child.destroyForcibly();
             }
+            caller.close();
             Files.deleteIfExists(hostP12);
             Files.deleteIfExists(callerP12);
             Files.deleteIfExists(dir);
         }
     }
 
-    private static void run(Process child, int halibutPort, int grpcPort, String hostThumbprint, int seconds,
-                            int rounds) throws Exception {
+    private static void run(HalibutRuntime caller, Process child, int halibutPort, int grpcPort, String hostThumbprint,
+                            int seconds, int rounds) throws Exception {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         ServiceEndPoint endpoint = new ServiceEndPoint(URI.create("https://localhost:" + halibutPort + "/"), hostThumbprint);
-        try (HalibutRuntime caller = HalibutRuntime.builder()
-                .certificate(Identities.CALLER.certificate(), Identities.CALLER.privateKey()).build()) {
-            ManagedChannel channel = GrpcPeer.channelTo(new InetSocketAddress(loopback, grpcPort), Identities.CALLER,
-                    hostThumbprint);
-            try {
-                Adder adder = caller.createClient(Adder.class, endpoint);
-                List<String> names = List.of("halibutListening", "grpc");
-                List<IntSupplier> calls = List.of(() -> adder.add(1, 2), () -> GrpcPeer.add(channel, 1, 2));
-                double[][] rate = new double[2][rounds];
-                double[][] cpu = new double[2][rounds];
-                // Two warm-up rounds: on a busy two-core machine the JIT of both processes was still catching up
-                // after one (calls/s of the first counted rounds rose 2-5x from round to round).
-                for (int r = -WARM_UP_ROUNDS; r < rounds; r++) {
-                    for (int k = 0; k < 2; k++) {
-                        long cpu0 = cpuNanos(child);
-                        long n = callFor(calls.get(k), Duration.ofSeconds(seconds));
-                        long cpu1 = cpuNanos(child);
-                        if (r >= 0) {
-                            rate[k][r] = n / (double) seconds;
-                            cpu[k][r] = (cpu1 - cpu0) / 1000.0 / n;
-                        }
+        ManagedChannel channel = GrpcPeer.channelTo(new InetSocketAddress(loopback, grpcPort), Identities.CALLER,
+                hostThumbprint);
+        try {
+            Adder adder = caller.createClient(Adder.class, endpoint);
+            Adder polled = caller.createClient(Adder.class, new ServiceEndPoint(POLLED, hostThumbprint));
+            if (polled.add(1, 2) != 3) { // waits (up to the collection timeout) for the child's polling connections
+                throw new IllegalStateException("add(1,2) over polling did not return 3");
+            }
+            List<String> names = List.of("halibutListening", "halibutPolling", "grpc");
+            List<IntSupplier> calls = List.of(() -> adder.add(1, 2), () -> polled.add(1, 2),
+                    () -> GrpcPeer.add(channel, 1, 2));
+            int variants = names.size();
+            int grpcIndex = variants - 1;
+            double[][] rate = new double[variants][rounds];
+            double[][] cpu = new double[variants][rounds];
+            // Two warm-up rounds: on a busy two-core machine the JIT of both processes was still catching up
+            // after one (calls/s of the first counted rounds rose 2-5x from round to round).
+            for (int r = -WARM_UP_ROUNDS; r < rounds; r++) {
+                for (int k = 0; k < variants; k++) {
+                    long cpu0 = cpuNanos(child);
+                    long n = callFor(calls.get(k), Duration.ofSeconds(seconds));
+                    long cpu1 = cpuNanos(child);
+                    if (r >= 0) {
+                        rate[k][r] = n / (double) seconds;
+                        cpu[k][r] = (cpu1 - cpu0) / 1000.0 / n;
                     }
                 }
-                System.out.printf(Locale.ROOT, "%d callers, %d s x %d rounds, I/O %s, load %s%n", CALLERS, seconds, rounds,
-                        System.getProperty(TRANSPORT_PROPERTY, "auto"), load());
-                System.out.printf(Locale.ROOT, "%-18s %12s %10s %16s   %s%n", "variant", "calls/s", "x grpc",
-                        "CPU us/call", "(calls/s per round)");
-                double grpc = median(rate[1]);
-                for (int k = 0; k < 2; k++) {
-                    System.out.printf(Locale.ROOT, "%-18s %12.0f %10.2f %16.1f   %s%n", names.get(k), median(rate[k]),
-                            median(rate[k]) / grpc, median(cpu[k]), Arrays.toString(rate[k]));
-                }
-            } finally {
-                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
+            System.out.printf(Locale.ROOT, "%d callers, %d s x %d rounds, I/O %s, load %s%n", CALLERS, seconds, rounds,
+                    System.getProperty(TRANSPORT_PROPERTY, "auto"), load());
+            System.out.printf(Locale.ROOT, "%-18s %12s %10s %16s   %s%n", "variant", "calls/s", "x grpc",
+                    "CPU us/call", "(calls/s per round)");
+            double grpc = median(rate[grpcIndex]);
+            for (int k = 0; k < variants; k++) {
+                System.out.printf(Locale.ROOT, "%-18s %12.0f %10.2f %16.1f   %s%n", names.get(k), median(rate[k]),
+                        median(rate[k]) / grpc, median(cpu[k]), Arrays.toString(rate[k]));
+            }
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
@@ -165,8 +178,11 @@ public final class SeparateProcessCalls {
         return own + other;
     }
 
-    /** The child: a Halibut host listening on loopback and a gRPC server, until its stdin ends. */
-    private static void host(Path hostP12, Path callerP12) throws Exception {
+    /**
+     * The child: a Halibut host listening on loopback and polling the parent's listener at {@code callerPort} with
+     * {@link #CALLERS} connections, and a gRPC server, until its stdin ends.
+     */
+    private static void host(Path hostP12, Path callerP12, int callerPort) throws Exception {
         CertificateAndKey hostId = Certificates.loadPkcs12(hostP12, PASSWORD);
         CertificateAndKey callerId = Certificates.loadPkcs12(callerP12, PASSWORD);
         try (HalibutRuntime host = HalibutRuntime.builder().certificate(hostId.certificate(), hostId.privateKey())
@@ -174,6 +190,8 @@ public final class SeparateProcessCalls {
                 .trust(Certificates.thumbprint(callerId.certificate())).build();
              GrpcPeer grpc = new GrpcPeer(hostId, callerId)) {
             int port = host.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            host.poll(POLLED, new ServiceEndPoint(URI.create("https://localhost:" + callerPort + "/"),
+                    Certificates.thumbprint(callerId.certificate())), CALLERS);
             System.out.println("READY " + port + " " + grpc.port());
             System.out.flush();
             while (System.in.read() >= 0) {
