@@ -214,11 +214,20 @@ public final class Connection implements AutoCloseable {
      * @throws MessageTooLargeException the message exceeds the maximum message size; nothing was sent
      */
     public void sendMessage(FrameType type, byte[] bson) throws IOException {
+        writeWholeFrame(type, messageFrame(type, bson));
+        touch();
+    }
+
+    /**
+     * A message frame of {@code type} carrying {@code bson} compressed, checked against the maximum message size
+     * before and after compression. Compressed after room for the frame header, and sent from that array: no
+     * further copy of the payload.
+     */
+    private ByteBuf messageFrame(FrameType type, byte[] bson) throws MessageTooLargeException {
         if (bson.length > maxMessageSize) {
             throw new MessageTooLargeException("The message is " + bson.length
                     + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
         }
-        // Compressed after room for the frame header, and sent from that array: no further copy of the payload.
         Compressor.Packed packed = compressor.compress(bson, FRAME_HEADER);
         if (packed.length() > maxMessageSize) {
             throw new MessageTooLargeException("The message compresses to " + packed.length()
@@ -226,8 +235,7 @@ public final class Connection implements AutoCloseable {
         }
         ByteBuf frame = Unpooled.wrappedBuffer(packed.buffer(), 0, packed.end());
         frame.setByte(0, type.code()).setInt(1, packed.length());
-        writeWholeFrame(type, frame);
-        touch();
+        return frame;
     }
 
     /** Sends a control frame (NEXT, PROCEED, END). */
@@ -312,6 +320,18 @@ public final class Connection implements AutoCloseable {
     private void writeRequest(ByteBuf buf) throws IOException {
         CompletableFuture<RequestWrite> outcome = new CompletableFuture<>();
         requestWrite = outcome;
+        writeRequestOnEventLoop(buf, outcome, null);
+    }
+
+    /**
+     * The event loop's part of writing a REQUEST (see {@link #writeRequest}): one task that takes the last look at
+     * the peer and then writes {@code frame} or withholds it (failing the connection), completing {@code outcome}
+     * either way, and then runs {@code afterwards} (if not null) on the event loop. Run at once when called there.
+     *
+     * @throws RequestNotWrittenException the event loop has shut down: nothing was written
+     */
+    private void writeRequestOnEventLoop(ByteBuf frame, CompletableFuture<RequestWrite> outcome, Runnable afterwards)
+            throws RequestNotWrittenException {
         Runnable write = () -> {
             String ended;
             lock.lock();
@@ -321,20 +341,23 @@ public final class Connection implements AutoCloseable {
                 lock.unlock();
             }
             if (ended != null) {
-                buf.release();
+                frame.release();
                 outcome.complete(RequestWrite.WITHHELD);
                 failed(new RequestNotWrittenException(withheldMessage(ended)));
                 closeNow(channel);
-                return;
+            } else {
+                channel.writeAndFlush(frame).addListener(f -> {
+                    // A write that did not complete handed not all of the frame to the socket: the peer cannot have
+                    // read the whole request, so it cannot have run it.
+                    outcome.complete(f.isSuccess() ? RequestWrite.WRITTEN : RequestWrite.FAILED);
+                    if (!f.isSuccess()) {
+                        writeFailed(f.cause());
+                    }
+                });
             }
-            channel.writeAndFlush(buf).addListener(f -> {
-                // A write that did not complete handed not all of the frame to the socket: the peer cannot have
-                // read the whole request, so it cannot have run it.
-                outcome.complete(f.isSuccess() ? RequestWrite.WRITTEN : RequestWrite.FAILED);
-                if (!f.isSuccess()) {
-                    writeFailed(f.cause());
-                }
-            });
+            if (afterwards != null) {
+                afterwards.run();
+            }
         };
         if (channel.eventLoop().inEventLoop()) {
             write.run();
@@ -343,7 +366,7 @@ public final class Connection implements AutoCloseable {
         try {
             channel.eventLoop().execute(write);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            buf.release();
+            frame.release();
             outcome.complete(RequestWrite.WITHHELD);
             throw new RequestNotWrittenException(withheldMessage("this side's event loop had shut down"));
         }
@@ -1186,17 +1209,7 @@ public final class Connection implements AutoCloseable {
      */
     public void sendRequestThenOnReadable(byte[] bson, Duration timeout, java.util.function.Consumer<Boolean> callback)
             throws IOException {
-        if (bson.length > maxMessageSize) {
-            throw new MessageTooLargeException("The message is " + bson.length
-                    + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
-        }
-        Compressor.Packed packed = compressor.compress(bson, FRAME_HEADER);
-        if (packed.length() > maxMessageSize) {
-            throw new MessageTooLargeException("The message compresses to " + packed.length()
-                    + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
-        }
-        ByteBuf frame = Unpooled.wrappedBuffer(packed.buffer(), 0, packed.end());
-        frame.setByte(0, FrameType.REQUEST.code()).setInt(1, packed.length());
+        ByteBuf frame = messageFrame(FrameType.REQUEST, bson);
         CompletableFuture<RequestWrite> outcome = new CompletableFuture<>();
         lock.lock();
         try {
@@ -1210,41 +1223,10 @@ public final class Connection implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        Runnable writeThenWait = () -> {
-            String ended;
-            lock.lock();
-            try {
-                ended = peerEndedLocked(); // one more look, on the event loop, as writeRequest takes
-            } finally {
-                lock.unlock();
-            }
-            if (ended != null) {
-                frame.release();
-                outcome.complete(RequestWrite.WITHHELD);
-                failed(new RequestNotWrittenException(withheldMessage(ended)));
-                closeNow(channel);
-            } else {
-                channel.writeAndFlush(frame).addListener(f -> {
-                    outcome.complete(f.isSuccess() ? RequestWrite.WRITTEN : RequestWrite.FAILED);
-                    if (!f.isSuccess()) {
-                        writeFailed(f.cause());
-                    }
-                });
-                touch();
-            }
-            onReadable(timeout, callback); // a failure above wakes it at once
-        };
-        if (channel.eventLoop().inEventLoop()) {
-            writeThenWait.run();
-            return;
-        }
-        try {
-            channel.eventLoop().execute(writeThenWait);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            frame.release();
-            outcome.complete(RequestWrite.WITHHELD);
-            throw new RequestNotWrittenException(withheldMessage("this side's event loop had shut down"));
-        }
+        writeRequestOnEventLoop(frame, outcome, () -> {
+            touch();
+            onReadable(timeout, callback); // a withheld request has failed the connection: this wakes at once
+        });
     }
 
     // ---- For a polling service host that waits for the listener's frames without a thread (wip/scale) ----
