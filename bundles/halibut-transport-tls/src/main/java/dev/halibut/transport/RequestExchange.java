@@ -106,20 +106,8 @@ public final class RequestExchange {
                 throw new ExchangeException(Kind.STREAM_SOURCE_FAILED, e);
             }
             Frame frame = connection.readFrame(responseTimeout);
-            if (frame.type() == FrameType.END) {
-                IOException cause = new IOException("the peer answered END instead of a RESPONSE");
-                throw notDelivered(connection, cause).orElseGet(() ->
-                        // END in place of a RESPONSE: the peer refused the request unread (protocol.md, section 5).
-                        new ExchangeException(Kind.REFUSED_UNREAD, cause));
-            }
-            if (frame.type() != FrameType.RESPONSE) {
-                throw new ProtocolException("expected a RESPONSE frame but got " + frame.type());
-            }
-            byte[] bson = connection.messageBytes(frame);
-            IncomingResponse response = codec.decodeResponse(bson);
-            if (!response.id().equals(requestId)) {
-                throw new ProtocolException("the response is for request " + response.id() + ", not " + requestId);
-            }
+            byte[] bson = responseBytes(connection, frame);
+            IncomingResponse response = decodeResponseTo(requestId, bson);
             String source = "the response to request " + requestId + " from " + connection.description();
             Map<UUID, DataStream> received;
             if (whenFinished == null) {
@@ -178,18 +166,8 @@ public final class RequestExchange {
     public Response responseFrom(Connection connection, String requestId, Frame frame, Duration responseTimeout)
             throws ExchangeException {
         try {
-            if (frame.type() == FrameType.END) {
-                IOException cause = new IOException("the peer answered END instead of a RESPONSE");
-                throw notDelivered(connection, cause).orElseGet(() -> new ExchangeException(Kind.REFUSED_UNREAD, cause));
-            }
-            if (frame.type() != FrameType.RESPONSE) {
-                throw new ProtocolException("expected a RESPONSE frame but got " + frame.type());
-            }
-            byte[] bson = connection.messageBytes(frame);
-            IncomingResponse response = codec.decodeResponse(bson);
-            if (!response.id().equals(requestId)) {
-                throw new ProtocolException("the response is for request " + response.id() + ", not " + requestId);
-            }
+            byte[] bson = responseBytes(connection, frame);
+            IncomingResponse response = decodeResponseTo(requestId, bson);
             String source = "the response to request " + requestId + " from " + connection.description();
             try {
                 return new Response(bson, response, IncomingStreams.storeAll(connection, response.streams(), streams,
@@ -218,6 +196,30 @@ public final class RequestExchange {
             return new ExchangeException(Kind.NOT_WRITTEN, e);
         }
         return notDelivered(connection, e).orElseGet(() -> classify(e));
+    }
+
+    /**
+     * The decompressed BSON of the frame that answered a request: a RESPONSE, or else END in its place (the peer
+     * refused the request unread, protocol.md section 5, unless it never reached the peer) or a frame out of turn.
+     */
+    private static byte[] responseBytes(Connection connection, Frame frame) throws ExchangeException, ProtocolException {
+        if (frame.type() == FrameType.END) {
+            IOException cause = new IOException("the peer answered END instead of a RESPONSE");
+            throw notDelivered(connection, cause).orElseGet(() -> new ExchangeException(Kind.REFUSED_UNREAD, cause));
+        }
+        if (frame.type() != FrameType.RESPONSE) {
+            throw new ProtocolException("expected a RESPONSE frame but got " + frame.type());
+        }
+        return connection.messageBytes(frame);
+    }
+
+    /** The response envelope in {@code bson}, which must answer {@code requestId}. */
+    private IncomingResponse decodeResponseTo(String requestId, byte[] bson) throws ProtocolException {
+        IncomingResponse response = codec.decodeResponse(bson);
+        if (!response.id().equals(requestId)) {
+            throw new ProtocolException("the response is for request " + response.id() + ", not " + requestId);
+        }
+        return response;
     }
 
     /**
