@@ -326,23 +326,33 @@ public final class SubscriberSession {
 
         /** On a worker: sends the request and receives its response, then waits for work again. */
         private void serve(CollectedRequest request) {
-            boolean again = false;
-            try {
+            workerTurn(() -> {
                 if (closing) {
                     request.putBack(); // nothing of it was sent: another node or connection may still take it
                     end();
-                    return;
+                    return false;
                 }
                 if (!trusted(request)) {
-                    return;
+                    return false;
                 }
                 // A request goes out at once on a connection heard from just now that is open and quiet; otherwise
                 // NEXT / PROCEED proves the subscriber is there first.
                 if (!connection.readyForRequest(limits.heartbeatTimeout(), limits.heartbeatSkipWindow())) {
                     request.putBack();
-                    return;
+                    return false;
                 }
-                again = !request.sending() || exchange(request);
+                return !request.sending() || exchange(request);
+            });
+        }
+
+        /**
+         * Runs one turn of this connection on a worker, then lets the connection wait for work again if the turn says
+         * it carries on, or closes it (also when the turn failed: logged, quietly if the connection is closed already).
+         */
+        private void workerTurn(Turn turn) {
+            boolean again = false;
+            try {
+                again = turn.run();
             } catch (IOException e) {
                 if (!connection.isClosed()) {
                     LOG.warn("Subscriber {} of {} failed: {}", connection, subscription, e.toString());
@@ -494,37 +504,19 @@ public final class SubscriberSession {
          * of {@code frame} (the first frame after the request) and {@code failure} (what the send or the wait threw).
          */
         private void finishOnWorker(CollectedRequest request, Frame frame, IOException failure) {
-            Runnable finish = () -> {
-                boolean again = false;
-                try {
-                    if (failure != null) {
-                        again = exchangeFailed(request, exchange.failure(connection, failure));
-                    } else {
-                        RequestExchange.Response response;
-                        try {
-                            response = exchange.responseFrom(connection, request.requestId(), frame,
-                                    limits.responseTimeout());
-                        } catch (ExchangeException e) {
-                            again = exchangeFailed(request, e);
-                            return;
-                        }
-                        request.complete(response.received());
-                        again = true;
-                    }
-                } catch (IOException e) {
-                    if (!connection.isClosed()) {
-                        LOG.warn("Subscriber {} of {} failed: {}", connection, subscription, e.toString());
-                    }
-                } catch (RuntimeException e) {
-                    LOG.error("Serving subscriber {} of {} failed unexpectedly; closing it", connection, subscription, e);
-                } finally {
-                    if (again) {
-                        awaitWork();
-                    } else {
-                        connection.close();
-                    }
+            Runnable finish = () -> workerTurn(() -> {
+                if (failure != null) {
+                    return exchangeFailed(request, exchange.failure(connection, failure));
                 }
-            };
+                RequestExchange.Response response;
+                try {
+                    response = exchange.responseFrom(connection, request.requestId(), frame, limits.responseTimeout());
+                } catch (ExchangeException e) {
+                    return exchangeFailed(request, e);
+                }
+                request.complete(response.received());
+                return true;
+            });
             try {
                 workers.execute(finish);
             } catch (RejectedExecutionException e) {
@@ -549,6 +541,12 @@ public final class SubscriberSession {
             connection.closeGracefully();
             return false;
         }
+    }
+
+    /** One turn of a connection on a worker ({@code Session.workerTurn}). */
+    private interface Turn {
+        /** @return whether the connection carries on (waits for work again); {@code false}: it is closed */
+        boolean run() throws IOException;
     }
 
     /**
