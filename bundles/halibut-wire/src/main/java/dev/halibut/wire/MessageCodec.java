@@ -22,10 +22,8 @@ import com.fasterxml.jackson.databind.jsontype.PolymorphicTypeValidator;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import de.undercouch.bson4jackson.BsonFactory;
 import dev.halibut.DataStream;
 import dev.halibut.EncodedMessage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
@@ -58,6 +56,7 @@ public final class MessageCodec {
     public static final int MAX_STREAMS = 256;
 
     private final ObjectMapper mapper;
+    private final DocumentGenerator.Factory factory = new DocumentGenerator.Factory();
     /**
      * Readers and writers by declared type. Making one per value (Jackson looks up and checks the root
      * (de)serializer each time) was about a fifth of encoding a small request; bounded, as Jackson bounds its own
@@ -65,9 +64,14 @@ public final class MessageCodec {
      */
     private final LRUMap<Type, ObjectReader> readers = new LRUMap<>(16, 512);
     private final LRUMap<Type, ObjectWriter> writers = new LRUMap<>(16, 512);
+    /**
+     * Readers for values that come without streams (most do), made once with the empty map of streams: a reader with
+     * a per-call attribute is a new reader, a new configuration and a new attribute map for every value.
+     */
+    private final LRUMap<Type, ObjectReader> readersWithoutStreams = new LRUMap<>(16, 512);
 
     public MessageCodec() {
-        mapper = new ObjectMapper(new BsonFactory());
+        mapper = new ObjectMapper(factory);
         mapper.registerModule(new Jdk8Module());
         mapper.registerModule(new JavaTimeModule());
         mapper.registerModule(new DataStreamModule());
@@ -151,7 +155,7 @@ public final class MessageCodec {
                     + " parameters");
         }
         List<DataStream> streams = new ArrayList<>();
-        byte[] bson = generate(256, g -> {
+        byte[] bson = generate(g -> {
             g.writeStartObject();
             g.writeStringField("id", id);
             g.writeStringField("service", service);
@@ -178,7 +182,7 @@ public final class MessageCodec {
      */
     public EncodedMessage encodeResponse(String id, Type resultType, Object result) throws IOException {
         List<DataStream> streams = new ArrayList<>();
-        byte[] bson = generate(128, g -> {
+        byte[] bson = generate(g -> {
             g.writeStartObject();
             g.writeStringField("id", id);
             g.writeFieldName("result");
@@ -191,7 +195,7 @@ public final class MessageCodec {
 
     /** Encodes an error response (errors carry no streams). */
     public byte[] encodeError(String id, RemoteError error) throws IOException {
-        return generate(256, g -> {
+        return generate(g -> {
             g.writeStartObject();
             g.writeStringField("id", id);
             g.writeObjectFieldStart("error");
@@ -214,25 +218,16 @@ public final class MessageCodec {
     }
 
     /**
-     * One BSON document as bytes. bson4jackson hands the finished document to its stream through an interruptible
-     * channel ({@code Channels.newChannel}), so on a thread whose interrupt flag is set (a service that restored the
-     * flag before returning, a caller being cancelled) the encoding itself would fail with
-     * {@code ClosedByInterruptException}. Encoding never blocks: it runs with the flag cleared, and the flag is put
-     * back for whoever decides about the interrupt.
+     * One BSON document as bytes, copied once out of the generator's buffer ({@link DocumentGenerator}). Nothing here
+     * looks at the thread's interrupt flag: a service that restored the flag before returning, or a caller being
+     * cancelled, still gets its message encoded, and the flag stays set for whoever decides about the interrupt.
      */
-    private byte[] generate(int initialSize, DocumentWriter body) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(initialSize);
-        boolean interrupted = Thread.interrupted();
-        try {
-            try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
-                body.write(g);
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+    private byte[] generate(DocumentWriter body) throws IOException {
+        DocumentGenerator g = factory.documentGenerator();
+        try (g) {
+            body.write(g);
         }
-        return out.toByteArray();
+        return g.document();
     }
 
     /** Decodes a request envelope; its arguments stay unbound until the method is known. */
@@ -294,7 +289,9 @@ public final class MessageCodec {
     Object bind(JsonNode node, Type declaredType, Map<UUID, DataStream> streams) throws IOException {
         JsonNode value = node == null || node.isMissingNode() ? NullNode.getInstance() : node;
         try {
-            return readerFor(declaredType).withAttribute(DataStreamModule.INCOMING, streams).readValue(value);
+            ObjectReader reader = streams.isEmpty() ? readerWithoutStreams(declaredType)
+                    : readerFor(declaredType).withAttribute(DataStreamModule.INCOMING, streams);
+            return reader.readValue(value);
         } catch (JsonMappingException e) {
             // Jackson's message ends in a parser location, meaningless for a tree; say where in the value instead.
             throw new IOException(e.getOriginalMessage() + where(e), e);
@@ -322,13 +319,31 @@ public final class MessageCodec {
             throws IOException {
         if (value == null) {
             g.writeNull();
+        } else if (holdsNoStreams(declaredType)) {
+            writerFor(declaredType).writeValue(g, value);
         } else {
             writerFor(declaredType).withAttribute(DataStreamModule.OUTGOING, streams).writeValue(g, value);
         }
     }
 
+    /**
+     * Whether a value of {@code declaredType} can never be or hold a {@link DataStream}: a primitive, its box or a
+     * string (final classes, written as scalars). Such a value is written without the attribute that collects
+     * streams, which costs a new writer and a new configuration per value.
+     */
+    private static boolean holdsNoStreams(Type declaredType) {
+        return declaredType instanceof Class<?> c && (c.isPrimitive() || c == String.class || c == Integer.class
+                || c == Long.class || c == Boolean.class || c == Double.class || c == Float.class || c == Short.class
+                || c == Byte.class || c == Character.class);
+    }
+
     private ObjectReader readerFor(Type declaredType) {
         return cached(readers, declaredType, mapper::readerFor);
+    }
+
+    private ObjectReader readerWithoutStreams(Type declaredType) {
+        return cached(readersWithoutStreams, declaredType,
+                t -> mapper.readerFor(t).withAttribute(DataStreamModule.INCOMING, Map.of()));
     }
 
     private ObjectWriter writerFor(Type declaredType) {
