@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.util.LRUMap;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.cfg.MapperConfig;
@@ -60,15 +59,16 @@ public final class MessageCodec {
     /**
      * Readers and writers by declared type. Making one per value (Jackson looks up and checks the root
      * (de)serializer each time) was about a fifth of encoding a small request; bounded, as Jackson bounds its own
-     * caches, so types of a contract that is gone are let go.
+     * caches, so types of a contract that is gone are let go. Not Jackson's {@code LRUMap}: its bookkeeping of
+     * recency on every read was 7% of a small call's encoding and decoding, and a contract's types are few.
      */
-    private final LRUMap<Type, ObjectReader> readers = new LRUMap<>(16, 512);
-    private final LRUMap<Type, ObjectWriter> writers = new LRUMap<>(16, 512);
+    private final TypeCache<ObjectReader> readers = new TypeCache<>();
+    private final TypeCache<ObjectWriter> writers = new TypeCache<>();
     /**
      * Readers for values that come without streams (most do), made once with the empty map of streams: a reader with
      * a per-call attribute is a new reader, a new configuration and a new attribute map for every value.
      */
-    private final LRUMap<Type, ObjectReader> readersWithoutStreams = new LRUMap<>(16, 512);
+    private final TypeCache<ObjectReader> readersWithoutStreams = new TypeCache<>();
 
     public MessageCodec() {
         mapper = new ObjectMapper(factory);
@@ -232,6 +232,16 @@ public final class MessageCodec {
 
     /** Decodes a request envelope; its arguments stay unbound until the method is known. */
     public IncomingRequest decodeRequest(byte[] bson) throws ProtocolException {
+        checkLengths(bson);
+        BsonEnvelope plain = BsonEnvelope.scan(bson);
+        return plain != null ? plain.request(this) : decodeRequestTree(bson);
+    }
+
+    /**
+     * {@link #decodeRequest} through a tree of the whole envelope: for what {@link BsonEnvelope} leaves to it, and
+     * the reference its reading is held to (BsonEnvelopeTest). The lengths must have been checked.
+     */
+    IncomingRequest decodeRequestTree(byte[] bson) throws ProtocolException {
         JsonNode doc = readDocument(bson, "request");
         String id = requiredId(doc, "request");
         String service = requiredText(doc, "service", "request");
@@ -266,6 +276,13 @@ public final class MessageCodec {
 
     /** Decodes a response envelope; a result stays unbound until the caller names its type. */
     public IncomingResponse decodeResponse(byte[] bson) throws ProtocolException {
+        checkLengths(bson);
+        BsonEnvelope plain = BsonEnvelope.scan(bson);
+        return plain != null ? plain.response(this) : decodeResponseTree(bson);
+    }
+
+    /** {@link #decodeResponse} through a tree of the whole envelope; see {@link #decodeRequestTree}. */
+    IncomingResponse decodeResponseTree(byte[] bson) throws ProtocolException {
         JsonNode doc = readDocument(bson, "response");
         String id = requiredId(doc, "response");
         JsonNode error = doc.get("error");
@@ -289,9 +306,7 @@ public final class MessageCodec {
     Object bind(JsonNode node, Type declaredType, Map<UUID, DataStream> streams) throws IOException {
         JsonNode value = node == null || node.isMissingNode() ? NullNode.getInstance() : node;
         try {
-            ObjectReader reader = streams.isEmpty() ? readerWithoutStreams(declaredType)
-                    : readerFor(declaredType).withAttribute(DataStreamModule.INCOMING, streams);
-            return reader.readValue(value);
+            return reader(declaredType, streams).readValue(value);
         } catch (JsonMappingException e) {
             // Jackson's message ends in a parser location, meaningless for a tree; say where in the value instead.
             throw new IOException(e.getOriginalMessage() + where(e), e);
@@ -337,6 +352,11 @@ public final class MessageCodec {
                 || c == Byte.class || c == Character.class);
     }
 
+    private ObjectReader reader(Type declaredType, Map<UUID, DataStream> streams) {
+        return streams.isEmpty() ? readerWithoutStreams(declaredType)
+                : readerFor(declaredType).withAttribute(DataStreamModule.INCOMING, streams);
+    }
+
     private ObjectReader readerFor(Type declaredType) {
         return cached(readers, declaredType, mapper::readerFor);
     }
@@ -351,13 +371,33 @@ public final class MessageCodec {
     }
 
     /** The cached reader or writer for {@code declaredType}, made and kept on first use. */
-    private <T> T cached(LRUMap<Type, T> cache, Type declaredType, java.util.function.Function<JavaType, T> make) {
+    private <T> T cached(TypeCache<T> cache, Type declaredType, java.util.function.Function<JavaType, T> make) {
         T value = cache.get(declaredType);
         if (value == null) {
             value = make.apply(mapper.constructType(declaredType));
             cache.put(declaredType, value);
         }
         return value;
+    }
+
+    /**
+     * At most {@link #MAX} entries by type, read without locking. When full it starts over (empty): readers and
+     * writers are made again on the next use, as after a restart, instead of tracking which was used last.
+     */
+    private static final class TypeCache<T> {
+        private static final int MAX = 512;
+        private final java.util.concurrent.ConcurrentHashMap<Type, T> map = new java.util.concurrent.ConcurrentHashMap<>();
+
+        T get(Type type) {
+            return map.get(type);
+        }
+
+        void put(Type type, T value) {
+            if (map.size() >= MAX) {
+                map.clear();
+            }
+            map.put(type, value);
+        }
     }
 
     private static void writeStreams(JsonGenerator g, List<DataStream> streams) throws IOException {
@@ -407,8 +447,13 @@ public final class MessageCodec {
         return headers;
     }
 
-    private JsonNode readDocument(byte[] bson, String what) throws ProtocolException {
+    /** {@link BsonLengths#check}, first of all, on every message. */
+    private static void checkLengths(byte[] bson) throws ProtocolException {
         BsonLengths.check(bson, MAX_NESTING_DEPTH);
+    }
+
+    /** The whole document as a tree; its lengths have been checked. */
+    private JsonNode readDocument(byte[] bson, String what) throws ProtocolException {
         try (JsonParser parser = new DepthLimitedParser(mapper.getFactory().createParser(bson))) {
             JsonNode doc = mapper.readTree(parser);
             if (doc == null || !doc.isObject()) {
