@@ -154,6 +154,19 @@ public final class MessageCodec {
             throw new IllegalArgumentException(parameterTypeNames.size() + " type names for " + parameterTypes.length
                     + " parameters");
         }
+        byte[] plain = PlainEnvelopeWriter.request(id, service, method, parameterTypeNames, parameterTypes, arguments);
+        if (plain != null) {
+            return EncodedMessage.withoutStreams(plain);
+        }
+        return encodeRequestGenerated(id, service, method, parameterTypeNames, parameterTypes, arguments);
+    }
+
+    /**
+     * {@link #encodeRequest} through Jackson's generator: for what {@link PlainEnvelopeWriter} leaves to it, and the
+     * bytes that writer is held to (PlainEnvelopeWriterTest).
+     */
+    EncodedMessage encodeRequestGenerated(String id, String service, String method, List<String> parameterTypeNames,
+                                          Type[] parameterTypes, Object[] arguments) throws IOException {
         List<DataStream> streams = new ArrayList<>();
         byte[] bson = generate(g -> {
             g.writeStartObject();
@@ -181,6 +194,15 @@ public final class MessageCodec {
      * in the result are listed in the envelope and returned, to be sent after it.
      */
     public EncodedMessage encodeResponse(String id, Type resultType, Object result) throws IOException {
+        byte[] plain = PlainEnvelopeWriter.response(id, resultType, result);
+        if (plain != null) {
+            return EncodedMessage.withoutStreams(plain);
+        }
+        return encodeResponseGenerated(id, resultType, result);
+    }
+
+    /** {@link #encodeResponse} through Jackson's generator; see {@link #encodeRequestGenerated}. */
+    EncodedMessage encodeResponseGenerated(String id, Type resultType, Object result) throws IOException {
         List<DataStream> streams = new ArrayList<>();
         byte[] bson = generate(g -> {
             g.writeStartObject();
