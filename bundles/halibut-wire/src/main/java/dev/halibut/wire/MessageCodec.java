@@ -369,9 +369,11 @@ public final class MessageCodec {
      * streams, which costs a new writer and a new configuration per value.
      */
     private static boolean holdsNoStreams(Type declaredType) {
-        return declaredType instanceof Class<?> c && (c.isPrimitive() || c == String.class || c == Integer.class
-                || c == Long.class || c == Boolean.class || c == Double.class || c == Float.class || c == Short.class
-                || c == Byte.class || c == Character.class);
+        // Contract types come resolved, as JavaTypes; these classes have no type parameters.
+        Class<?> c = declaredType instanceof Class<?> k ? k : declaredType instanceof JavaType j ? j.getRawClass() : null;
+        return c != null && (c.isPrimitive() || c == String.class || c == Integer.class || c == Long.class
+                || c == Boolean.class || c == Double.class || c == Float.class || c == Short.class || c == Byte.class
+                || c == Character.class);
     }
 
     private ObjectReader reader(Type declaredType, Map<UUID, DataStream> streams) {

@@ -1,5 +1,6 @@
 package dev.halibut.wire;
 
+import com.fasterxml.jackson.databind.JavaType;
 import java.lang.reflect.Type;
 import java.util.List;
 
@@ -65,8 +66,7 @@ final class PlainEnvelopeWriter {
         if (!ascii(id)) {
             return null;
         }
-        int value = resultType == void.class || resultType == Void.class ? (result == null ? 0 : -1)
-                : valueSize(resultType, result);
+        int value = valueSize(resultType, result);
         if (value < 0) {
             return null;
         }
@@ -84,11 +84,12 @@ final class PlainEnvelopeWriter {
      * not one of the plain ones, or the value is not of it, or it is a string that is not plain ASCII.
      */
     private static int valueSize(Type declared, Object value) {
-        if (!(declared instanceof Class<?> c) || !plainType(c)) {
-            return -1;
-        }
         if (value == null) {
-            return 0;
+            return 0; // the generator writes null for a null value of any declared type
+        }
+        Class<?> c = plainClass(declared);
+        if (c == null) {
+            return -1;
         }
         if (value instanceof Integer && (c == int.class || c == Integer.class)) {
             return 4;
@@ -104,6 +105,15 @@ final class PlainEnvelopeWriter {
             return 4 + s.length() + 1;
         }
         return -1;
+    }
+
+    /**
+     * The declared type's class if it is one of the plain ones, else {@code null}. Contract types come resolved, as
+     * Jackson's {@link JavaType}s; none of the plain classes has type parameters, so the raw class says it all.
+     */
+    static Class<?> plainClass(Type declared) {
+        Class<?> c = declared instanceof Class<?> k ? k : declared instanceof JavaType j ? j.getRawClass() : null;
+        return c != null && plainType(c) ? c : null;
     }
 
     private static boolean plainType(Class<?> c) {

@@ -29,8 +29,9 @@ class PlainEnvelopeWriterTest {
             Type[] types = new Type[count];
             Object[] args = new Object[count];
             for (int i = 0; i < count; i++) {
-                types[i] = PLAIN[random.nextInt(PLAIN.length)];
-                args[i] = value(types[i]);
+                Type plain = PLAIN[random.nextInt(PLAIN.length)];
+                args[i] = value(plain);
+                types[i] = resolvedOrNot(plain);
             }
             String id = Long.toHexString(random.nextLong()) + "-" + n;
             String service = randomAscii(1 + random.nextInt(12));
@@ -49,8 +50,9 @@ class PlainEnvelopeWriterTest {
     @Test
     void plainResponsesAreTheBytesTheGeneratorWrites() throws Exception {
         for (int n = 0; n < 3000; n++) {
-            Type type = PLAIN[random.nextInt(PLAIN.length)];
-            Object result = value(type);
+            Type plain = PLAIN[random.nextInt(PLAIN.length)];
+            Object result = value(plain);
+            Type type = resolvedOrNot(plain);
             String id = "r-" + n;
             assertThat(PlainEnvelopeWriter.response(id, type, result)).as("response %s %s", type, result)
                     .isEqualTo(codec.encodeResponseGenerated(id, type, result).bson());
@@ -75,6 +77,15 @@ class PlainEnvelopeWriterTest {
                 new Object[] {1f})).isNull();
         assertThat(PlainEnvelopeWriter.response("1", long.class, 1)).as("an Integer for a long").isNull();
         assertThat(PlainEnvelopeWriter.response("1", void.class, "x")).isNull();
+        assertThat(PlainEnvelopeWriter.response("1", ContractTypes.typeFactory().constructType(List.class), List.of()))
+                .isNull();
+        assertThat(PlainEnvelopeWriter.response("1", ContractTypes.typeFactory().constructType(int.class), 5))
+                .as("a resolved int").isNotNull();
+    }
+
+    /** As a contract's methods give it (resolved, a JavaType) or as a plain class: both are written alike. */
+    private Type resolvedOrNot(Type plain) {
+        return random.nextBoolean() ? ContractTypes.typeFactory().constructType(plain) : plain;
     }
 
     private Object value(Type type) {
