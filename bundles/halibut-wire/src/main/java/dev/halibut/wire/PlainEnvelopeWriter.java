@@ -126,8 +126,11 @@ final class PlainEnvelopeWriter {
         return 1 + name.length() + 1 + 4 + value.length() + 1;
     }
 
-    /** Characters 1 to 127 only: one byte each in UTF-8, and no zero to end a string early. */
+    /** Characters 1 to 127 only: one byte each in UTF-8, and no zero to end a string early ({@code null}: no). */
     private static boolean ascii(String s) {
+        if (s == null) {
+            return false; // whatever the generator makes of it
+        }
         for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);
             if (ch == 0 || ch > 0x7F) {
