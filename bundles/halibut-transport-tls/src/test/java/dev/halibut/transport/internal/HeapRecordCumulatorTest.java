@@ -80,6 +80,19 @@ class HeapRecordCumulatorTest {
     }
 
     @Test
+    void aSmallReadGetsABufferOfItsSizeAndABulkReadOneToKeep() {
+        ByteBuf small = cumulator.cumulate(alloc, Unpooled.EMPTY_BUFFER, direct(bytes(300, 8)));
+        ByteBuf bulk = cumulator.cumulate(alloc, Unpooled.EMPTY_BUFFER,
+                direct(bytes(HeapRecordCumulator.BULK_READ, 9)));
+
+        assertThat(small.capacity()).isLessThan(HeapRecordCumulator.BULK_READ);
+        assertThat(small.readableBytes()).isEqualTo(300);
+        assertThat(bulk.capacity()).isGreaterThanOrEqualTo(HeapRecordCumulator.CAPACITY);
+        small.release();
+        bulk.release();
+    }
+
+    @Test
     void aSharedCumulationIsNotWrittenInto() {
         ByteBuf c = cumulator.cumulate(alloc, Unpooled.EMPTY_BUFFER, direct(bytes(100, 6)));
         ByteBuf view = c.retainedSlice(); // someone else still reads these bytes
