@@ -13,15 +13,24 @@ import java.util.List;
 
 /**
  * Sends the bodies of a message's streams on a connection (docs/protocol.md, "Streams"): each stream's content cut
- * into STREAM_DATA frames of at most 64 KiB, then its STREAM_END. The connection's write back-pressure paces the
- * source, so memory stays one chunk per stream whatever its length. The source writes a chunk straight into the
- * pooled buffer its frame is sent from (of the kind the connection's TLS engine encrypts from), so each byte is copied
- * once before encryption.
+ * into STREAM_DATA frames of 64 KiB, header included ({@link #CHUNK}), then its STREAM_END. The connection's write
+ * back-pressure paces the source, so memory stays one chunk per stream whatever its length. The source writes a chunk
+ * straight into the pooled buffer its frame is sent from (of the kind the connection's TLS engine encrypts from), so
+ * each byte is copied once before encryption.
  */
 final class StreamSender {
 
     /** A frame's type byte and its 4-byte payload length (docs/protocol.md, section 3). */
     private static final int FRAME_HEADER = 5;
+
+    /**
+     * The content of one STREAM_DATA frame: 64 KiB less the header, so that a whole frame is exactly four TLS records
+     * of 16 KiB (the most plaintext a record holds). The JDK's engine encrypts each frame on its own
+     * ({@code TlsProvider.fit}), where a frame of 64 KiB of content would end in a record of 5 bytes; and the receiver
+     * finds a frame in four whole decrypted buffers instead of five, at the ends often in pieces too small to keep (a
+     * copy on its event loop). The protocol allows any content from 1 byte to 64 KiB.
+     */
+    static final int CHUNK = FrameType.MAX_STREAM_CHUNK - FRAME_HEADER;
 
     private StreamSender() {
     }
@@ -106,15 +115,15 @@ final class StreamSender {
             while (len > 0) {
                 if (frame == null) {
                     long left = stream.length() - total;
-                    frame = connection.streamFrameBuffer(FRAME_HEADER + (int) Math.min(FrameType.MAX_STREAM_CHUNK, left));
+                    frame = connection.streamFrameBuffer(FRAME_HEADER + (int) Math.min(CHUNK, left));
                     frame.writerIndex(FRAME_HEADER);
                 }
-                int n = Math.min(len, FrameType.MAX_STREAM_CHUNK - used);
+                int n = Math.min(len, CHUNK - used);
                 frame.writeBytes(b, off, n);
                 used += n;
                 off += n;
                 len -= n;
-                if (used == FrameType.MAX_STREAM_CHUNK) {
+                if (used == CHUNK) {
                     emit();
                 }
             }

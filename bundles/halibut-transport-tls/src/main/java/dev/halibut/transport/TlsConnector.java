@@ -12,6 +12,7 @@ import dev.halibut.transport.internal.IdentificationBlock;
 import dev.halibut.transport.internal.WebSocketClientUpgrade;
 import dev.halibut.transport.internal.WebSocketRoute;
 import dev.halibut.transport.internal.ProxyConnectException;
+import dev.halibut.transport.internal.TlsProvider;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -302,6 +303,7 @@ public final class TlsConnector implements AutoCloseable {
         TlsContextFactory.configure(engine, false);
         SslHandler tls = new SslHandler(engine);
         tls.setHandshakeTimeoutMillis(0); // the attempt's timeout covers it
+        TlsProvider.fit(tls); // how records are gathered and cut for this engine (streams)
         Identify identify = new Identify(endpoint, self, limits, tls, result);
         if (after == null) {
             pipeline.addLast("tls", tls);

@@ -4,6 +4,7 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.transport.internal.FailedHandshakeThrottle;
 import dev.halibut.transport.internal.IdentificationBlock;
 import dev.halibut.transport.internal.LingeringClose;
+import dev.halibut.transport.internal.TlsProvider;
 import dev.halibut.transport.internal.WebSocketUpgradeDetector;
 import dev.halibut.wire.Identification;
 import dev.halibut.wire.MessageMemoryBudget;
@@ -261,6 +262,7 @@ public final class TlsListener implements AutoCloseable {
             TlsContextFactory.configure(engine, true);
             tls = new SslHandler(engine);
             tls.setHandshakeTimeoutMillis(0); // the deadline from accept covers it
+            TlsProvider.fit(tls); // how records are gathered and cut for this engine (streams)
             ch.pipeline().addLast("tls", tls);
             // Raw Halibut or a WebSocket upgrade (GET): decided on the first bytes, within the same deadline.
             ch.pipeline().addLast("route", new WebSocketUpgradeDetector(this::upgradeRefused,

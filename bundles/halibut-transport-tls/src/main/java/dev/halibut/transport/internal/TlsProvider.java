@@ -5,6 +5,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.security.KeyManagementException;
 import java.security.Provider;
@@ -64,6 +65,26 @@ public enum TlsProvider {
      */
     public static boolean encryptsFromDirectBuffers(SSLEngine engine) {
         return engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+    }
+
+    /**
+     * Fits {@code tls} to its engine for bulk transfers (docs/benchmarks.md, "Streams against the raw TLS copy, round
+     * 2"). For the JDK's engine, which works on arrays:
+     * <ul>
+     * <li>received bytes are gathered in a heap buffer ({@link HeapRecordCumulator}): the engine decrypts in place,
+     * and its AES-GCM on the direct buffers the socket reads into costs about twice as much;</li>
+     * <li>each written buffer is encrypted on its own ({@code wrapDataSize} 0), in records of 16 KiB cut from its
+     * start, instead of Netty's default of cutting 16 KiB pieces across the queued writes, which copies every piece
+     * that ends a write and every record that spans two writes into a new buffer. A stream frame is exactly four
+     * records ({@code StreamSender}); a small message is one record either way.</li>
+     * </ul>
+     * OpenSSL works on direct memory, gathers received bytes without a copy and keeps Netty's settings.
+     */
+    public static void fit(SslHandler tls) {
+        if (!encryptsFromDirectBuffers(tls.engine())) {
+            tls.setCumulator(HeapRecordCumulator.INSTANCE);
+            tls.setWrapDataSize(0);
+        }
     }
 
     /**
