@@ -302,15 +302,48 @@ class InMemoryPendingRequestQueueTest {
     @Test
     void aCallerWaitingBeforeTheSendStillGetsItsResponseTimeout() throws Exception {
         // The send does not wake the waiting caller: its response deadline must still hold, not the (much later)
-        // collection deadline it was waiting for.
-        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(), Duration.ofMinutes(10));
-        java.util.concurrent.CompletableFuture<PollingException.Reason> outcome = new java.util.concurrent.CompletableFuture<>();
-        Thread caller = new Thread(() -> outcome.complete(reasonOf(call, Duration.ofMillis(200))));
+        // collection deadline it was waiting for. Waited for by the thread that queued the request, and by another.
+        for (boolean sameThread : new boolean[] {true, false}) {
+            String id = "r-" + sameThread;
+            PendingCall[] call = {sameThread ? null : queue.enqueue(SUB, TP, id, msg(), Duration.ofMinutes(10))};
+            java.util.concurrent.CompletableFuture<PollingException.Reason> outcome =
+                    new java.util.concurrent.CompletableFuture<>();
+            Thread caller = new Thread(() -> {
+                PendingCall c = call[0] != null ? call[0] : queue.enqueue(SUB, TP, id, msg(), Duration.ofMinutes(10));
+                outcome.complete(reasonOf(c, Duration.ofMillis(200)));
+            });
+            caller.start();
+            awaitParked(caller);
+            CollectedRequest taken = queue.take(SUB, TP, NONE);
+            assertThat(taken.requestId()).isEqualTo(id);
+            assertThat(taken.sending()).isTrue();
+            assertThat(outcome.get(60, TimeUnit.SECONDS)).as("same thread: " + sameThread)
+                    .isEqualTo(PollingException.Reason.NO_RESPONSE);
+        }
+    }
+
+    @Test
+    void theThreadThatQueuedARequestIsWokenByItsResponseAndByAPutBack() throws Exception {
+        java.util.concurrent.CompletableFuture<Object> outcome = new java.util.concurrent.CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                outcome.complete(queue.enqueue(SUB, TP, "r1", msg(), Duration.ofMinutes(10))
+                        .awaitResponse(Duration.ofMinutes(10)));
+            } catch (Exception e) {
+                outcome.complete(e);
+            }
+        });
         caller.start();
         awaitParked(caller);
-        CollectedRequest taken = queue.take(SUB, TP, NONE);
-        assertThat(taken.sending()).isTrue();
-        assertThat(outcome.get(60, TimeUnit.SECONDS)).isEqualTo(PollingException.Reason.NO_RESPONSE);
+        CollectedRequest first = queue.take(SUB, TP, NONE);
+        assertThat(first.sending()).isTrue();
+        first.putBackUnread("the service host ended the connection first");
+        CollectedRequest second = queue.take(SUB, TP, NONE);
+        assertThat(second.sending()).isTrue();
+        awaitParked(caller);
+        second.complete(new ReceivedMessage(new byte[] {5}, Map.of()));
+        assertThat(outcome.get(60, TimeUnit.SECONDS)).isInstanceOf(ReceivedMessage.class);
+        assertThat(((ReceivedMessage) outcome.get()).bson()).containsExactly(5);
     }
 
     @Test
