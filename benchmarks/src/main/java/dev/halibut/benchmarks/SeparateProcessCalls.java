@@ -33,7 +33,9 @@ import java.util.function.IntSupplier;
  * process; here they compete only for the machine's cores, as two deployed nodes on one machine would. Rounds
  * alternate Halibut and gRPC; the figures are calls per second and the CPU per call of both processes together.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.SeparateProcessCalls [seconds per round] [rounds]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.SeparateProcessCalls [seconds per round] [rounds] [variants]</pre>
+ * ({@code variants}: a comma-separated subset of halibutListening, halibutPolling, e.g. {@code halibutPolling}; gRPC,
+ * the reference, always runs)
  * The first two rounds of each are a warm-up and not counted. {@code -Ddev.halibut.io.transport=...} is passed on to the
  * child.
  */
@@ -53,6 +55,7 @@ public final class SeparateProcessCalls {
         }
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        List<String> only = args.length > 2 ? List.of(args[2].split(",")) : null;
         Path dir = Files.createTempDirectory("halibut-separate");
         Path hostP12 = dir.resolve("host.p12");
         Path callerP12 = dir.resolve("caller.p12");
@@ -80,7 +83,8 @@ public final class SeparateProcessCalls {
                 throw new IllegalStateException("The host process did not start (it said: " + ready + ")");
             }
             String[] ports = ready.split(" ");
-            run(caller, child, Integer.parseInt(ports[1]), Integer.parseInt(ports[2]), hostThumbprint, seconds, rounds);
+            run(caller, child, Integer.parseInt(ports[1]), Integer.parseInt(ports[2]), hostThumbprint, seconds, rounds,
+                    only);
         } finally {
             child.getOutputStream().close(); // the child ends when its stdin ends
             if (!child.waitFor(10, TimeUnit.SECONDS)) {
@@ -94,7 +98,7 @@ public final class SeparateProcessCalls {
     }
 
     private static void run(HalibutRuntime caller, Process child, int halibutPort, int grpcPort, String hostThumbprint,
-                            int seconds, int rounds) throws Exception {
+                            int seconds, int rounds, List<String> only) throws Exception {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         ServiceEndPoint endpoint = new ServiceEndPoint(URI.create("https://localhost:" + halibutPort + "/"), hostThumbprint);
         ManagedChannel channel = GrpcPeer.channelTo(new InetSocketAddress(loopback, grpcPort), Identities.CALLER,
@@ -105,9 +109,15 @@ public final class SeparateProcessCalls {
             if (polled.add(1, 2) != 3) { // waits (up to the collection timeout) for the child's polling connections
                 throw new IllegalStateException("add(1,2) over polling did not return 3");
             }
-            List<String> names = List.of("halibutListening", "halibutPolling", "grpc");
-            List<IntSupplier> calls = List.of(() -> adder.add(1, 2), () -> polled.add(1, 2),
-                    () -> GrpcPeer.add(channel, 1, 2));
+            List<String> names = new ArrayList<>(List.of("halibutListening", "halibutPolling", "grpc"));
+            List<IntSupplier> calls = new ArrayList<>(List.of(() -> adder.add(1, 2), () -> polled.add(1, 2),
+                    () -> GrpcPeer.add(channel, 1, 2)));
+            for (int k = names.size() - 2; k >= 0; k--) { // gRPC, last, always runs
+                if (only != null && !only.contains(names.get(k))) {
+                    names.remove(k);
+                    calls.remove(k);
+                }
+            }
             int variants = names.size();
             int grpcIndex = variants - 1;
             double[][] rate = new double[variants][rounds];
