@@ -388,14 +388,21 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         @Override
         public void complete(ReceivedMessage received) {
             boolean delivered = false;
+            Thread caller = null;
             s.lock.lock();
             try {
                 if (state == State.SENT) {
-                    finish(received, null);
+                    finishWithoutWake(received, null);
                     delivered = true;
+                    caller = waiter;
                 }
             } finally {
                 s.lock.unlock();
+            }
+            if (caller != null) {
+                // After the unlock: woken while this thread still held the lock, a caller that queues its next request
+                // at once found the lock taken, parked on it, and had to be woken a second time.
+                LockSupport.unpark(caller);
             }
             if (!delivered) {
                 received.discardStreams(); // the caller gave up: nobody will read them
@@ -459,15 +466,22 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
 
         /** Lock held (or the entry was never shared). */
         void finish(ReceivedMessage bytes, PollingException f) {
+            if (finishWithoutWake(bytes, f)) {
+                wakeCaller();
+            }
+        }
+
+        /** Lock held. As {@link #finish}, but the caller is left for the caller of this to wake; whether it finished. */
+        boolean finishWithoutWake(ReceivedMessage bytes, PollingException f) {
             if (state == State.DONE) {
-                return;
+                return false;
             }
             state = State.DONE;
             response = bytes;
             failure = f;
             s.live.remove(this);
             done = true;
-            wakeCaller();
+            return true;
         }
     }
 }
