@@ -18,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -53,7 +52,6 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         Subscription s = subscription(subscription);
         Entry e = new Entry(s, Thumbprints.normalize(expectedThumbprint), requestId, request,
                 System.nanoTime() + collectionTimeout.toNanos());
-        Match m = null;
         s.lock.lock();
         try {
             if (closed) {
@@ -62,12 +60,11 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                 s.queue.addLast(e);
                 s.live.add(e);
                 s.requestsAvailable.signalAll();
-                m = s.matchLocked(); // in the same hold: a queued request meets a waiting taker with one lock
             }
         } finally {
             s.lock.unlock();
         }
-        s.handOut(m);
+        s.handOut();
         return e;
     }
 
@@ -81,7 +78,6 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         Subscription s = subscription(subscription);
         CompletableFuture<CollectedRequest> result = new CompletableFuture<>();
         Waiter w = new Waiter(Thumbprints.normalize(thumbprint), result);
-        Match m;
         s.lock.lock();
         try {
             if (closed) {
@@ -89,7 +85,6 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                 return result;
             }
             s.waiters.addLast(w);
-            m = s.matchLocked();
         } finally {
             s.lock.unlock();
         }
@@ -104,7 +99,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                 }
             }
         });
-        s.handOut(m);
+        s.handOut();
         return result;
     }
 
@@ -177,9 +172,6 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
 
     private enum State { QUEUED, TAKEN, SENT, DONE }
 
-    /** How often a caller looks again at a request TAKEN after its collection time (see Entry.awaitResponse). */
-    private static final long TAKEN_SLICE_NANOS = Duration.ofMillis(100).toNanos();
-
     /** A {@link #takeAsync} still waiting. */
     private record Waiter(String thumbprint, CompletableFuture<CollectedRequest> result) {
     }
@@ -199,53 +191,47 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         }
 
         /**
-         * Lock held. Matches the oldest queued request with the oldest waiting taker of its thumbprint, if any: the
-         * request is TAKEN here (as by {@link #take}) and both leave their queues; the taker's future is completed by
-         * {@link #handOut} outside the lock. Requests whose collection time has passed are removed on the way, and
-         * takers that left are skipped (and forgotten).
+         * Hands queued requests to waiting asynchronous takers: matched under the lock (the request is TAKEN
+         * there, as by {@link #take}), completed outside it, and put back if the taker left meanwhile.
          */
-        Match matchLocked() {
-            if (queue.isEmpty() || waiters.isEmpty()) {
-                return null;
-            }
-            long now = System.nanoTime();
-            for (Iterator<Entry> it = queue.iterator(); it.hasNext(); ) {
-                Entry candidate = it.next();
-                if (now - candidate.collectBy >= 0) {
-                    it.remove();
-                    candidate.notCollected();
-                    continue;
-                }
-                for (Iterator<Waiter> wi = waiters.iterator(); wi.hasNext(); ) {
-                    Waiter x = wi.next();
-                    if (x.result.isDone()) {
-                        wi.remove(); // left (cancelled) or closed: nothing to hand it
-                    } else if (x.thumbprint.equals(candidate.expectedThumbprint)) {
-                        it.remove();
-                        wi.remove();
-                        candidate.state = State.TAKEN;
-                        return new Match(candidate, x);
+        void handOut() {
+            while (true) {
+                Entry e = null;
+                Waiter w = null;
+                lock.lock();
+                try {
+                    long now = System.nanoTime();
+                    waiters.removeIf(x -> x.result.isDone());
+                    outer:
+                    for (Iterator<Entry> it = queue.iterator(); it.hasNext(); ) {
+                        Entry candidate = it.next();
+                        if (now - candidate.collectBy >= 0) {
+                            it.remove();
+                            candidate.notCollected();
+                            continue;
+                        }
+                        for (Waiter x : waiters) {
+                            if (x.thumbprint.equals(candidate.expectedThumbprint)) {
+                                it.remove();
+                                waiters.remove(x);
+                                candidate.state = State.TAKEN;
+                                e = candidate;
+                                w = x;
+                                break outer;
+                            }
+                        }
                     }
+                } finally {
+                    lock.unlock();
+                }
+                if (e == null) {
+                    return;
+                }
+                if (!w.result.complete(e)) {
+                    e.putBack(); // the taker left between the match and now: the request goes back, to the head
                 }
             }
-            return null;
         }
-
-        /**
-         * Completes the taker of a match made under the lock (nothing if {@code m} is null), outside the lock: the
-         * taker runs its next step on this thread. A request whose taker left meanwhile goes back to the head of the
-         * queue, and from there to the next taker. One match per change is all there can be: every change that can
-         * make a match (a request queued or put back, a taker added) looks for one in the same hold of the lock.
-         */
-        void handOut(Match m) {
-            if (m != null && !m.taker.result.complete(m.request)) {
-                m.request.putBack();
-            }
-        }
-    }
-
-    /** A queued request and the taker it goes to, matched under the lock. */
-    private record Match(Entry request, Waiter taker) {
     }
 
     /** One request; guarded by its subscription's lock. */
@@ -256,17 +242,10 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         final EncodedMessage request;
         final long collectBy;
         /**
-         * The caller's thread once it waits in {@link #awaitResponse}; guarded by the lock. The changes that move its
-         * deadline or end its wait unpark it directly ({@link #wakeCaller}): not a condition of the subscription's lock,
-         * whose waiter must take that lock again to return (contended by every caller and event loop of the
-         * subscription) and was woken at every step, the send included.
+         * Signalled when this request's state changes. One per request, not one per subscription: with many callers
+         * waiting on one subscription, a shared condition woke every one of them at each step of any request.
          */
-        Thread waiter;
-        /**
-         * Written last, when the request is DONE: a caller that sees it reads the response or failure without the
-         * lock (the volatile write publishes them).
-         */
-        volatile boolean done;
+        final Condition changed;
         State state = State.QUEUED;
         long sentAt;
         ReceivedMessage response;
@@ -278,6 +257,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
             this.requestId = requestId;
             this.request = request;
             this.collectBy = collectBy;
+            this.changed = s.lock.newCondition();
         }
 
         @Override
@@ -293,59 +273,36 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         /** Caller: wait for collection (bounded by collectBy), then for the response. */
         @Override
         public ReceivedMessage awaitResponse(Duration responseTimeout) throws PollingException, InterruptedException {
-            long responseNanos = responseTimeout.toNanos();
-            // A sent request may come back to the queue (put back unread), so the states are not one-way.
-            while (!done) {
-                long park;
-                s.lock.lockInterruptibly();
-                try {
-                    if (state == State.DONE) {
-                        break;
-                    }
-                    long now = System.nanoTime();
+            s.lock.lockInterruptibly();
+            try {
+                // A sent request may come back to the queue (put back unread), so the states are not one-way.
+                while (state != State.DONE) {
                     if (state == State.QUEUED || state == State.TAKEN) {
-                        long left = collectBy - now;
+                        long left = collectBy - System.nanoTime();
                         if (left <= 0 && state == State.QUEUED) {
                             s.queue.remove(this);
                             notCollected();
                             break;
                         }
-                        // TAKEN lasts one liveness check (bounded by the heartbeat timeout): wait it out in slices. A
-                        // send does not wake this thread (it would, on every call): once sent, the response is due no
-                        // earlier than now + responseTimeout, so waking then at the latest is soon enough.
-                        park = Math.min(left > 0 ? left : TAKEN_SLICE_NANOS, responseNanos);
+                        // TAKEN lasts one liveness check (bounded by the heartbeat timeout): wait it out.
+                        changed.awaitNanos(left > 0 ? left : Duration.ofMillis(100).toNanos());
                     } else {
-                        long left = sentAt + responseNanos - now;
+                        long left = sentAt + responseTimeout.toNanos() - System.nanoTime();
                         if (left <= 0) {
                             finish(null, new PollingException(PollingException.Reason.NO_RESPONSE,
                                     "collected, but no response came within " + responseTimeout
                                             + " (responseTimeout); it may have run"));
                             break;
                         }
-                        park = left;
+                        changed.awaitNanos(left);
                     }
-                    waiter = Thread.currentThread();
-                } finally {
-                    s.lock.unlock();
                 }
-                // Registered under the lock before it was released: a change made since has unparked this thread
-                // already, and the park returns at once.
-                LockSupport.parkNanos(this, park);
-                if (Thread.interrupted()) {
-                    throw new InterruptedException("interrupted while waiting for the response to " + requestId);
+                if (failure != null) {
+                    throw failure;
                 }
-            }
-            if (failure != null) {
-                throw failure;
-            }
-            return response;
-        }
-
-        /** Lock held: the caller's deadline moved or its wait ended. */
-        private void wakeCaller() {
-            Thread t = waiter;
-            if (t != null) {
-                LockSupport.unpark(t);
+                return response;
+            } finally {
+                s.lock.unlock();
             }
         }
 
@@ -378,7 +335,8 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                     return false;
                 }
                 state = State.SENT;
-                sentAt = System.nanoTime(); // the caller looks at it when it next wakes (see awaitResponse)
+                sentAt = System.nanoTime();
+                changed.signalAll();
                 return true;
             } finally {
                 s.lock.unlock();
@@ -388,21 +346,14 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         @Override
         public void complete(ReceivedMessage received) {
             boolean delivered = false;
-            Thread caller = null;
             s.lock.lock();
             try {
                 if (state == State.SENT) {
-                    finishWithoutWake(received, null);
+                    finish(received, null);
                     delivered = true;
-                    caller = waiter;
                 }
             } finally {
                 s.lock.unlock();
-            }
-            if (caller != null) {
-                // After the unlock: woken while this thread still held the lock, a caller that queues its next request
-                // at once found the lock taken, parked on it, and had to be woken a second time.
-                LockSupport.unpark(caller);
             }
             if (!delivered) {
                 received.discardStreams(); // the caller gave up: nobody will read them
@@ -436,7 +387,6 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
          * passed.
          */
         private void putBackFrom(State also) {
-            Match m = null;
             s.lock.lock();
             try {
                 if (state != State.TAKEN && state != also) {
@@ -448,13 +398,14 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                     state = State.QUEUED;
                     s.queue.addFirst(this);
                     s.requestsAvailable.signalAll();
-                    wakeCaller();
-                    m = s.matchLocked();
+                    changed.signalAll();
                 }
             } finally {
                 s.lock.unlock();
             }
-            s.handOut(m);
+            if (!s.lock.isHeldByCurrentThread()) {
+                s.handOut();
+            }
         }
 
         /** Lock held. */
@@ -466,22 +417,14 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
 
         /** Lock held (or the entry was never shared). */
         void finish(ReceivedMessage bytes, PollingException f) {
-            if (finishWithoutWake(bytes, f)) {
-                wakeCaller();
-            }
-        }
-
-        /** Lock held. As {@link #finish}, but the caller is left for the caller of this to wake; whether it finished. */
-        boolean finishWithoutWake(ReceivedMessage bytes, PollingException f) {
             if (state == State.DONE) {
-                return false;
+                return;
             }
             state = State.DONE;
             response = bytes;
             failure = f;
             s.live.remove(this);
-            done = true;
-            return true;
+            changed.signalAll();
         }
     }
 }
