@@ -122,27 +122,31 @@ public final class SeparateProcessCalls {
             int grpcIndex = variants - 1;
             double[][] rate = new double[variants][rounds];
             double[][] cpu = new double[variants][rounds];
+            double[][] callerCpu = new double[variants][rounds]; // this process's share (the caller; the listener in polling)
             // Two warm-up rounds: on a busy two-core machine the JIT of both processes was still catching up
             // after one (calls/s of the first counted rounds rose 2-5x from round to round).
             for (int r = -WARM_UP_ROUNDS; r < rounds; r++) {
                 for (int k = 0; k < variants; k++) {
+                    long own0 = ownCpuNanos();
                     long cpu0 = cpuNanos(child);
                     long n = callFor(calls.get(k), Duration.ofSeconds(seconds));
                     long cpu1 = cpuNanos(child);
+                    long own1 = ownCpuNanos();
                     if (r >= 0) {
                         rate[k][r] = n / (double) seconds;
                         cpu[k][r] = (cpu1 - cpu0) / 1000.0 / n;
+                        callerCpu[k][r] = (own1 - own0) / 1000.0 / n;
                     }
                 }
             }
             System.out.printf(Locale.ROOT, "%d callers, %d s x %d rounds, I/O %s, load %s%n", CALLERS, seconds, rounds,
                     System.getProperty(TRANSPORT_PROPERTY, "auto"), load());
-            System.out.printf(Locale.ROOT, "%-18s %12s %10s %16s   %s%n", "variant", "calls/s", "x grpc",
-                    "CPU us/call", "(calls/s per round)");
+            System.out.printf(Locale.ROOT, "%-18s %12s %10s %16s %18s   %s%n", "variant", "calls/s", "x grpc",
+                    "CPU us/call", "of it this process", "(calls/s per round)");
             double grpc = median(rate[grpcIndex]);
             for (int k = 0; k < variants; k++) {
-                System.out.printf(Locale.ROOT, "%-18s %12.0f %10.2f %16.1f   %s%n", names.get(k), median(rate[k]),
-                        median(rate[k]) / grpc, median(cpu[k]), Arrays.toString(rate[k]));
+                System.out.printf(Locale.ROOT, "%-18s %12.0f %10.2f %16.1f %18.1f   %s%n", names.get(k), median(rate[k]),
+                        median(rate[k]) / grpc, median(cpu[k]), median(callerCpu[k]), Arrays.toString(rate[k]));
             }
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -181,6 +185,10 @@ public final class SeparateProcessCalls {
     }
 
     /** CPU time so far of this process and of {@code child} (Linux: from /proc, through ProcessHandle). */
+    private static long ownCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     private static long cpuNanos(Process child) {
         long own = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
