@@ -62,13 +62,16 @@ public final class CpuPerCall {
             int[][] done = new int[variants.size()][rounds];
             double[][] waits = new double[variants.size()][rounds];
             double[][] kernel = new double[variants.size()][rounds];
+            double[][] alloc = new double[variants.size()][rounds];
             for (int r = 0; r < rounds; r++) {
                 for (int k = 0; k < variants.size(); k++) {
                     long s0 = voluntarySwitches();
+                    long a0 = allocatedBytes();
                     long[] t0 = userAndSystemTicks();
                     long c0 = os.getProcessCpuTime();
                     long w0 = System.nanoTime();
                     int n = run(variants.get(k), calls);
+                    alloc[k][r] = (allocatedBytes() - a0) / (double) n;
                     waits[k][r] = (voluntarySwitches() - s0) / (double) n;
                     long[] t1 = userAndSystemTicks();
                     long ticks = (t1[0] - t0[0]) + (t1[1] - t0[1]);
@@ -80,15 +83,15 @@ public final class CpuPerCall {
             }
             System.out.printf(Locale.ROOT, "up to %d calls (or %d s) x %d rounds, load %s%n", calls, ROUND_NANOS / 1_000_000_000L,
                     rounds, load());
-            System.out.printf(Locale.ROOT, "%-24s %14s %14s %12s %12s %13s %12s%n", "variant", "CPU us/call", "wall us/call",
-                    "CPU x raw", "wall x raw", "waits/call", "kernel CPU");
+            System.out.printf(Locale.ROOT, "%-24s %14s %14s %12s %12s %13s %12s %13s%n", "variant", "CPU us/call", "wall us/call",
+                    "CPU x raw", "wall x raw", "waits/call", "kernel CPU", "heap B/call");
             double rawCpu = median(cpu[0]);
             double rawWall = median(wall[0]);
             for (int k = 0; k < variants.size(); k++) {
                 double c = median(cpu[k]);
                 double w = median(wall[k]);
-                System.out.printf(Locale.ROOT, "%-24s %14.1f %14.1f %12.2f %12.2f %13.2f %11.0f%%   (CPU per round: %s; calls per round: %s)%n",
-                        variants.get(k).name, c, w, c / rawCpu, w / rawWall, median(waits[k]), median(kernel[k]),
+                System.out.printf(Locale.ROOT, "%-24s %14.1f %14.1f %12.2f %12.2f %13.2f %11.0f%% %13.0f   (CPU per round: %s; calls per round: %s)%n",
+                        variants.get(k).name, c, w, c / rawCpu, w / rawWall, median(waits[k]), median(kernel[k]), median(alloc[k]),
                         perCall(cpu[k]), java.util.Arrays.toString(done[k]));
             }
         }
@@ -158,6 +161,21 @@ public final class CpuPerCall {
         } catch (java.io.IOException | RuntimeException notLinux) {
             return new long[2];
         }
+    }
+
+    /**
+     * Heap bytes allocated so far by this process's live threads (HotSpot's per-thread counters): per call, what a
+     * call allocates on every thread it crosses (caller, event loops, workers), which the garbage collector then
+     * spends CPU on. Threads that ended meanwhile drop out of the sum, so a round is exact only while the threads
+     * stay (they do in a steady run: pooled connections, event loops, the host's workers).
+     */
+    private static long allocatedBytes() {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long a : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+            sum += Math.max(0, a);
+        }
+        return sum;
     }
 
     private static String load() {

@@ -108,6 +108,13 @@ public final class RequestExchange {
             Frame frame = connection.readFrame(responseTimeout);
             byte[] bson = responseBytes(connection, frame);
             IncomingResponse response = decodeResponseTo(requestId, bson);
+            if (response.streams().isEmpty()) {
+                // Most responses: nothing follows the message, the connection is idle again (no stream bookkeeping).
+                if (whenFinished != null) {
+                    whenFinished.finished(true);
+                }
+                return new Response(bson, response, Map.of());
+            }
             String source = "the response to request " + requestId + " from " + connection.description();
             Map<UUID, DataStream> received;
             if (whenFinished == null) {

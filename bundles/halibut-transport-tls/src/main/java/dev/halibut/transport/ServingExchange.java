@@ -80,6 +80,9 @@ public final class ServingExchange {
          *                           limits allow; close the connection
          */
         public Map<UUID, DataStream> receiveStreams(Duration timeout) throws ProtocolException {
+            if (request.streams().isEmpty()) {
+                return Map.of(); // most requests: nothing follows the message, nothing to read or store
+            }
             incoming = IncomingStreams.forService(connection, request.streams(), streams, timeout, progress,
                     "the request " + request.service() + "." + request.method() + " from " + connection.description());
             return incoming.streams();

@@ -4,7 +4,8 @@ package dev.halibut.wire;
  * Checks every length a BSON document declares (its own, embedded documents' and arrays', strings',
  * binaries', code-with-scope's) against the bytes that are really there, before a parser allocates for
  * any of them: bson4jackson sizes its buffers by the declared lengths, so a 30-byte document declaring a
- * 2 GB string would otherwise allocate gigabytes. Allocates nothing but one small array of offsets.
+ * 2 GB string would otherwise allocate gigabytes. Allocates nothing but one small array of offsets, which grows
+ * with the nesting only as deep as a document really goes (a call's envelope: 2-3 levels).
  *
  * <p>It also refuses element types the parser would not treat as plain data: unknown ones, and regular
  * expressions, which bson4jackson compiles into a {@link java.util.regex.Pattern} (a peer's pattern, which
@@ -25,7 +26,9 @@ final class BsonLengths {
             throw new ProtocolException("The BSON document's length field does not match the " + bson.length
                     + " bytes of the message");
         }
-        int[] ends = new int[maxDepth + 1]; // where each open document ends (exclusive)
+        // Where each open document ends (exclusive). Sized for what documents usually nest, not for maxDepth: 257 ints
+        // for every message was a tenth of what a small call allocated.
+        int[] ends = new int[Math.min(maxDepth, INITIAL_DEPTH) + 1];
         int depth = 0;
         ends[0] = bson.length;
         int pos = 4;
@@ -68,7 +71,8 @@ final class BsonLengths {
                     pos += 5 + length;
                 }
                 case 0x03, 0x04 -> { // embedded document, array
-                    depth = open(bson, pos, end, depth, ends);
+                    ends = roomFor(depth + 1, ends, maxDepth);
+                    depth = open(bson, pos, end, depth, ends, maxDepth);
                     pos += 4;
                 }
                 case 0x0F -> { // code with scope: total length, code string, scope document
@@ -78,7 +82,8 @@ final class BsonLengths {
                     }
                     int scopeEnd = pos + total;
                     pos = string(bson, pos + 4, scopeEnd);
-                    depth = open(bson, pos, scopeEnd, depth, ends);
+                    ends = roomFor(depth + 1, ends, maxDepth);
+                    depth = open(bson, pos, scopeEnd, depth, ends, maxDepth);
                     if (ends[depth] != scopeEnd) {
                         throw new ProtocolException("A BSON code-with-scope's scope does not end where the element does");
                     }
@@ -89,14 +94,29 @@ final class BsonLengths {
         }
     }
 
+    /** Documents nest this deep before {@code ends} grows. */
+    private static final int INITIAL_DEPTH = 8;
+
+    /**
+     * {@code ends}, or a copy twice as long (never longer than {@code maxDepth + 1}), so that it has a slot for
+     * {@code depth} whenever {@code depth <= maxDepth}; past that {@link #open} refuses the nesting.
+     */
+    private static int[] roomFor(int depth, int[] ends, int maxDepth) {
+        if (depth < ends.length || ends.length > maxDepth) {
+            return ends;
+        }
+        return java.util.Arrays.copyOf(ends, Math.min(maxDepth + 1, ends.length * 2));
+    }
+
     /** Opens the embedded document whose length field is at {@code pos}; returns the new depth. */
-    private static int open(byte[] bson, int pos, int end, int depth, int[] ends) throws ProtocolException {
+    private static int open(byte[] bson, int pos, int end, int depth, int[] ends, int maxDepth)
+            throws ProtocolException {
         int length = int32(bson, skip(pos, 4, end) - 4);
         if (length < 5 || length > end - pos) {
             throw declared("document", length, end - pos);
         }
-        if (depth + 1 >= ends.length) {
-            throw new ProtocolException("Message nests deeper than " + (ends.length - 1) + " levels");
+        if (depth + 1 > maxDepth) {
+            throw new ProtocolException("Message nests deeper than " + maxDepth + " levels");
         }
         ends[depth + 1] = pos + length;
         return depth + 1;

@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.util.LRUMap;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.cfg.MapperConfig;
@@ -22,10 +21,8 @@ import com.fasterxml.jackson.databind.jsontype.PolymorphicTypeValidator;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import de.undercouch.bson4jackson.BsonFactory;
 import dev.halibut.DataStream;
 import dev.halibut.EncodedMessage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.math.BigDecimal;
@@ -58,16 +55,23 @@ public final class MessageCodec {
     public static final int MAX_STREAMS = 256;
 
     private final ObjectMapper mapper;
+    private final DocumentGenerator.Factory factory = new DocumentGenerator.Factory();
     /**
      * Readers and writers by declared type. Making one per value (Jackson looks up and checks the root
      * (de)serializer each time) was about a fifth of encoding a small request; bounded, as Jackson bounds its own
-     * caches, so types of a contract that is gone are let go.
+     * caches, so types of a contract that is gone are let go. Not Jackson's {@code LRUMap}: its bookkeeping of
+     * recency on every read was 7% of a small call's encoding and decoding, and a contract's types are few.
      */
-    private final LRUMap<Type, ObjectReader> readers = new LRUMap<>(16, 512);
-    private final LRUMap<Type, ObjectWriter> writers = new LRUMap<>(16, 512);
+    private final TypeCache<ObjectReader> readers = new TypeCache<>();
+    private final TypeCache<ObjectWriter> writers = new TypeCache<>();
+    /**
+     * Readers for values that come without streams (most do), made once with the empty map of streams: a reader with
+     * a per-call attribute is a new reader, a new configuration and a new attribute map for every value.
+     */
+    private final TypeCache<ObjectReader> readersWithoutStreams = new TypeCache<>();
 
     public MessageCodec() {
-        mapper = new ObjectMapper(new BsonFactory());
+        mapper = new ObjectMapper(factory);
         mapper.registerModule(new Jdk8Module());
         mapper.registerModule(new JavaTimeModule());
         mapper.registerModule(new DataStreamModule());
@@ -150,8 +154,21 @@ public final class MessageCodec {
             throw new IllegalArgumentException(parameterTypeNames.size() + " type names for " + parameterTypes.length
                     + " parameters");
         }
+        byte[] plain = PlainEnvelopeWriter.request(id, service, method, parameterTypeNames, parameterTypes, arguments);
+        if (plain != null) {
+            return EncodedMessage.withoutStreams(plain);
+        }
+        return encodeRequestGenerated(id, service, method, parameterTypeNames, parameterTypes, arguments);
+    }
+
+    /**
+     * {@link #encodeRequest} through Jackson's generator: for what {@link PlainEnvelopeWriter} leaves to it, and the
+     * bytes that writer is held to (PlainEnvelopeWriterTest).
+     */
+    EncodedMessage encodeRequestGenerated(String id, String service, String method, List<String> parameterTypeNames,
+                                          Type[] parameterTypes, Object[] arguments) throws IOException {
         List<DataStream> streams = new ArrayList<>();
-        byte[] bson = generate(256, g -> {
+        byte[] bson = generate(g -> {
             g.writeStartObject();
             g.writeStringField("id", id);
             g.writeStringField("service", service);
@@ -177,8 +194,17 @@ public final class MessageCodec {
      * in the result are listed in the envelope and returned, to be sent after it.
      */
     public EncodedMessage encodeResponse(String id, Type resultType, Object result) throws IOException {
+        byte[] plain = PlainEnvelopeWriter.response(id, resultType, result);
+        if (plain != null) {
+            return EncodedMessage.withoutStreams(plain);
+        }
+        return encodeResponseGenerated(id, resultType, result);
+    }
+
+    /** {@link #encodeResponse} through Jackson's generator; see {@link #encodeRequestGenerated}. */
+    EncodedMessage encodeResponseGenerated(String id, Type resultType, Object result) throws IOException {
         List<DataStream> streams = new ArrayList<>();
-        byte[] bson = generate(128, g -> {
+        byte[] bson = generate(g -> {
             g.writeStartObject();
             g.writeStringField("id", id);
             g.writeFieldName("result");
@@ -191,7 +217,7 @@ public final class MessageCodec {
 
     /** Encodes an error response (errors carry no streams). */
     public byte[] encodeError(String id, RemoteError error) throws IOException {
-        return generate(256, g -> {
+        return generate(g -> {
             g.writeStartObject();
             g.writeStringField("id", id);
             g.writeObjectFieldStart("error");
@@ -214,29 +240,30 @@ public final class MessageCodec {
     }
 
     /**
-     * One BSON document as bytes. bson4jackson hands the finished document to its stream through an interruptible
-     * channel ({@code Channels.newChannel}), so on a thread whose interrupt flag is set (a service that restored the
-     * flag before returning, a caller being cancelled) the encoding itself would fail with
-     * {@code ClosedByInterruptException}. Encoding never blocks: it runs with the flag cleared, and the flag is put
-     * back for whoever decides about the interrupt.
+     * One BSON document as bytes, copied once out of the generator's buffer ({@link DocumentGenerator}). Nothing here
+     * looks at the thread's interrupt flag: a service that restored the flag before returning, or a caller being
+     * cancelled, still gets its message encoded, and the flag stays set for whoever decides about the interrupt.
      */
-    private byte[] generate(int initialSize, DocumentWriter body) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(initialSize);
-        boolean interrupted = Thread.interrupted();
-        try {
-            try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
-                body.write(g);
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+    private byte[] generate(DocumentWriter body) throws IOException {
+        DocumentGenerator g = factory.documentGenerator();
+        try (g) {
+            body.write(g);
         }
-        return out.toByteArray();
+        return g.document();
     }
 
     /** Decodes a request envelope; its arguments stay unbound until the method is known. */
     public IncomingRequest decodeRequest(byte[] bson) throws ProtocolException {
+        checkLengths(bson);
+        BsonEnvelope plain = BsonEnvelope.scan(bson);
+        return plain != null ? plain.request(this) : decodeRequestTree(bson);
+    }
+
+    /**
+     * {@link #decodeRequest} through a tree of the whole envelope: for what {@link BsonEnvelope} leaves to it, and
+     * the reference its reading is held to (BsonEnvelopeTest). The lengths must have been checked.
+     */
+    IncomingRequest decodeRequestTree(byte[] bson) throws ProtocolException {
         JsonNode doc = readDocument(bson, "request");
         String id = requiredId(doc, "request");
         String service = requiredText(doc, "service", "request");
@@ -271,6 +298,13 @@ public final class MessageCodec {
 
     /** Decodes a response envelope; a result stays unbound until the caller names its type. */
     public IncomingResponse decodeResponse(byte[] bson) throws ProtocolException {
+        checkLengths(bson);
+        BsonEnvelope plain = BsonEnvelope.scan(bson);
+        return plain != null ? plain.response(this) : decodeResponseTree(bson);
+    }
+
+    /** {@link #decodeResponse} through a tree of the whole envelope; see {@link #decodeRequestTree}. */
+    IncomingResponse decodeResponseTree(byte[] bson) throws ProtocolException {
         JsonNode doc = readDocument(bson, "response");
         String id = requiredId(doc, "response");
         JsonNode error = doc.get("error");
@@ -294,7 +328,7 @@ public final class MessageCodec {
     Object bind(JsonNode node, Type declaredType, Map<UUID, DataStream> streams) throws IOException {
         JsonNode value = node == null || node.isMissingNode() ? NullNode.getInstance() : node;
         try {
-            return readerFor(declaredType).withAttribute(DataStreamModule.INCOMING, streams).readValue(value);
+            return reader(declaredType, streams).readValue(value);
         } catch (JsonMappingException e) {
             // Jackson's message ends in a parser location, meaningless for a tree; say where in the value instead.
             throw new IOException(e.getOriginalMessage() + where(e), e);
@@ -322,13 +356,38 @@ public final class MessageCodec {
             throws IOException {
         if (value == null) {
             g.writeNull();
+        } else if (holdsNoStreams(declaredType)) {
+            writerFor(declaredType).writeValue(g, value);
         } else {
             writerFor(declaredType).withAttribute(DataStreamModule.OUTGOING, streams).writeValue(g, value);
         }
     }
 
+    /**
+     * Whether a value of {@code declaredType} can never be or hold a {@link DataStream}: a primitive, its box or a
+     * string (final classes, written as scalars). Such a value is written without the attribute that collects
+     * streams, which costs a new writer and a new configuration per value.
+     */
+    private static boolean holdsNoStreams(Type declaredType) {
+        // Contract types come resolved, as JavaTypes; these classes have no type parameters.
+        Class<?> c = declaredType instanceof Class<?> k ? k : declaredType instanceof JavaType j ? j.getRawClass() : null;
+        return c != null && (c.isPrimitive() || c == String.class || c == Integer.class || c == Long.class
+                || c == Boolean.class || c == Double.class || c == Float.class || c == Short.class || c == Byte.class
+                || c == Character.class);
+    }
+
+    private ObjectReader reader(Type declaredType, Map<UUID, DataStream> streams) {
+        return streams.isEmpty() ? readerWithoutStreams(declaredType)
+                : readerFor(declaredType).withAttribute(DataStreamModule.INCOMING, streams);
+    }
+
     private ObjectReader readerFor(Type declaredType) {
         return cached(readers, declaredType, mapper::readerFor);
+    }
+
+    private ObjectReader readerWithoutStreams(Type declaredType) {
+        return cached(readersWithoutStreams, declaredType,
+                t -> mapper.readerFor(t).withAttribute(DataStreamModule.INCOMING, Map.of()));
     }
 
     private ObjectWriter writerFor(Type declaredType) {
@@ -336,13 +395,33 @@ public final class MessageCodec {
     }
 
     /** The cached reader or writer for {@code declaredType}, made and kept on first use. */
-    private <T> T cached(LRUMap<Type, T> cache, Type declaredType, java.util.function.Function<JavaType, T> make) {
+    private <T> T cached(TypeCache<T> cache, Type declaredType, java.util.function.Function<JavaType, T> make) {
         T value = cache.get(declaredType);
         if (value == null) {
             value = make.apply(mapper.constructType(declaredType));
             cache.put(declaredType, value);
         }
         return value;
+    }
+
+    /**
+     * At most {@link #MAX} entries by type, read without locking. When full it starts over (empty): readers and
+     * writers are made again on the next use, as after a restart, instead of tracking which was used last.
+     */
+    private static final class TypeCache<T> {
+        private static final int MAX = 512;
+        private final java.util.concurrent.ConcurrentHashMap<Type, T> map = new java.util.concurrent.ConcurrentHashMap<>();
+
+        T get(Type type) {
+            return map.get(type);
+        }
+
+        void put(Type type, T value) {
+            if (map.size() >= MAX) {
+                map.clear();
+            }
+            map.put(type, value);
+        }
     }
 
     private static void writeStreams(JsonGenerator g, List<DataStream> streams) throws IOException {
@@ -392,8 +471,13 @@ public final class MessageCodec {
         return headers;
     }
 
-    private JsonNode readDocument(byte[] bson, String what) throws ProtocolException {
+    /** {@link BsonLengths#check}, first of all, on every message. */
+    private static void checkLengths(byte[] bson) throws ProtocolException {
         BsonLengths.check(bson, MAX_NESTING_DEPTH);
+    }
+
+    /** The whole document as a tree; its lengths have been checked. */
+    private JsonNode readDocument(byte[] bson, String what) throws ProtocolException {
         try (JsonParser parser = new DepthLimitedParser(mapper.getFactory().createParser(bson))) {
             JsonNode doc = mapper.readTree(parser);
             if (doc == null || !doc.isObject()) {

@@ -129,6 +129,21 @@ class BsonLengthsTest {
         assertRefused(deep, "nests deeper than 256");
     }
 
+    @Test
+    void nestingUpToTheLimitPassesAndOneMoreLevelIsRefused() throws Exception {
+        // The offsets array starts small and grows with the nesting: every depth up to the limit must still fit.
+        byte[] d = doc();
+        for (int depth = 1; depth <= 256; depth++) {
+            d = doc(element(depth % 2 == 0 ? 0x03 : 0x04, "d", d));
+            BsonLengths.check(d, 256);
+            BsonLengths.check(d, depth);
+            byte[] tooDeep = d;
+            int limit = depth - 1;
+            assertThatThrownBy(() -> BsonLengths.check(tooDeep, limit)).isInstanceOf(ProtocolException.class)
+                    .hasMessageContaining("nests deeper than " + limit + " levels");
+        }
+    }
+
     private static void assertRefused(byte[] bson, String message) {
         assertThatThrownBy(() -> BsonLengths.check(bson, 256)).isInstanceOf(ProtocolException.class)
                 .hasMessageContaining(message);

@@ -41,8 +41,12 @@ final class ClientInvocationHandler implements InvocationHandler {
     private final ExecutorService asyncExecutor;
     private final Telemetry telemetry;
     private final String endpointKey;
-    /** Each method's resolved types and declared exceptions, worked out on its first call. */
-    private final Map<Method, ContractMethod> methods = new ConcurrentHashMap<>();
+    /** Each method's resolved types, declared exceptions and name for messages, worked out on its first call. */
+    private final Map<Method, Prepared> methods = new ConcurrentHashMap<>();
+
+    /** A contract method as this proxy calls it; {@code what} starts every message about one of its calls. */
+    private record Prepared(ContractMethod call, String what) {
+    }
 
     /** @param serviceName the wire name (or export address) the calls go to */
     ClientInvocationHandler(Class<?> contract, String serviceName, ServiceEndPoint endpoint, MessageCodec codec,
@@ -72,15 +76,19 @@ final class ClientInvocationHandler implements InvocationHandler {
             return InvocationHandler.invokeDefault(proxy, method, args);
         }
         Object[] arguments = args == null ? new Object[0] : args;
-        ContractMethod call = methods.computeIfAbsent(method, m -> ContractMethod.of(contract, m));
+        Prepared call = methods.get(method);
+        if (call == null) {
+            call = methods.computeIfAbsent(method, m -> new Prepared(ContractMethod.of(contract, m), describe(m)));
+        }
         if (!Contracts.isAsync(method)) {
             return callAndBind(call, arguments);
         }
         CompletableFuture<Object> future = new CompletableFuture<>();
+        Prepared asyncCall = call;
         try {
             Future<?> task = asyncExecutor.submit(() -> {
                 try {
-                    future.complete(callAndBind(call, arguments));
+                    future.complete(callAndBind(asyncCall, arguments));
                 } catch (Throwable t) {
                     future.completeExceptionally(t);
                 }
@@ -101,9 +109,10 @@ final class ClientInvocationHandler implements InvocationHandler {
      * Makes the call. Throws what the caller sees: a {@link HalibutClientException}, or an exception the
      * contract method declares, re-created from the service's ({@link DeclaredExceptions}).
      */
-    private Object callAndBind(ContractMethod call, Object[] args) throws Throwable {
+    private Object callAndBind(Prepared prepared, Object[] args) throws Throwable {
+        ContractMethod call = prepared.call();
         String methodName = call.wireName();
-        CallTrace trace = new CallTrace(serviceName, methodName, describe(call.method()));
+        CallTrace trace = new CallTrace(serviceName, methodName, prepared.what());
         long start = System.nanoTime();
         Outcome outcome = null;
         String failure = null;
@@ -116,8 +125,11 @@ final class ClientInvocationHandler implements InvocationHandler {
             failure = String.valueOf(e.getMessage());
             throw e;
         } finally {
-            telemetry.callCompleted(new HalibutObserver.CallEvent(Instant.now(), endpointKey, endpoint.remoteThumbprint(),
-                    serviceName, methodName, Duration.ofNanos(System.nanoTime() - start), outcome, failure));
+            if (outcome != Outcome.OK || telemetry.observesCalls()) { // nobody to tell of a call that went well
+                telemetry.callCompleted(new HalibutObserver.CallEvent(Instant.now(), endpointKey,
+                        endpoint.remoteThumbprint(), serviceName, methodName, Duration.ofNanos(System.nanoTime() - start),
+                        outcome, failure));
+            }
         }
     }
 

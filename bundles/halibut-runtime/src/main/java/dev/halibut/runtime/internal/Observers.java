@@ -35,6 +35,11 @@ final class Observers {
         failed.remove(observer);
     }
 
+    /** Whether there is no observer at all. */
+    boolean isEmpty() {
+        return observers.isEmpty();
+    }
+
     /** Calls {@code event} on every observer; never throws (except for errors of the JVM itself). */
     void fire(String what, Consumer<HalibutObserver> event) {
         for (HalibutObserver o : observers) {

@@ -6,10 +6,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /** Request ids unique per runtime: a random runtime prefix and a counter. */
 final class RequestIds {
 
-    private final String prefix = Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
+    /** A random prefix and its dash, joined once: each id is then one concatenation. */
+    private final String prefix = Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE) + "-";
     private final AtomicLong counter = new AtomicLong();
 
     String next() {
-        return prefix + "-" + counter.incrementAndGet();
+        return prefix + counter.incrementAndGet();
     }
 }

@@ -106,7 +106,9 @@ final class ServiceInvoker {
         ServingExchange.Served exchange = serving.receive(connection, frame);
         IncomingRequest request = exchange.request();
         long start = System.nanoTime();
-        LOG.debug("Running {} from {} ({})", request, endpoint, connection);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("Running {} from {} ({})", request, endpoint, connection);
+        }
         Outcome outcome = Outcome.CONNECTION_LOST;
         String failure = null;
         boolean admitted = running.enter();
@@ -144,8 +146,11 @@ final class ServiceInvoker {
             throw e;
         } finally {
             running.exit();
-            telemetry.requestServed(new HalibutObserver.CallEvent(Instant.now(), endpoint, connection.remoteThumbprint(),
-                    request.service(), request.method(), Duration.ofNanos(System.nanoTime() - start), outcome, failure));
+            if (outcome != Outcome.OK || telemetry.observesCalls()) { // nobody to tell of a request that went well
+                telemetry.requestServed(new HalibutObserver.CallEvent(Instant.now(), endpoint,
+                        connection.remoteThumbprint(), request.service(), request.method(),
+                        Duration.ofNanos(System.nanoTime() - start), outcome, failure));
+            }
         }
     }
 

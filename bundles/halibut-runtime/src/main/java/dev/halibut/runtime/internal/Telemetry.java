@@ -159,6 +159,14 @@ final class Telemetry implements TlsConnector.Listener {
 
     // ---- calls ---------------------------------------------------------------------------------------
 
+    /**
+     * Whether an event of a call (or a served request) that went well is seen by anyone: an observer, or the debug
+     * log. Failed ones always are (the connection log). Lets the hot path skip making an event nobody reads.
+     */
+    boolean observesCalls() {
+        return !observers.isEmpty() || LOG.isDebugEnabled();
+    }
+
     void callCompleted(CallEvent event) {
         if (event.outcome() != Outcome.OK) {
             log.add(event.endpoint(), Level.WARN, "Call to " + event.service() + "." + event.method() + " failed after "
