@@ -129,7 +129,7 @@ public final class CpuPerCall {
      * blocked (parked, waited in epoll, in a read). Per call, a count of the thread hand-offs a call costs, steadier
      * than CPU time on a shared machine.
      */
-    private static long voluntarySwitches() {
+    static long voluntarySwitches() {
         long sum = 0;
         try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
             for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {

@@ -33,7 +33,9 @@ import java.util.function.IntSupplier;
  * process; here they compete only for the machine's cores, as two deployed nodes on one machine would. Rounds
  * alternate Halibut and gRPC; the figures are calls per second and the CPU per call of both processes together.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.SeparateProcessCalls [seconds per round] [rounds]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.SeparateProcessCalls [seconds per round] [rounds] [variants]</pre>
+ * ({@code variants}: a comma-separated subset of halibutListening, halibutPolling, e.g. {@code halibutPolling}; gRPC,
+ * the reference, always runs)
  * The first two rounds of each are a warm-up and not counted. {@code -Ddev.halibut.io.transport=...} is passed on to the
  * child.
  */
@@ -53,6 +55,7 @@ public final class SeparateProcessCalls {
         }
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        List<String> only = args.length > 2 ? List.of(args[2].split(",")) : null;
         Path dir = Files.createTempDirectory("halibut-separate");
         Path hostP12 = dir.resolve("host.p12");
         Path callerP12 = dir.resolve("caller.p12");
@@ -80,7 +83,8 @@ public final class SeparateProcessCalls {
                 throw new IllegalStateException("The host process did not start (it said: " + ready + ")");
             }
             String[] ports = ready.split(" ");
-            run(caller, child, Integer.parseInt(ports[1]), Integer.parseInt(ports[2]), hostThumbprint, seconds, rounds);
+            run(caller, child, Integer.parseInt(ports[1]), Integer.parseInt(ports[2]), hostThumbprint, seconds, rounds,
+                    only);
         } finally {
             child.getOutputStream().close(); // the child ends when its stdin ends
             if (!child.waitFor(10, TimeUnit.SECONDS)) {
@@ -94,7 +98,7 @@ public final class SeparateProcessCalls {
     }
 
     private static void run(HalibutRuntime caller, Process child, int halibutPort, int grpcPort, String hostThumbprint,
-                            int seconds, int rounds) throws Exception {
+                            int seconds, int rounds, List<String> only) throws Exception {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         ServiceEndPoint endpoint = new ServiceEndPoint(URI.create("https://localhost:" + halibutPort + "/"), hostThumbprint);
         ManagedChannel channel = GrpcPeer.channelTo(new InetSocketAddress(loopback, grpcPort), Identities.CALLER,
@@ -105,34 +109,44 @@ public final class SeparateProcessCalls {
             if (polled.add(1, 2) != 3) { // waits (up to the collection timeout) for the child's polling connections
                 throw new IllegalStateException("add(1,2) over polling did not return 3");
             }
-            List<String> names = List.of("halibutListening", "halibutPolling", "grpc");
-            List<IntSupplier> calls = List.of(() -> adder.add(1, 2), () -> polled.add(1, 2),
-                    () -> GrpcPeer.add(channel, 1, 2));
+            List<String> names = new ArrayList<>(List.of("halibutListening", "halibutPolling", "grpc"));
+            List<IntSupplier> calls = new ArrayList<>(List.of(() -> adder.add(1, 2), () -> polled.add(1, 2),
+                    () -> GrpcPeer.add(channel, 1, 2)));
+            for (int k = names.size() - 2; k >= 0; k--) { // gRPC, last, always runs
+                if (only != null && !only.contains(names.get(k))) {
+                    names.remove(k);
+                    calls.remove(k);
+                }
+            }
             int variants = names.size();
             int grpcIndex = variants - 1;
             double[][] rate = new double[variants][rounds];
             double[][] cpu = new double[variants][rounds];
+            double[][] callerCpu = new double[variants][rounds]; // this process's share (the caller; the listener in polling)
             // Two warm-up rounds: on a busy two-core machine the JIT of both processes was still catching up
             // after one (calls/s of the first counted rounds rose 2-5x from round to round).
             for (int r = -WARM_UP_ROUNDS; r < rounds; r++) {
                 for (int k = 0; k < variants; k++) {
+                    long own0 = ownCpuNanos();
                     long cpu0 = cpuNanos(child);
                     long n = callFor(calls.get(k), Duration.ofSeconds(seconds));
                     long cpu1 = cpuNanos(child);
+                    long own1 = ownCpuNanos();
                     if (r >= 0) {
                         rate[k][r] = n / (double) seconds;
                         cpu[k][r] = (cpu1 - cpu0) / 1000.0 / n;
+                        callerCpu[k][r] = (own1 - own0) / 1000.0 / n;
                     }
                 }
             }
             System.out.printf(Locale.ROOT, "%d callers, %d s x %d rounds, I/O %s, load %s%n", CALLERS, seconds, rounds,
                     System.getProperty(TRANSPORT_PROPERTY, "auto"), load());
-            System.out.printf(Locale.ROOT, "%-18s %12s %10s %16s   %s%n", "variant", "calls/s", "x grpc",
-                    "CPU us/call", "(calls/s per round)");
+            System.out.printf(Locale.ROOT, "%-18s %12s %10s %16s %18s   %s%n", "variant", "calls/s", "x grpc",
+                    "CPU us/call", "of it this process", "(calls/s per round)");
             double grpc = median(rate[grpcIndex]);
             for (int k = 0; k < variants; k++) {
-                System.out.printf(Locale.ROOT, "%-18s %12.0f %10.2f %16.1f   %s%n", names.get(k), median(rate[k]),
-                        median(rate[k]) / grpc, median(cpu[k]), Arrays.toString(rate[k]));
+                System.out.printf(Locale.ROOT, "%-18s %12.0f %10.2f %16.1f %18.1f   %s%n", names.get(k), median(rate[k]),
+                        median(rate[k]) / grpc, median(cpu[k]), median(callerCpu[k]), Arrays.toString(rate[k]));
             }
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -171,6 +185,10 @@ public final class SeparateProcessCalls {
     }
 
     /** CPU time so far of this process and of {@code child} (Linux: from /proc, through ProcessHandle). */
+    private static long ownCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     private static long cpuNanos(Process child) {
         long own = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();

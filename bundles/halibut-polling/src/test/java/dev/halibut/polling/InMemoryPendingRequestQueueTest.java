@@ -289,4 +289,95 @@ class InMemoryPendingRequestQueueTest {
         assertThat(call.cancel()).isTrue();
         assertThat(queue.take(SUB, TP, NONE)).isNull();
     }
+
+    /** Waits (with a deadline) until {@code t} is parked: a caller waiting in awaitResponse. */
+    private static void awaitParked(Thread t) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (t.getState() != Thread.State.TIMED_WAITING) {
+            assertThat(System.nanoTime() - deadline).as("the caller waits").isNegative();
+            Thread.sleep(1); // polling a thread's state, not synchronising with it
+        }
+    }
+
+    @Test
+    void aCallerWaitingBeforeTheSendStillGetsItsResponseTimeout() throws Exception {
+        // The send does not wake the waiting caller: its response deadline must still hold, not the (much later)
+        // collection deadline it was waiting for. Waited for by the thread that queued the request, and by another.
+        for (boolean sameThread : new boolean[] {true, false}) {
+            String id = "r-" + sameThread;
+            PendingCall[] call = {sameThread ? null : queue.enqueue(SUB, TP, id, msg(), Duration.ofMinutes(10))};
+            java.util.concurrent.CompletableFuture<PollingException.Reason> outcome =
+                    new java.util.concurrent.CompletableFuture<>();
+            Thread caller = new Thread(() -> {
+                PendingCall c = call[0] != null ? call[0] : queue.enqueue(SUB, TP, id, msg(), Duration.ofMinutes(10));
+                outcome.complete(reasonOf(c, Duration.ofMillis(200)));
+            });
+            caller.start();
+            awaitParked(caller);
+            CollectedRequest taken = queue.take(SUB, TP, NONE);
+            assertThat(taken.requestId()).isEqualTo(id);
+            assertThat(taken.sending()).isTrue();
+            assertThat(outcome.get(60, TimeUnit.SECONDS)).as("same thread: " + sameThread)
+                    .isEqualTo(PollingException.Reason.NO_RESPONSE);
+        }
+    }
+
+    @Test
+    void theThreadThatQueuedARequestIsWokenByItsResponseAndByAPutBack() throws Exception {
+        java.util.concurrent.CompletableFuture<Object> outcome = new java.util.concurrent.CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                outcome.complete(queue.enqueue(SUB, TP, "r1", msg(), Duration.ofMinutes(10))
+                        .awaitResponse(Duration.ofMinutes(10)));
+            } catch (Exception e) {
+                outcome.complete(e);
+            }
+        });
+        caller.start();
+        awaitParked(caller);
+        CollectedRequest first = queue.take(SUB, TP, NONE);
+        assertThat(first.sending()).isTrue();
+        first.putBackUnread("the service host ended the connection first");
+        CollectedRequest second = queue.take(SUB, TP, NONE);
+        assertThat(second.sending()).isTrue();
+        awaitParked(caller);
+        second.complete(new ReceivedMessage(new byte[] {5}, Map.of()));
+        assertThat(outcome.get(60, TimeUnit.SECONDS)).isInstanceOf(ReceivedMessage.class);
+        assertThat(((ReceivedMessage) outcome.get()).bson()).containsExactly(5);
+    }
+
+    @Test
+    void aCallerWaitingForItsResponseIsWokenByItAndByAnInterrupt() throws Exception {
+        PendingCall answered = queue.enqueue(SUB, TP, "r1", msg(), LONG);
+        java.util.concurrent.CompletableFuture<ReceivedMessage> response = new java.util.concurrent.CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                response.complete(answered.awaitResponse(Duration.ofMinutes(10)));
+            } catch (Exception e) {
+                response.completeExceptionally(e);
+            }
+        });
+        caller.start();
+        CollectedRequest taken = queue.take(SUB, TP, NONE);
+        assertThat(taken.sending()).isTrue();
+        awaitParked(caller);
+        taken.complete(new ReceivedMessage(new byte[] {9}, Map.of()));
+        assertThat(response.get(60, TimeUnit.SECONDS).bson()).containsExactly(9);
+
+        PendingCall interrupted = queue.enqueue(SUB, TP, "r2", msg(), Duration.ofMinutes(10));
+        java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
+        Thread waiting = new Thread(() -> {
+            try {
+                interrupted.awaitResponse(Duration.ofMinutes(10));
+                failure.complete(null);
+            } catch (Exception e) {
+                failure.complete(e);
+            }
+        });
+        waiting.start();
+        awaitParked(waiting);
+        waiting.interrupt();
+        assertThat(failure.get(60, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+        assertThat(interrupted.cancel()).isTrue();
+    }
 }

@@ -448,6 +448,13 @@ public final class SubscriberSession {
                         readable -> responseReadable(request, readable));
             } catch (IOException e) {
                 finishOnWorker(request, null, e);
+            } catch (RuntimeException e) {
+                // Not left unanswered: this runs in the take's completion, which would swallow the exception and leave
+                // the request SENT with nobody watching for its response (its caller waiting the whole response
+                // timeout). Seen when another thread closed the connection after the checks above (its compressor
+                // closes with it). Whether any of it was written is not known here, so it is failed as "may have run".
+                finishOnWorker(request, null, new IOException("Sending request " + request.requestId() + " on "
+                        + connection + " failed: " + e, e));
             }
             return true;
         }
