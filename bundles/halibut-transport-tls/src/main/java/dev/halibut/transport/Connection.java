@@ -221,14 +221,30 @@ public final class Connection implements AutoCloseable {
     /**
      * A message frame of {@code type} carrying {@code bson} compressed, checked against the maximum message size
      * before and after compression. Compressed after room for the frame header, and sent from that array: no
-     * further copy of the payload.
+     * further copy of the payload. A connection closed here, before or while the message is compressed (its
+     * compressor closes with it, from whichever thread closes it), fails as closed, as a write would: nothing was
+     * sent.
      */
-    private ByteBuf messageFrame(FrameType type, byte[] bson) throws MessageTooLargeException {
+    private ByteBuf messageFrame(FrameType type, byte[] bson) throws IOException {
         if (bson.length > maxMessageSize) {
             throw new MessageTooLargeException("The message is " + bson.length
                     + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
         }
-        Compressor.Packed packed = compressor.compress(bson, FRAME_HEADER);
+        if (closed.get()) {
+            throw new SocketException("The " + this + " is closed; the " + type + " was not sent");
+        }
+        Compressor.Packed packed;
+        try {
+            packed = compressor.compress(bson, FRAME_HEADER);
+        } catch (RuntimeException e) {
+            if (!closed.get()) {
+                throw e;
+            }
+            SocketException closedHere = new SocketException("The " + this + " was closed while its " + type
+                    + " was being compressed; it was not sent");
+            closedHere.initCause(e);
+            throw closedHere;
+        }
         if (packed.length() > maxMessageSize) {
             throw new MessageTooLargeException("The message compresses to " + packed.length()
                     + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");

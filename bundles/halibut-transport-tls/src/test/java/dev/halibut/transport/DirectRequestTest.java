@@ -241,6 +241,20 @@ class DirectRequestTest {
     }
 
     @Test
+    void aRequestOnAConnectionClosedHereFailsAsClosedWithNothingSent() throws Exception {
+        behaviour = this::echo;
+        Connection c = connect();
+        c.close(); // as another thread does (the pool, the runtime's close) after a caller's readiness check
+        for (String text : new String[] {"small", "x".repeat(4096)}) { // stored and deflated messages
+            assertThatThrownBy(() -> sendDirect(c, request("1", text), LONG))
+                    .isInstanceOf(java.net.SocketException.class)
+                    .isNotInstanceOf(RequestNotWrittenException.class)
+                    .hasMessageContaining("is closed; the REQUEST was not sent");
+        }
+        assertThat(requestsRead).as("requests the peer read").hasValue(0);
+    }
+
+    @Test
     void nothingWithinTheTimeoutWakesTheWaitWithFalseAndIsClassifiedAsNoResponse() throws Exception {
         behaviour = (c, f) -> true; // reads the request, never answers
         try (Connection c = connect()) {
