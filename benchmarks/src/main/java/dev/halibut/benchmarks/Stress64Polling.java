@@ -82,12 +82,21 @@ public final class Stress64Polling {
                 t.setDaemon(true);
                 t.start();
             }
-            Thread chaos = null;
+            java.util.concurrent.ScheduledExecutorService chaos = null;
             Map<String, AtomicLong> chaosDone = new java.util.concurrent.ConcurrentHashMap<>();
             if (chaosMs > 0) {
-                chaos = new Thread(() -> breakConnections(nodes, chaosMs, chaosDone), "stress-chaos");
-                chaos.setDaemon(true);
-                chaos.start();
+                chaos = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "stress-chaos");
+                    t.setDaemon(true);
+                    return t;
+                });
+                ConnectionBreaker breaker = new ConnectionBreaker(nodes, chaosDone);
+                java.util.concurrent.ScheduledExecutorService faults = chaos;
+                faults.scheduleWithFixedDelay(() -> {
+                    if (!breaker.breakOne()) {
+                        faults.shutdown(); // the runtimes' fields could not be read: no more faults
+                    }
+                }, chaosMs, chaosMs, java.util.concurrent.TimeUnit.MILLISECONDS);
             }
             boolean dumped = false;
             long lastReport = System.nanoTime();
@@ -133,40 +142,46 @@ public final class Stress64Polling {
             failureKinds.forEach((k, v) -> System.out.println("  failed " + v + "x: " + k));
             chaosDone.forEach((k, v) -> System.out.println("  chaos " + k + ": " + v));
             if (chaos != null) {
-                chaos.interrupt();
+                chaos.shutdownNow();
             }
         }
     }
 
     /**
-     * Every {@code everyMs}, ends one connection at random, the way a network or a peer would: the listener's side of a
-     * subscriber connection closed or aborted, or the service host's side aborted or ended with END. Calls may fail
-     * (with the protocol's reasons), and must never hang.
+     * Ends one connection at random each time it is asked (every {@code faultEveryMs}), the way a network or a peer
+     * would: the listener's side of a subscriber connection closed or aborted, or the service host's side aborted or
+     * ended with END. Calls may fail (with the protocol's reasons), and must never hang.
      */
-    private static void breakConnections(HalibutNodes nodes, long everyMs, Map<String, AtomicLong> done) {
-        java.util.Random random = new java.util.Random(42);
-        try {
-            Object session = field(nodes.caller, "subscriberSession");
-            Collection<?> served = (Collection<?>) field(session, "served");
-            Collection<?> subscriptions = (Collection<?>) field(nodes.host, "subscriptions");
-            while (!Thread.currentThread().isInterrupted()) {
-                Thread.sleep(everyMs); // a pace for the faults, not a synchronisation
+    private static final class ConnectionBreaker {
+        private final java.util.Random random = new java.util.Random(42);
+        private final HalibutNodes nodes;
+        private final Map<String, AtomicLong> done;
+
+        ConnectionBreaker(HalibutNodes nodes, Map<String, AtomicLong> done) {
+            this.nodes = nodes;
+            this.done = done;
+        }
+
+        /** Ends one connection, if there is one; {@code false} once the runtimes' fields cannot be read. */
+        boolean breakOne() {
+            try {
                 int kind = random.nextInt(4);
                 dev.halibut.transport.Connection c;
                 if (kind < 2) {
-                    Object[] sessions = served.toArray();
+                    Object session = field(nodes.caller, "subscriberSession");
+                    Object[] sessions = ((Collection<?>) field(session, "served")).toArray();
                     if (sessions.length == 0) {
-                        continue;
+                        return true;
                     }
                     c = (dev.halibut.transport.Connection) field(sessions[random.nextInt(sessions.length)], "connection");
                 } else {
                     List<Object> pollers = new java.util.ArrayList<>();
-                    for (Object sub : subscriptions) {
+                    for (Object sub : (Collection<?>) field(nodes.host, "subscriptions")) {
                         pollers.addAll((Collection<?>) field(sub, "pollers"));
                     }
                     c = (dev.halibut.transport.Connection) field(pollers.get(random.nextInt(pollers.size())), "connection");
                     if (c == null) {
-                        continue;
+                        return true;
                     }
                 }
                 String what = switch (kind) {
@@ -176,22 +191,22 @@ public final class Stress64Polling {
                     default -> { c.closeGracefully(); yield "host END"; }
                 };
                 done.computeIfAbsent(what, k -> new AtomicLong()).incrementAndGet();
+                return true;
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                System.out.println("chaos stopped: " + e);
+                return false;
             }
-        } catch (InterruptedException e) {
-            // the run is over
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            System.out.println("chaos stopped: " + e);
         }
     }
 
     /** Slow calls while the pollers still connect are not stalls: measure once all are connected. */
-    private static void awaitConnected(HalibutNodes nodes, int connections) throws InterruptedException {
+    private static void awaitConnected(HalibutNodes nodes, int connections) {
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (nodes.host.status().subscriptions().stream().mapToInt(s -> s.connected()).sum() < connections) {
             if (System.nanoTime() - deadline > 0) {
                 throw new IllegalStateException("the " + connections + " polling connections did not connect within 120 s");
             }
-            Thread.sleep(50); // polling a status, not synchronising threads
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L); // a status has no event to wait on
         }
     }
 

@@ -295,7 +295,8 @@ class InMemoryPendingRequestQueueTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (t.getState() != Thread.State.TIMED_WAITING) {
             assertThat(System.nanoTime() - deadline).as("the caller waits").isNegative();
-            Thread.sleep(1); // polling a thread's state, not synchronising with it
+            // A thread's state has no event to wait on: look again in a millisecond, until the deadline.
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
     }
 

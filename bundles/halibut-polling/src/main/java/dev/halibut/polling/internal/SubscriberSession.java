@@ -451,8 +451,9 @@ public final class SubscriberSession {
             } catch (RuntimeException e) {
                 // Not left unanswered: this runs in the take's completion, which would swallow the exception and leave
                 // the request SENT with nobody watching for its response (its caller waiting the whole response
-                // timeout). Seen when another thread closed the connection after the checks above (its compressor
-                // closes with it). Whether any of it was written is not known here, so it is failed as "may have run".
+                // timeout). The connection reports its own close as an IOException (a close by another thread after
+                // the checks above once surfaced as the compressor's IllegalStateException; Connection.messageFrame
+                // now says "closed"); anything else is a fault whose extent is not known here, so "may have run".
                 finishOnWorker(request, null, new IOException("Sending request " + request.requestId() + " on "
                         + connection + " failed: " + e, e));
             }
