@@ -237,13 +237,7 @@ public final class Connection implements AutoCloseable {
         try {
             packed = compressor.compress(bson, FRAME_HEADER);
         } catch (RuntimeException e) {
-            if (!closed.get()) {
-                throw e;
-            }
-            SocketException closedHere = new SocketException("The " + this + " was closed while its " + type
-                    + " was being compressed; it was not sent");
-            closedHere.initCause(e);
-            throw closedHere;
+            throw closedDuring(e, "its " + type + " was being compressed; it was not sent");
         }
         if (packed.length() > maxMessageSize) {
             throw new MessageTooLargeException("The message compresses to " + packed.length()
@@ -788,9 +782,33 @@ public final class Connection implements AutoCloseable {
         liveness.heard();
     }
 
-    /** The decompressed BSON of a message frame, bounded by the maximum message size. */
-    public byte[] messageBytes(Frame frame) throws ProtocolException {
-        return compressor.decompress(frame.payload(), maxMessageSize);
+    /**
+     * The decompressed BSON of a message frame, bounded by the maximum message size.
+     *
+     * @throws ProtocolException the payload is not a well-formed message within the bound
+     * @throws SocketException   this connection was closed (by another thread) before or while it was decompressed
+     */
+    public byte[] messageBytes(Frame frame) throws IOException {
+        try {
+            return compressor.decompress(frame.payload(), maxMessageSize);
+        } catch (RuntimeException e) {
+            throw closedDuring(e, "a received message was being decompressed");
+        }
+    }
+
+    /**
+     * {@code e}, from this connection's compressor, as the close it reports when this connection has been closed
+     * (the compressor closes with it, from whichever thread closes it, so a message being compressed or decompressed
+     * on another thread finds it closed): a {@link SocketException}, like any use of a closed connection. Anything
+     * else is rethrown as it is.
+     */
+    private SocketException closedDuring(RuntimeException e, String what) {
+        if (!closed.get()) {
+            throw e;
+        }
+        SocketException closedHere = new SocketException("The " + this + " was closed while " + what);
+        closedHere.initCause(e);
+        return closedHere;
     }
 
     public boolean isClosed() {

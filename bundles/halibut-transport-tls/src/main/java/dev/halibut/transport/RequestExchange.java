@@ -157,8 +157,8 @@ public final class RequestExchange {
                 return null;
             }
             return new Response(bson, response, Map.of());
-        } catch (ProtocolException e) {
-            return null; // responseFrom reports it
+        } catch (IOException e) {
+            return null; // responseFrom reports it (a malformed message, or the connection closed meanwhile)
         }
     }
 
@@ -209,7 +209,7 @@ public final class RequestExchange {
      * The decompressed BSON of the frame that answered a request: a RESPONSE, or else END in its place (the peer
      * refused the request unread, protocol.md section 5, unless it never reached the peer) or a frame out of turn.
      */
-    private static byte[] responseBytes(Connection connection, Frame frame) throws ExchangeException, ProtocolException {
+    private static byte[] responseBytes(Connection connection, Frame frame) throws IOException {
         if (frame.type() == FrameType.END) {
             IOException cause = new IOException("the peer answered END instead of a RESPONSE");
             throw notDelivered(connection, cause).orElseGet(() -> new ExchangeException(Kind.REFUSED_UNREAD, cause));

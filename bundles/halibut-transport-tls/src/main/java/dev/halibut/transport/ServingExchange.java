@@ -41,8 +41,9 @@ public final class ServingExchange {
      * envelope. Nothing of its streams has been read yet.
      *
      * @throws ProtocolException the frame is not a well-formed request; close the connection
+     * @throws java.net.SocketException the connection was closed meanwhile
      */
-    public Served receive(Connection connection, Frame frame) throws ProtocolException {
+    public Served receive(Connection connection, Frame frame) throws IOException {
         if (frame.type() != FrameType.REQUEST) {
             throw new ProtocolException("expected a REQUEST frame but got " + frame.type());
         }

@@ -255,6 +255,20 @@ class DirectRequestTest {
     }
 
     @Test
+    void aResponseDecompressedAfterTheConnectionClosedHereFailsAsClosedAndMayHaveRun() throws Exception {
+        behaviour = this::echo;
+        Connection c = connect();
+        Seen seen = sendDirect(c, request("1", "text"), LONG).get(30, TimeUnit.SECONDS);
+        c.close(); // as another thread does while a worker is about to decompress the response
+        assertThatThrownBy(() -> c.messageBytes(seen.frame()))
+                .isInstanceOf(java.net.SocketException.class)
+                .hasMessageContaining("was closed while a received message was being decompressed");
+        assertThat(exchange.responseWithoutStreams(c, "1", seen.frame())).isNull();
+        assertThatThrownBy(() -> exchange.responseFrom(c, "1", seen.frame(), LONG))
+                .isInstanceOfSatisfying(ExchangeException.class, e -> assertThat(e.kind().mayHaveRun()).isTrue());
+    }
+
+    @Test
     void nothingWithinTheTimeoutWakesTheWaitWithFalseAndIsClassifiedAsNoResponse() throws Exception {
         behaviour = (c, f) -> true; // reads the request, never answers
         try (Connection c = connect()) {
