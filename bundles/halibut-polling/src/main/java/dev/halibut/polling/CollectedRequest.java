@@ -24,7 +24,8 @@ public interface CollectedRequest {
 
     /**
      * Delivers the response to the waiting caller. If the caller has given up meanwhile, the response's
-     * streams are discarded.
+     * streams are discarded. When {@link #liveResponseStreams()} is {@code true}, the streams may still be arriving
+     * on the subscriber connection (see there).
      */
     void complete(ReceivedMessage response);
 
@@ -65,6 +66,27 @@ public interface CollectedRequest {
      * @since 1.2
      */
     default boolean nonBlocking() {
+        return false;
+    }
+
+    /**
+     * Whether {@link #complete} may be given the response's streams while they are still arriving on the subscriber
+     * connection: each is then read from that connection as it is read (one frame at a time, never stored), and the
+     * connection carries nothing else until every stream has been read to its end or
+     * {@linkplain dev.halibut.DataStream#discard() discarded}. A queue that says {@code true} hands the streams to a
+     * caller in this process that reads or discards them at once (as {@link InMemoryPendingRequestQueue} does: its
+     * caller reads the result's streams straight from the service host, as a caller of a listening endpoint does),
+     * or reads or discards them itself within {@code complete}; and it discards them when the caller has given up.
+     * A stream dropped unread (garbage-collected) closes the subscriber connection; the service host connects again.
+     *
+     * <p>The default, {@code false}, gives {@code complete} streams stored first (in memory up to 64 KiB, else in a
+     * temporary file of the runtime's {@code temporaryDirectory}), which stay readable however long the queue keeps
+     * them: right for a queue that carries the response to another node (the Redis queue of
+     * {@code halibut-queue-redis} copies them to its store).
+     *
+     * @since 1.3
+     */
+    default boolean liveResponseStreams() {
         return false;
     }
 }

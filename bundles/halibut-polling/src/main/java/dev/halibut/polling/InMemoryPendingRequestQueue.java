@@ -249,6 +249,8 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         State state = State.QUEUED;
         long sentAt;
         ReceivedMessage response;
+        /** Whether {@link #awaitResponse} returned the response: its streams are the caller's from then on. */
+        boolean responseTaken;
         PollingException failure;
 
         Entry(Subscription s, String expectedThumbprint, String requestId, EncodedMessage request, long collectBy) {
@@ -300,14 +302,20 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                 if (failure != null) {
                     throw failure;
                 }
+                responseTaken = true;
                 return response;
             } finally {
                 s.lock.unlock();
             }
         }
 
+        /**
+         * Also releases a response that came but was never returned to the caller (its wait was interrupted as it
+         * came): nobody else would read or discard its streams, which may hold the subscriber connection.
+         */
         @Override
         public boolean cancel() {
+            ReceivedMessage abandoned = null;
             s.lock.lock();
             try {
                 if (state == State.QUEUED) {
@@ -315,15 +323,33 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                     finish(null, new PollingException(PollingException.Reason.CANCELLED, "cancelled while queued; it was never sent"));
                     return true;
                 }
+                if (state == State.DONE && response != null && !responseTaken) {
+                    abandoned = response;
+                    response = null;
+                    responseTaken = true;
+                }
                 return state == State.DONE && failure != null && failure.reason() == PollingException.Reason.CANCELLED;
             } finally {
                 s.lock.unlock();
+                if (abandoned != null) {
+                    abandoned.discardStreams(); // outside the lock: skipping a live stream reads the connection
+                }
             }
         }
 
         /** Every step is a short change under the subscription's lock: a listener may take these on an event loop. */
         @Override
         public boolean nonBlocking() {
+            return true;
+        }
+
+        /**
+         * The caller is in this process and reads the response's streams as soon as it has the response (or
+         * discards them: {@link #complete} when it gave up, {@link #cancel} when its wait was interrupted as the
+         * response came), so they need not be stored first.
+         */
+        @Override
+        public boolean liveResponseStreams() {
             return true;
         }
 

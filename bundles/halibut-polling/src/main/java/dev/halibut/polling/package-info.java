@@ -11,7 +11,7 @@
  * ({@code dev.halibut.polling.internal}).
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package dev.halibut.polling;
 
 import org.osgi.annotation.bundle.Export;

@@ -71,14 +71,15 @@ public final class RequestExchange {
     /**
      * Sends {@code request} on {@code connection} and returns its response: the envelope's bytes, the decoded
      * envelope and the streams received with it, all stored before this returns (the caller's to read or discard;
-     * for a response handed across threads or nodes, as a polled one is). The connection is idle again on return.
+     * for a response handed to another node, or to a queue that keeps it, as a shared queue's polled one is). The
+     * connection is idle again on return.
      *
      * @param responseTimeout how long to wait for the response, and for each read of its streams
      * @throws ExchangeException the exchange failed; its kind classifies the failure
      */
     public Response call(Connection connection, String requestId, EncodedMessage request,
                          Duration responseTimeout) throws ExchangeException {
-        return exchange(connection, requestId, request, responseTimeout, null);
+        return exchange(connection, requestId, request, responseTimeout, null, connection.description());
     }
 
     /**
@@ -89,11 +90,23 @@ public final class RequestExchange {
      */
     public Response callStreaming(Connection connection, String requestId, EncodedMessage request,
                                   Duration responseTimeout, StreamsFinished whenFinished) throws ExchangeException {
-        return exchange(connection, requestId, request, responseTimeout, whenFinished);
+        return exchange(connection, requestId, request, responseTimeout, whenFinished, connection.description());
+    }
+
+    /**
+     * Like {@link #callStreaming(Connection, String, EncodedMessage, Duration, StreamsFinished)}, with the peer as
+     * a failed stream read names it ({@code peer}: "the polling service host X of poll://y/", where the
+     * connection's own description would name only its address).
+     */
+    public Response callStreaming(Connection connection, String requestId, EncodedMessage request,
+                                  Duration responseTimeout, String peer, StreamsFinished whenFinished)
+            throws ExchangeException {
+        return exchange(connection, requestId, request, responseTimeout, whenFinished, peer);
     }
 
     private Response exchange(Connection connection, String requestId, EncodedMessage request,
-                              Duration responseTimeout, StreamsFinished whenFinished) throws ExchangeException {
+                              Duration responseTimeout, StreamsFinished whenFinished, String peer)
+            throws ExchangeException {
         try {
             try {
                 connection.sendMessage(FrameType.REQUEST, request.bson());
@@ -106,29 +119,7 @@ public final class RequestExchange {
                 throw new ExchangeException(Kind.STREAM_SOURCE_FAILED, e);
             }
             Frame frame = connection.readFrame(responseTimeout);
-            byte[] bson = responseBytes(connection, frame);
-            IncomingResponse response = decodeResponseTo(requestId, bson);
-            if (response.streams().isEmpty()) {
-                // Most responses: nothing follows the message, the connection is idle again (no stream bookkeeping).
-                if (whenFinished != null) {
-                    whenFinished.finished(true);
-                }
-                return new Response(bson, response, Map.of());
-            }
-            String source = "the response to request " + requestId + " from " + connection.description();
-            Map<UUID, DataStream> received;
-            if (whenFinished == null) {
-                try {
-                    received = IncomingStreams.storeAll(connection, response.streams(), streams, responseTimeout,
-                            progress, source);
-                } catch (StreamAbortedException e) {
-                    throw new ExchangeException(Kind.RESPONSE_STREAM_ABORTED, e);
-                }
-            } else {
-                received = IncomingStreams.forCaller(connection, response.streams(), streams, responseTimeout, progress,
-                        source, whenFinished::finished).streams();
-            }
-            return new Response(bson, response, received);
+            return response(connection, requestId, frame, responseTimeout, whenFinished, peer);
         } catch (ExchangeException e) {
             throw e;
         } catch (RequestNotWrittenException e) {
@@ -172,21 +163,60 @@ public final class RequestExchange {
      */
     public Response responseFrom(Connection connection, String requestId, Frame frame, Duration responseTimeout)
             throws ExchangeException {
+        return responseFrom(connection, requestId, frame, responseTimeout, null, connection.description());
+    }
+
+    /**
+     * Like {@link #responseFrom(Connection, String, Frame, Duration)}, but with the response's streams read from the
+     * connection as their reader reads them, as {@link #callStreaming} returns them ({@code whenFinished} and
+     * {@code peer} as there): the connection stays the response's until {@code whenFinished} is told.
+     */
+    public Response responseFromStreaming(Connection connection, String requestId, Frame frame,
+                                          Duration responseTimeout, String peer, StreamsFinished whenFinished)
+            throws ExchangeException {
+        return responseFrom(connection, requestId, frame, responseTimeout, whenFinished, peer);
+    }
+
+    private Response responseFrom(Connection connection, String requestId, Frame frame, Duration responseTimeout,
+                                  StreamsFinished whenFinished, String peer) throws ExchangeException {
         try {
-            byte[] bson = responseBytes(connection, frame);
-            IncomingResponse response = decodeResponseTo(requestId, bson);
-            String source = "the response to request " + requestId + " from " + connection.description();
-            try {
-                return new Response(bson, response, IncomingStreams.storeAll(connection, response.streams(), streams,
-                        responseTimeout, progress, source));
-            } catch (StreamAbortedException e) {
-                throw new ExchangeException(Kind.RESPONSE_STREAM_ABORTED, e);
-            }
+            return response(connection, requestId, frame, responseTimeout, whenFinished, peer);
         } catch (ExchangeException e) {
             throw e;
         } catch (IOException e) {
             throw failure(connection, e);
         }
+    }
+
+    /**
+     * The response in {@code frame} (the first frame after the request) and its streams: stored now when
+     * {@code whenFinished} is null, else read as the caller reads them.
+     */
+    private Response response(Connection connection, String requestId, Frame frame, Duration responseTimeout,
+                              StreamsFinished whenFinished, String peer) throws IOException {
+        byte[] bson = responseBytes(connection, frame);
+        IncomingResponse response = decodeResponseTo(requestId, bson);
+        if (response.streams().isEmpty()) {
+            // Most responses: nothing follows the message, the connection is idle again (no stream bookkeeping).
+            if (whenFinished != null) {
+                whenFinished.finished(true);
+            }
+            return new Response(bson, response, Map.of());
+        }
+        String source = "the response to request " + requestId + " from " + peer;
+        Map<UUID, DataStream> received;
+        if (whenFinished == null) {
+            try {
+                received = IncomingStreams.storeAll(connection, response.streams(), streams, responseTimeout,
+                        progress, source);
+            } catch (StreamAbortedException e) {
+                throw new ExchangeException(Kind.RESPONSE_STREAM_ABORTED, e);
+            }
+        } else {
+            received = IncomingStreams.forCaller(connection, response.streams(), streams, responseTimeout, progress,
+                    source, whenFinished::finished).streams();
+        }
+        return new Response(bson, response, received);
     }
 
     /**

@@ -118,14 +118,17 @@ public final class SubscriberSession {
     }
 
     /**
-     * Waits until every connection has ended, at most until {@code deadlineNanos} ({@link System#nanoTime()}).
+     * Waits until every connection has ended, at most until {@code deadlineNanos} ({@link System#nanoTime()}),
+     * except those held by a caller's response streams: those are the calls this runtime makes, which its close fails
+     * (closing the listener closes their connections, and the caller's read fails); waiting for them would hold the
+     * close for as long as a caller keeps a stream unread.
      *
-     * @return whether all have ended; those that have not are in an exchange still, and closing the listener
-     *         aborts them
+     * @return whether all have ended (or are held by a caller's streams); those that have not are in an exchange
+     *         still, and closing the listener aborts them
      */
     public boolean awaitEnded(long deadlineNanos) throws InterruptedException {
         synchronized (ended) {
-            while (!served.isEmpty()) {
+            while (served.stream().anyMatch(s -> !s.heldByCaller)) {
                 long left = deadlineNanos - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -143,6 +146,11 @@ public final class SubscriberSession {
         private final Executor workers;
         /** The current wait for work, if the connection is waiting; guarded by this. */
         private Wait waiting;
+        /**
+         * Whether a caller in this process is reading the last response's streams from this connection: no wait for
+         * work, no keep-alive, until it has read or discarded them all ({@link #streamsFinished}).
+         */
+        volatile boolean heldByCaller;
 
         Session(Connection connection, URI subscription, Executor workers) {
             this.connection = connection;
@@ -330,18 +338,18 @@ public final class SubscriberSession {
                 if (closing) {
                     request.putBack(); // nothing of it was sent: another node or connection may still take it
                     end();
-                    return false;
+                    return After.CLOSE;
                 }
                 if (!trusted(request)) {
-                    return false;
+                    return After.CLOSE;
                 }
                 // A request goes out at once on a connection heard from just now that is open and quiet; otherwise
                 // NEXT / PROCEED proves the subscriber is there first.
                 if (!connection.readyForRequest(limits.heartbeatTimeout(), limits.heartbeatSkipWindow())) {
                     request.putBack();
-                    return false;
+                    return After.CLOSE;
                 }
-                return !request.sending() || exchange(request);
+                return request.sending() ? exchange(request) : After.AWAIT_WORK;
             });
         }
 
@@ -350,9 +358,9 @@ public final class SubscriberSession {
          * it carries on, or closes it (also when the turn failed: logged, quietly if the connection is closed already).
          */
         private void workerTurn(Turn turn) {
-            boolean again = false;
+            After after = After.CLOSE;
             try {
-                again = turn.run();
+                after = turn.run();
             } catch (IOException e) {
                 if (!connection.isClosed()) {
                     LOG.warn("Subscriber {} of {} failed: {}", connection, subscription, e.toString());
@@ -360,25 +368,98 @@ public final class SubscriberSession {
             } catch (RuntimeException e) {
                 LOG.error("Serving subscriber {} of {} failed unexpectedly; closing it", connection, subscription, e);
             } finally {
-                if (again) {
-                    awaitWork();
-                } else {
-                    connection.close();
+                switch (after) {
+                    case AWAIT_WORK -> awaitWork();
+                    case CLOSE -> connection.close();
+                    case HELD -> { } // the response's streams give the connection back (streamsFinished)
                 }
             }
         }
 
-        /** @return whether the connection carries on (false: it ended, and is closed by the caller) */
-        private boolean exchange(CollectedRequest request) throws IOException {
+        /** @return what becomes of the connection after this exchange */
+        private After exchange(CollectedRequest request) throws IOException {
             RequestExchange.Response response;
+            HeldByStreams held = request.liveResponseStreams() ? new HeldByStreams() : null;
             try {
-                response = exchange.call(connection, request.requestId(), request.request(), limits.responseTimeout());
+                response = held == null
+                        ? exchange.call(connection, request.requestId(), request.request(), limits.responseTimeout())
+                        : exchange.callStreaming(connection, request.requestId(), request.request(),
+                                limits.responseTimeout(), peer(), held);
             } catch (ExchangeException e) {
-                return exchangeFailed(request, e);
+                return exchangeFailed(request, e) ? After.AWAIT_WORK : After.CLOSE;
             }
-            // Decoded once, here: the caller in this process takes the decoded envelope from the queue.
-            request.complete(response.received());
-            return true;
+            return completed(request, response, held);
+        }
+
+        /**
+         * Hands the response to its caller. Decoded once, here: the caller in this process takes the decoded envelope
+         * from the queue. With {@code held} (the queue takes live streams) and streams announced, the streams are read
+         * from this connection by the caller (or skipped by the queue if the caller has given up), and the connection
+         * is theirs until they are all read or discarded: no worker thread waits for that.
+         */
+        private After completed(CollectedRequest request, RequestExchange.Response response, HeldByStreams held) {
+            if (held == null || response.streams().isEmpty()) {
+                request.complete(response.received());
+                return After.AWAIT_WORK; // no streams, or stored ones: the connection is idle again
+            }
+            held.hold();
+            request.complete(response.received()); // may discard (skip) them at once: then held carries on from here
+            return After.HELD;
+        }
+
+        /** The subscriber as a failed read of a response stream names it, for its caller. */
+        private String peer() {
+            return "the polling service host of " + subscription + " (" + connection.description() + ", certificate "
+                    + connection.remoteThumbprint() + ")";
+        }
+
+        /**
+         * Called once, by whoever finished the last stream of a response read live (the caller's thread as it read
+         * the last byte or closed the stream, a thread that discarded it, the garbage collector's cleaner for a
+         * stream dropped unread, or the thread whose read failed): the connection waits for work again if every
+         * stream came off it in order, else it is closed (its service host connects again). Never blocks.
+         */
+        private void streamsFinished(boolean connectionReusable) {
+            heldByCaller = false;
+            if (!connectionReusable) {
+                LOG.debug("Closing subscriber {} of {}: a response stream failed or was dropped unread", connection,
+                        subscription);
+                connection.close();
+                return;
+            }
+            try {
+                awaitWork(); // re-arms the keep-alive; under close, ends the connection with END
+            } catch (RuntimeException e) {
+                // Not thrown into the caller's read, which has its bytes: the connection is what failed here.
+                LOG.error("Serving subscriber {} of {} failed unexpectedly after a response's streams were read;"
+                        + " closing it", connection, subscription, e);
+                connection.close();
+            }
+        }
+
+        /**
+         * The connection is the streams' of one response read live ({@link RequestExchange.StreamsFinished}); told
+         * when they no longer need it. Ignores the call {@code callStreaming} makes before it returns for a response
+         * without streams (nothing was held).
+         */
+        private final class HeldByStreams implements RequestExchange.StreamsFinished {
+            private final AtomicBoolean holding = new AtomicBoolean();
+
+            /** Before the streams are handed out: from now on their end decides what becomes of the connection. */
+            void hold() {
+                heldByCaller = true;
+                holding.set(true);
+                synchronized (ended) {
+                    ended.notifyAll(); // a closing runtime does not wait for a connection a caller holds
+                }
+            }
+
+            @Override
+            public void finished(boolean connectionReusable) {
+                if (holding.compareAndSet(true, false)) {
+                    streamsFinished(connectionReusable);
+                }
+            }
         }
 
         /**
@@ -514,16 +595,20 @@ public final class SubscriberSession {
         private void finishOnWorker(CollectedRequest request, Frame frame, IOException failure) {
             Runnable finish = () -> workerTurn(() -> {
                 if (failure != null) {
-                    return exchangeFailed(request, exchange.failure(connection, failure));
+                    return exchangeFailed(request, exchange.failure(connection, failure)) ? After.AWAIT_WORK
+                            : After.CLOSE;
                 }
                 RequestExchange.Response response;
+                HeldByStreams held = request.liveResponseStreams() ? new HeldByStreams() : null;
                 try {
-                    response = exchange.responseFrom(connection, request.requestId(), frame, limits.responseTimeout());
+                    response = held == null
+                            ? exchange.responseFrom(connection, request.requestId(), frame, limits.responseTimeout())
+                            : exchange.responseFromStreaming(connection, request.requestId(), frame,
+                                    limits.responseTimeout(), peer(), held);
                 } catch (ExchangeException e) {
-                    return exchangeFailed(request, e);
+                    return exchangeFailed(request, e) ? After.AWAIT_WORK : After.CLOSE;
                 }
-                request.complete(response.received());
-                return true;
+                return completed(request, response, held);
             });
             try {
                 workers.execute(finish);
@@ -553,8 +638,18 @@ public final class SubscriberSession {
 
     /** One turn of a connection on a worker ({@code Session.workerTurn}). */
     private interface Turn {
-        /** @return whether the connection carries on (waits for work again); {@code false}: it is closed */
-        boolean run() throws IOException;
+        /** @return what becomes of the connection after the turn */
+        After run() throws IOException;
+    }
+
+    /** What becomes of a connection after a turn on a worker. */
+    private enum After {
+        /** It carries on: it waits for work again. */
+        AWAIT_WORK,
+        /** It ended (or failed): it is closed. */
+        CLOSE,
+        /** A caller reads the response's streams from it: their end decides ({@code Session.streamsFinished}). */
+        HELD
     }
 
     /**

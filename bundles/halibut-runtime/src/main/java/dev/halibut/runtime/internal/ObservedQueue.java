@@ -163,6 +163,12 @@ final class ObservedQueue implements PendingRequestQueue {
                 return taken.nonBlocking();
             }
 
+            /** As the queue's: the observation hands the response on as it is. */
+            @Override
+            public boolean liveResponseStreams() {
+                return taken.liveResponseStreams();
+            }
+
             @Override
             public void fail(String reason) {
                 taken.fail(reason);

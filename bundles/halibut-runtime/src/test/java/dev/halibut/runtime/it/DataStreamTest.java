@@ -129,8 +129,9 @@ class DataStreamTest {
         Files files = files(mode);
         DataStream received = files.produce(5 * MIB, 9);
         assertThat(received.length()).isEqualTo(5 * MIB);
-        // Listening: read from the connection as it arrives. Polling: stored, as the queue hands it across threads.
-        assertThat(countFiles(callerTemp)).isEqualTo(mode == Mode.LISTENING ? 0 : 1);
+        // Read from the connection as it arrives, in both modes: a polled response's stream goes straight from the
+        // subscriber connection to the caller in this process (the in-memory queue takes live streams).
+        assertThat(countFiles(callerTemp)).isZero();
         try (InputStream in = received.openStream()) {
             assertThat(TestBytes.sha256(in)).isEqualTo(TestBytes.sha256(5 * MIB, 9));
         }
@@ -210,16 +211,11 @@ class DataStreamTest {
     @EnumSource(Mode.class)
     void serviceWriterThatThrowsFailsTheCallWithItsReason(Mode mode) throws IOException {
         Files files = files(mode);
-        if (mode == Mode.LISTENING) {
-            // The call returns once the response is decoded; the stream fails where it is read.
-            DataStream broken = files.produceFailing(3 * MIB, MIB);
-            assertThatThrownBy(broken::readAllBytes).isInstanceOf(IOException.class)
-                    .hasMessageContaining(broken.id().toString()).hasMessageContaining("the disk went away");
-        } else {
-            // Polled responses are stored before the queue hands them over: the call itself fails.
-            assertThatThrownBy(() -> files.produceFailing(3 * MIB, MIB)).isInstanceOf(HalibutClientException.class)
-                    .hasMessageContaining("the disk went away");
-        }
+        // The call returns once the response is decoded (in both modes: a polled response's streams come straight
+        // from the subscriber connection); the stream fails where it is read.
+        DataStream broken = files.produceFailing(3 * MIB, MIB);
+        assertThatThrownBy(broken::readAllBytes).isInstanceOf(IOException.class)
+                .hasMessageContaining(broken.id().toString()).hasMessageContaining("the disk went away");
         assertThat(files.sha256(DataStream.fromBytes(new byte[] {1}))).hasSize(64);
     }
 
