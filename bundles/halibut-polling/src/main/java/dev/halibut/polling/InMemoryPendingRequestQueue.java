@@ -251,6 +251,11 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         ReceivedMessage response;
         /** Whether {@link #awaitResponse} returned the response: its streams are the caller's from then on. */
         boolean responseTaken;
+        /**
+         * Whether the caller gave up ({@link #cancel}) after a subscriber connection took the request: a response that
+         * comes has nobody to read it, and a request put back is not handed out again.
+         */
+        boolean callerGone;
         PollingException failure;
 
         Entry(Subscription s, String expectedThumbprint, String requestId, EncodedMessage request, long collectBy) {
@@ -302,16 +307,25 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                 if (failure != null) {
                     throw failure;
                 }
+                if (responseTaken) {
+                    throw new IllegalStateException("The response to request " + requestId + " was returned already");
+                }
+                // Not kept here: the taker's connection may still refer to this entry, and a response stream the
+                // caller drops unread must be garbage-collectable (which closes the connection it holds).
+                ReceivedMessage taken = response;
+                response = null;
                 responseTaken = true;
-                return response;
+                return taken;
             } finally {
                 s.lock.unlock();
             }
         }
 
         /**
-         * Also releases a response that came but was never returned to the caller (its wait was interrupted as it
-         * came): nobody else would read or discard its streams, which may hold the subscriber connection.
+         * Taken already: returns {@code false} (it may run), and remembers that the caller is gone, so that its
+         * response's streams are discarded when it comes ({@link #complete}) instead of waiting, unread, for a caller
+         * who never takes them (they may hold the subscriber connection). Also releases a response that came but was
+         * never returned to the caller (its wait was interrupted as it came).
          */
         @Override
         public boolean cancel() {
@@ -322,6 +336,9 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                     s.queue.remove(this);
                     finish(null, new PollingException(PollingException.Reason.CANCELLED, "cancelled while queued; it was never sent"));
                     return true;
+                }
+                if (state == State.TAKEN || state == State.SENT) {
+                    callerGone = true;
                 }
                 if (state == State.DONE && response != null && !responseTaken) {
                     abandoned = response;
@@ -360,6 +377,11 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                 if (state != State.TAKEN) {
                     return false;
                 }
+                if (callerGone) {
+                    finish(null, new PollingException(PollingException.Reason.CANCELLED,
+                            "the caller gave up after the request was collected; it was not sent"));
+                    return false;
+                }
                 state = State.SENT;
                 sentAt = System.nanoTime();
                 changed.signalAll();
@@ -374,9 +396,12 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
             boolean delivered = false;
             s.lock.lock();
             try {
-                if (state == State.SENT) {
+                if (state == State.SENT && !callerGone) {
                     finish(received, null);
                     delivered = true;
+                } else if (state == State.SENT) {
+                    finish(null, new PollingException(PollingException.Reason.CANCELLED,
+                            "the caller gave up after the request was collected; it may have run"));
                 }
             } finally {
                 s.lock.unlock();
@@ -418,7 +443,10 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                 if (state != State.TAKEN && state != also) {
                     return;
                 }
-                if (System.nanoTime() - collectBy >= 0) {
+                if (callerGone) {
+                    finish(null, new PollingException(PollingException.Reason.CANCELLED,
+                            "the caller gave up after the request was collected; it was not sent"));
+                } else if (System.nanoTime() - collectBy >= 0) {
                     notCollected();
                 } else {
                     state = State.QUEUED;
