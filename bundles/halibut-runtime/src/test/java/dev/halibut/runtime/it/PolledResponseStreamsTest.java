@@ -61,6 +61,9 @@ class PolledResponseStreamsTest {
         /** Returns {@link #produce}'s stream only once the test opens the gate (the caller may have given up). */
         DataStream produceLate(long size, long seed);
 
+        /** Reads {@code upload} to its end, then answers as {@link #produce}. */
+        DataStream produceAfterReading(DataStream upload, long size, long seed);
+
         String echo(String text);
     }
 
@@ -98,6 +101,16 @@ class PolledResponseStreamsTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
+            }
+            return produce(size, seed);
+        }
+
+        @Override
+        public DataStream produceAfterReading(DataStream upload, long size, long seed) {
+            try (InputStream in = upload.openStream()) {
+                in.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
             return produce(size, seed);
         }
@@ -218,6 +231,21 @@ class PolledResponseStreamsTest {
         assertThat(downloads.echo("after its length")).isEqualTo("after its length");
 
         assertThat(subscriberConnections).as("one subscriber connection served every call").hasValue(1);
+        assertThat(countFiles(callerTemp)).isZero();
+    }
+
+    @Test
+    void aRequestWithStreamsTakesTheWorkersWayAndItsResponseStreamStillComesStraight() throws IOException {
+        Downloads downloads = downloads();
+        // A request with a stream never takes the direct way (serveDirectly): a listener worker sends it.
+        DataStream download = downloads.produceAfterReading(
+                DataStream.fromWriter(2 * MIB, out -> TestBytes.write(out, 2 * MIB, 10)), 6 * MIB, 11);
+        assertThat(countFiles(callerTemp)).as("nothing stored before the caller reads").isZero();
+        try (InputStream in = download.openStream()) {
+            assertThat(TestBytes.sha256(in)).isEqualTo(TestBytes.sha256(6 * MIB, 11));
+        }
+        assertThat(downloads.echo("next")).isEqualTo("next");
+        assertThat(subscriberConnections).as("the subscriber connection served the next call").hasValue(1);
         assertThat(countFiles(callerTemp)).isZero();
     }
 
