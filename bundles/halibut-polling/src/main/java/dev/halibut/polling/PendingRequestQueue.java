@@ -47,7 +47,9 @@ import java.util.concurrent.Executor;
  * collected (a shared queue copies it to its store then); the caller must not read it again. The streams
  * of a {@link CollectedRequest#request()} are read once, by the subscriber connection that sends them. The
  * streams given to {@link CollectedRequest#complete} belong to the queue from then on (it reads or discards
- * them). The streams of the response {@link PendingCall#awaitResponse} returns belong to the caller and stay
+ * them); they are stored first, unless the request says it takes them as they arrive
+ * ({@link CollectedRequest#liveResponseStreams()}: then they hold the subscriber connection until read or
+ * discarded). The streams of the response {@link PendingCall#awaitResponse} returns belong to the caller and stay
  * readable after the call (a shared queue documents how long); {@link dev.halibut.DataStream#discard()}
  * releases them. A shared queue may bound the total stream size per message; beyond it the call fails with
  * {@link PollingException.Reason#REFUSED} (request) or as a failed response, with a message saying so.

@@ -376,7 +376,8 @@ public interface HalibutRuntime extends AutoCloseable {
 
         /**
          * Where received streams larger than 64 KiB wait when they cannot be read as they arrive (read out of
-         * order, left unread by a service that returned, or a polled response's; see {@link dev.halibut.DataStream})
+         * order, left unread by a service that returned, or a response's polled through a shared queue; see
+         * {@link dev.halibut.DataStream})
          * (default: the JVM's temporary directory). Their files are deleted when read, discarded or
          * garbage-collected, when their call fails, and when the runtime closes.
          */

@@ -38,7 +38,11 @@ import org.slf4j.LoggerFactory;
  * connection go. A small request without streams that finds its connection waiting, from a queue whose steps never
  * block, is written by the thread that handed it out (the caller that queued it) and its response is taken on the
  * event loop, with no worker thread ({@code serveDirectly}); every other request and response is carried on one of the
- * listener's worker threads, and so is whatever goes wrong on the direct way. When the runtime
+ * listener's worker threads, and so is whatever goes wrong on the direct way. A response's streams go straight to
+ * a caller in this process when the queue takes them as they arrive ({@link CollectedRequest#liveResponseStreams()}):
+ * the caller reads them from this connection, no thread of the listener waits meanwhile, and the connection waits
+ * for work again (or is closed, when a stream failed or was dropped unread) once they are all read or discarded;
+ * otherwise they are stored before the response is handed to the queue. When the runtime
  * closes ({@link #beginClose()}), or stops trusting a subscriber ({@link #trustChanged()}), the connection ends with
  * END: at once when it waits for work, after its response when it is in an exchange (docs/protocol.md, "Polling
  * mode").
@@ -506,7 +510,8 @@ public final class SubscriberSession {
          * written from here, and its response is taken on the event loop ({@link #responseReadable}); no worker
          * thread, no hand-off. Everything else, and any request or response that turns out not to be the common case
          * (a response announcing streams, END in its place, a failure, a timeout), goes to a worker as before, which
-         * applies the same rules as the slow path ({@link #exchangeFailed}).
+         * applies the same rules as the slow path ({@link #exchangeFailed}) and hands a response's streams on as it
+         * does ({@link #completed}).
          *
          * @return {@code false} when nothing was done: the caller hands the request to {@link #serve} on a worker
          */
