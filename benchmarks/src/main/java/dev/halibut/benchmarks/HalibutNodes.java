@@ -53,10 +53,16 @@ final class HalibutNodes implements AutoCloseable {
     /** Polling, both ends on {@code tlsProvider} (jdk or openssl). */
     static HalibutNodes polling(CertificateAndKey callerId, CertificateAndKey hostId, int pollingConnections,
                                 String tlsProvider) {
+        return polling(callerId, hostId, pollingConnections, new Blocks.SinkService(), tlsProvider);
+    }
+
+    /** Polling, with {@code sink} serving {@link Sink}, both ends on {@code tlsProvider} (jdk or openssl). */
+    static HalibutNodes polling(CertificateAndKey callerId, CertificateAndKey hostId, int pollingConnections,
+                                Sink sink, String tlsProvider) {
         HalibutRuntime caller = HalibutRuntime.builder().certificate(callerId.certificate(), callerId.privateKey())
                 .tlsProvider(tlsProvider).trust(dev.halibut.Thumbprints.of(hostId.certificate())).build();
         int port = caller.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        HalibutRuntime host = host(hostId, caller.thumbprint(), new Blocks.SinkService(), tlsProvider);
+        HalibutRuntime host = host(hostId, caller.thumbprint(), sink, tlsProvider);
         URI subscription = URI.create("poll://bench/");
         host.poll(subscription, new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), caller.thumbprint()),
                 pollingConnections);

@@ -11,14 +11,16 @@ import java.io.UncheckedIOException;
  * 2): the time until the reader has the stream in hand (the caller's call returns / the service is called), and the
  * time to read it straight through from the connection, and the CPU time of the whole process (both ends) for each
  * direction. Run in a small heap, as the stream benchmark is:
- * {@code java -Xmx64m -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.StreamPhases [rounds] [jdk|openssl|raw]}
- * ({@code raw}: the raw TLS floor's copy of the same bytes, for CPU per GiB side by side).
+ * {@code java -Xmx64m -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.StreamPhases [rounds] [jdk|openssl|raw]
+ * [listening|polling]} ({@code raw}: the raw TLS floor's copy of the same bytes, for CPU per GiB side by side;
+ * {@code polling}: the service host polls the caller's listener, one connection, the in-memory queue).
  */
 public final class StreamPhases {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 4;
         String tlsProvider = args.length > 1 ? args[1] : "jdk";
+        boolean polling = args.length > 2 && args[2].equals("polling");
         long size = 1L << 30;
         if (tlsProvider.equals("raw")) {
             rawTls(rounds, size);
@@ -41,7 +43,9 @@ public final class StreamPhases {
                 return DataStream.fromWriter(n, out -> Blocks.write(out, n));
             }
         };
-        try (HalibutNodes nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults(), timed, tlsProvider)) {
+        try (HalibutNodes nodes = polling
+                ? HalibutNodes.polling(Identities.CALLER, Identities.HOST, 1, timed, tlsProvider)
+                : HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults(), timed, tlsProvider)) {
             Sink sink = nodes.client(Sink.class);
             for (int i = 0; i < rounds; i++) {
                 long c0 = processCpuNanos();
