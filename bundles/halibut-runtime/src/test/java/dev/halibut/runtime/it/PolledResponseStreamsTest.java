@@ -49,6 +49,11 @@ class PolledResponseStreamsTest {
     private static final long MIB = 1024 * 1024;
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final URI SUBSCRIPTION = URI.create("poll://straight-polled/");
+    /**
+     * The listener's keep-alive: short, so that a keep-alive NEXT sent while a caller reads a response stream from the
+     * connection (it must not be) would come in the middle of every test's stream and break it.
+     */
+    private static final Duration KEEP_ALIVE = Duration.ofMillis(50);
 
     /** The contract of this test. */
     public interface Downloads {
@@ -149,6 +154,7 @@ class PolledResponseStreamsTest {
         caller = HalibutRuntime.builder()
                 .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
                 .temporaryDirectory(callerTemp)
+                .timeouts(HalibutLimits.defaults().withPollingKeepAlive(KEEP_ALIVE))
                 .observer(new HalibutObserver() {
                     @Override
                     public void connectionOpened(ConnectionEvent event) {
@@ -232,6 +238,24 @@ class PolledResponseStreamsTest {
 
         assertThat(subscriberConnections).as("one subscriber connection served every call").hasValue(1);
         assertThat(countFiles(callerTemp)).isZero();
+    }
+
+    @Test
+    void aConnectionHeldByAnUnreadStreamCarriesNoOtherRequestAndNoKeepAliveUntilTheStreamIsRead() throws IOException {
+        Downloads downloads = downloads();
+        DataStream download = downloads.produce(6 * MIB, 12);
+        // The one subscriber connection is the stream's: another request waits in the queue, and is not collected
+        // within 6 keep-alive intervals, none of which may send NEXT on the connection.
+        Downloads hurried = caller.createClient(Downloads.class, endpoint.withLimits(
+                HalibutLimits.defaults().withPollingCollectionTimeout(KEEP_ALIVE.multipliedBy(6))));
+        assertThatThrownBy(() -> hurried.echo("meanwhile")).isInstanceOf(HalibutClientException.class)
+                .hasMessageContaining("not collected");
+        try (InputStream in = download.openStream()) {
+            assertThat(TestBytes.sha256(in)).as("the stream, whole, with no NEXT or PROCEED in it")
+                    .isEqualTo(TestBytes.sha256(6 * MIB, 12));
+        }
+        assertThat(downloads.echo("next")).isEqualTo("next");
+        assertThat(subscriberConnections).as("the subscriber connection served the next call").hasValue(1);
     }
 
     @Test
