@@ -349,6 +349,20 @@ class PolledResponseStreamsTest {
         // stop() checks that no thread of either runtime and no temporary file is left.
     }
 
+    @Test
+    void closingTheCallersRuntimeWhileItReadsAPolledStreamFailsTheReadAndLeavesNothingBehind() throws Exception {
+        Downloads downloads = downloads();
+        DataStream download = downloads.produceGated(16 * MIB, 13);
+        InputStream in = download.openStream();
+        assertThat(in.readNBytes(64 * 1024)).hasSize(64 * 1024);
+        caller.close(); // its listener closes the subscriber connection the stream is arriving on
+        assertThatThrownBy(() -> in.transferTo(OutputStream.nullOutputStream())).isInstanceOf(IOException.class)
+                .hasMessageContaining("tream " + download.id());
+        in.close();
+        // stop() opens the gate (the service host's writer then fails on the closed connection) and checks that no
+        // thread of either runtime and no temporary file is left.
+    }
+
     private static void produceAndDrop(Downloads downloads) {
         assertThat(downloads.produce(6 * MIB, 9).length()).isEqualTo(6 * MIB);
     }
