@@ -381,4 +381,108 @@ class InMemoryPendingRequestQueueTest {
         assertThat(failure.get(60, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
         assertThat(interrupted.cancel()).isTrue();
     }
+
+    /** A response with one stream whose release (a discard, or the end of a read) is counted in {@code released}. */
+    private static ReceivedMessage responseWithStream(java.util.concurrent.atomic.AtomicInteger released) {
+        dev.halibut.DataStream stream = dev.halibut.DataStream.received(java.util.UUID.randomUUID(), 3,
+                new dev.halibut.DataStream.Content() {
+                    @Override
+                    public java.io.InputStream open() {
+                        return new java.io.ByteArrayInputStream(new byte[3]);
+                    }
+
+                    @Override
+                    public void release() {
+                        released.incrementAndGet();
+                    }
+                });
+        return new ReceivedMessage(new byte[] {9}, Map.of(stream.id(), stream));
+    }
+
+    @Test
+    void itsCollectedRequestsTakeTheirResponsesStreamsAsTheyArriveWhereTheSpisDefaultStoresThemFirst() throws Exception {
+        queue.enqueue(SUB, TP, "r1", msg(1), LONG);
+        // Its callers are in this process: the listener hands them the subscriber connection's streams unstored.
+        assertThat(queue.take(SUB, TP, NONE).liveResponseStreams()).isTrue();
+        CollectedRequest unknown = new CollectedRequest() {
+            @Override
+            public String requestId() {
+                return "r2";
+            }
+
+            @Override
+            public EncodedMessage request() {
+                return msg(2);
+            }
+
+            @Override
+            public boolean sending() {
+                return true;
+            }
+
+            @Override
+            public void complete(ReceivedMessage response) {
+            }
+
+            @Override
+            public void fail(String reason) {
+            }
+
+            @Override
+            public void putBack() {
+            }
+        };
+        assertThat(unknown.liveResponseStreams()).as("the SPI's default").isFalse();
+    }
+
+    @Test
+    void aResponseThatComesAfterItsCallerCancelledHasItsStreamsDiscarded() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(1), LONG);
+        CollectedRequest taken = queue.take(SUB, TP, NONE);
+        assertThat(taken.sending()).isTrue();
+        assertThat(call.cancel()).as("taken already: it may run").isFalse();
+        java.util.concurrent.atomic.AtomicInteger released = new java.util.concurrent.atomic.AtomicInteger();
+        taken.complete(responseWithStream(released));
+        assertThat(released).as("the stream nobody will read").hasValue(1);
+        assertThat(reasonOf(call, LONG)).isEqualTo(PollingException.Reason.CANCELLED);
+    }
+
+    @Test
+    void aTakenRequestWhoseCallerCancelledIsNotSentNorQueuedAgain() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(1), LONG);
+        CollectedRequest taken = queue.take(SUB, TP, NONE);
+        assertThat(call.cancel()).isFalse();
+        assertThat(taken.sending()).as("its caller is gone").isFalse();
+        taken.putBack();
+        assertThat(queue.take(SUB, TP, NONE)).isNull();
+        assertThat(queue.queuedCount(SUB)).isZero();
+    }
+
+    @Test
+    void aResponseThatCameAsItsCallersWaitWasInterruptedIsDiscardedByCancel() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(1), LONG);
+        CollectedRequest taken = queue.take(SUB, TP, NONE);
+        assertThat(taken.sending()).isTrue();
+        java.util.concurrent.atomic.AtomicInteger released = new java.util.concurrent.atomic.AtomicInteger();
+        taken.complete(responseWithStream(released));
+        Thread.currentThread().interrupt(); // the caller's wait ends before it takes the response
+        assertThatThrownBy(() -> call.awaitResponse(LONG)).isInstanceOf(InterruptedException.class);
+        assertThat(released).hasValue(0);
+        assertThat(call.cancel()).isFalse();
+        assertThat(released).as("the stream of the response nobody took").hasValue(1);
+    }
+
+    @Test
+    void theResponseIsReturnedOnceAndNotKeptAfterwards() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(1), LONG);
+        CollectedRequest taken = queue.take(SUB, TP, NONE);
+        assertThat(taken.sending()).isTrue();
+        java.util.concurrent.atomic.AtomicInteger released = new java.util.concurrent.atomic.AtomicInteger();
+        taken.complete(responseWithStream(released));
+        assertThat(call.awaitResponse(LONG).bson()).containsExactly(9);
+        assertThatThrownBy(() -> call.awaitResponse(LONG)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("r1");
+        assertThat(call.cancel()).isFalse();
+        assertThat(released).as("the caller's stream, untouched by cancel after it was returned").hasValue(0);
+    }
 }
