@@ -2,6 +2,8 @@ package dev.halibut.polling;
 
 import dev.halibut.EncodedMessage;
 import dev.halibut.ReceivedMessage;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * A request a subscriber connection has taken. The connection first checks it is alive, then either
@@ -88,5 +90,17 @@ public interface CollectedRequest {
      */
     default boolean liveResponseStreams() {
         return false;
+    }
+
+    /**
+     * The response timeout the waiting caller gave ({@link PendingCall#awaitResponse}), if it is known here (the
+     * caller is in this process and waits already). With {@link #liveResponseStreams()} the listener bounds each read
+     * of the response's streams by it, as a caller of a listening endpoint has its reads bounded by its own response
+     * timeout. Empty by default: the listener's own response timeout applies.
+     *
+     * @since 1.3
+     */
+    default Optional<Duration> callerResponseTimeout() {
+        return Optional.empty();
     }
 }

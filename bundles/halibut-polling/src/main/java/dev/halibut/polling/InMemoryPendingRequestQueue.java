@@ -256,6 +256,8 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
          * comes has nobody to read it, and a request put back is not handed out again.
          */
         boolean callerGone;
+        /** What the caller waits for the response, once it waits ({@link #awaitResponse}). */
+        volatile Duration callerResponseTimeout;
         PollingException failure;
 
         Entry(Subscription s, String expectedThumbprint, String requestId, EncodedMessage request, long collectBy) {
@@ -280,6 +282,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         /** Caller: wait for collection (bounded by collectBy), then for the response. */
         @Override
         public ReceivedMessage awaitResponse(Duration responseTimeout) throws PollingException, InterruptedException {
+            callerResponseTimeout = responseTimeout;
             s.lock.lockInterruptibly();
             try {
                 // A sent request may come back to the queue (put back unread), so the states are not one-way.
@@ -368,6 +371,12 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
         @Override
         public boolean liveResponseStreams() {
             return true;
+        }
+
+        /** Known once the caller waits, which it does as soon as it has queued the request. */
+        @Override
+        public java.util.Optional<Duration> callerResponseTimeout() {
+            return java.util.Optional.ofNullable(callerResponseTimeout);
         }
 
         @Override

@@ -433,6 +433,18 @@ class InMemoryPendingRequestQueueTest {
             }
         };
         assertThat(unknown.liveResponseStreams()).as("the SPI's default").isFalse();
+        assertThat(unknown.callerResponseTimeout()).as("the SPI's default").isEmpty();
+    }
+
+    @Test
+    void aTakenRequestKnowsItsCallersResponseTimeoutOnceTheCallerWaits() throws Exception {
+        PendingCall call = queue.enqueue(SUB, TP, "r1", msg(1), LONG);
+        CollectedRequest taken = queue.take(SUB, TP, NONE);
+        assertThat(taken.callerResponseTimeout()).as("before the caller waits").isEmpty();
+        assertThat(taken.sending()).isTrue();
+        taken.complete(new ReceivedMessage(new byte[] {9}, Map.of()));
+        call.awaitResponse(Duration.ofSeconds(7));
+        assertThat(taken.callerResponseTimeout()).contains(Duration.ofSeconds(7));
     }
 
     @Test

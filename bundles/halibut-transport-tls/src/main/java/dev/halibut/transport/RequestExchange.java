@@ -69,6 +69,16 @@ public final class RequestExchange {
     }
 
     /**
+     * How the streams of a response are handed on while they arrive ({@link #callStreaming}).
+     *
+     * @param peer         the sender as a failed read names it ("the response to request R from <i>peer</i>")
+     * @param readTimeout  how long each read waits for the next frame of a stream
+     * @param whenFinished told once when the streams no longer need the connection
+     */
+    public record LiveStreams(String peer, Duration readTimeout, StreamsFinished whenFinished) {
+    }
+
+    /**
      * Sends {@code request} on {@code connection} and returns its response: the envelope's bytes, the decoded
      * envelope and the streams received with it, all stored before this returns (the caller's to read or discard;
      * for a response handed to another node, or to a queue that keeps it, as a shared queue's polled one is). The
@@ -79,7 +89,7 @@ public final class RequestExchange {
      */
     public Response call(Connection connection, String requestId, EncodedMessage request,
                          Duration responseTimeout) throws ExchangeException {
-        return exchange(connection, requestId, request, responseTimeout, null, connection.description());
+        return exchange(connection, requestId, request, responseTimeout, null);
     }
 
     /**
@@ -90,23 +100,23 @@ public final class RequestExchange {
      */
     public Response callStreaming(Connection connection, String requestId, EncodedMessage request,
                                   Duration responseTimeout, StreamsFinished whenFinished) throws ExchangeException {
-        return exchange(connection, requestId, request, responseTimeout, whenFinished, connection.description());
+        return exchange(connection, requestId, request, responseTimeout,
+                new LiveStreams(connection.description(), responseTimeout, whenFinished));
     }
 
     /**
-     * Like {@link #callStreaming(Connection, String, EncodedMessage, Duration, StreamsFinished)}, with the peer as
-     * a failed stream read names it ({@code peer}: "the polling service host X of poll://y/", where the
-     * connection's own description would name only its address).
+     * Like {@link #callStreaming(Connection, String, EncodedMessage, Duration, StreamsFinished)}, with the streams'
+     * reads as {@code live} says: named by its peer ("the polling service host of poll://y/ ...", where the
+     * connection's own description would name only its address), each waiting at most its read timeout (the waiting
+     * caller's response timeout, where the exchange waits for the response by the listener's).
      */
     public Response callStreaming(Connection connection, String requestId, EncodedMessage request,
-                                  Duration responseTimeout, String peer, StreamsFinished whenFinished)
-            throws ExchangeException {
-        return exchange(connection, requestId, request, responseTimeout, whenFinished, peer);
+                                  Duration responseTimeout, LiveStreams live) throws ExchangeException {
+        return exchange(connection, requestId, request, responseTimeout, live);
     }
 
     private Response exchange(Connection connection, String requestId, EncodedMessage request,
-                              Duration responseTimeout, StreamsFinished whenFinished, String peer)
-            throws ExchangeException {
+                              Duration responseTimeout, LiveStreams live) throws ExchangeException {
         try {
             try {
                 connection.sendMessage(FrameType.REQUEST, request.bson());
@@ -119,7 +129,7 @@ public final class RequestExchange {
                 throw new ExchangeException(Kind.STREAM_SOURCE_FAILED, e);
             }
             Frame frame = connection.readFrame(responseTimeout);
-            return response(connection, requestId, frame, responseTimeout, whenFinished, peer);
+            return response(connection, requestId, frame, responseTimeout, live);
         } catch (ExchangeException e) {
             throw e;
         } catch (RequestNotWrittenException e) {
@@ -163,24 +173,24 @@ public final class RequestExchange {
      */
     public Response responseFrom(Connection connection, String requestId, Frame frame, Duration responseTimeout)
             throws ExchangeException {
-        return responseFrom(connection, requestId, frame, responseTimeout, null, connection.description());
+        return responseFrom(connection, requestId, frame, responseTimeout, null);
     }
 
     /**
      * Like {@link #responseFrom(Connection, String, Frame, Duration)}, but with the response's streams read from the
-     * connection as their reader reads them, as {@link #callStreaming} returns them ({@code whenFinished} and
-     * {@code peer} as there): the connection stays the response's until {@code whenFinished} is told.
+     * connection as their reader reads them, as {@link #callStreaming(Connection, String, EncodedMessage, Duration,
+     * LiveStreams)} returns them: the connection stays the response's until {@code live}'s {@code whenFinished} is
+     * told.
      */
     public Response responseFromStreaming(Connection connection, String requestId, Frame frame,
-                                          Duration responseTimeout, String peer, StreamsFinished whenFinished)
-            throws ExchangeException {
-        return responseFrom(connection, requestId, frame, responseTimeout, whenFinished, peer);
+                                          Duration responseTimeout, LiveStreams live) throws ExchangeException {
+        return responseFrom(connection, requestId, frame, responseTimeout, live);
     }
 
     private Response responseFrom(Connection connection, String requestId, Frame frame, Duration responseTimeout,
-                                  StreamsFinished whenFinished, String peer) throws ExchangeException {
+                                  LiveStreams live) throws ExchangeException {
         try {
-            return response(connection, requestId, frame, responseTimeout, whenFinished, peer);
+            return response(connection, requestId, frame, responseTimeout, live);
         } catch (ExchangeException e) {
             throw e;
         } catch (IOException e) {
@@ -190,22 +200,23 @@ public final class RequestExchange {
 
     /**
      * The response in {@code frame} (the first frame after the request) and its streams: stored now when
-     * {@code whenFinished} is null, else read as the caller reads them.
+     * {@code live} is null (each frame waited for at most {@code responseTimeout}), else read as the caller reads
+     * them.
      */
     private Response response(Connection connection, String requestId, Frame frame, Duration responseTimeout,
-                              StreamsFinished whenFinished, String peer) throws IOException {
+                              LiveStreams live) throws IOException {
         byte[] bson = responseBytes(connection, frame);
         IncomingResponse response = decodeResponseTo(requestId, bson);
         if (response.streams().isEmpty()) {
             // Most responses: nothing follows the message, the connection is idle again (no stream bookkeeping).
-            if (whenFinished != null) {
-                whenFinished.finished(true);
+            if (live != null) {
+                live.whenFinished().finished(true);
             }
             return new Response(bson, response, Map.of());
         }
-        String source = "the response to request " + requestId + " from " + peer;
         Map<UUID, DataStream> received;
-        if (whenFinished == null) {
+        if (live == null) {
+            String source = "the response to request " + requestId + " from " + connection.description();
             try {
                 received = IncomingStreams.storeAll(connection, response.streams(), streams, responseTimeout,
                         progress, source);
@@ -213,8 +224,9 @@ public final class RequestExchange {
                 throw new ExchangeException(Kind.RESPONSE_STREAM_ABORTED, e);
             }
         } else {
-            received = IncomingStreams.forCaller(connection, response.streams(), streams, responseTimeout, progress,
-                    source, whenFinished::finished).streams();
+            String source = "the response to request " + requestId + " from " + live.peer();
+            received = IncomingStreams.forCaller(connection, response.streams(), streams, live.readTimeout(), progress,
+                    source, live.whenFinished()::finished).streams();
         }
         return new Response(bson, response, received);
     }

@@ -388,7 +388,7 @@ public final class SubscriberSession {
                 response = held == null
                         ? exchange.call(connection, request.requestId(), request.request(), limits.responseTimeout())
                         : exchange.callStreaming(connection, request.requestId(), request.request(),
-                                limits.responseTimeout(), peer(), held);
+                                limits.responseTimeout(), live(request, held));
             } catch (ExchangeException e) {
                 return exchangeFailed(request, e) ? After.AWAIT_WORK : After.CLOSE;
             }
@@ -411,10 +411,15 @@ public final class SubscriberSession {
             return After.HELD;
         }
 
-        /** The subscriber as a failed read of a response stream names it, for its caller. */
-        private String peer() {
-            return "the polling service host of " + subscription + " (" + connection.description() + ", certificate "
-                    + connection.remoteThumbprint() + ")";
+        /**
+         * How the caller reads the streams of {@code request}'s response: a failed read names the subscriber, and each
+         * read waits at most the caller's own response timeout (the listener's, if the queue does not know it).
+         */
+        private RequestExchange.LiveStreams live(CollectedRequest request, HeldByStreams held) {
+            String peer = "the polling service host of " + subscription + " (" + connection.description()
+                    + ", certificate " + connection.remoteThumbprint() + ")";
+            return new RequestExchange.LiveStreams(peer,
+                    request.callerResponseTimeout().orElse(limits.responseTimeout()), held);
         }
 
         /**
@@ -609,7 +614,7 @@ public final class SubscriberSession {
                     response = held == null
                             ? exchange.responseFrom(connection, request.requestId(), frame, limits.responseTimeout())
                             : exchange.responseFromStreaming(connection, request.requestId(), frame,
-                                    limits.responseTimeout(), peer(), held);
+                                    limits.responseTimeout(), live(request, held));
                 } catch (ExchangeException e) {
                     return exchangeFailed(request, e) ? After.AWAIT_WORK : After.CLOSE;
                 }

@@ -170,6 +170,11 @@ final class ObservedQueue implements PendingRequestQueue {
             }
 
             @Override
+            public java.util.Optional<Duration> callerResponseTimeout() {
+                return taken.callerResponseTimeout();
+            }
+
+            @Override
             public void fail(String reason) {
                 taken.fail(reason);
             }

@@ -259,6 +259,28 @@ class PolledResponseStreamsTest {
     }
 
     @Test
+    void eachReadOfAPolledStreamWaitsAtMostTheCallersResponseTimeoutAsInListeningMode() throws Exception {
+        downloads();
+        Duration responseTimeout = Duration.ofSeconds(2); // the listener's own is the default, 10 minutes
+        Downloads patient = caller.createClient(Downloads.class,
+                endpoint.withLimits(HalibutLimits.defaults().withResponseTimeout(responseTimeout)));
+        DataStream download = patient.produceGated(16 * MIB, 14);
+        // The writer stops after its first MiB, and the gate stays shut: the read after that MiB waits in vain.
+        CompletableFuture<Throwable> read = CompletableFuture.supplyAsync(() -> {
+            try (InputStream in = download.openStream()) {
+                in.transferTo(OutputStream.nullOutputStream());
+                return null;
+            } catch (IOException e) {
+                return e;
+            }
+        });
+        assertThat(read.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(java.net.SocketTimeoutException.class)
+                .hasMessageContaining("tream " + download.id())
+                .hasMessageContaining("the polling service host of " + SUBSCRIPTION)
+                .hasMessageContaining("within " + responseTimeout);
+    }
+
+    @Test
     void aRequestWithStreamsTakesTheWorkersWayAndItsResponseStreamStillComesStraight() throws IOException {
         Downloads downloads = downloads();
         // A request with a stream never takes the direct way (serveDirectly): a listener worker sends it.
