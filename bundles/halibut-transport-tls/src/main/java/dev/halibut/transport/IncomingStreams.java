@@ -35,7 +35,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>{@link #storeRest()}: the owner is done with the connection (a service returned) while it is unread.</li>
  * </ul>
  * A stream whose reader closes it early, or that is {@linkplain DataStream#discard() discarded}, is skipped: its
- * frames are read and dropped when it comes up. Any failure (STREAM_ABORT, a protocol error, a timeout, the
+ * frames are read and dropped when it comes up. A stream garbage-collected unread, or whose reader is
+ * garbage-collected before its end (neither read to the end nor closed), cannot be read by anyone: a caller's
+ * connection is closed then (it would otherwise stay the response's for good), a service's stream is skipped. Any failure (STREAM_ABORT, a protocol error, a timeout, the
  * connection's end) aborts the connection and fails every read that follows, naming the stream and the peer.
  *
  * <p>Thread-safe: reads from different threads take turns on the connection.
@@ -215,7 +217,7 @@ final class IncomingStreams {
     private void settleAtCursor() throws IOException {
         throwIfFailed();
         Entry e = entries[cursor];
-        if (e.discarded || e.dropped || (e.input != null && e.input.closed)) {
+        if (e.discarded || e.dropped || (e.reader != null && e.reader.closed)) {
             skipBody(e);
         } else {
             store(e);
@@ -260,8 +262,8 @@ final class IncomingStreams {
                 throw fail(x);
             }
             ok = true;
-            if (e.input != null) {
-                e.input.rest = stored.openStream();
+            if (e.reader != null) {
+                e.reader.rest = stored.openStream();
             } else {
                 e.stored = stored;
             }
@@ -395,8 +397,8 @@ final class IncomingStreams {
             while (cursor < index) {
                 settleAtCursor(); // the streams before it come first on the wire: store (or skip) them
             }
-            LiveInput in = new LiveInput(e);
-            e.input = in;
+            LiveInput in = new LiveInput(e, index);
+            e.reader = in.state;
             return in;
         } finally {
             lock.unlock();
@@ -453,6 +455,36 @@ final class IncomingStreams {
         }
     }
 
+    /**
+     * An opened stream's {@link LiveInput} was garbage-collected before it was read to its end or closed; runs on the
+     * Cleaner's thread, so it never waits for the lock. Nobody can read what is left of it: for a caller, the
+     * connection it is arriving on is closed (as for a stream dropped unread); for a service, it is skipped when it
+     * comes up.
+     */
+    private void inputDropped(int index, ReaderState reader) {
+        Entry e = entries[index];
+        if (reader.closed || e.ended || reader.rest != null) {
+            return; // closed, read to its end, or its rest stored: nothing is left on the connection for it
+        }
+        reader.closed = true;
+        if (closeWhenDropped && !finishedTold.get()) {
+            fail(new IOException("Stream " + e.header.id() + " of " + source + " was dropped before it was read to"
+                    + " its end (its InputStream was neither read to the end nor closed); the connection it was"
+                    + " arriving on is closed"));
+        }
+    }
+
+    /**
+     * What the streams need to know of an opened stream's reader, kept apart from the {@link LiveInput} itself so
+     * that the streams do not keep a reader its holder dropped reachable (its Cleaner could not run).
+     */
+    private static final class ReaderState {
+        /** Closed by its holder (or dropped): what is left of it is skipped. */
+        volatile boolean closed;
+        /** The stored rest, once a later stream was opened before this one was read to its end. */
+        volatile InputStream rest;
+    }
+
     /** One announced stream. Written under the lock; read by the Cleaner's thread too, so volatile. */
     private static final class Entry {
         final StreamHeader header;
@@ -464,8 +496,8 @@ final class IncomingStreams {
         volatile boolean ended;
         /** Its stored copy, when it was stored before it was opened. */
         volatile DataStream stored;
-        /** Its reader, once opened live. */
-        LiveInput input;
+        /** Its reader's state, once opened live. */
+        volatile ReaderState reader;
 
         Entry(StreamHeader header) {
             this.header = header;
@@ -522,6 +554,19 @@ final class IncomingStreams {
     }
 
     /**
+     * The Cleaner's action for a {@link LiveInput}: returns the buffer it was reading to its pool, and tells the
+     * streams if it was dropped before its end ({@link #inputDropped}). Refers to the streams, not to the input.
+     */
+    private record InputDropped(IncomingStreams streams, int index, ReaderState state, Chunk chunk)
+            implements Runnable {
+        @Override
+        public void run() {
+            chunk.release();
+            streams.inputDropped(index, state);
+        }
+    }
+
+    /**
      * Reads one stream: frame by frame from the connection while it is at the cursor, or from its stored rest when a
      * later stream was opened first. Closing it before its end skips the rest (read and dropped, nothing stored).
      */
@@ -529,14 +574,13 @@ final class IncomingStreams {
         private final Entry entry;
         /** The chunk being read (its buffer released once read, or by the Cleaner if this input is dropped). */
         private final Chunk chunk = new Chunk();
-        /** The stored rest, once a later stream was opened before this one was read to its end. */
-        InputStream rest;
+        /** Closed, and the stored rest; shared with the streams, which do not refer to this input. */
+        final ReaderState state = new ReaderState();
         private boolean eof;
-        volatile boolean closed;
 
-        LiveInput(Entry entry) {
+        LiveInput(Entry entry, int index) {
             this.entry = entry;
-            CLEANER.register(this, chunk);
+            CLEANER.register(this, new InputDropped(IncomingStreams.this, index, state, chunk));
         }
 
         @Override
@@ -554,7 +598,7 @@ final class IncomingStreams {
             }
             lock.lock();
             try {
-                if (closed) {
+                if (state.closed) {
                     throw new IOException("Stream " + entry.header.id() + " of " + source + " is closed");
                 }
                 while (true) {
@@ -576,6 +620,7 @@ final class IncomingStreams {
                         }
                         return n;
                     }
+                    InputStream rest = state.rest;
                     if (rest != null) {
                         return rest.read(b, off, len);
                     }
@@ -607,11 +652,12 @@ final class IncomingStreams {
         public void close() throws IOException {
             lock.lock();
             try {
-                if (closed) {
+                if (state.closed) {
                     return;
                 }
-                closed = true;
+                state.closed = true;
                 chunk.release();
+                InputStream rest = state.rest;
                 if (rest != null) {
                     rest.close();
                 } else if (!eof && failure.get() == null) {

@@ -348,6 +348,20 @@ class PolledResponseStreamsTest {
     }
 
     @Test
+    void anInputStreamDroppedBeforeItsEndClosesItsSubscriberConnectionAndTheServiceHostConnectsAgain() throws IOException {
+        Downloads downloads = downloads();
+        readSomeAndDrop(downloads);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (caller.status().inbound().stream().mapToInt(i -> i.open()).sum() > 0 && subscriberConnections.get() < 2) {
+            assertThat(System.nanoTime()).as("the dropped reader's connection to be closed").isLessThan(deadline);
+            System.gc();
+            LockSupport.parkNanos(10_000_000);
+        }
+        assertThat(downloads.echo("next")).isEqualTo("next");
+        assertThat(subscriberConnections).as("served on a new subscriber connection").hasValue(2);
+    }
+
+    @Test
     void aConnectionCutWhileTheCallerReadsFailsTheReadNamingTheStreamAndTheSubscription() throws Exception {
         Downloads downloads = downloads();
         DataStream download = downloads.produceGated(16 * MIB, 7);
@@ -383,6 +397,12 @@ class PolledResponseStreamsTest {
         in.close();
         // stop() opens the gate (the service host's writer then fails on the closed connection) and checks that no
         // thread of either runtime and no temporary file is left.
+    }
+
+    /** Opens a result stream, reads some of it, and lets go of both without closing anything. */
+    private static void readSomeAndDrop(Downloads downloads) throws IOException {
+        InputStream in = downloads.produce(6 * MIB, 15).openStream();
+        assertThat(in.readNBytes(1000)).hasSize(1000);
     }
 
     private static void produceAndDrop(Downloads downloads) {

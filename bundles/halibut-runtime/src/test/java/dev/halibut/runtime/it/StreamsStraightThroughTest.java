@@ -328,6 +328,27 @@ class StreamsStraightThroughTest {
     }
 
     @Test
+    void aResponseStreamOpenedAndDroppedBeforeItsEndClosesItsConnectionInsteadOfHoldingIt() throws IOException {
+        Streams streams = streams(Mode.LISTENING);
+        readSomeAndDrop(streams);
+        assertThat(outbound()).containsExactly(0, 1);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!outbound().equals(List.of(0, 0))) {
+            assertThat(System.nanoTime()).as("the dropped reader's connection to be closed").isLessThan(deadline);
+            System.gc();
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+        }
+        Await.until("the service host to see the connection closed", WAIT, () -> inboundOpen() == 0);
+        assertThat(streams.digestWatchingFiles(DataStream.fromBytes(new byte[] {1}))).hasSize(64);
+    }
+
+    /** Opens a result stream, reads some of it, and lets go of both without closing anything. */
+    private static void readSomeAndDrop(Streams streams) throws IOException {
+        InputStream in = streams.produce(6 * MIB, 5).openStream();
+        assertThat(in.readNBytes(1000)).hasSize(1000);
+    }
+
+    @Test
     void closingTheRuntimeEndsAConnectionHeldByAnUnreadResponseStream() throws IOException {
         Streams streams = streams(Mode.LISTENING);
         DataStream download = streams.produce(6 * MIB, 5);
