@@ -256,6 +256,8 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
          * comes has nobody to read it, and a request put back is not handed out again.
          */
         boolean callerGone;
+        /** Whether {@link #cancel} removed it from the queue before anyone took it (it never runs). */
+        boolean withdrawn;
         /** What the caller waits for the response, once it waits ({@link #awaitResponse}). */
         volatile Duration callerResponseTimeout;
         PollingException failure;
@@ -338,6 +340,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                 if (state == State.QUEUED) {
                     s.queue.remove(this);
                     finish(null, new PollingException(PollingException.Reason.CANCELLED, "cancelled while queued; it was never sent"));
+                    withdrawn = true;
                     return true;
                 }
                 if (state == State.TAKEN || state == State.SENT) {
@@ -348,7 +351,7 @@ public final class InMemoryPendingRequestQueue implements PendingRequestQueue {
                     response = null;
                     responseTaken = true;
                 }
-                return state == State.DONE && failure != null && failure.reason() == PollingException.Reason.CANCELLED;
+                return withdrawn; // true again for a request cancelled while queued
             } finally {
                 s.lock.unlock();
                 if (abandoned != null) {

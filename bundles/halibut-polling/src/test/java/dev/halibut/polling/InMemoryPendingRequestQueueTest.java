@@ -457,6 +457,7 @@ class InMemoryPendingRequestQueueTest {
         taken.complete(responseWithStream(released));
         assertThat(released).as("the stream nobody will read").hasValue(1);
         assertThat(reasonOf(call, LONG)).isEqualTo(PollingException.Reason.CANCELLED);
+        assertThat(call.cancel()).as("still: it was sent, so it may have run").isFalse();
     }
 
     @Test
