@@ -45,6 +45,8 @@ public final class StreamPhases {
             Sink sink = nodes.client(Sink.class);
             for (int i = 0; i < rounds; i++) {
                 long c0 = processCpuNanos();
+                long j0 = jitMillis();
+                long g0 = gcMillis();
                 long t0 = System.nanoTime();
                 DataStream d = sink.produce(size);
                 long t1 = System.nanoTime();
@@ -53,15 +55,19 @@ public final class StreamPhases {
                 }
                 long t2 = System.nanoTime();
                 long c2 = processCpuNanos();
+                long j2 = jitMillis();
+                long g2 = gcMillis();
                 sink.consume(DataStream.fromWriter(size, out -> Blocks.write(out, size)));
                 long t3 = System.nanoTime();
                 long c3 = processCpuNanos();
+                long j3 = jitMillis();
+                long g3 = gcMillis();
                 System.out.printf("download: call returned %d ms, read straight through %d ms (%d MB/s, %d MB/s in all),"
-                                + " CPU %d ms | upload: service called %d ms, reads straight through %d ms (%d MB/s, %d MB/s"
-                                + " in all), CPU %d ms%n",
-                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0), ms(c2 - c0),
+                                + " CPU %d ms (JIT %d, GC %d) | upload: service called %d ms, reads straight through %d ms"
+                                + " (%d MB/s, %d MB/s in all), CPU %d ms (JIT %d, GC %d)%n",
+                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0), ms(c2 - c0), j2 - j0, g2 - g0,
                         ms(readStarted[0] - t2), ms(t3 - readStarted[0]), mbps(size, t3 - readStarted[0]),
-                        mbps(size, t3 - t2), ms(c3 - c2));
+                        mbps(size, t3 - t2), ms(c3 - c2), j3 - j2, g3 - g2);
             }
         }
     }
@@ -71,15 +77,23 @@ public final class StreamPhases {
         try (RawTlsPair raw = new RawTlsPair(Identities.HOST, Identities.CALLER)) {
             for (int i = 0; i < rounds; i++) {
                 long c0 = processCpuNanos();
+                long j0 = jitMillis();
+                long g0 = gcMillis();
                 long t0 = System.nanoTime();
                 raw.download(size);
                 long t1 = System.nanoTime();
                 long c1 = processCpuNanos();
+                long j1 = jitMillis();
+                long g1 = gcMillis();
                 raw.upload(size);
                 long t2 = System.nanoTime();
                 long c2 = processCpuNanos();
-                System.out.printf("raw TLS download: %d ms (%d MB/s), CPU %d ms | upload: %d ms (%d MB/s), CPU %d ms%n",
-                        ms(t1 - t0), mbps(size, t1 - t0), ms(c1 - c0), ms(t2 - t1), mbps(size, t2 - t1), ms(c2 - c1));
+                long j2 = jitMillis();
+                long g2 = gcMillis();
+                System.out.printf("raw TLS download: %d ms (%d MB/s), CPU %d ms (JIT %d, GC %d) | upload: %d ms (%d MB/s),"
+                                + " CPU %d ms (JIT %d, GC %d)%n",
+                        ms(t1 - t0), mbps(size, t1 - t0), ms(c1 - c0), j1 - j0, g1 - g0, ms(t2 - t1), mbps(size, t2 - t1),
+                        ms(c2 - c1), j2 - j1, g2 - g1);
             }
         }
     }
@@ -88,6 +102,24 @@ public final class StreamPhases {
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                 .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /**
+     * Time the JIT compilers have spent so far (summed over compiler threads): a round whose CPU includes much of it is
+     * not yet steady state.
+     */
+    private static long jitMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+    }
+
+    /** Time of the garbage collections so far (all collectors; for G1 mostly the young pauses). */
+    private static long gcMillis() {
+        long total = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, gc.getCollectionTime());
+        }
+        return total;
     }
 
     private static long mbps(long bytes, long nanos) {
