@@ -47,6 +47,7 @@ public final class StreamPhases {
                 long c0 = processCpuNanos();
                 long j0 = jitMillis();
                 long g0 = gcMillis();
+                long s0 = contextSwitches();
                 long t0 = System.nanoTime();
                 DataStream d = sink.produce(size);
                 long t1 = System.nanoTime();
@@ -57,17 +58,19 @@ public final class StreamPhases {
                 long c2 = processCpuNanos();
                 long j2 = jitMillis();
                 long g2 = gcMillis();
+                long s2 = contextSwitches();
                 sink.consume(DataStream.fromWriter(size, out -> Blocks.write(out, size)));
                 long t3 = System.nanoTime();
                 long c3 = processCpuNanos();
                 long j3 = jitMillis();
                 long g3 = gcMillis();
+                long s3 = contextSwitches();
                 System.out.printf("download: call returned %d ms, read straight through %d ms (%d MB/s, %d MB/s in all),"
-                                + " CPU %d ms (JIT %d, GC %d) | upload: service called %d ms, reads straight through %d ms"
-                                + " (%d MB/s, %d MB/s in all), CPU %d ms (JIT %d, GC %d)%n",
+                                + " CPU %d ms (JIT %d, GC %d, %d waits) | upload: service called %d ms, reads straight"
+                                + " through %d ms (%d MB/s, %d MB/s in all), CPU %d ms (JIT %d, GC %d, %d waits)%n",
                         ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0), ms(c2 - c0), j2 - j0, g2 - g0,
-                        ms(readStarted[0] - t2), ms(t3 - readStarted[0]), mbps(size, t3 - readStarted[0]),
-                        mbps(size, t3 - t2), ms(c3 - c2), j3 - j2, g3 - g2);
+                        s2 - s0, ms(readStarted[0] - t2), ms(t3 - readStarted[0]), mbps(size, t3 - readStarted[0]),
+                        mbps(size, t3 - t2), ms(c3 - c2), j3 - j2, g3 - g2, s3 - s2);
             }
         }
     }
@@ -79,21 +82,24 @@ public final class StreamPhases {
                 long c0 = processCpuNanos();
                 long j0 = jitMillis();
                 long g0 = gcMillis();
+                long s0 = contextSwitches();
                 long t0 = System.nanoTime();
                 raw.download(size);
                 long t1 = System.nanoTime();
                 long c1 = processCpuNanos();
                 long j1 = jitMillis();
                 long g1 = gcMillis();
+                long s1 = contextSwitches();
                 raw.upload(size);
                 long t2 = System.nanoTime();
                 long c2 = processCpuNanos();
                 long j2 = jitMillis();
                 long g2 = gcMillis();
-                System.out.printf("raw TLS download: %d ms (%d MB/s), CPU %d ms (JIT %d, GC %d) | upload: %d ms (%d MB/s),"
-                                + " CPU %d ms (JIT %d, GC %d)%n",
-                        ms(t1 - t0), mbps(size, t1 - t0), ms(c1 - c0), j1 - j0, g1 - g0, ms(t2 - t1), mbps(size, t2 - t1),
-                        ms(c2 - c1), j2 - j1, g2 - g1);
+                long s2 = contextSwitches();
+                System.out.printf("raw TLS download: %d ms (%d MB/s), CPU %d ms (JIT %d, GC %d, %d waits) | upload: %d ms"
+                                + " (%d MB/s), CPU %d ms (JIT %d, GC %d, %d waits)%n",
+                        ms(t1 - t0), mbps(size, t1 - t0), ms(c1 - c0), j1 - j0, g1 - g0, s1 - s0, ms(t2 - t1),
+                        mbps(size, t2 - t1), ms(c2 - c1), j2 - j1, g2 - g1, s2 - s1);
             }
         }
     }
@@ -111,6 +117,34 @@ public final class StreamPhases {
     private static long jitMillis() {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+    }
+
+    /**
+     * Voluntary context switches of all the process's threads so far (Linux; -1 elsewhere): each is a thread that
+     * waited and was woken, on a VM the costliest part of handing data between threads.
+     */
+    private static long contextSwitches() {
+        java.nio.file.Path tasks = java.nio.file.Path.of("/proc/self/task");
+        if (!java.nio.file.Files.isDirectory(tasks)) {
+            return -1;
+        }
+        long total = 0;
+        try (var threads = java.nio.file.Files.newDirectoryStream(tasks)) {
+            for (java.nio.file.Path t : threads) {
+                try {
+                    for (String line : java.nio.file.Files.readAllLines(t.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) {
+                            total += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the thread ended while listed
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return total;
     }
 
     /** Time of the garbage collections so far (all collectors; for G1 mostly the young pauses). */
