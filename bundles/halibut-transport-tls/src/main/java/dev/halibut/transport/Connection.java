@@ -53,9 +53,9 @@ public final class Connection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
     /** Frames held for the reader before the connection stops reading from the socket. */
-    static final int INBOX_HIGH_BYTES = Integer.getInteger("halibut.exp.inboxHigh", 256 * 1024);
+    static final int INBOX_HIGH_BYTES = 256 * 1024;
     /** Bytes queued for the peer above which writers wait (the channel is unwritable) ... */
-    public static final int WRITE_HIGH_WATER = Integer.getInteger("halibut.exp.writeHigh", 256 * 1024);
+    public static final int WRITE_HIGH_WATER = 256 * 1024;
     /** ... until they fall below this. */
     public static final int WRITE_LOW_WATER = 64 * 1024;
     /** A frame's type byte and its 4-byte payload length (docs/protocol.md, section 3). */

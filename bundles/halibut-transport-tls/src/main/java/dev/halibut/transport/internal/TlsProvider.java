@@ -68,17 +68,6 @@ public enum TlsProvider {
     }
 
     /**
-     * The TLS handler for a connection whose engine is {@code engine}, fitted to it ({@link #fit}); for the JDK's
-     * engine one that encrypts application data itself ({@link JdkWrapSslHandler}).
-     */
-    public static SslHandler newHandler(SSLEngine engine) {
-        SslHandler tls = encryptsFromDirectBuffers(engine) || Boolean.getBoolean("halibut.exp.nettyWrap")
-                ? new SslHandler(engine) : new JdkWrapSslHandler(engine);
-        fit(tls);
-        return tls;
-    }
-
-    /**
      * Fits {@code tls} to its engine for bulk transfers (docs/benchmarks.md, "Streams against the raw TLS copy, round
      * 2"). For the JDK's engine, which works on arrays:
      * <ul>
