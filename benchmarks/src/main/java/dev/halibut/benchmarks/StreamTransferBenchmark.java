@@ -53,6 +53,8 @@ public class StreamTransferBenchmark {
     private HeapSampler heap;
     private long cpuAtStart;
     private long cpuAtMeasurement = -1;
+    private long jitAtStart;
+    private long jitAtMeasurement;
     private long operations;
     private long warmupOperations;
 
@@ -70,6 +72,7 @@ public class StreamTransferBenchmark {
         }
         heap = new HeapSampler(benchmark);
         cpuAtStart = processCpuNanos();
+        jitAtStart = jitMillis();
     }
 
     /** CPU time of the whole process (both ends, GC and compiler included): steadier than wall time under load. */
@@ -83,19 +86,29 @@ public class StreamTransferBenchmark {
     public void iteration(IterationParams iteration) {
         if (iteration.getType() == IterationType.MEASUREMENT && cpuAtMeasurement < 0) {
             cpuAtMeasurement = processCpuNanos();
+            jitAtMeasurement = jitMillis();
             warmupOperations = operations;
         }
+    }
+
+    /** Time the JIT compilers have spent so far (summed over compiler threads). */
+    private static long jitMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     @TearDown(Level.Trial)
     public void stop() throws Exception {
         heap.close();
         long now = processCpuNanos();
+        long jitNow = jitMillis();
         long measuredEnd = cpuAtMeasurement < 0 ? cpuAtStart : cpuAtMeasurement;
-        System.out.printf("[cpu] %.0f ms of CPU per measured operation (%d of %d bytes); warm-up: %.0f ms per operation"
-                        + " (%d)%n",
+        long jitMeasuredEnd = cpuAtMeasurement < 0 ? jitAtStart : jitAtMeasurement;
+        System.out.printf("[cpu] %.0f ms of CPU per measured operation (%d of %d bytes; JIT compiling %d ms in all of them);"
+                        + " warm-up: %.0f ms per operation (%d; JIT %d ms)%n",
                 (now - measuredEnd) / 1e6 / Math.max(1, operations - warmupOperations), operations - warmupOperations,
-                size, (measuredEnd - cpuAtStart) / 1e6 / Math.max(1, warmupOperations), warmupOperations);
+                size, jitNow - jitMeasuredEnd, (measuredEnd - cpuAtStart) / 1e6 / Math.max(1, warmupOperations),
+                warmupOperations, jitMeasuredEnd - jitAtStart);
         if (raw != null) {
             raw.close();
         }
