@@ -12,7 +12,9 @@ import java.io.UncheckedIOException;
  * time to read it straight through from the connection, and the CPU time of the whole process (both ends) for each
  * direction. Run in a small heap, as the stream benchmark is:
  * {@code java -Xmx64m -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.StreamPhases [rounds] [jdk|openssl|raw]}
- * ({@code raw}: the raw TLS floor's copy of the same bytes, for CPU per GiB side by side).
+ * ({@code raw}: the raw TLS floor's copy of the same bytes, for CPU per GiB side by side). Each round also gives the
+ * JIT's compile time, GC time and the process's voluntary context switches ("waits") of each direction: the first
+ * rounds are compilation (docs/benchmarks.md, "Streams ... round 3"), and waits count the thread hand-offs.
  */
 public final class StreamPhases {
 
@@ -65,12 +67,14 @@ public final class StreamPhases {
                 long j3 = jitMillis();
                 long g3 = gcMillis();
                 long s3 = contextSwitches();
-                System.out.printf("download: call returned %d ms, read straight through %d ms (%d MB/s, %d MB/s in all),"
-                                + " CPU %d ms (JIT %d, GC %d, %d waits) | upload: service called %d ms, reads straight"
-                                + " through %d ms (%d MB/s, %d MB/s in all), CPU %d ms (JIT %d, GC %d, %d waits)%n",
-                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0), ms(c2 - c0), j2 - j0, g2 - g0,
-                        s2 - s0, ms(readStarted[0] - t2), ms(t3 - readStarted[0]), mbps(size, t3 - readStarted[0]),
-                        mbps(size, t3 - t2), ms(c3 - c2), j3 - j2, g3 - g2, s3 - s2);
+                long read = readStarted[0];
+                System.out.printf("download: call returned %d ms, read straight through %d ms (%d MB/s, %d MB/s in"
+                                + " all), CPU %d ms (JIT %d, GC %d, %d waits) | upload: service called %d ms, reads"
+                                + " straight through %d ms (%d MB/s, %d MB/s in all), CPU %d ms (JIT %d, GC %d,"
+                                + " %d waits)%n",
+                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0), ms(c2 - c0), j2 - j0,
+                        g2 - g0, s2 - s0, ms(read - t2), ms(t3 - read), mbps(size, t3 - read), mbps(size, t3 - t2),
+                        ms(c3 - c2), j3 - j2, g3 - g2, s3 - s2);
             }
         }
     }
@@ -96,8 +100,8 @@ public final class StreamPhases {
                 long j2 = jitMillis();
                 long g2 = gcMillis();
                 long s2 = contextSwitches();
-                System.out.printf("raw TLS download: %d ms (%d MB/s), CPU %d ms (JIT %d, GC %d, %d waits) | upload: %d ms"
-                                + " (%d MB/s), CPU %d ms (JIT %d, GC %d, %d waits)%n",
+                System.out.printf("raw TLS download: %d ms (%d MB/s), CPU %d ms (JIT %d, GC %d, %d waits) | upload:"
+                                + " %d ms (%d MB/s), CPU %d ms (JIT %d, GC %d, %d waits)%n",
                         ms(t1 - t0), mbps(size, t1 - t0), ms(c1 - c0), j1 - j0, g1 - g0, s1 - s0, ms(t2 - t1),
                         mbps(size, t2 - t1), ms(c2 - c1), j2 - j1, g2 - g1, s2 - s1);
             }
@@ -150,7 +154,7 @@ public final class StreamPhases {
     /** Time of the garbage collections so far (all collectors; for G1 mostly the young pauses). */
     private static long gcMillis() {
         long total = 0;
-        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
             total += Math.max(0, gc.getCollectionTime());
         }
         return total;

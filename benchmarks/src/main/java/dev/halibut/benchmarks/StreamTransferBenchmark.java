@@ -104,8 +104,8 @@ public class StreamTransferBenchmark {
         long jitNow = jitMillis();
         long measuredEnd = cpuAtMeasurement < 0 ? cpuAtStart : cpuAtMeasurement;
         long jitMeasuredEnd = cpuAtMeasurement < 0 ? jitAtStart : jitAtMeasurement;
-        System.out.printf("[cpu] %.0f ms of CPU per measured operation (%d of %d bytes; JIT compiling %d ms in all of them);"
-                        + " warm-up: %.0f ms per operation (%d; JIT %d ms)%n",
+        System.out.printf("[cpu] %.0f ms of CPU per measured operation (%d of %d bytes; JIT compiling %d ms in all of"
+                        + " them); warm-up: %.0f ms per operation (%d; JIT %d ms)%n",
                 (now - measuredEnd) / 1e6 / Math.max(1, operations - warmupOperations), operations - warmupOperations,
                 size, jitNow - jitMeasuredEnd, (measuredEnd - cpuAtStart) / 1e6 / Math.max(1, warmupOperations),
                 warmupOperations, jitMeasuredEnd - jitAtStart);
