@@ -301,8 +301,9 @@ public final class TlsConnector implements AutoCloseable {
         // Host and port name the TLS session for resumption.
         SSLEngine engine = context.createSSLEngine(uri.getHost(), uri.getPort());
         TlsContextFactory.configure(engine, false);
-        SslHandler tls = TlsProvider.newHandler(engine); // fitted to the engine: how records are gathered and cut
+        SslHandler tls = new SslHandler(engine);
         tls.setHandshakeTimeoutMillis(0); // the attempt's timeout covers it
+        TlsProvider.fit(tls); // how records are gathered and cut for this engine (streams)
         Identify identify = new Identify(endpoint, self, limits, tls, result);
         if (after == null) {
             pipeline.addLast("tls", tls);

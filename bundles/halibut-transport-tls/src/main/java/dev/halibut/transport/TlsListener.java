@@ -260,8 +260,9 @@ public final class TlsListener implements AutoCloseable {
             }
             SSLEngine engine = context.createSSLEngine();
             TlsContextFactory.configure(engine, true);
-            tls = TlsProvider.newHandler(engine); // fitted to the engine: how records are gathered and cut (streams)
+            tls = new SslHandler(engine);
             tls.setHandshakeTimeoutMillis(0); // the deadline from accept covers it
+            TlsProvider.fit(tls); // how records are gathered and cut for this engine (streams)
             ch.pipeline().addLast("tls", tls);
             // Raw Halibut or a WebSocket upgrade (GET): decided on the first bytes, within the same deadline.
             ch.pipeline().addLast("route", new WebSocketUpgradeDetector(this::upgradeRefused,

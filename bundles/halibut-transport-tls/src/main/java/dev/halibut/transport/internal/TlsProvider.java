@@ -68,17 +68,6 @@ public enum TlsProvider {
     }
 
     /**
-     * The TLS handler for a connection on {@code engine}, fitted to it ({@link #fit}). For the JDK's engine it is a
-     * {@link JdkWrapSslHandler}, which encrypts application data itself after the handshake (docs/benchmarks.md,
-     * "Streams against the raw TLS copy, round 3"); OpenSSL's engines get Netty's {@link SslHandler} as it is.
-     */
-    public static SslHandler newHandler(SSLEngine engine) {
-        SslHandler tls = encryptsFromDirectBuffers(engine) ? new SslHandler(engine) : new JdkWrapSslHandler(engine);
-        fit(tls);
-        return tls;
-    }
-
-    /**
      * Fits {@code tls} to its engine for bulk transfers (docs/benchmarks.md, "Streams against the raw TLS copy, round
      * 2"). For the JDK's engine, which works on arrays:
      * <ul>
