@@ -24,6 +24,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -64,7 +65,7 @@ final class TransportFixture implements AutoCloseable {
      * peer went away or broke the protocol).
      */
     static TransportFixture serving(Service service) {
-        return new TransportFixture(null, null, service, null);
+        return new TransportFixture(null, null, service);
     }
 
     /**
@@ -72,12 +73,7 @@ final class TransportFixture implements AutoCloseable {
      * connection are the test's to drive.
      */
     static TransportFixture accepting() {
-        return new TransportFixture(null, null, null, null);
-    }
-
-    /** A fixture whose listener hands each identified connection, of any role, to {@code handler}. */
-    static TransportFixture handledBy(ConnectionHandler handler) {
-        return new TransportFixture(null, null, null, handler);
+        return new TransportFixture(null, null, null);
     }
 
     /**
@@ -85,12 +81,12 @@ final class TransportFixture implements AutoCloseable {
      * transports ({@code auto}, {@code nio} or {@code epoll}; see {@link EventLoops}).
      */
     static TransportFixture serving(Service service, String listenerIo, String connectorIo) {
-        return new TransportFixture(listenerIo, connectorIo, service, null);
+        return new TransportFixture(listenerIo, connectorIo, service);
     }
 
-    private TransportFixture(String listenerIo, String connectorIo, Service service, ConnectionHandler handler) {
+    private TransportFixture(String listenerIo, String connectorIo, Service service) {
         trust.add(CLIENT.thumbprint());
-        ConnectionHandler h = handler != null ? handler : service != null ? onWorkers(service) : keepForPairs();
+        ConnectionHandler h = service != null ? onWorkers(service) : keepForPairs();
         TlsContextFactory server = new TlsContextFactory(SERVER.certificate(), SERVER.keys().getPrivate());
         TlsContextFactory client = new TlsContextFactory(CLIENT.certificate(), CLIENT.keys().getPrivate());
         HalibutLimits limits = HalibutLimits.defaults();
@@ -116,30 +112,27 @@ final class TransportFixture implements AutoCloseable {
         }
     }
 
+    /** Runs {@code service} on one of the listener's workers, then closes the connection and counts it ended. */
     private ConnectionHandler onWorkers(Service service) {
-        return new ConnectionHandler() {
-            @Override
-            public boolean accepts(Identification.Role role) {
-                return role == Identification.Role.CLIENT;
+        return forCallers((c, workers) -> workers.execute(() -> {
+            try {
+                service.serve(c);
+            } catch (IOException e) {
+                // the peer went away or broke the protocol: the connection is closed below
+            } finally {
+                c.close();
+                servedConnections.release();
             }
-
-            @Override
-            public void connected(Connection c, Identification peer, Executor workers) {
-                workers.execute(() -> {
-                    try {
-                        service.serve(c);
-                    } catch (IOException e) {
-                        // the peer went away or broke the protocol: the connection is closed below
-                    } finally {
-                        c.close();
-                        servedConnections.release();
-                    }
-                });
-            }
-        };
+        }));
     }
 
+    /** Keeps each connection for {@link #pair()}. */
     private ConnectionHandler keepForPairs() {
+        return forCallers((c, workers) -> accepted.add(c));
+    }
+
+    /** A handler of callers' ({@code HALIBUT-CLIENT}) connections, each given to {@code connected}. */
+    private static ConnectionHandler forCallers(BiConsumer<Connection, Executor> connected) {
         return new ConnectionHandler() {
             @Override
             public boolean accepts(Identification.Role role) {
@@ -148,7 +141,7 @@ final class TransportFixture implements AutoCloseable {
 
             @Override
             public void connected(Connection c, Identification peer, Executor workers) {
-                accepted.add(c);
+                connected.accept(c, workers);
             }
         };
     }
