@@ -236,13 +236,19 @@ final class TransportFixture implements AutoCloseable {
         }
     }
 
-    /** Closes everything this fixture made, the last made first: connections, stores, connector, listener, loops. */
+    /**
+     * Closes everything this fixture made, the last made first: connections, stores, connector, listener, loops; and
+     * the accepted connections no {@link #pair()} took.
+     */
     @Override
     public void close() {
         List<AutoCloseable> all;
         synchronized (this) {
             all = new ArrayList<>(owned);
             owned.clear();
+        }
+        for (Connection c; (c = accepted.poll()) != null; ) {
+            c.close();
         }
         for (int i = all.size() - 1; i >= 0; i--) {
             try {
