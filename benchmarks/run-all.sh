@@ -18,12 +18,19 @@ for b in CallLatencyBenchmark ConcurrentCallsBenchmark ConnectionSetupBenchmark;
   java -jar "$JAR" "$b" -rf json -rff "$OUT/$b.json" > "$OUT/$b.log" 2>&1
   load "$b end"
 done
-# 1 GiB stream vs raw TLS copy, with heap (64 MiB fork), Halibut on both TLS providers.
+# 1 GiB stream vs raw TLS copy, with heap (64 MiB fork), Halibut on both TLS providers. The class's own warm-up
+# (5 GiB, then 3 measured): Halibut's JIT takes two to three GiB to settle, the raw copy's one; fewer warm-up shots
+# would measure Halibut's compilation, a one-off per JVM (docs/benchmarks.md, "Streams ... round 3").
 load "StreamTransferBenchmark start"
-java -jar "$JAR" StreamTransferBenchmark -wi 1 -i 2 -rf json -rff "$OUT/StreamTransferBenchmark.json" > "$OUT/StreamTransferBenchmark.log" 2>&1
+java -jar "$JAR" StreamTransferBenchmark -rf json -rff "$OUT/StreamTransferBenchmark.json" > "$OUT/StreamTransferBenchmark.log" 2>&1
 load "StreamTransferBenchmark end"
-# Where a stream's time goes: receiving it and reading it back, timed apart (one round each way, JDK provider).
-java -Xmx64m -cp "$JAR" dev.halibut.benchmarks.StreamPhases 1 > "$OUT/StreamPhases.log" 2>&1
+# Where a stream's time goes, round by round (the first rounds show the JIT's share): receiving it and reading it
+# back, timed apart, CPU per GiB each way; the floor and Halibut alternated, in the same minutes.
+for v in raw jdk raw jdk openssl; do
+  echo "== $v $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)"
+  java -Xmx64m -cp "$JAR" dev.halibut.benchmarks.StreamPhases 5 "$v" 2>&1 | grep -v WARN
+done > "$OUT/StreamPhases.log"
+load "StreamPhases end"
 # CPU per small call vs raw TLS floor, both modes, both TLS providers.
 load "CpuPerCall start"
 # With JFR's "profile" settings (sampling every 10-20 ms): where the Java time of a call goes.

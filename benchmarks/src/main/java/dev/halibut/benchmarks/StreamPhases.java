@@ -11,9 +11,12 @@ import java.io.UncheckedIOException;
  * 2): the time until the reader has the stream in hand (the caller's call returns / the service is called), and the
  * time to read it straight through from the connection, and the CPU time of the whole process (both ends) for each
  * direction. Run in a small heap, as the stream benchmark is:
- * {@code java -Xmx64m -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.StreamPhases [rounds] [jdk|openssl|raw]
- * [listening|polling]} ({@code raw}: the raw TLS floor's copy of the same bytes, for CPU per GiB side by side;
- * {@code polling}: the service host polls the caller's listener, one connection, the in-memory queue).
+ * {@code java -Xmx64m -cp benchmarks/target/benchmarks.jar dev.halibut.benchmarks.StreamPhases [rounds]
+ * [jdk|openssl|raw] [listening|polling]} ({@code raw}: the raw TLS floor's copy of the same bytes, for CPU per GiB side by side;
+ * {@code polling}: the service host polls the caller's listener, one connection, the in-memory queue). Each round
+ * also gives the JIT's compile time, GC time and the process's voluntary context switches ("waits") of each
+ * direction: the first rounds are compilation (docs/benchmarks.md, "Streams ... round 3"), and waits count the
+ * thread hand-offs.
  */
 public final class StreamPhases {
 
@@ -45,10 +48,14 @@ public final class StreamPhases {
         };
         try (HalibutNodes nodes = polling
                 ? HalibutNodes.polling(Identities.CALLER, Identities.HOST, 1, timed, tlsProvider)
-                : HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults(), timed, tlsProvider)) {
+                : HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults(), timed,
+                        tlsProvider)) {
             Sink sink = nodes.client(Sink.class);
             for (int i = 0; i < rounds; i++) {
                 long c0 = processCpuNanos();
+                long j0 = jitMillis();
+                long g0 = gcMillis();
+                long s0 = contextSwitches();
                 long t0 = System.nanoTime();
                 DataStream d = sink.produce(size);
                 long t1 = System.nanoTime();
@@ -57,15 +64,23 @@ public final class StreamPhases {
                 }
                 long t2 = System.nanoTime();
                 long c2 = processCpuNanos();
+                long j2 = jitMillis();
+                long g2 = gcMillis();
+                long s2 = contextSwitches();
                 sink.consume(DataStream.fromWriter(size, out -> Blocks.write(out, size)));
                 long t3 = System.nanoTime();
                 long c3 = processCpuNanos();
-                System.out.printf("download: call returned %d ms, read straight through %d ms (%d MB/s, %d MB/s in all),"
-                                + " CPU %d ms | upload: service called %d ms, reads straight through %d ms (%d MB/s, %d MB/s"
-                                + " in all), CPU %d ms%n",
-                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0), ms(c2 - c0),
-                        ms(readStarted[0] - t2), ms(t3 - readStarted[0]), mbps(size, t3 - readStarted[0]),
-                        mbps(size, t3 - t2), ms(c3 - c2));
+                long j3 = jitMillis();
+                long g3 = gcMillis();
+                long s3 = contextSwitches();
+                long read = readStarted[0];
+                System.out.printf("download: call returned %d ms, read straight through %d ms (%d MB/s, %d MB/s in"
+                                + " all), CPU %d ms (JIT %d, GC %d, %d waits) | upload: service called %d ms, reads"
+                                + " straight through %d ms (%d MB/s, %d MB/s in all), CPU %d ms (JIT %d, GC %d,"
+                                + " %d waits)%n",
+                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0), ms(c2 - c0), j2 - j0,
+                        g2 - g0, s2 - s0, ms(read - t2), ms(t3 - read), mbps(size, t3 - read), mbps(size, t3 - t2),
+                        ms(c3 - c2), j3 - j2, g3 - g2, s3 - s2);
             }
         }
     }
@@ -75,15 +90,26 @@ public final class StreamPhases {
         try (RawTlsPair raw = new RawTlsPair(Identities.HOST, Identities.CALLER)) {
             for (int i = 0; i < rounds; i++) {
                 long c0 = processCpuNanos();
+                long j0 = jitMillis();
+                long g0 = gcMillis();
+                long s0 = contextSwitches();
                 long t0 = System.nanoTime();
                 raw.download(size);
                 long t1 = System.nanoTime();
                 long c1 = processCpuNanos();
+                long j1 = jitMillis();
+                long g1 = gcMillis();
+                long s1 = contextSwitches();
                 raw.upload(size);
                 long t2 = System.nanoTime();
                 long c2 = processCpuNanos();
-                System.out.printf("raw TLS download: %d ms (%d MB/s), CPU %d ms | upload: %d ms (%d MB/s), CPU %d ms%n",
-                        ms(t1 - t0), mbps(size, t1 - t0), ms(c1 - c0), ms(t2 - t1), mbps(size, t2 - t1), ms(c2 - c1));
+                long j2 = jitMillis();
+                long g2 = gcMillis();
+                long s2 = contextSwitches();
+                System.out.printf("raw TLS download: %d ms (%d MB/s), CPU %d ms (JIT %d, GC %d, %d waits) | upload:"
+                                + " %d ms (%d MB/s), CPU %d ms (JIT %d, GC %d, %d waits)%n",
+                        ms(t1 - t0), mbps(size, t1 - t0), ms(c1 - c0), j1 - j0, g1 - g0, s1 - s0, ms(t2 - t1),
+                        mbps(size, t2 - t1), ms(c2 - c1), j2 - j1, g2 - g1, s2 - s1);
             }
         }
     }
@@ -92,6 +118,52 @@ public final class StreamPhases {
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                 .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /**
+     * Time the JIT compilers have spent so far (summed over compiler threads): a round whose CPU includes much of it is
+     * not yet steady state.
+     */
+    private static long jitMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+    }
+
+    /**
+     * Voluntary context switches of all the process's threads so far (Linux; -1 elsewhere): each is a thread that
+     * waited and was woken, on a VM the costliest part of handing data between threads.
+     */
+    private static long contextSwitches() {
+        java.nio.file.Path tasks = java.nio.file.Path.of("/proc/self/task");
+        if (!java.nio.file.Files.isDirectory(tasks)) {
+            return -1;
+        }
+        long total = 0;
+        try (var threads = java.nio.file.Files.newDirectoryStream(tasks)) {
+            for (java.nio.file.Path t : threads) {
+                try {
+                    for (String line : java.nio.file.Files.readAllLines(t.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) {
+                            total += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the thread ended while listed
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return total;
+    }
+
+    /** Time of the garbage collections so far (all collectors; for G1 mostly the young pauses). */
+    private static long gcMillis() {
+        long total = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, gc.getCollectionTime());
+        }
+        return total;
     }
 
     private static long mbps(long bytes, long nanos) {

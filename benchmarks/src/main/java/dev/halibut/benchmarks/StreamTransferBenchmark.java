@@ -20,6 +20,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * Scenario 4: a 1 GiB DataStream each way (listening mode) against the same bytes over a raw mutual TLS 1.3
@@ -27,13 +29,18 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * on OpenSSL (the {@code OpenSsl} benchmarks). The fork's heap is 64 MiB: the
  * transfer must run in constant memory; {@link HeapSampler} prints the peak heap (and direct memory) per
  * benchmark. One operation moves {@code size} bytes; MB/s = size / time.
+ *
+ * <p>Five warm-up transfers before three measured ones: Halibut's JVM is still compiling through its first two
+ * or three GiB (JIT time per GiB about 3 s, 0.8 s, 0.1 s, then nothing), the raw copy's after one, so fewer warm-up
+ * shots measure Halibut's JIT instead of its steady state (docs/benchmarks.md, "Streams ... round 3"). The
+ * {@code [cpu]} line gives the process CPU per measured transfer and, apart, for the warm-up.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx64m"})
-@Warmup(iterations = 2)
-@Measurement(iterations = 5)
+@Warmup(iterations = 5)
+@Measurement(iterations = 3)
 public class StreamTransferBenchmark {
 
     @Param("1073741824")
@@ -45,7 +52,11 @@ public class StreamTransferBenchmark {
     private GrpcPeer grpc;
     private HeapSampler heap;
     private long cpuAtStart;
+    private long cpuAtMeasurement = -1;
+    private long jitAtStart;
+    private long jitAtMeasurement;
     private long operations;
+    private long warmupOperations;
 
     @Setup(Level.Trial)
     public void start(BenchmarkParams params) throws IOException {
@@ -61,6 +72,7 @@ public class StreamTransferBenchmark {
         }
         heap = new HeapSampler(benchmark);
         cpuAtStart = processCpuNanos();
+        jitAtStart = jitMillis();
     }
 
     /** CPU time of the whole process (both ends, GC and compiler included): steadier than wall time under load. */
@@ -69,12 +81,34 @@ public class StreamTransferBenchmark {
                 .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
+    /** Marks where the warm-up ends, so that the CPU of the measured transfers can be told apart. */
+    @Setup(Level.Iteration)
+    public void iteration(IterationParams iteration) {
+        if (iteration.getType() == IterationType.MEASUREMENT && cpuAtMeasurement < 0) {
+            cpuAtMeasurement = processCpuNanos();
+            jitAtMeasurement = jitMillis();
+            warmupOperations = operations;
+        }
+    }
+
+    /** Time the JIT compilers have spent so far (summed over compiler threads). */
+    private static long jitMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+    }
+
     @TearDown(Level.Trial)
     public void stop() throws Exception {
         heap.close();
-        double cpuMs = (processCpuNanos() - cpuAtStart) / 1e6;
-        System.out.printf("[cpu] %.0f ms of CPU per operation (%d operations of %d bytes, warm-up included)%n",
-                cpuMs / Math.max(1, operations), operations, size);
+        long now = processCpuNanos();
+        long jitNow = jitMillis();
+        long measuredEnd = cpuAtMeasurement < 0 ? cpuAtStart : cpuAtMeasurement;
+        long jitMeasuredEnd = cpuAtMeasurement < 0 ? jitAtStart : jitAtMeasurement;
+        System.out.printf("[cpu] %.0f ms of CPU per measured operation (%d of %d bytes; JIT compiling %d ms in all of"
+                        + " them); warm-up: %.0f ms per operation (%d; JIT %d ms)%n",
+                (now - measuredEnd) / 1e6 / Math.max(1, operations - warmupOperations), operations - warmupOperations,
+                size, jitNow - jitMeasuredEnd, (measuredEnd - cpuAtStart) / 1e6 / Math.max(1, warmupOperations),
+                warmupOperations, jitMeasuredEnd - jitAtStart);
         if (raw != null) {
             raw.close();
         }

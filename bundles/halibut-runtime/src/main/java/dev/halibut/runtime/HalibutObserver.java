@@ -113,9 +113,19 @@ public interface HalibutObserver {
      * @param remoteAddress    the peer's address as this side sees it (for outbound connections, the endpoint's authority)
      * @param remoteThumbprint the thumbprint of the certificate the peer presented
      * @param openFor          for {@code connectionClosed}, how long it was open; {@code null} for {@code connectionOpened}
+     * @param route            how it travels, as {@link RuntimeStatus} reports it: outbound {@value RuntimeStatus#DIRECT},
+     *                         {@code proxy host:port}, {@value RuntimeStatus#WSS} or {@code wss via proxy host:port}
+     *                         ({@link HalibutRuntime#route}); inbound {@value RuntimeStatus#TLS} or
+     *                         {@value RuntimeStatus#WSS} (the route the peer took to the listener's port)
      */
     record ConnectionEvent(Instant time, String endpoint, Direction direction, Role role, String remoteAddress,
-                           String remoteThumbprint, Duration openFor) {
+                           String remoteThumbprint, Duration openFor, String route) {
+
+        /** An event without its route (the constructor before {@code route} was added; it is {@code null} then). */
+        public ConnectionEvent(Instant time, String endpoint, Direction direction, Role role, String remoteAddress,
+                               String remoteThumbprint, Duration openFor) {
+            this(time, endpoint, direction, role, remoteAddress, remoteThumbprint, openFor, null);
+        }
     }
 
     /**

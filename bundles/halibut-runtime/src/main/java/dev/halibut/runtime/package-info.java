@@ -2,7 +2,7 @@
  * The plain-Java Halibut runtime: {@link dev.halibut.runtime.HalibutRuntime} and certificate tools.
  */
 @Export
-@Version("0.3.0")
+@Version("0.4.0")
 package dev.halibut.runtime;
 
 import org.osgi.annotation.bundle.Export;

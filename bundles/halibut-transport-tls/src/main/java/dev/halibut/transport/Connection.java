@@ -103,7 +103,6 @@ public final class Connection implements AutoCloseable {
      * REQUEST's write, which must still withhold it.
      */
     private boolean endArrived;
-    private boolean abortedHere;
     /** Who waits, without a thread, for the next frame or the end ({@link #onReadable}); at most one. */
     private Watch watch;
     /** Frames written after the peer closed: the first is dropped quietly, as TCP would take it; then writes fail. */
@@ -391,7 +390,7 @@ public final class Connection implements AutoCloseable {
      * {@code null} if the connection is open with nothing unread on it.
      */
     private String peerEndedLocked() {
-        if (abortedHere || closed.get()) {
+        if (closed.get()) {
             return "this side had closed the connection";
         }
         if (failure != null) {
@@ -443,6 +442,22 @@ public final class Connection implements AutoCloseable {
         if (channel.isWritable()) {
             return;
         }
+        IOException ending = waitUntilWritable();
+        if (ending != null) {
+            abort(); // here, without the lock: abort() runs the close actions, which take locks of their own
+            throw ending;
+        }
+    }
+
+    /**
+     * Waits, holding the lock, until the channel is writable again (or the write is dropped quietly after the peer's
+     * end); see {@link #awaitWritable()}.
+     *
+     * @return {@code null} once the write may go on, or what ends the connection (the caller aborts it): nothing of
+     *         the queue was written for the write timeout, or the thread was interrupted
+     * @throws IOException the connection is closed or failed
+     */
+    private IOException waitUntilWritable() throws IOException {
         boolean interrupted = Thread.interrupted();
         lock.lock();
         try {
@@ -450,7 +465,7 @@ public final class Connection implements AutoCloseable {
             long deadline = System.nanoTime() + writeTimeoutNanos;
             while (!channel.isWritable()) {
                 if (quietlyDroppedAfterEnd()) {
-                    return;
+                    return null;
                 }
                 checkUsableLocked();
                 long now = System.nanoTime();
@@ -460,17 +475,18 @@ public final class Connection implements AutoCloseable {
                     deadline = now + writeTimeoutNanos;
                 }
                 if (now >= deadline) {
-                    abort();
-                    throw new WriteTimeoutException("Write to " + description + " timed out: the peer read nothing of the "
-                            + pending + " bytes queued for it for " + Duration.ofNanos(writeTimeoutNanos)
+                    return new WriteTimeoutException("Write to " + description + " timed out: the peer read nothing of"
+                            + " the " + pending + " bytes queued for it for " + Duration.ofNanos(writeTimeoutNanos)
                             + " (writeTimeout); the connection is closed");
                 }
                 // Bounded slices: writability changes are signalled, the peer's slow progress is not.
                 changed.awaitNanos(Math.min(deadline - now, TimeUnit.MILLISECONDS.toNanos(100)));
             }
             checkUsableLocked();
+            return null;
         } catch (InterruptedException e) {
-            interruptedWhileBlocked("writing to");
+            interrupted = true; // kept for the caller, as below
+            return interruptedWhileBlocked("writing to");
         } finally {
             lock.unlock();
             restoreInterrupt(interrupted);
@@ -484,18 +500,19 @@ public final class Connection implements AutoCloseable {
      * is known to have ended ({@link #writeRequest}).
      */
     private boolean quietlyDroppedAfterEnd() {
-        return ended && !abortedHere && !closed.get() && failure == null && writesAfterEnd++ == 0;
+        return ended && !closed.get() && failure == null && writesAfterEnd++ == 0;
     }
 
-    /** An interrupt that arrives while a thread is blocked on the connection ends the connection. */
-    private void interruptedWhileBlocked(String what) throws InterruptedIOException {
-        abort();
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("Interrupted while " + what + " " + description + "; the connection is closed");
+    /**
+     * An interrupt that arrives while a thread is blocked on the connection ends the connection: what the blocked
+     * call throws once its caller has aborted the connection (without the lock; see {@link #abort()}).
+     */
+    private InterruptedIOException interruptedWhileBlocked(String what) {
+        return new InterruptedIOException("Interrupted while " + what + " " + description + "; the connection is closed");
     }
 
     private void checkUsableLocked() throws IOException {
-        if (abortedHere || closed.get()) {
+        if (closed.get()) {
             throw new SocketException("The " + this + " is closed");
         }
         if (failure != null) {
@@ -516,17 +533,26 @@ public final class Connection implements AutoCloseable {
      * Waits for the peer without a thread: calls {@code callback} once, on this connection's event loop, with
      * {@code true} as soon as {@link #readFrame} would not block (a frame has arrived, or the connection ended or
      * failed: then it returns or throws at once), or with {@code false} when nothing came within {@code timeout}
-     * ({@code null}: no timeout). The callback must not block: it hands blocking work to a worker. One wait at a
-     * time; a large message arriving meanwhile waits for memory as long as {@code timeout}.
+     * ({@code null}: no timeout). The callback must not block: it hands blocking work to a worker. A large message
+     * arriving meanwhile waits for memory as long as {@code timeout}.
+     *
+     * <p>One wait at a time: a wait is pending until it is called back or cancelled, and registering another meanwhile
+     * is refused, the pending one keeping its place (replacing it would leave its owner never called back: a request
+     * whose response it waits for would hang until its caller's response timeout).
+     *
+     * @throws IllegalStateException a wait is pending on this connection already
      */
     public ReadableWatch onReadable(Duration timeout, java.util.function.Consumer<Boolean> callback) {
-        if (timeout != null) {
-            readWaitNanos = timeout.toNanos();
-        }
         Watch w = new Watch(callback);
         boolean now;
         lock.lock();
         try {
+            if (waitPendingLocked()) {
+                throw new IllegalStateException(secondWait("a wait for the next frame"));
+            }
+            if (timeout != null) {
+                readWaitNanos = timeout.toNanos();
+            }
             now = readableNow();
             if (!now) {
                 watch = w;
@@ -562,9 +588,19 @@ public final class Connection implements AutoCloseable {
         liveness.checkAliveAsync(timeout, result);
     }
 
+    /** Lock held. Whether a wait registered with {@link #onReadable} is pending: not called back or cancelled yet. */
+    private boolean waitPendingLocked() {
+        return watch != null && !watch.fired.get();
+    }
+
+    private String secondWait(String what) {
+        return "The " + this + " was asked for " + what + " while a wait for the peer is pending on it: one wait at a"
+                + " time (the pending one is kept; end it, or let it be called back, first)";
+    }
+
     /** Lock held. Whether readFrame would return or throw at once. */
     private boolean readableNow() {
-        return !inbox.isEmpty() || ended || failure != null || abortedHere || closed.get();
+        return !inbox.isEmpty() || ended || failure != null || closed.get();
     }
 
     /** Wakes the registered wait, if any, after this side closed or aborted the connection. Call without the lock. */
@@ -681,7 +717,8 @@ public final class Connection implements AutoCloseable {
     private Object take(Duration timeout) throws IOException {
         readWaitNanos = timeout.toNanos();
         boolean interrupted = Thread.interrupted();
-        Object f;
+        Object f = null;
+        boolean interruptedHere = false;
         lock.lock();
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -695,11 +732,15 @@ public final class Connection implements AutoCloseable {
             }
             f = takeLocked();
         } catch (InterruptedException e) {
-            interruptedWhileBlocked("reading from");
-            throw new AssertionError(); // not reached
+            interruptedHere = true;
+            interrupted = true; // kept for the caller
         } finally {
             lock.unlock();
             restoreInterrupt(interrupted);
+        }
+        if (interruptedHere) {
+            abort(); // here, without the lock: abort() runs the close actions, which take locks of their own
+            throw interruptedWhileBlocked("reading from");
         }
         heard();
         return f;
@@ -756,7 +797,7 @@ public final class Connection implements AutoCloseable {
 
     /** Lock held, inbox empty: throws if no frame can come any more (closed here, failed, or ended by the peer). */
     private void throwIfOverLocked() throws IOException {
-        if (abortedHere || closed.get()) {
+        if (closed.get()) {
             throw new SocketException("The " + this + " is closed");
         }
         if (failure != null) {
@@ -811,6 +852,10 @@ public final class Connection implements AutoCloseable {
         return closedHere;
     }
 
+    /**
+     * Whether this side has closed or aborted the connection (at once, whichever thread did). Not whether the peer
+     * has: {@link #isQuiet()} tells that.
+     */
     public boolean isClosed() {
         return closed.get();
     }
@@ -840,7 +885,7 @@ public final class Connection implements AutoCloseable {
     Liveness.QuietState quietState() {
         lock.lock();
         try {
-            if (closed.get() || abortedHere || ended || failure != null || !channel.isActive()
+            if (closed.get() || ended || failure != null || !channel.isActive()
                     || !inbox.isEmpty() || decoder.inFrame()) {
                 return Liveness.QuietState.ENDED;
             }
@@ -981,40 +1026,55 @@ public final class Connection implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            channel.close();
-            lock.lock();
-            try {
-                dropInboxLocked();
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-            wakeWatch();
-            compressor.close();
-            List<Runnable> actions;
-            synchronized (closeLock) {
-                actions = closeActions;
-                closeActions = null;
-            }
-            if (actions != null) {
-                actions.forEach(this::runCloseAction);
-            }
-        }
+        closeHere(false);
     }
 
-    /** Ends the connection at once from any thread; a blocked read or write on it fails. */
+    /**
+     * Ends the connection at once, from any thread, in the same state as {@link #close()} (closed: a blocked read or
+     * write and a pending wait find it closed, its close actions have run, nothing more is sent or read), but without
+     * TLS close_notify and without letting what is queued for the peer out first: the TCP connection is closed now.
+     * Also cuts short a {@link #close()} that is still letting queued bytes out.
+     */
     public void abort() {
+        closeHere(true);
+    }
+
+    /**
+     * The end state that {@link #close()} and {@link #abort()} share, reached once, at once, on the calling thread:
+     * {@code closed} set (before anything else, so that a thread compressing meanwhile reports the close, see
+     * {@link #closedDuring}), the channel closed ({@code now}: without close_notify or flushing), unread frames
+     * dropped, blocked readers and writers and the pending wait woken, the compressor closed, the close actions run.
+     * Call without the lock: the close actions take locks of their own.
+     */
+    private void closeHere(boolean now) {
+        if (!closed.compareAndSet(false, true)) {
+            if (now) {
+                closeNow(channel); // an earlier close() may still be letting queued bytes out
+            }
+            return;
+        }
+        if (now) {
+            closeNow(channel);
+        } else {
+            channel.close();
+        }
         lock.lock();
         try {
-            abortedHere = true;
             dropInboxLocked();
             changed.signalAll();
         } finally {
             lock.unlock();
         }
         wakeWatch();
-        closeNow(channel);
+        compressor.close();
+        List<Runnable> actions;
+        synchronized (closeLock) {
+            actions = closeActions;
+            closeActions = null;
+        }
+        if (actions != null) {
+            actions.forEach(this::runCloseAction);
+        }
     }
 
     /** Closes the TCP connection at once, without TLS close_notify or flushing what is queued. */
@@ -1078,7 +1138,7 @@ public final class Connection implements AutoCloseable {
             Watch w;
             lock.lock();
             try {
-                if (closed.get() || abortedHere) {
+                if (closed.get()) {
                     if (msg instanceof StreamData d) {
                         d.release(); // nobody reads it any more (see dropInboxLocked)
                     }
@@ -1240,6 +1300,8 @@ public final class Connection implements AutoCloseable {
      * @throws RequestNotWrittenException the peer had ended the connection, or the event loop has shut down;
      *                                    nothing was sent
      * @throws IOException                 the connection is closed or failed; nothing was sent
+     * @throws IllegalStateException       a wait ({@link #onReadable}) is pending on this connection: one wait at a
+     *                                     time; nothing was sent
      */
     public void sendRequestThenOnReadable(byte[] bson, Duration timeout, java.util.function.Consumer<Boolean> callback)
             throws IOException {
@@ -1247,6 +1309,10 @@ public final class Connection implements AutoCloseable {
         CompletableFuture<RequestWrite> outcome = new CompletableFuture<>();
         lock.lock();
         try {
+            if (waitPendingLocked()) {
+                frame.release();
+                throw new IllegalStateException(secondWait("a request and a wait for its response; nothing was sent"));
+            }
             String ended = peerEndedLocked();
             if (ended != null) {
                 requestWrite = CompletableFuture.completedFuture(RequestWrite.WITHHELD);
@@ -1259,7 +1325,16 @@ public final class Connection implements AutoCloseable {
         }
         writeRequestOnEventLoop(frame, outcome, () -> {
             touch();
-            onReadable(timeout, callback); // a withheld request has failed the connection: this wakes at once
+            try {
+                onReadable(timeout, callback); // a withheld request has failed the connection: this wakes at once
+            } catch (IllegalStateException e) {
+                // Another thread registered a wait after the check above, while the write waited for the event loop:
+                // the response could not be told from what that wait expects. Neither owner is left without an
+                // answer: the connection ends, which calls back the other wait, and this one is called back now.
+                LOG.error("{}; closing it", e.getMessage());
+                abort();
+                new Watch(callback).fire(true);
+            }
         });
     }
 
@@ -1280,7 +1355,7 @@ public final class Connection implements AutoCloseable {
         }
         lock.lock();
         try {
-            if (abortedHere || closed.get() || failure != null || ended || !channel.isWritable()) {
+            if (closed.get() || failure != null || ended || !channel.isWritable()) {
                 return false;
             }
         } finally {

@@ -348,7 +348,12 @@ public final class TlsListener implements AutoCloseable {
             try {
                 handler.connected(connection, id, workers);
             } catch (RuntimeException e) {
-                LOG.error("Serving connection from {} failed unexpectedly; closing it", peer, e);
+                if (e instanceof java.util.concurrent.RejectedExecutionException && workers.isShutdown()) {
+                    // shutdown() ran between the check above and the hand-off: the same end as identified after it
+                    LOG.debug("Connection from {} identified as the listener stopped; closing it", peer);
+                } else {
+                    LOG.error("Serving connection from {} failed unexpectedly; closing it", peer, e);
+                }
                 connection.close();
             }
         }

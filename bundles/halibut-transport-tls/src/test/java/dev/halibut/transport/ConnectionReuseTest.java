@@ -6,19 +6,12 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
-import dev.halibut.wire.Identification;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,88 +22,51 @@ import org.junit.jupiter.api.Test;
  */
 class ConnectionReuseTest {
 
-    private static final TlsListenerTest.TestCert SERVER = TlsListenerTest.TestCert.create("server");
-    private static final TlsListenerTest.TestCert CLIENT = TlsListenerTest.TestCert.create("client");
     /** Longer than any test runs: "heard from recently" holds throughout, however slow the machine. */
     private static final HalibutLimits SKIPPING = HalibutLimits.defaults().withHeartbeatSkipWindow(Duration.ofMinutes(10));
     private static final HalibutLimits ALWAYS_CHECKING = HalibutLimits.defaults().withHeartbeatSkipWindow(Duration.ZERO);
 
-    private final ScheduledExecutorService timer = new ScheduledThreadPoolExecutor(1);
-    private final ThumbprintTrust trust = new ThumbprintTrust();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger nexts = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
     /** What the server does after answering a request. */
     private volatile Runnable afterResponse = () -> { };
     private volatile Connection lastServed;
-    private TlsListener listener;
-    private TlsConnector connector;
-    private int port;
+    private final TransportFixture fixture = TransportFixture.serving(this::serve);
+    private final ScheduledExecutorService timer = fixture.timer();
 
     /** Answers NEXT with PROCEED and REQUEST with a RESPONSE of the same bytes, until END. */
-    private final ConnectionHandler server = new ConnectionHandler() {
-        @Override
-        public boolean accepts(Identification.Role role) {
-            return role == Identification.Role.CLIENT;
-        }
-
-        /** Serves the connection on a worker, blocking, until it ends (enough for these tests). */
-        @Override
-        public void connected(Connection c, Identification peer, java.util.concurrent.Executor workers) {
-            workers.execute(() -> {
-                try {
-                    serve(c);
-                } catch (IOException e) {
-                    // the peer went away or broke the protocol: the connection is closed below
-                } finally {
-                    c.close();
+    private void serve(Connection c) throws IOException {
+        connections.incrementAndGet();
+        while (true) {
+            Frame f = c.readFrame(Duration.ofSeconds(30));
+            switch (f.type()) {
+                case END -> {
+                    return;
                 }
-            });
-        }
-
-        private void serve(Connection c) throws IOException {
-            connections.incrementAndGet();
-            while (true) {
-                Frame f = c.readFrame(Duration.ofSeconds(30));
-                switch (f.type()) {
-                    case END -> {
-                        return;
-                    }
-                    case NEXT -> {
-                        nexts.incrementAndGet();
-                        c.sendControl(FrameType.PROCEED);
-                    }
-                    case REQUEST -> {
-                        requests.incrementAndGet();
-                        Runnable after = afterResponse; // read before the caller can see the response and change it
-                        lastServed = c;
-                        c.sendMessage(FrameType.RESPONSE, c.messageBytes(f));
-                        after.run();
-                    }
-                    default -> throw new IOException("unexpected " + f.type());
+                case NEXT -> {
+                    nexts.incrementAndGet();
+                    c.sendControl(FrameType.PROCEED);
                 }
+                case REQUEST -> {
+                    requests.incrementAndGet();
+                    Runnable after = afterResponse; // read before the caller can see the response and change it
+                    lastServed = c;
+                    c.sendMessage(FrameType.RESPONSE, c.messageBytes(f));
+                    after.run();
+                }
+                default -> throw new IOException("unexpected " + f.type());
             }
         }
-    };
-
-    @BeforeEach
-    void start() throws IOException {
-        trust.add(CLIENT.thumbprint());
-        TlsContextFactory contexts = new TlsContextFactory(SERVER.certificate(), SERVER.keys().getPrivate());
-        listener = new TlsListener(contexts.serverContext(trust), trust, HalibutLimits.defaults(), server, timer);
-        port = listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).getPort();
-        connector = new TlsConnector(new TlsContextFactory(CLIENT.certificate(), CLIENT.keys().getPrivate()));
     }
 
     @AfterEach
     void stop() {
-        connector.close();
-        listener.close();
-        timer.shutdownNow();
+        fixture.close();
     }
 
     private ServiceEndPoint endpoint(HalibutLimits limits) {
-        return new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), SERVER.thumbprint()).withLimits(limits);
+        return fixture.endpoint(limits);
     }
 
     /** One exchange on a pooled connection; returns the connection it went over (released to the pool). */
@@ -126,7 +82,7 @@ class ConnectionReuseTest {
 
     @Test
     void connectionHeardFromWithinTheWindowCarriesTheNextRequestWithoutNextProceed() throws IOException {
-        try (ConnectionPool pool = new ConnectionPool(connector, SKIPPING, timer)) {
+        try (ConnectionPool pool = new ConnectionPool(fixture.connector(), SKIPPING, timer)) {
             ServiceEndPoint e = endpoint(SKIPPING);
             for (int i = 0; i < 20; i++) {
                 call(pool, e, "call " + i);
@@ -139,7 +95,7 @@ class ConnectionReuseTest {
 
     @Test
     void withAZeroWindowEveryReuseExchangesNextAndProceed() throws IOException {
-        try (ConnectionPool pool = new ConnectionPool(connector, ALWAYS_CHECKING, timer)) {
+        try (ConnectionPool pool = new ConnectionPool(fixture.connector(), ALWAYS_CHECKING, timer)) {
             ServiceEndPoint e = endpoint(ALWAYS_CHECKING);
             for (int i = 0; i < 20; i++) {
                 call(pool, e, "call " + i);
@@ -152,7 +108,7 @@ class ConnectionReuseTest {
     @Test
     void connectionThePeerClosedIsReplacedBeforeTheRequestIsSent() throws Exception {
         afterResponse = () -> lastServed.close();
-        try (ConnectionPool pool = new ConnectionPool(connector, SKIPPING, timer)) {
+        try (ConnectionPool pool = new ConnectionPool(fixture.connector(), SKIPPING, timer)) {
             ServiceEndPoint e = endpoint(SKIPPING);
             Connection first = call(pool, e, "first");
             awaitEnded(first);
@@ -175,7 +131,7 @@ class ConnectionReuseTest {
                 throw new java.io.UncheckedIOException(e);
             }
         };
-        try (ConnectionPool pool = new ConnectionPool(connector, SKIPPING, timer)) {
+        try (ConnectionPool pool = new ConnectionPool(fixture.connector(), SKIPPING, timer)) {
             ServiceEndPoint e = endpoint(SKIPPING);
             Connection first = call(pool, e, "first");
             afterResponse = () -> { };
@@ -189,7 +145,7 @@ class ConnectionReuseTest {
 
     @Test
     void aPendingInterruptDoesNotBreakTheConnection() throws IOException {
-        try (ConnectionPool pool = new ConnectionPool(connector, SKIPPING, timer)) {
+        try (ConnectionPool pool = new ConnectionPool(fixture.connector(), SKIPPING, timer)) {
             ServiceEndPoint e = endpoint(SKIPPING);
             call(pool, e, "before");
             Thread.currentThread().interrupt();
@@ -206,11 +162,8 @@ class ConnectionReuseTest {
     }
 
     /** Waits (bounded) until this side's operating system has seen what the peer did to the connection. */
-    private static void awaitEnded(Connection c) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (c.quietState() != Liveness.QuietState.ENDED) {
-            assertThat(System.nanoTime()).as("the peer's close or bytes to arrive").isLessThan(deadline);
-            Thread.sleep(10);
-        }
+    private static void awaitEnded(Connection c) {
+        TransportFixture.awaitCondition("the peer's close or bytes to arrive",
+                () -> c.quietState() == Liveness.QuietState.ENDED);
     }
 }

@@ -5,29 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.halibut.DataStream;
 import dev.halibut.EncodedMessage;
-import dev.halibut.HalibutLimits;
-import dev.halibut.ServiceEndPoint;
-import dev.halibut.StreamTransferListener;
 import dev.halibut.transport.ExchangeException.Kind;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
-import dev.halibut.wire.Identification;
 import dev.halibut.wire.IncomingRequest;
 import dev.halibut.wire.MessageCodec;
 import java.io.IOException;
 import java.lang.reflect.Type;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -43,93 +32,35 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DirectRequestTest {
 
-    private static final TlsListenerTest.TestCert SERVER = TlsListenerTest.TestCert.create("server");
-    private static final TlsListenerTest.TestCert CLIENT = TlsListenerTest.TestCert.create("client");
-    private static final Duration LONG = Duration.ofSeconds(30);
+    private static final Duration LONG = TransportFixture.LONG;
     /** Longer than any test: a connection identified just now counts as heard from. */
     private static final Duration WINDOW = Duration.ofMinutes(10);
 
-    /** What the serving side does with one request, on a worker; whether to keep serving. */
-    @FunctionalInterface
-    interface Behaviour {
-        boolean onRequest(Connection c, Frame request) throws IOException;
-    }
-
-    private final MessageCodec codec = new MessageCodec();
-    private final ScheduledExecutorService timer = new ScheduledThreadPoolExecutor(1);
-    private final ThumbprintTrust trust = new ThumbprintTrust();
-    private final AtomicInteger requestsRead = new AtomicInteger();
-    private final Semaphore servedConnections = new Semaphore(0);
-    private volatile Behaviour behaviour;
-    private volatile boolean endAtOnce;
-    private TlsListener listener;
-    private TlsConnector connector;
-    private ReceivedStreamStore clientStreams;
-    private ReceivedStreamStore serverStreams;
+    private final TransportFixture.RequestLoop server = new TransportFixture.RequestLoop();
+    private final TransportFixture fixture = TransportFixture.serving(server);
+    private final AtomicInteger requestsRead = server.requestsRead();
+    private MessageCodec codec;
     private RequestExchange exchange;
     private ServingExchange serving;
-    private int port;
 
     @TempDir
     Path temp;
 
-    private final ConnectionHandler server = new ConnectionHandler() {
-        @Override
-        public boolean accepts(Identification.Role role) {
-            return role == Identification.Role.CLIENT;
-        }
-
-        @Override
-        public void connected(Connection c, Identification peer, Executor workers) {
-            workers.execute(() -> {
-                try {
-                    if (endAtOnce) {
-                        c.sendControl(FrameType.END);
-                    }
-                    while (true) {
-                        Frame f = c.readFrame(LONG);
-                        if (f.type() == FrameType.REQUEST) {
-                            requestsRead.incrementAndGet();
-                        }
-                        if (f.type() != FrameType.REQUEST || !behaviour.onRequest(c, f)) {
-                            return;
-                        }
-                    }
-                } catch (IOException e) {
-                    // the peer went away: closed below
-                } finally {
-                    c.close();
-                    servedConnections.release();
-                }
-            });
-        }
-    };
-
     @BeforeEach
-    void start() throws IOException {
-        trust.add(CLIENT.thumbprint());
-        TlsContextFactory contexts = new TlsContextFactory(SERVER.certificate(), SERVER.keys().getPrivate());
-        listener = new TlsListener(contexts.serverContext(trust), trust, HalibutLimits.defaults(), server, timer);
-        port = listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).getPort();
-        connector = new TlsConnector(new TlsContextFactory(CLIENT.certificate(), CLIENT.keys().getPrivate()));
-        clientStreams = new ReceivedStreamStore(temp.resolve("client"));
-        serverStreams = new ReceivedStreamStore(temp.resolve("server"));
-        exchange = new RequestExchange(codec, clientStreams, StreamTransferListener.NONE);
-        serving = new ServingExchange(codec, serverStreams, StreamTransferListener.NONE);
+    void start() {
+        TransportFixture.Exchanges e = fixture.exchanges(temp);
+        codec = e.codec();
+        exchange = e.exchange();
+        serving = e.serving();
     }
 
     @AfterEach
     void stop() {
-        connector.close();
-        listener.close();
-        timer.shutdownNow();
-        clientStreams.close();
-        serverStreams.close();
+        fixture.close();
     }
 
     private Connection connect() {
-        return connector.connect(new ServiceEndPoint(URI.create("https://localhost:" + port + "/"),
-                SERVER.thumbprint()), Identification.client(), HalibutLimits.defaults());
+        return fixture.connect();
     }
 
     private EncodedMessage request(String id, String text) throws IOException {
@@ -179,7 +110,7 @@ class DirectRequestTest {
 
     @Test
     void aSmallRequestGoesWithoutWaitingAndItsResponseIsTakenAndDecodedOnTheEventLoop() throws Exception {
-        behaviour = this::echo;
+        server.behaviour(this::echo);
         try (Connection c = connect()) {
             for (String id : new String[] {"1", "2"}) { // and the connection carries the next one
                 assertThat(c.readinessWithoutCheck(WINDOW)).isEqualTo(Connection.Readiness.READY);
@@ -197,7 +128,7 @@ class DirectRequestTest {
 
     @Test
     void aResponseAnnouncingStreamsIsLeftToResponseFromWhichReceivesThem() throws Exception {
-        behaviour = this::echo;
+        server.behaviour(this::echo);
         try (Connection c = connect()) {
             byte[] body = "streamed back".getBytes(StandardCharsets.UTF_8);
             Seen seen = sendDirect(c, request("s", "stream streamed back"), LONG).get(30, TimeUnit.SECONDS);
@@ -210,7 +141,7 @@ class DirectRequestTest {
 
     @Test
     void aResponseToAnotherRequestIsLeftToResponseFromWhichCallsItAProtocolError() throws Exception {
-        behaviour = this::echo;
+        server.behaviour(this::echo);
         try (Connection c = connect()) {
             Seen seen = sendDirect(c, request("mine", "text"), LONG).get(30, TimeUnit.SECONDS);
             assertThat(exchange.responseWithoutStreams(c, "other", seen.frame())).isNull();
@@ -222,27 +153,23 @@ class DirectRequestTest {
 
     @Test
     void aRequestOnAConnectionWhosePeerHasSentEndIsNotWrittenAndDidNotRun() throws Exception {
-        behaviour = this::echo;
-        endAtOnce = true;
+        server.behaviour(this::echo);
+        server.endAtOnce();
         try (Connection c = connect()) {
-            long deadline = System.nanoTime() + LONG.toNanos();
-            while (c.isQuiet()) { // until the peer's END has arrived
-                assertThat(System.nanoTime()).as("END arrived in time").isLessThan(deadline);
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-            }
+            TransportFixture.awaitCondition("the peer's END to arrive", () -> !c.isQuiet());
             assertThat(c.readinessWithoutCheck(WINDOW)).isEqualTo(Connection.Readiness.ENDED);
             assertThatThrownBy(() -> sendDirect(c, request("1", "text"), LONG))
                     .isInstanceOfSatisfying(RequestNotWrittenException.class,
                             e -> assertThat(exchange.failure(c, e).kind()).isEqualTo(Kind.NOT_WRITTEN))
                     .hasMessageContaining("(END)");
         }
-        assertThat(servedConnections.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(fixture.awaitServedConnectionsEnded(1)).isTrue();
         assertThat(requestsRead).as("requests the peer read").hasValue(0);
     }
 
     @Test
     void aRequestOnAConnectionClosedHereFailsAsClosedWithNothingSent() throws Exception {
-        behaviour = this::echo;
+        server.behaviour(this::echo);
         Connection c = connect();
         c.close(); // as another thread does (the pool, the runtime's close) after a caller's readiness check
         for (String text : new String[] {"small", "x".repeat(4096)}) { // stored and deflated messages
@@ -256,7 +183,7 @@ class DirectRequestTest {
 
     @Test
     void aResponseDecompressedAfterTheConnectionClosedHereFailsAsClosedAndMayHaveRun() throws Exception {
-        behaviour = this::echo;
+        server.behaviour(this::echo);
         Connection c = connect();
         Seen seen = sendDirect(c, request("1", "text"), LONG).get(30, TimeUnit.SECONDS);
         c.close(); // as another thread does while a worker is about to decompress the response
@@ -270,7 +197,7 @@ class DirectRequestTest {
 
     @Test
     void nothingWithinTheTimeoutWakesTheWaitWithFalseAndIsClassifiedAsNoResponse() throws Exception {
-        behaviour = (c, f) -> true; // reads the request, never answers
+        server.behaviour((c, f) -> true); // reads the request, never answers
         try (Connection c = connect()) {
             Seen seen = sendDirect(c, request("1", "text"), Duration.ofMillis(200)).get(30, TimeUnit.SECONDS);
             assertThat(seen.readable()).isFalse();
@@ -283,7 +210,7 @@ class DirectRequestTest {
 
     @Test
     void aPeerThatClosesAfterReadingTheRequestWakesTheWaitAndMayHaveRunIt() throws Exception {
-        behaviour = (c, f) -> false; // reads the request, then closes without END
+        server.behaviour((c, f) -> false); // reads the request, then closes without END
         try (Connection c = connect()) {
             Seen seen = sendDirect(c, request("1", "text"), LONG).get(30, TimeUnit.SECONDS);
             assertThat(seen.readable()).isTrue();

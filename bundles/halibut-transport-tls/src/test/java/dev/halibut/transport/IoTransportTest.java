@@ -3,20 +3,13 @@ package dev.halibut.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.halibut.HalibutLimits;
-import dev.halibut.ServiceEndPoint;
 import dev.halibut.transport.internal.IoTransport;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
-import dev.halibut.wire.Identification;
 import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,9 +20,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  * a listener and a connector on either carry requests and responses alike, also to a peer on the other transport.
  */
 class IoTransportTest {
-
-    private static final TlsListenerTest.TestCert SERVER = TlsListenerTest.TestCert.create("io-server");
-    private static final TlsListenerTest.TestCert CLIENT = TlsListenerTest.TestCert.create("io-client");
 
     @Test
     void autoPicksEpollExactlyWhereItIsAvailable() {
@@ -78,55 +68,26 @@ class IoTransportTest {
     @CsvSource({"auto,auto", "nio,nio", "nio,auto", "auto,nio"})
     void aListenerAndAConnectorOnEitherTransportExchangeMessages(String listenerIo, String connectorIo)
             throws IOException {
-        ThumbprintTrust trust = new ThumbprintTrust();
-        trust.add(CLIENT.thumbprint());
-        TlsContextFactory server = new TlsContextFactory(SERVER.certificate(), SERVER.keys().getPrivate());
-        TlsContextFactory client = new TlsContextFactory(CLIENT.certificate(), CLIENT.keys().getPrivate());
-        try (EventLoops listenerLoops = new EventLoops("io-listener", 1, listenerIo);
-             EventLoops connectorLoops = new EventLoops("io-connector", 1, connectorIo);
-             TlsListener listener = new TlsListener(server.serverContext(trust), trust, HalibutLimits.defaults(),
-                     new Echo(), listenerLoops, TlsListener.budgetOf(HalibutLimits.defaults()));
-             TlsConnector connector = new TlsConnector(client, new TlsConnector.Listener() {
-             }, TlsListener.budgetOf(HalibutLimits.defaults()), connectorLoops)) {
-            int port = listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).getPort();
-            ServiceEndPoint endpoint = new ServiceEndPoint(URI.create("https://localhost:" + port + "/"),
-                    SERVER.thumbprint());
-            try (Connection c = connector.connect(endpoint, Identification.client(), HalibutLimits.defaults())) {
-                for (int i = 0; i < 3; i++) {
-                    String text = "call " + i + " over " + listenerIo + "/" + connectorIo;
-                    c.sendMessage(FrameType.REQUEST, text.getBytes(StandardCharsets.UTF_8));
-                    Frame f = c.readFrame(Duration.ofSeconds(30));
-                    assertThat(f.type()).isEqualTo(FrameType.RESPONSE);
-                    assertThat(new String(c.messageBytes(f), StandardCharsets.UTF_8)).isEqualTo(text);
-                }
+        try (TransportFixture fixture = TransportFixture.serving(IoTransportTest::echo, listenerIo, connectorIo);
+             Connection c = fixture.connect()) {
+            for (int i = 0; i < 3; i++) {
+                String text = "call " + i + " over " + listenerIo + "/" + connectorIo;
+                c.sendMessage(FrameType.REQUEST, text.getBytes(StandardCharsets.UTF_8));
+                Frame f = c.readFrame(Duration.ofSeconds(30));
+                assertThat(f.type()).isEqualTo(FrameType.RESPONSE);
+                assertThat(new String(c.messageBytes(f), StandardCharsets.UTF_8)).isEqualTo(text);
             }
         }
     }
 
     /** Answers each REQUEST with a RESPONSE of the same bytes, until END or the connection ends. */
-    private static final class Echo implements ConnectionHandler {
-        @Override
-        public boolean accepts(Identification.Role role) {
-            return role == Identification.Role.CLIENT;
-        }
-
-        @Override
-        public void connected(Connection c, Identification peer, Executor workers) {
-            workers.execute(() -> {
-                try {
-                    while (true) {
-                        Frame f = c.readFrame(Duration.ofSeconds(30));
-                        if (f.type() != FrameType.REQUEST) {
-                            return;
-                        }
-                        c.sendMessage(FrameType.RESPONSE, c.messageBytes(f));
-                    }
-                } catch (IOException e) {
-                    // the caller closed the connection: nothing more to answer
-                } finally {
-                    c.close();
-                }
-            });
+    private static void echo(Connection c) throws IOException {
+        while (true) {
+            Frame f = c.readFrame(Duration.ofSeconds(30));
+            if (f.type() != FrameType.REQUEST) {
+                return;
+            }
+            c.sendMessage(FrameType.RESPONSE, c.messageBytes(f));
         }
     }
 }

@@ -5,27 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.halibut.DataStream;
 import dev.halibut.HalibutLimits;
-import dev.halibut.ServiceEndPoint;
-import dev.halibut.StreamTransferListener;
 import dev.halibut.transport.ExchangeException.Kind;
 import dev.halibut.EncodedMessage;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
-import dev.halibut.wire.Identification;
 import dev.halibut.wire.IncomingRequest;
 import dev.halibut.wire.MessageCodec;
 import dev.halibut.ReceivedMessage;
 import java.io.IOException;
 import java.lang.reflect.Type;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,100 +30,36 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RequestExchangeTest {
 
-    private static final TlsListenerTest.TestCert SERVER = TlsListenerTest.TestCert.create("server");
-    private static final TlsListenerTest.TestCert CLIENT = TlsListenerTest.TestCert.create("client");
-    private static final Duration LONG = Duration.ofSeconds(30);
+    private static final Duration LONG = TransportFixture.LONG;
 
-    /** What the serving side does with one request; it runs on the listener's thread. */
-    @FunctionalInterface
-    interface Behaviour {
-        /** @return whether to keep serving the connection */
-        boolean onRequest(Connection c, Frame request) throws IOException;
-    }
-
-    private final MessageCodec codec = new MessageCodec();
-    private final ScheduledExecutorService timer = new ScheduledThreadPoolExecutor(1);
-    private final ThumbprintTrust trust = new ThumbprintTrust();
-    private volatile Behaviour behaviour;
-    /** Whether the serving side ends each connection with END as soon as it is identified. */
-    private volatile boolean endAtOnce;
-    /** REQUEST frames the serving side has read, and its connections that have ended. */
-    private final java.util.concurrent.atomic.AtomicInteger requestsRead = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.Semaphore servedConnections = new java.util.concurrent.Semaphore(0);
-    private TlsListener listener;
-    private TlsConnector connector;
+    private final TransportFixture.RequestLoop server = new TransportFixture.RequestLoop();
+    private final TransportFixture fixture = TransportFixture.serving(server);
+    /** REQUEST frames the serving side has read. */
+    private final java.util.concurrent.atomic.AtomicInteger requestsRead = server.requestsRead();
+    private MessageCodec codec;
     private ReceivedStreamStore clientStreams;
-    private ReceivedStreamStore serverStreams;
     private RequestExchange exchange;
     private ServingExchange serving;
-    private int port;
 
     @TempDir
     Path temp;
 
-    private final ConnectionHandler server = new ConnectionHandler() {
-        @Override
-        public boolean accepts(Identification.Role role) {
-            return role == Identification.Role.CLIENT;
-        }
-
-        /** Serves the connection on a worker, blocking, until it ends (enough for these tests). */
-        @Override
-        public void connected(Connection c, Identification peer, java.util.concurrent.Executor workers) {
-            workers.execute(() -> {
-                try {
-                    if (endAtOnce) {
-                        c.sendControl(FrameType.END); // and keep reading, to see whether a request still comes
-                    }
-                    serve(c);
-                } catch (IOException e) {
-                    // the peer went away or broke the protocol: the connection is closed below
-                } finally {
-                    c.close();
-                    servedConnections.release();
-                }
-            });
-        }
-
-        private void serve(Connection c) throws IOException {
-            while (true) {
-                Frame f = c.readFrame(LONG);
-                if (f.type() == FrameType.REQUEST) {
-                    requestsRead.incrementAndGet();
-                }
-                if (f.type() != FrameType.REQUEST || !behaviour.onRequest(c, f)) {
-                    return;
-                }
-            }
-        }
-    };
-
     @BeforeEach
-    void start() throws IOException {
-        trust.add(CLIENT.thumbprint());
-        TlsContextFactory contexts = new TlsContextFactory(SERVER.certificate(), SERVER.keys().getPrivate());
-        listener = new TlsListener(contexts.serverContext(trust), trust, HalibutLimits.defaults(), server, timer);
-        port = listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).getPort();
-        connector = new TlsConnector(new TlsContextFactory(CLIENT.certificate(), CLIENT.keys().getPrivate()));
-        clientStreams = new ReceivedStreamStore(temp.resolve("client"));
-        serverStreams = new ReceivedStreamStore(temp.resolve("server"));
-        exchange = new RequestExchange(codec, clientStreams, StreamTransferListener.NONE);
-        serving = new ServingExchange(codec, serverStreams, StreamTransferListener.NONE);
+    void start() {
+        TransportFixture.Exchanges e = fixture.exchanges(temp);
+        codec = e.codec();
+        clientStreams = e.clientStreams();
+        exchange = e.exchange();
+        serving = e.serving();
     }
 
     @AfterEach
     void stop() {
-        connector.close();
-        listener.close();
-        timer.shutdownNow();
-        clientStreams.close();
-        serverStreams.close();
+        fixture.close();
     }
 
     private Connection connect(HalibutLimits limits) {
-        ServiceEndPoint e = new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), SERVER.thumbprint())
-                .withLimits(limits);
-        return connector.connect(e, Identification.client(), limits);
+        return fixture.connect(limits);
     }
 
     private EncodedMessage request(String id, Object... args) throws IOException {
@@ -161,7 +89,7 @@ class RequestExchangeTest {
 
     @Test
     void aResponseArrivesDecodedWithItsStreamsAndTheConnectionCarriesTheNextExchange() throws IOException {
-        behaviour = this::echo;
+        server.behaviour(this::echo);
         try (Connection c = connect(HalibutLimits.defaults())) {
             for (String id : List.of("1", "2")) {
                 byte[] body = ("body of " + id).getBytes(StandardCharsets.UTF_8);
@@ -179,7 +107,7 @@ class RequestExchangeTest {
 
     @Test
     void aRequestOverTheMaximumMessageSizeIsNotSentAndTheConnectionStaysUsable() throws IOException {
-        behaviour = this::echo;
+        server.behaviour(this::echo);
         HalibutLimits small = HalibutLimits.defaults().withMaxMessageSize(1024);
         try (Connection c = connect(small)) {
             EncodedMessage huge = codec.encodeRequest("big", "Echo", "echo", new Type[] {byte[].class},
@@ -199,10 +127,10 @@ class RequestExchangeTest {
 
     @Test
     void endInPlaceOfAResponseMeansTheRequestWasRefusedUnreadAndDidNotRun() throws IOException {
-        behaviour = (c, f) -> {
+        server.behaviour((c, f) -> {
             c.closeGracefully();
             return false;
-        };
+        });
         try (Connection c = connect(HalibutLimits.defaults())) {
             // Without streams: everything the caller sent has been read when the peer closes (no reset).
             assertFails(c, "1", request("1", "text"), LONG, Kind.REFUSED_UNREAD);
@@ -213,23 +141,23 @@ class RequestExchangeTest {
 
     @Test
     void aRequestOnAConnectionWhosePeerHasSentEndIsNotWrittenAndDidNotRun() throws Exception {
-        behaviour = this::echo;
-        endAtOnce = true;
+        server.behaviour(this::echo);
+        server.endAtOnce();
         try (Connection c = connect(HalibutLimits.defaults())) {
-            awaitCondition("the peer's END has arrived", () -> !c.isQuiet());
+            TransportFixture.awaitCondition("the peer's END has arrived", () -> !c.isQuiet());
             ExchangeException e = assertFails(c, "1", request("1", "text"), LONG, Kind.NOT_WRITTEN);
             assertThat(e.getCause()).isInstanceOf(RequestNotWrittenException.class).hasMessageContaining("(END)");
             assertThat(e.kind().mayHaveRun()).isFalse();
             assertThat(e.kind().connectionReusable()).isFalse();
         }
-        assertThat(servedConnections.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(fixture.awaitServedConnectionsEnded(1)).isTrue();
         assertThat(requestsRead).as("requests the peer read").hasValue(0);
     }
 
     @Test
     void aRequestIsNotWrittenWhenTheConnectionEndsAfterTheCallersChecksButBeforeTheEventLoopWritesIt()
             throws Exception {
-        behaviour = this::echo;
+        server.behaviour(this::echo);
         try (Connection c = connect(HalibutLimits.defaults())) {
             // Hold the connection's event loop, so that the request waits for it after the caller's own checks.
             java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
@@ -254,29 +182,19 @@ class RequestExchangeTest {
             });
             caller.start();
             // The caller has handed the request to the event loop and waits for the response.
-            awaitCondition("the caller waiting for the response", () -> caller.getState() == Thread.State.TIMED_WAITING);
+            TransportFixture.awaitCondition("the caller waiting for the response", () -> caller.getState() == Thread.State.TIMED_WAITING);
             release.countDown();
             ExchangeException e = failed.get(30, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(e.kind()).as("kind of %s", e).isEqualTo(Kind.NOT_WRITTEN);
             assertThat(c.requestWrite()).isEqualTo(Connection.RequestWrite.WITHHELD);
         }
-        assertThat(servedConnections.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(fixture.awaitServedConnectionsEnded(1)).isTrue();
         assertThat(requestsRead).as("requests the peer read").hasValue(0);
-    }
-
-    private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + LONG.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Timed out waiting for " + what);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-        }
     }
 
     @Test
     void aConnectionThatEndsBetweenFramesAfterTheRequestMayHaveRunTheRequest() throws IOException {
-        behaviour = (c, f) -> false; // read the request, then close without END
+        server.behaviour((c, f) -> false); // read the request, then close without END
         try (Connection c = connect(HalibutLimits.defaults())) {
             ExchangeException e = assertFails(c, "1", request("1", "text"), LONG, Kind.CONNECTION_LOST);
             assertThat(e.getCause()).isInstanceOf(java.io.EOFException.class);
@@ -286,10 +204,10 @@ class RequestExchangeTest {
 
     @Test
     void aResponseToAnotherRequestIsAProtocolError() throws IOException {
-        behaviour = (c, f) -> {
+        server.behaviour((c, f) -> {
             c.sendMessage(FrameType.RESPONSE, codec.encodeResponse("someone-else", void.class, null).bson());
             return true;
-        };
+        });
         try (Connection c = connect(HalibutLimits.defaults())) {
             ExchangeException e = assertFails(c, "mine", request("mine", DataStream.fromBytes(new byte[0])), LONG,
                     Kind.PROTOCOL_ERROR);
@@ -299,11 +217,11 @@ class RequestExchangeTest {
 
     @Test
     void noResponseWithinTheResponseTimeoutIsNoResponse() throws IOException {
-        behaviour = (c, f) -> {
+        server.behaviour((c, f) -> {
             c.readFrame(LONG); // the request's stream end, then nothing more until the caller gives up
             c.readFrame(LONG);
             return false;
-        };
+        });
         try (Connection c = connect(HalibutLimits.defaults())) {
             assertFails(c, "1", request("1", DataStream.fromBytes(new byte[0])), Duration.ofMillis(200), Kind.NO_RESPONSE);
         }
@@ -311,7 +229,7 @@ class RequestExchangeTest {
 
     @Test
     void aRequestStreamWhoseSourceFailsIsAbortedAndReportedAsTheSourcesFailure() throws IOException {
-        behaviour = this::echo;
+        server.behaviour(this::echo);
         DataStream failing = DataStream.fromWriter(10, out -> {
             out.write(new byte[3]);
             throw new IOException("source disappeared");
@@ -325,7 +243,7 @@ class RequestExchangeTest {
 
     @Test
     void aResponseStreamThePeerAbortsIsReportedWithItsReason() throws IOException {
-        behaviour = (c, f) -> {
+        server.behaviour((c, f) -> {
             try (ServingExchange.Served served = serving.receive(c, f)) {
                 served.receiveStreams(LONG);
                 DataStream broken = DataStream.fromWriter(10, out -> {
@@ -336,7 +254,7 @@ class RequestExchangeTest {
                 return false; // STREAM_ABORT went out; the connection must not be reused
             }
             return true;
-        };
+        });
         try (Connection c = connect(HalibutLimits.defaults())) {
             ExchangeException e = assertFails(c, "1", request("1", DataStream.fromBytes(new byte[0])), LONG,
                     Kind.RESPONSE_STREAM_ABORTED);
@@ -348,7 +266,7 @@ class RequestExchangeTest {
     @Test
     void aResponseStreamReadAsItArrivesThatThePeerAbortsFailsTheReadNamingTheStreamAndTheConnectionIsNotReusable()
             throws IOException {
-        behaviour = (c, f) -> {
+        server.behaviour((c, f) -> {
             try (ServingExchange.Served served = serving.receive(c, f)) {
                 served.receiveStreams(LONG);
                 DataStream broken = DataStream.fromWriter(200_000, out -> {
@@ -360,7 +278,7 @@ class RequestExchangeTest {
                 return false;
             }
             return true;
-        };
+        });
         java.util.concurrent.CompletableFuture<Boolean> finished = new java.util.concurrent.CompletableFuture<>();
         try (Connection c = connect(HalibutLimits.defaults())) {
             RequestExchange.Response response = exchange.callStreaming(c, "1", request("1", DataStream.fromBytes(new byte[0])),
@@ -377,7 +295,7 @@ class RequestExchangeTest {
 
     @Test
     void aResponseStreamReadToItsEndGivesTheConnectionBackForTheNextExchange() throws IOException {
-        behaviour = this::echo;
+        server.behaviour(this::echo);
         java.util.concurrent.CompletableFuture<Boolean> finished = new java.util.concurrent.CompletableFuture<>();
         byte[] body = randomBytes(300_000);
         try (Connection c = connect(HalibutLimits.defaults())) {

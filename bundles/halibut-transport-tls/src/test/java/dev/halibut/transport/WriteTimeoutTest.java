@@ -6,23 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.halibut.DataStream;
 import dev.halibut.HalibutLimits;
-import dev.halibut.ServiceEndPoint;
 import dev.halibut.StreamTransferListener;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
-import dev.halibut.wire.Identification;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,8 +25,6 @@ import org.junit.jupiter.api.Test;
  */
 class WriteTimeoutTest {
 
-    private static final TlsListenerTest.TestCert SERVER = TlsListenerTest.TestCert.create("server");
-    private static final TlsListenerTest.TestCert CLIENT = TlsListenerTest.TestCert.create("client");
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(1);
     private static final long STREAM_LENGTH = 4L * 1024 * 1024 * 1024;
     /**
@@ -43,45 +34,33 @@ class WriteTimeoutTest {
      */
     private static final long BOUND = 64L * 1024 * 1024;
 
-    private final ThumbprintTrust trust = new ThumbprintTrust();
     private final CountDownLatch stoppedReading = new CountDownLatch(1);
-    private TlsListener listener;
-    private int port;
+    /** Holds the stalling peer's connection open, unread, until the test is over. */
+    private final CountDownLatch testOver = new CountDownLatch(1);
+    private final TransportFixture fixture = TransportFixture.serving(this::readTheStartThenStop);
+    private final int port = fixture.port();
 
     /** Reads the request and the first chunk of its stream, then never reads again (and keeps the connection open). */
-    private final ConnectionHandler stallingPeer = new ConnectionHandler() {
-        @Override
-        public boolean accepts(Identification.Role role) {
-            return true;
+    private void readTheStartThenStop(Connection c) throws IOException {
+        try {
+            Frame request = c.readFrame(Duration.ofSeconds(30));
+            assertThat(request.type()).isEqualTo(FrameType.REQUEST);
+            Frame first = c.readFrame(Duration.ofSeconds(30));
+            assertThat(first.type()).isEqualTo(FrameType.STREAM_DATA);
+        } finally {
+            stoppedReading.countDown();
         }
-
-        @Override
-        public void connected(Connection c, Identification peer, Executor workers) {
-            workers.execute(() -> {
-                try {
-                    Frame request = c.readFrame(Duration.ofSeconds(30));
-                    assertThat(request.type()).isEqualTo(FrameType.REQUEST);
-                    Frame first = c.readFrame(Duration.ofSeconds(30));
-                    assertThat(first.type()).isEqualTo(FrameType.STREAM_DATA);
-                } catch (IOException e) {
-                    c.close();
-                }
-                stoppedReading.countDown();
-            });
+        try {
+            testOver.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the listener closes: so does the connection
         }
-    };
-
-    @BeforeEach
-    void start() throws IOException {
-        trust.add(CLIENT.thumbprint());
-        TlsContextFactory contexts = new TlsContextFactory(SERVER.certificate(), SERVER.keys().getPrivate());
-        listener = new TlsListener(contexts.serverContext(trust), trust, HalibutLimits.defaults(), stallingPeer, null);
-        port = listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).getPort();
     }
 
     @AfterEach
     void stop() {
-        listener.close();
+        testOver.countDown();
+        fixture.close();
     }
 
     @Test
@@ -95,9 +74,8 @@ class WriteTimeoutTest {
                 produced.addAndGet(Math.min(chunk.length, left));
             }
         });
-        try (TlsConnector connector = new TlsConnector(new TlsContextFactory(CLIENT.certificate(), CLIENT.keys().getPrivate()))) {
-            Connection c = connector.connect(new ServiceEndPoint(URI.create("https://localhost:" + port + "/"),
-                    SERVER.thumbprint()), Identification.client(), limits);
+        try {
+            Connection c = fixture.connect(limits);
             c.sendMessage(FrameType.REQUEST, new byte[] {1, 2, 3});
             long start = System.nanoTime();
             // A liveness bound only (the write timeout is 1 s): without write timeouts this call never returns.
@@ -123,17 +101,17 @@ class WriteTimeoutTest {
     void aCallWhoseRequestStreamThePeerStopsReadingFailsAsALostConnectionNotAsAMissingResponse(
             @org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) {
         HalibutLimits limits = HalibutLimits.defaults().withWriteTimeout(WRITE_TIMEOUT);
-        dev.halibut.wire.MessageCodec codec = new dev.halibut.wire.MessageCodec();
-        RequestExchange exchange = new RequestExchange(codec, new ReceivedStreamStore(temp), StreamTransferListener.NONE);
+        TransportFixture.Exchanges exchanges = fixture.exchanges(temp);
+        dev.halibut.wire.MessageCodec codec = exchanges.codec();
+        RequestExchange exchange = exchanges.exchange();
         DataStream endless = DataStream.fromWriter(STREAM_LENGTH, out -> {
             byte[] chunk = new byte[64 * 1024];
             for (long left = STREAM_LENGTH; left > 0; left -= chunk.length) {
                 out.write(chunk, 0, (int) Math.min(chunk.length, left));
             }
         });
-        try (TlsConnector connector = new TlsConnector(new TlsContextFactory(CLIENT.certificate(), CLIENT.keys().getPrivate()))) {
-            Connection c = connector.connect(new ServiceEndPoint(URI.create("https://localhost:" + port + "/"),
-                    SERVER.thumbprint()), Identification.client(), limits);
+        try {
+            Connection c = fixture.connect(limits);
             dev.halibut.EncodedMessage request = codec.encodeRequest("1", "Echo", "echo",
                     new java.lang.reflect.Type[] {DataStream.class}, new Object[] {endless});
             assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {

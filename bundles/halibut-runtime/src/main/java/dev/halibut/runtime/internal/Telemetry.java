@@ -123,7 +123,7 @@ final class Telemetry implements TlsConnector.Listener {
         open.put(connection, t);
         log.add(t.endpoint, Level.INFO, message);
         ConnectionEvent event = new ConnectionEvent(Instant.now(), t.endpoint, t.direction, t.role, t.remoteAddress,
-                t.thumbprint, null);
+                t.thumbprint, null, t.route);
         observers.fire("connectionOpened", o -> o.connectionOpened(event));
         connection.onClose(() -> closed(connection));
     }
@@ -139,7 +139,7 @@ final class Telemetry implements TlsConnector.Listener {
                 : (t.role == Role.SUBSCRIBER ? "Polling service host " : "Caller ") + t.remoteAddress)
                 + " closed after " + Durations.human(openFor));
         ConnectionEvent event = new ConnectionEvent(Instant.now(), t.endpoint, t.direction, t.role, t.remoteAddress,
-                t.thumbprint, openFor);
+                t.thumbprint, openFor, t.route);
         observers.fire("connectionClosed", o -> o.connectionClosed(event));
     }
 

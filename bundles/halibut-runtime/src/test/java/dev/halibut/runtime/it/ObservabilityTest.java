@@ -233,6 +233,44 @@ class ObservabilityTest {
     }
 
     @Test
+    void connectionEventsSayTheRouteEachConnectionTravels() throws Exception {
+        Recorder callerEvents = new Recorder();
+        Recorder hostEvents = new Recorder();
+        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
+        HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, callerEvents);
+        int hostPort = host.listen(loopback());
+        host.trust(caller.thumbprint());
+        int callerPort = caller.listen(loopback());
+        caller.trust(host.thumbprint());
+
+        // Listening mode: straight over TLS.
+        Calculator calc = caller.createClient(Calculator.class,
+                new ServiceEndPoint(URI.create("https://127.0.0.1:" + hostPort + "/"), host.thumbprint()));
+        assertThat(calc.add(1, 2)).isEqualTo(3);
+        assertThat(callerEvents.await(Opened.class, o -> o.e().direction() == Direction.OUTBOUND).e().route())
+                .isEqualTo(RuntimeStatus.DIRECT);
+        assertThat(hostEvents.await(Opened.class, o -> o.e().direction() == Direction.INBOUND).e().route())
+                .isEqualTo(RuntimeStatus.TLS);
+
+        // Polling over a secure WebSocket: the service host connects out to the caller's listener.
+        resources.addFirst(host.poll(SUBSCRIPTION,
+                new ServiceEndPoint(URI.create("wss://localhost:" + callerPort + "/halibut"), caller.thumbprint())));
+        Calculator polled = caller.createClient(Calculator.class, new ServiceEndPoint(SUBSCRIPTION, host.thumbprint()));
+        assertThat(polled.add(2, 3)).isEqualTo(5);
+        assertThat(hostEvents.await(Opened.class, o -> o.e().direction() == Direction.OUTBOUND).e().route())
+                .isEqualTo(RuntimeStatus.WSS);
+        assertThat(callerEvents.await(Opened.class, o -> o.e().direction() == Direction.INBOUND).e().route())
+                .isEqualTo(RuntimeStatus.WSS);
+
+        // And the close of a connection says its route as its opening did.
+        caller.close();
+        assertThat(hostEvents.await(Closed.class, c -> c.e().direction() == Direction.INBOUND).e().route())
+                .isEqualTo(RuntimeStatus.TLS);
+        assertThat(callerEvents.await(Closed.class, c -> c.e().direction() == Direction.OUTBOUND).e().route())
+                .isEqualTo(RuntimeStatus.DIRECT);
+    }
+
+    @Test
     void failuresAreReportedByKind() throws Exception {
         Recorder callerEvents = new Recorder();
         Recorder hostEvents = new Recorder();
