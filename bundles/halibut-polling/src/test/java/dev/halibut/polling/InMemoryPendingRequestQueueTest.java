@@ -53,21 +53,17 @@ class InMemoryPendingRequestQueueTest {
         }
     }
 
-    @Test
-    void itsCollectedRequestsSayTheirStepsNeverBlockWhereTheSpisDefaultSaysTheyMay() throws Exception {
-        queue.enqueue(SUB, TP, "r1", msg(1), LONG);
-        // What lets the listener mark, send and complete it without a worker thread (SubscriberSession).
-        assertThat(queue.take(SUB, TP, NONE).nonBlocking()).isTrue();
-
-        CollectedRequest unknown = new CollectedRequest() {
+    /** A CollectedRequest of another queue that implements only what the SPI requires: what its defaults say. */
+    private static CollectedRequest onlyTheRequiredMethods(String id, EncodedMessage message) {
+        return new CollectedRequest() {
             @Override
             public String requestId() {
-                return "r2";
+                return id;
             }
 
             @Override
             public EncodedMessage request() {
-                return msg(2);
+                return message;
             }
 
             @Override
@@ -87,6 +83,15 @@ class InMemoryPendingRequestQueueTest {
             public void putBack() {
             }
         };
+    }
+
+    @Test
+    void itsCollectedRequestsSayTheirStepsNeverBlockWhereTheSpisDefaultSaysTheyMay() throws Exception {
+        queue.enqueue(SUB, TP, "r1", msg(1), LONG);
+        // What lets the listener mark, send and complete it without a worker thread (SubscriberSession).
+        assertThat(queue.take(SUB, TP, NONE).nonBlocking()).isTrue();
+
+        CollectedRequest unknown = onlyTheRequiredMethods("r2", msg(2));
         assertThat(unknown.nonBlocking()).as("a queue that does not say so keeps its steps on worker threads")
                 .isFalse();
     }
@@ -404,34 +409,7 @@ class InMemoryPendingRequestQueueTest {
         queue.enqueue(SUB, TP, "r1", msg(1), LONG);
         // Its callers are in this process: the listener hands them the subscriber connection's streams unstored.
         assertThat(queue.take(SUB, TP, NONE).liveResponseStreams()).isTrue();
-        CollectedRequest unknown = new CollectedRequest() {
-            @Override
-            public String requestId() {
-                return "r2";
-            }
-
-            @Override
-            public EncodedMessage request() {
-                return msg(2);
-            }
-
-            @Override
-            public boolean sending() {
-                return true;
-            }
-
-            @Override
-            public void complete(ReceivedMessage response) {
-            }
-
-            @Override
-            public void fail(String reason) {
-            }
-
-            @Override
-            public void putBack() {
-            }
-        };
+        CollectedRequest unknown = onlyTheRequiredMethods("r2", msg(2));
         assertThat(unknown.liveResponseStreams()).as("the SPI's default").isFalse();
         assertThat(unknown.callerResponseTimeout()).as("the SPI's default").isEmpty();
     }
