@@ -333,16 +333,25 @@ class PolledResponseStreamsTest {
         waiting.join(WAIT.toMillis());
     }
 
+    /**
+     * Collects garbage until the caller's inbound subscriber connection is closed (or the service host has connected
+     * again): what the streams' Cleaner does for something dropped unread. A GC has no event to wait on, so this looks
+     * again every 10 ms, bounded by {@link #WAIT}.
+     */
+    private void awaitDroppedConnectionClosed(String what) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (caller.status().inbound().stream().mapToInt(i -> i.open()).sum() > 0 && subscriberConnections.get() < 2) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            System.gc();
+            LockSupport.parkNanos(10_000_000);
+        }
+    }
+
     @Test
     void aStreamDroppedUnreadClosesItsSubscriberConnectionAndTheServiceHostConnectsAgain() {
         Downloads downloads = downloads();
         produceAndDrop(downloads);
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (caller.status().inbound().stream().mapToInt(i -> i.open()).sum() > 0 && subscriberConnections.get() < 2) {
-            assertThat(System.nanoTime()).as("the dropped stream's connection to be closed").isLessThan(deadline);
-            System.gc();
-            LockSupport.parkNanos(10_000_000);
-        }
+        awaitDroppedConnectionClosed("the dropped stream's connection to be closed");
         assertThat(downloads.echo("next")).isEqualTo("next");
         assertThat(subscriberConnections).as("served on a new subscriber connection").hasValue(2);
     }
@@ -351,12 +360,7 @@ class PolledResponseStreamsTest {
     void anInputStreamDroppedBeforeItsEndClosesItsSubscriberConnectionAndTheServiceHostConnectsAgain() throws IOException {
         Downloads downloads = downloads();
         readSomeAndDrop(downloads);
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (caller.status().inbound().stream().mapToInt(i -> i.open()).sum() > 0 && subscriberConnections.get() < 2) {
-            assertThat(System.nanoTime()).as("the dropped reader's connection to be closed").isLessThan(deadline);
-            System.gc();
-            LockSupport.parkNanos(10_000_000);
-        }
+        awaitDroppedConnectionClosed("the dropped reader's connection to be closed");
         assertThat(downloads.echo("next")).isEqualTo("next");
         assertThat(subscriberConnections).as("served on a new subscriber connection").hasValue(2);
     }
