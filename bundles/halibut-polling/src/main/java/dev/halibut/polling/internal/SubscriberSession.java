@@ -155,6 +155,8 @@ public final class SubscriberSession {
          * work, no keep-alive, until it has read or discarded them all ({@link #streamsFinished}).
          */
         volatile boolean heldByCaller;
+        /** The subscriber as a failed read of a live response stream names it; made at the first such response. */
+        private String peer;
 
         Session(Connection connection, URI subscription, Executor workers) {
             this.connection = connection;
@@ -390,7 +392,7 @@ public final class SubscriberSession {
                         : exchange.callStreaming(connection, request.requestId(), request.request(),
                                 limits.responseTimeout(), live(request, held));
             } catch (ExchangeException e) {
-                return exchangeFailed(request, e) ? After.AWAIT_WORK : After.CLOSE;
+                return exchangeFailed(request, e);
             }
             return completed(request, response, held);
         }
@@ -416,8 +418,10 @@ public final class SubscriberSession {
          * read waits at most the caller's own response timeout (the listener's, if the queue does not know it).
          */
         private RequestExchange.LiveStreams live(CollectedRequest request, HeldByStreams held) {
-            String peer = "the polling service host of " + subscription + " (" + connection.description()
-                    + ", certificate " + connection.remoteThumbprint() + ")";
+            if (peer == null) {
+                peer = "the polling service host of " + subscription + " (" + connection.description()
+                        + ", certificate " + connection.remoteThumbprint() + ")";
+            }
             return new RequestExchange.LiveStreams(peer,
                     request.callerResponseTimeout().orElse(limits.responseTimeout()), held);
         }
@@ -474,10 +478,11 @@ public final class SubscriberSession {
         /**
          * What a failed exchange means for its request (put back unread, or failed with a reason) and the connection.
          *
-         * @return whether the connection carries on (nothing was written)
+         * @return {@link After#AWAIT_WORK} when nothing was written (the connection carries on), else
+         *         {@link After#CLOSE}
          * @throws IOException the connection failed, as it reported it: the caller closes it
          */
-        private boolean exchangeFailed(CollectedRequest request, ExchangeException e) throws IOException {
+        private After exchangeFailed(CollectedRequest request, ExchangeException e) throws IOException {
             if (!e.kind().mayHaveRun() && e.kind() != ExchangeException.Kind.NOT_SENT
                     && e.kind() != ExchangeException.Kind.STREAM_SOURCE_FAILED
                     && request.request().streams().isEmpty()) {
@@ -488,7 +493,7 @@ public final class SubscriberSession {
                         + " goes back to the queue", connection, subscription, request.requestId(), e.getMessage());
                 request.putBackUnread("the polling service host ended the connection without reading the request ("
                         + e.getCause() + ")");
-                return false;
+                return After.CLOSE;
             }
             request.fail(switch (e.kind()) {
                 case NOT_SENT, STREAM_SOURCE_FAILED -> e.getCause().getMessage();
@@ -503,7 +508,7 @@ public final class SubscriberSession {
                         "the polling service host's connection failed after the request was sent (" + e.getCause() + ")";
             });
             if (e.kind().connectionReusable()) {
-                return true; // nothing was written: the connection carries on
+                return After.AWAIT_WORK; // nothing was written: the connection carries on
             }
             throw e.getCause(); // as the connection reported it
         }
@@ -605,8 +610,7 @@ public final class SubscriberSession {
         private void finishOnWorker(CollectedRequest request, Frame frame, IOException failure) {
             Runnable finish = () -> workerTurn(() -> {
                 if (failure != null) {
-                    return exchangeFailed(request, exchange.failure(connection, failure)) ? After.AWAIT_WORK
-                            : After.CLOSE;
+                    return exchangeFailed(request, exchange.failure(connection, failure));
                 }
                 RequestExchange.Response response;
                 HeldByStreams held = request.liveResponseStreams() ? new HeldByStreams() : null;
@@ -616,7 +620,7 @@ public final class SubscriberSession {
                             : exchange.responseFromStreaming(connection, request.requestId(), frame,
                                     limits.responseTimeout(), live(request, held));
                 } catch (ExchangeException e) {
-                    return exchangeFailed(request, e) ? After.AWAIT_WORK : After.CLOSE;
+                    return exchangeFailed(request, e);
                 }
                 return completed(request, response, held);
             });
