@@ -22,6 +22,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
@@ -33,12 +34,14 @@ import dev.halibut.wire.MessageMemoryBudget;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -55,6 +58,10 @@ import org.slf4j.LoggerFactory;
  * <p>A {@code wss://host:port/path} endpoint is reached the same way, with a WebSocket upgrade between TLS and the
  * identification; the identification and frames then travel in binary WebSocket frames (docs/protocol.md,
  * "Polling over WebSockets").
+ *
+ * <p>A connect holds no thread while it connects, handshakes, identifies or backs off between attempts
+ * ({@link #connectAsync}; one connect is one {@link ConnectOperation}): its I/O runs on the event loops and its
+ * back-off is a timer there. {@link #connect} is the same connect, waited for.
  */
 public final class TlsConnector implements AutoCloseable {
 
@@ -66,21 +73,24 @@ public final class TlsConnector implements AutoCloseable {
     private final TlsContextFactory contexts;
     private final Listener listener;
     private final MessageMemoryBudget budget;
-    private final Set<Channel> connecting = ConcurrentHashMap.newKeySet();
+    /** Connects under way, which {@link #close()} ends. */
+    private final Set<ConnectOperation> pending = ConcurrentHashMap.newKeySet();
     private final EventLoops loops;
     private final boolean ownsLoops;
     /** The runtime's proxy, or null; an endpoint's own proxy wins. */
     private final HttpProxy proxy;
-    private final StoppableWait backoff = new StoppableWait();
     private volatile boolean closed;
 
-    /** Told about every connection a connector establishes, and every {@link #connect} that fails. */
+    /**
+     * Told about every connection a connector establishes, and every connect that fails (not about one whose future
+     * was cancelled), on the connect's thread, never on an event loop.
+     */
     public interface Listener {
         /** A connection to {@code endpoint} is established and identified as {@code self}. */
         default void connected(ServiceEndPoint endpoint, Identification self, Connection connection) {
         }
 
-        /** {@link #connect} to {@code endpoint} gave up; {@code failure} is what it throws. */
+        /** A connect to {@code endpoint} gave up; {@code failure} is what {@link #connect} throws. */
         default void connectFailed(ServiceEndPoint endpoint, Identification self, HalibutClientException failure) {
         }
     }
@@ -90,13 +100,17 @@ public final class TlsConnector implements AutoCloseable {
         });
     }
 
-    /** @param listener called on the connecting thread; what it throws is logged and ignored */
+    /**
+     * @param listener called on the connect's thread (the caller's for {@link #connect}, the executor's
+     *                 for {@link #connectAsync}), never on an event loop; what it throws is logged and ignored
+     */
     public TlsConnector(TlsContextFactory contexts, Listener listener) {
         this(contexts, listener, TlsListener.budgetOf(HalibutLimits.defaults()));
     }
 
     /**
-     * @param listener called on the connecting thread; what it throws is logged and ignored
+     * @param listener called on the connect's thread (the caller's for {@link #connect}, the executor's
+     *                 for {@link #connectAsync}), never on an event loop; what it throws is logged and ignored
      * @param budget   the runtime-wide memory for incomplete messages, shared with the runtime's listeners
      */
     public TlsConnector(TlsContextFactory contexts, Listener listener, MessageMemoryBudget budget) {
@@ -104,7 +118,8 @@ public final class TlsConnector implements AutoCloseable {
     }
 
     /**
-     * @param listener called on the connecting thread; what it throws is logged and ignored
+     * @param listener called on the connect's thread (the caller's for {@link #connect}, the executor's
+     *                 for {@link #connectAsync}), never on an event loop; what it throws is logged and ignored
      * @param budget   the runtime-wide memory for incomplete messages, shared with the runtime's listeners
      * @param loops    the runtime's event loops (not closed by this connector)
      */
@@ -113,7 +128,8 @@ public final class TlsConnector implements AutoCloseable {
     }
 
     /**
-     * @param listener called on the connecting thread; what it throws is logged and ignored
+     * @param listener called on the connect's thread (the caller's for {@link #connect}, the executor's
+     *                 for {@link #connectAsync}), never on an event loop; what it throws is logged and ignored
      * @param budget   the runtime-wide memory for incomplete messages, shared with the runtime's listeners
      * @param loops    the runtime's event loops (not closed by this connector)
      * @param proxy    the runtime's HTTP proxy, or {@code null} for none (an endpoint's own proxy wins)
@@ -144,89 +160,135 @@ public final class TlsConnector implements AutoCloseable {
     }
 
     /**
-     * Connects to a listening ({@code https://} or {@code wss://}) endpoint and identifies as {@code self}.
+     * Connects to a listening ({@code https://} or {@code wss://}) endpoint and identifies as {@code self}, waiting
+     * for the outcome: the same connect as {@link #connectAsync}, whose steps (resolving the host name before each
+     * attempt, telling the {@link Listener}) run on the calling thread. An interrupt does not disturb an attempt under
+     * way, but ends the wait before a retry ("Interrupted while waiting to reconnect"); the thread's interrupt flag is
+     * set again on return.
      *
      * @throws HalibutClientException when no connection could be established; its message names the
      *                                endpoint, the attempts made and the last cause
      */
     public Connection connect(ServiceEndPoint endpoint, Identification self, HalibutLimits limits) {
-        Connection c;
-        try {
-            c = establish(endpoint, self, limits);
-        } catch (HalibutClientException e) {
-            try {
-                listener.connectFailed(endpoint, self, e);
-            } catch (RuntimeException bad) {
-                LOG.warn("Connection listener failed on a failed connect to {}: {}", endpoint.baseUri(), bad.toString());
-            }
-            throw e;
+        CallingThreadSteps steps = new CallingThreadSteps();
+        return steps.await(start(endpoint, self, limits, steps));
+    }
+
+    /**
+     * Connects to a listening ({@code https://} or {@code wss://}) endpoint and identifies as {@code self} without
+     * holding a thread: TCP connect, HTTP proxy CONNECT, TLS handshake, WebSocket upgrade and identification run on
+     * the event loops, and the back-off between attempts is a timer there. The attempts, their limits and the
+     * failures are those of {@link #connect}.
+     *
+     * <p>{@code steps} runs the few steps that may block or run others' code: resolving the host name before each
+     * attempt, and the outcome (the {@link Listener} told, then the future completed, so what the caller chains on the
+     * future runs there too). Give it a pool, never an event loop. If it rejects a step (its owner is closing), the
+     * connect ends with "abandoned", its connection if any closed, without telling the listener.
+     *
+     * <p>Cancelling the future ends the connect at once: the attempt's channel is closed, a back-off's timer
+     * cancelled, and the listener is not told. {@link #close()} ends every pending connect with "abandoned".
+     *
+     * @return completed with the identified connection, or with the {@link HalibutClientException} {@link #connect}
+     *         would throw (an unexpected failure, a bug, with what it was)
+     * @throws IllegalArgumentException {@code endpoint} is a polling endpoint
+     */
+    public CompletableFuture<Connection> connectAsync(ServiceEndPoint endpoint, Identification self, HalibutLimits limits,
+                                                      Executor steps) {
+        return start(endpoint, self, limits, steps).future();
+    }
+
+    private ConnectOperation start(ServiceEndPoint endpoint, Identification self, HalibutLimits limits, Executor steps) {
+        if (endpoint.isPolling()) {
+            throw new IllegalArgumentException(endpoint.baseUri() + " is a polling endpoint; it cannot be connected to");
         }
+        ConnectOperation op = new ConnectOperation(this, endpoint, self, limits, steps, loops.group().next());
+        pending.add(op); // before its first look at closed: close() ends it, or it sees closed
+        op.start();
+        return op;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** A connect has ended: it is no longer close()'s to end. */
+    void ended(ConnectOperation op) {
+        pending.remove(op);
+    }
+
+    void tellConnected(ServiceEndPoint endpoint, Identification self, Connection c) {
         try {
             listener.connected(endpoint, self, c);
         } catch (RuntimeException bad) {
             LOG.warn("Connection listener failed on {}: {}", c, bad.toString());
         }
-        return c;
     }
 
-    private Connection establish(ServiceEndPoint endpoint, Identification self, HalibutLimits limits) {
-        if (endpoint.isPolling()) {
-            throw new IllegalArgumentException(endpoint.baseUri() + " is a polling endpoint; it cannot be connected to");
+    void tellConnectFailed(ServiceEndPoint endpoint, Identification self, HalibutClientException failure) {
+        try {
+            listener.connectFailed(endpoint, self, failure);
+        } catch (RuntimeException bad) {
+            LOG.warn("Connection listener failed on a failed connect to {}: {}", endpoint.baseUri(), bad.toString());
         }
-        long start = System.nanoTime();
-        long deadline = start + limits.connectRetryWindow().toNanos();
-        IOException last = null;
-        int attempt = 0;
-        while (attempt < limits.connectAttempts()) {
-            checkOpen(endpoint);
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
-                break;
-            }
-            attempt++;
-            Duration timeout = Duration.ofNanos(Math.min(limits.connectTimeout().toNanos(), remaining));
-            // A pending interrupt must not fail the connect (it is put back afterwards).
-            boolean interrupted = Thread.interrupted();
-            try {
-                return connectOnce(endpoint, self, limits, timeout);
-            } catch (NotRetriable e) {
-                throw e.exception;
-            } catch (IOException e) {
-                last = e;
-                LOG.debug("Connect attempt {} to {} failed: {}", attempt, endpoint.baseUri(), e.toString());
-                if (attempt < limits.connectAttempts()) {
-                    Connection.restoreInterrupt(interrupted);
-                    interrupted = false;
-                    backOff(attempt, deadline);
-                }
-            } finally {
-                Connection.restoreInterrupt(interrupted);
-            }
-        }
-        checkOpen(endpoint);
-        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    HalibutClientException abandoned(ServiceEndPoint endpoint) {
+        return new HalibutClientException("Call to " + endpoint.baseUri() + " abandoned: the runtime is closed");
+    }
+
+    /** The failure of a connect out of attempts or time; {@code last} is the last attempt's failure, if any. */
+    HalibutClientException couldNotConnect(ServiceEndPoint endpoint, int attempts, long ms, IOException last) {
         Optional<HttpProxy> via = proxyFor(endpoint);
         String advice = last instanceof ProxyConnectException p ? p.advice()
                 : "Check that the service host is running and listening on that host and port, and that no"
                   + " firewall blocks it" + via.map(v -> " (between the proxy " + v.address() + " and it)").orElse("");
-        throw new HalibutClientException("Could not connect to " + endpoint.baseUri()
-                + via.map(v -> " through the HTTP proxy " + v.address()).orElse("") + " after " + attempt
-                + (attempt == 1 ? " attempt" : " attempts") + " in " + ms + " ms: " + describe(last)
+        return new HalibutClientException("Could not connect to " + endpoint.baseUri()
+                + via.map(v -> " through the HTTP proxy " + v.address()).orElse("") + " after " + attempts
+                + (attempts == 1 ? " attempt" : " attempts") + " in " + ms + " ms: " + describe(last)
                 + ". " + advice, last);
     }
 
-    private Connection connectOnce(ServiceEndPoint endpoint, Identification self, HalibutLimits limits,
-                                   Duration timeout) throws IOException {
+    /** An attempt's failure as the retry rules see it: retriable I/O, or {@link NotRetriable}. */
+    IOException attemptFailure(ServiceEndPoint endpoint, Throwable cause) {
+        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return new SocketTimeoutException(cause.getMessage());
+        }
+        if (cause instanceof ProxyConnectException p) {
+            return p;
+        }
+        return classify(endpoint, cause instanceof Exception e ? e : new IOException(cause));
+    }
+
+    SocketTimeoutException attemptTimedOut(ServiceEndPoint endpoint, Duration timeout) {
+        return new SocketTimeoutException("No TLS handshake and identification with " + endpoint.baseUri()
+                + proxyFor(endpoint).map(p -> " through the HTTP proxy " + p.address()).orElse("") + " within " + timeout);
+    }
+
+    /**
+     * Starts one attempt on {@code loop}: resolves the address (the proxy's or the endpoint's) on the calling thread,
+     * then connects; {@code result} gets the identified connection, or the attempt's failure.
+     *
+     * @return the attempt's channel, or null when there is none (the host name did not resolve; {@code result} says so)
+     */
+    Channel open(ServiceEndPoint endpoint, Identification self, HalibutLimits limits, Duration timeout, EventLoop loop,
+                 Promise<Connection> result) {
         URI uri = endpoint.baseUri();
         SSLContext context = contexts.clientContext(endpoint.remoteThumbprint());
-        Promise<Connection> result = loops.group().next().newPromise();
         Optional<HttpProxy> via = proxyFor(endpoint);
         String target = uri.getHost() + ":" + uri.getPort();
+        // Resolved here, not by Netty: its default resolver would block the event loop on a slow name server.
+        InetSocketAddress address = via.map(p -> new InetSocketAddress(p.host(), p.port()))
+                .orElseGet(() -> new InetSocketAddress(uri.getHost(), uri.getPort()));
+        if (address.isUnresolved()) {
+            result.tryFailure(unreachable(via, target, new UnknownHostException(address.getHostString()
+                    + ": no address for this host name")));
+            return null;
+        }
         // Adds TLS and identification behind itself once the tunnel is open.
         HttpConnectHandler tunnel = via.map(p -> new HttpConnectHandler(p, target, result,
                 ctx -> addTls(ctx.pipeline(), "proxy-connect", context, endpoint, self, limits, result))).orElse(null);
         Bootstrap b = new Bootstrap()
-                .group(loops.group())
+                .group(loop)
                 .channel(loops.socketChannelType())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Connection.timeoutMillis(timeout))
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -244,15 +306,11 @@ public final class TlsConnector implements AutoCloseable {
                         }
                     }
                 });
-        ChannelFuture connect = b.connect(via.map(p -> new InetSocketAddress(p.host(), p.port()))
-                .orElseGet(() -> new InetSocketAddress(uri.getHost(), uri.getPort())));
+        ChannelFuture connect = b.connect(address);
         Channel ch = connect.channel();
-        connecting.add(ch);
         connect.addListener(f -> {
             if (!f.isSuccess()) {
-                result.tryFailure(via.isEmpty() ? f.cause() : new ProxyConnectException("Could not reach the HTTP proxy "
-                        + via.get().address() + " (for " + target + "): " + f.cause(), 0, "Check proxy.host and proxy.port,"
-                        + " and that the proxy runs and this host may reach it", f.cause()));
+                result.tryFailure(unreachable(via, target, f.cause()));
             }
         });
         // Later on the loop: SslHandler closes the channel before it reports the alert that made it close, and the
@@ -265,33 +323,14 @@ public final class TlsConnector implements AutoCloseable {
                     + via.map(p -> " through the HTTP proxy " + p.address()).orElse("")
                     + " was closed during the TLS handshake or identification"));
         }));
-        boolean done = false;
-        try {
-            if (closed) {
-                throw new NotRetriable(new HalibutClientException("Call to " + uri + " abandoned: the runtime is closed"));
-            }
-            if (!result.awaitUninterruptibly(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new SocketTimeoutException("No TLS handshake and identification with " + uri
-                        + via.map(p -> " through the HTTP proxy " + p.address()).orElse("") + " within " + timeout);
-            }
-            if (!result.isSuccess()) {
-                Throwable cause = result.cause();
-                if (cause instanceof io.netty.channel.ConnectTimeoutException) {
-                    throw new SocketTimeoutException(cause.getMessage());
-                }
-                if (cause instanceof ProxyConnectException p) {
-                    throw p;
-                }
-                throw classify(endpoint, cause instanceof Exception e ? e : new IOException(cause));
-            }
-            done = true;
-            return result.getNow();
-        } finally {
-            connecting.remove(ch);
-            if (!done) {
-                Connection.closeNow(ch);
-            }
-        }
+        return ch;
+    }
+
+    /** The failure of a TCP connect: to the endpoint, or to the proxy (then a {@link ProxyConnectException}). */
+    private static Throwable unreachable(Optional<HttpProxy> via, String target, Throwable cause) {
+        return via.isEmpty() ? cause : new ProxyConnectException("Could not reach the HTTP proxy "
+                + via.get().address() + " (for " + target + "): " + cause, 0, "Check proxy.host and proxy.port,"
+                + " and that the proxy runs and this host may reach it", cause);
     }
 
     /** Adds TLS and identification to a connection's pipeline: last, or right after the handler {@code after}. */
@@ -462,24 +501,6 @@ public final class TlsConnector implements AutoCloseable {
     }
 
 
-    /** Waits before the next attempt: 100 ms doubling, at most 5 s, never past the deadline. */
-    private void backOff(int attempt, long deadline) {
-        long waitNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(Math.min(5000, 100L << Math.min(attempt - 1, 10))),
-                deadline - System.nanoTime());
-        try {
-            backoff.await(waitNanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HalibutClientException("Interrupted while waiting to reconnect", e);
-        }
-    }
-
-    private void checkOpen(ServiceEndPoint endpoint) {
-        if (closed) {
-            throw new HalibutClientException("Call to " + endpoint.baseUri() + " abandoned: the runtime is closed");
-        }
-    }
-
     private static String describe(Throwable e) {
         if (e == null) {
             return "the retry window ran out before an attempt could be made";
@@ -491,13 +512,12 @@ public final class TlsConnector implements AutoCloseable {
         return e.getClass().getSimpleName() + (m == null ? "" : " (" + m + ")");
     }
 
-    /** Stops new attempts and aborts those under way. */
+    /** Stops new attempts and ends the connects under way with "abandoned" (their channels closed, timers cancelled). */
     @Override
     public void close() {
         closed = true;
-        backoff.stop();
-        for (Channel ch : connecting) {
-            Connection.closeNow(ch);
+        for (ConnectOperation op : pending) {
+            op.abandon();
         }
         if (ownsLoops) {
             loops.close();
@@ -505,7 +525,7 @@ public final class TlsConnector implements AutoCloseable {
     }
 
     /** Carries a failure that must not be retried through the I/O exception path. */
-    private static final class NotRetriable extends IOException {
+    static final class NotRetriable extends IOException {
         private static final long serialVersionUID = 1L;
         final transient HalibutClientException exception;
 

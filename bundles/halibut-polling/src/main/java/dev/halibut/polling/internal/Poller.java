@@ -13,6 +13,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -31,11 +33,15 @@ import org.slf4j.LoggerFactory;
  *       ({@link Connection#onReadable}) when a frame arrives, the connection ends, or the listener has been silent
  *       for longer than its announced keep-alive allows ({@link KeepAliveSettings#silenceLimit()});</li>
  *   <li>the listener's NEXT is answered with PROCEED on the event loop, at once;</li>
- *   <li>a REQUEST is served, and a connect made, on a thread of the runtime's {@link PollingWorkers}, which goes back
- *       to the pool afterwards (connects wait, without a thread, for one of the runtime's
- *       {@link PollingWorkers#MAX_CONNECTING} connect slots).</li>
+ *   <li>a connect holds no thread either: it waits for one of the runtime's {@link PollingWorkers#MAX_CONNECTING}
+ *       connect slots (a count, not a thread), then its TCP connect, TLS handshake and identification run on the event
+ *       loops ({@link TlsConnector#connectAsync}); only its brief steps, resolving the listener's host name and taking
+ *       the outcome, run on a thread of the runtime's {@link PollingWorkers};</li>
+ *   <li>a REQUEST is served on a thread of the runtime's {@link PollingWorkers}, which goes back to the pool
+ *       afterwards.</li>
  * </ul>
- * So thousands of idle polling connections cost a service host a few event-loop threads, not a thread each.
+ * So thousands of idle polling connections cost a service host a few event-loop threads, not a thread each, and so
+ * do thousands of connects to a listener that answers slowly or not at all.
  */
 public final class Poller implements AutoCloseable {
 
@@ -43,6 +49,7 @@ public final class Poller implements AutoCloseable {
     private static final long MAX_BACKOFF_MS = 10_000;
     /** How long {@link #close()} waits for the poller to end once the connection is aborted. */
     public static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
+    private static final CompletableFuture<Void> NOTHING = CompletableFuture.completedFuture(null);
 
     private final TlsConnector connector;
     private final ServiceEndPoint listener;
@@ -63,9 +70,14 @@ public final class Poller implements AutoCloseable {
     private boolean waitingToConnect;
     /** The pending reconnect after a backoff, if any. Guarded by {@link #lock}. */
     private Future<?> reconnect;
-    /** The worker thread connecting or serving a request for this poller now, if any. */
+    /** The connect under way, if any; {@link #stop()} cancels it. Guarded by {@link #lock}. */
+    private CompletableFuture<Connection> connecting;
+    /** The worker thread serving a request for this poller now, if any. */
     private volatile Thread busyOn;
-    /** Connect failures in a row, for the backoff and for the log. Only the one connecting step touches it. */
+    /**
+     * Connect failures in a row, for the backoff and for the log. Only the end of a connect touches it, and one connect
+     * at a time runs (each starts after the previous one's end).
+     */
     private int failures;
 
     /**
@@ -87,7 +99,7 @@ public final class Poller implements AutoCloseable {
         this.name = name;
     }
 
-    /** Starts connecting (on a worker); once only. */
+    /** Starts connecting; once only. */
     public void start() {
         synchronized (lock) {
             if (started) {
@@ -110,50 +122,70 @@ public final class Poller implements AutoCloseable {
         workers.connect(this::connect, this::end); // rejected: the runtime is closing
     }
 
+    /**
+     * Once a connect slot is free: starts one connect attempt, which holds no thread; the slot is the poller's until
+     * the returned stage completes, after the attempt's outcome was taken ({@link #connectEnded}, on a worker).
+     */
+    private CompletableFuture<?> connect() {
+        CompletableFuture<Connection> attempt;
+        synchronized (lock) {
+            waitingToConnect = false;
+            if (stopped) {
+                end();
+                return NOTHING;
+            }
+            try {
+                attempt = connector.connectAsync(listener, Identification.subscriber(subscription), limits,
+                        workers.connectSteps());
+            } catch (RuntimeException e) {
+                attempt = CompletableFuture.failedFuture(e); // a bug: handled below as any unexpected failure
+            }
+            connecting = attempt;
+        }
+        CompletableFuture<Connection> started = attempt;
+        return started.whenComplete((c, failure) -> connectEnded(started, c, failure));
+    }
+
     /** Whether a connection to the listener is established now. */
     public boolean isConnected() {
         return connection != null;
     }
 
-    /** On a worker: one connect attempt; then waits for frames, or backs off and tries again. */
-    private void connect() {
+    /** On a worker (or where {@link #stop()} cancelled it): a connect's outcome; waits for frames, or backs off. */
+    private void connectEnded(CompletableFuture<Connection> attempt, Connection c, Throwable failure) {
         synchronized (lock) {
-            waitingToConnect = false;
-            if (stopped) {
-                end();
-                return;
+            if (connecting == attempt) {
+                connecting = null;
             }
         }
-        Connection c;
-        busyOn = Thread.currentThread();
-        try {
-            c = connector.connect(listener, Identification.subscriber(subscription), limits);
-        } catch (HalibutClientException e) {
-            if (stopped) {
-                end();
-                return;
-            }
-            failures++;
+        if (failure != null) {
+            connectFailed(failure instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : failure);
+            return;
+        }
+        connected(c);
+    }
+
+    private void connectFailed(Throwable failure) {
+        if (stopped) {
+            end(); // also the cancellation by stop()
+            return;
+        }
+        failures++;
+        if (failure instanceof HalibutClientException e) {
             if (failures == 1 || failures % 10 == 0) {
                 LOG.warn("Polling {} for {} cannot connect (attempt {}): {}", listener.baseUri(), subscription,
                         failures, e.getMessage());
             }
-            reconnectLater(failures);
-            return;
-        } catch (RuntimeException e) {
+        } else {
             // A bug, not a refusal; the subscription must not stop polling for good because of one connect.
-            if (stopped) {
-                end();
-                return;
-            }
-            failures++;
             LOG.error("Polling {} for {}: connecting failed unexpectedly (attempt {}); retrying", listener.baseUri(),
-                    subscription, failures, e);
-            reconnectLater(failures);
-            return;
-        } finally {
-            busyOn = null;
+                    subscription, failures, failure);
         }
+        reconnectLater(failures);
+    }
+
+    /** An identified connection to the listener: waits for its frames. */
+    private void connected(Connection c) {
         failures = 0;
         Duration silenceLimit;
         try {
@@ -323,12 +355,14 @@ public final class Poller implements AutoCloseable {
     }
 
     /**
-     * Stops polling without waiting: no new connection is made, a backoff ends at once, and the poller ends once
+     * Stops polling without waiting: no new connection is made, a backoff or a connect under way ends at once (its
+     * channel closed), and the poller ends once
      * the request it is serving, if any, is answered (the connection stays open for that answer), or when the
      * listener's next frame arrives on an idle connection (then without PROCEED), or at {@link #abort()}. The thread
      * serving a request is not interrupted here (the owner of the services decides how to stop a running call).
      */
     public void stop() {
+        CompletableFuture<Connection> pending;
         synchronized (lock) {
             stopped = true;
             if (reconnect != null && reconnect.cancel(false)) {
@@ -340,6 +374,10 @@ public final class Poller implements AutoCloseable {
             if (!started) {
                 end();
             }
+            pending = connecting;
+        }
+        if (pending != null) {
+            pending.cancel(false); // outside the lock: the poller ends in connectEnded, which the cancellation runs
         }
     }
 

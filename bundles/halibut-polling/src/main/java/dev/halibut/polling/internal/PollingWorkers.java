@@ -1,7 +1,9 @@
 package dev.halibut.polling.internal;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -9,11 +11,14 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
- * The threads that all pollers of one runtime share for their blocking work: connecting to the listener (a TLS
- * handshake and the identification exchange; at most {@link #MAX_CONNECTING} at once) and serving a request. A
- * poller that waits for the listener's next frame holds none of them: its connection's event loop calls it back
+ * The threads that all pollers of one runtime share for their blocking work, serving a request, and the runtime's
+ * connect slots: at most {@link #MAX_CONNECTING} connects (TCP connect, TLS handshake and identification) run at once.
+ * A connect holds a slot, not a thread: it runs on the event loops ({@code TlsConnector.connectAsync}), and only its
+ * brief steps (resolving the listener's host name, taking the outcome) run here ({@link #connectSteps()}). A
+ * poller that waits for the listener's next frame holds none of them either: its connection's event loop calls it back
  * ({@link Poller}). The pool grows with the requests served at once (as a thread per poller would have allowed: a
  * poller never waits for another's long call) and its idle threads end after {@code keepAlive}. Backoffs before a
  * reconnect are timers on {@code timer}, which the owner of the runtime keeps running until its pollers have ended.
@@ -23,8 +28,8 @@ public final class PollingWorkers {
 
     /**
      * Connects (TLS handshake and identification) that run at once, for all pollers of the runtime; the others wait
-     * for a slot, without a thread. A connect holds its thread until its handshake ends, and handshakes share the
-     * event loops on both sides: thousands at once (after a listener restart, or a ramp faster than the listener
+     * for a slot, without a thread. A connect holds its slot (not a thread) until its handshake ends, and handshakes
+     * share the event loops on both sides: thousands at once (after a listener restart, or a ramp faster than the listener
      * handshakes) would all go slower than the connect and handshake timeouts and fail together, again and again.
      * A handshake is CPU work on two cores here and a few round trips on a network: 16 at once keep both sides busy
      * and each handshake quick (64 at once still timed out in a JVM that had just started, on a loaded machine). A
@@ -66,13 +71,22 @@ public final class PollingWorkers {
     }
 
     /**
-     * Runs a connect ({@code task}) on a thread of the pool as soon as fewer than {@link #MAX_CONNECTING} connects
-     * run; or calls {@code rejected} (on the calling thread or the one that ends another connect) when the pool is
-     * shut down. Never blocks.
+     * Starts a connect ({@code start}, which must not block: it returns the connect's outcome) as soon as fewer than
+     * {@link #MAX_CONNECTING} connects are under way, on the calling thread or on the one that ends another connect;
+     * the connect holds its slot, without a thread, until the stage {@code start} returned completes. Calls
+     * {@code rejected} instead (on one of those threads) once the pool is shut down. Never blocks.
      */
-    void connect(Runnable task, Runnable rejected) {
-        waitingConnects.add(new PendingConnect(task, rejected));
+    void connect(Supplier<? extends CompletableFuture<?>> start, Runnable rejected) {
+        waitingConnects.add(new PendingConnect(start, rejected));
         startConnects();
+    }
+
+    /**
+     * Where a connect's brief steps run: resolving the listener's host name and taking the outcome (for
+     * {@code TlsConnector.connectAsync}); it rejects them once the pool is shut down.
+     */
+    Executor connectSteps() {
+        return pool;
     }
 
     /**
@@ -99,23 +113,32 @@ public final class PollingWorkers {
                 connecting.decrementAndGet(); // another thread took the last one; look again
                 continue;
             }
-            try {
-                pool.execute(() -> {
-                    try {
-                        next.task.run();
-                    } finally {
-                        connecting.decrementAndGet();
-                        startConnects();
-                    }
-                });
-            } catch (RejectedExecutionException e) {
+            if (pool.isShutdown()) {
                 connecting.decrementAndGet();
                 next.rejected.run();
+                continue;
             }
+            CompletableFuture<?> underWay;
+            try {
+                underWay = next.start.get();
+            } catch (RuntimeException e) {
+                connecting.decrementAndGet();
+                throw e; // a bug of the poller's: its own thread hears of it
+            }
+            if (underWay.isDone()) {
+                // Over already (a stopped poller's): the next one, in this loop, not in a callback nested in it,
+                // so that thousands of stopped pollers cannot overflow the stack.
+                connecting.decrementAndGet();
+                continue;
+            }
+            underWay.whenComplete((ignored, failure) -> {
+                connecting.decrementAndGet();
+                startConnects();
+            });
         }
     }
 
-    private record PendingConnect(Runnable task, Runnable rejected) {
+    private record PendingConnect(Supplier<? extends CompletableFuture<?>> start, Runnable rejected) {
     }
 
     /** Takes no new work; idle threads end now, busy ones when their task returns. Does not wait. */
