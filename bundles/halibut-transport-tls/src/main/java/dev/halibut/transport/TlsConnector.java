@@ -168,8 +168,14 @@ public final class TlsConnector implements AutoCloseable {
      *
      * @throws HalibutClientException when no connection could be established; its message names the
      *                                endpoint, the attempts made and the last cause
+     * @throws IllegalStateException  called on one of the connector's event loops
      */
     public Connection connect(ServiceEndPoint endpoint, Identification self, HalibutLimits limits) {
+        if (loops.inEventLoop()) {
+            // The connect's own steps run on these loops: waiting for them here would wait for ever.
+            throw new IllegalStateException("A blocking connect to " + endpoint.baseUri() + " on an event loop; use"
+                    + " connectAsync, or connect from a worker thread");
+        }
         CallingThreadSteps steps = new CallingThreadSteps();
         return steps.await(start(endpoint, self, limits, steps));
     }
