@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
+import dev.halibut.Thumbprints;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
 import dev.halibut.transport.EventLoops;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * connection in its TLS handshake must not hold a thread"): many subscriptions towards a "listener" that accepts TCP and
  * never answers the handshake cost the runtime no thread per connect, and no more than its connect slots of
  * handshakes at once; they connect once a real listener answers on that port; closing the runtime while they are
- * pending ends them, leaving no thread and no socket.
+ * pending ends them, leaving no thread and no socket, and so does closing their subscriptions.
  */
 class PendingPollingConnectsHoldNoThreadsTest {
 
@@ -83,7 +85,7 @@ class PendingPollingConnectsHoldNoThreadsTest {
         long socketsBefore = SocketLeaks.openSockets();
         try (SilentListener silent = new SilentListener()) {
             HalibutRuntime tentacle = tentacle();
-            subscribe(tentacle, silent.port(), dev.halibut.Thumbprints.of(TestIdentities.OCTOPUS.certificate()));
+            subscribe(tentacle, silent.port(), Thumbprints.of(TestIdentities.OCTOPUS.certificate()));
             Await.until(CONNECT_SLOTS + " handshakes pending at the silent listener", WAIT,
                     () -> silent.accepted() >= CONNECT_SLOTS);
 
@@ -94,6 +96,22 @@ class PendingPollingConnectsHoldNoThreadsTest {
             ThreadLeaks.assertNoHalibutThreads();
         }
         SocketLeaks.assertBackTo(socketsBefore, WAIT);
+    }
+
+    @Test
+    void closingSubscriptionsEndsTheirPendingConnectsAtOnceNotAtTheConnectTimeout() throws Exception {
+        try (SilentListener silent = new SilentListener(); HalibutRuntime tentacle = tentacle()) {
+            List<PollingSubscription> subs = subscribe(tentacle, silent.port(),
+                    Thumbprints.of(TestIdentities.OCTOPUS.certificate()));
+            Await.until(CONNECT_SLOTS + " handshakes pending at the silent listener", WAIT,
+                    () -> silent.accepted() >= CONNECT_SLOTS);
+            List<Socket> pending = List.copyOf(silent.held);
+
+            // The handshakes would stay pending for the connect timeout (10 minutes): closing the subscriptions (not the
+            // runtime) ends them now.
+            subs.forEach(PollingSubscription::close);
+            silent.assertEnded(pending);
+        }
     }
 
     private static HalibutRuntime tentacle() {
@@ -155,8 +173,12 @@ class PendingPollingConnectsHoldNoThreadsTest {
 
         /** Each held connection sees its peer's end (after the ClientHello it sent), bounded by {@link #WAIT}. */
         void assertEveryConnectionEndedByThePeer() throws IOException {
+            assertEnded(held);
+        }
+
+        void assertEnded(List<Socket> connections) throws IOException {
             byte[] buffer = new byte[4096];
-            for (Socket s : held) {
+            for (Socket s : connections) {
                 s.setSoTimeout((int) WAIT.toMillis());
                 InputStream in = s.getInputStream();
                 try {
@@ -165,6 +187,9 @@ class PendingPollingConnectsHoldNoThreadsTest {
                     }
                 } catch (SocketException reset) {
                     // a reset is an end too
+                } catch (SocketTimeoutException e) {
+                    throw new AssertionError("The service host's end of " + s + " is still open after " + WAIT
+                            + ": its pending handshake was not ended", e);
                 }
             }
         }
