@@ -189,7 +189,8 @@ public final class TlsConnector implements AutoCloseable {
      * <p>{@code steps} runs the few steps that may block or run others' code: resolving the host name before each
      * attempt, and the outcome (the {@link Listener} told, then the future completed, so what the caller chains on the
      * future runs there too). Give it a pool, never an event loop. If it rejects a step (its owner is closing), the
-     * connect ends with "abandoned", its connection if any closed, without telling the listener.
+     * connect ends on the thread at hand without telling the listener: an attempt not yet started as "abandoned", an
+     * identified connection closed (then "abandoned" too), a failure as it was.
      *
      * <p>Cancelling the future ends the connect at once: the attempt's channel is closed, a back-off's timer
      * cancelled, and the listener is not told. {@link #close()} ends every pending connect with "abandoned".
