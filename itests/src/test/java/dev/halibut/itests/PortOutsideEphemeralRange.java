@@ -1,5 +1,6 @@
 package dev.halibut.itests;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -72,8 +73,10 @@ final class PortOutsideEphemeralRange {
         if (!Files.isReadable(LINUX_RANGE)) {
             return IANA_RANGE;
         }
-        try {
-            String[] bounds = Files.readString(LINUX_RANGE, StandardCharsets.US_ASCII).strip().split("\\s+");
+        // One line read through a reader: Files.readString trusts the file's size, which procfs reports as 0, and
+        // was seen to return only the first byte.
+        try (BufferedReader reader = Files.newBufferedReader(LINUX_RANGE, StandardCharsets.US_ASCII)) {
+            String[] bounds = String.valueOf(reader.readLine()).strip().split("\\s+");
             return new int[] {Integer.parseInt(bounds[0]), Integer.parseInt(bounds[1])};
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("Cannot read the ephemeral port range from " + LINUX_RANGE
