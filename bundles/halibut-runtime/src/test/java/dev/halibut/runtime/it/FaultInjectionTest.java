@@ -157,13 +157,7 @@ class FaultInjectionTest {
     @EnumSource(Mode.class)
     void refusedConnections(Mode m) throws Exception {
         start(m);
-        proxy.refuse();
-        dropLiveConnections();
-        int id = ids.incrementAndGet();
-        assertFailsWithin(() -> work.run(id), failBound(), m == Mode.LISTENING ? "after 5 attempts" : "not collected");
-        assertThat(service.executionsOf(id)).isZero();
-        proxy.forward();
-        assertRecovers();
+        assertNewConnectionsFailUntilForwarded(proxy::refuse, "after 5 attempts", () -> { });
     }
 
     @ParameterizedTest
@@ -180,13 +174,8 @@ class FaultInjectionTest {
     @EnumSource(Mode.class)
     void resetDuringTheHandshakeOfEveryNewConnection(Mode m) throws Exception {
         start(m);
-        proxy.resetAfterServerBytes(100); // inside the server's first TLS flight
-        dropLiveConnections();
-        int id = ids.incrementAndGet();
-        assertFailsWithin(() -> work.run(id), failBound(), m == Mode.LISTENING ? "Could not connect" : "not collected");
-        assertThat(service.executionsOf(id)).isZero();
-        proxy.forward();
-        assertRecovers();
+        // 100 bytes: inside the server's first TLS flight.
+        assertNewConnectionsFailUntilForwarded(() -> proxy.resetAfterServerBytes(100), "Could not connect", () -> { });
     }
 
     @ParameterizedTest
@@ -208,14 +197,8 @@ class FaultInjectionTest {
     @EnumSource(Mode.class)
     void stalledHandshakeOfEveryNewConnection(Mode m) throws Exception {
         start(m);
-        proxy.stallAfterServerBytes(0);
-        dropLiveConnections();
-        int id = ids.incrementAndGet();
-        assertFailsWithin(() -> work.run(id), failBound(), m == Mode.LISTENING ? "Could not connect" : "not collected");
-        assertThat(service.executionsOf(id)).isZero();
-        proxy.forward();
-        proxy.killAll(); // the stalled connections: a real network would time them out
-        assertRecovers();
+        // Once forwarding, the stalled connections are killed: a real network would time them out.
+        assertNewConnectionsFailUntilForwarded(() -> proxy.stallAfterServerBytes(0), "Could not connect", proxy::killAll);
     }
 
     @ParameterizedTest
@@ -306,6 +289,23 @@ class FaultInjectionTest {
         int id = ids.incrementAndGet();
         assertThat(work.run(id)).isEqualTo(id);
         assertThat(service.executionsOf(id)).isEqualTo(1);
+    }
+
+    /**
+     * With {@code fault} set for every new connection: a call fails in time, saying {@code listeningFailure} in
+     * listening mode and "not collected" in polling mode, and never runs; once the proxy forwards again (and
+     * {@code afterForwarding} has cleared what the fault left behind), calls succeed again.
+     */
+    private void assertNewConnectionsFailUntilForwarded(Runnable fault, String listeningFailure, Runnable afterForwarding)
+            throws Exception {
+        fault.run();
+        dropLiveConnections();
+        int id = ids.incrementAndGet();
+        assertFailsWithin(() -> work.run(id), failBound(), mode == Mode.LISTENING ? listeningFailure : "not collected");
+        assertThat(service.executionsOf(id)).isZero();
+        proxy.forward();
+        afterForwarding.run();
+        assertRecovers();
     }
 
     /** After the fault is gone, calls succeed again (a polling host may need a reconnect first). */
