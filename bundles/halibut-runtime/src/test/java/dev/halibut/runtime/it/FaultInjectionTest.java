@@ -8,6 +8,7 @@ import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.it.ModePair.Mode;
 import dev.halibut.runtime.PollingSubscription;
 import dev.halibut.runtime.testing.FaultInjectingProxy;
 import dev.halibut.runtime.testing.FaultInjectingProxy.LiveFault;
@@ -39,7 +40,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class FaultInjectionTest {
 
-    enum Mode { LISTENING, POLLING }
 
     private static final URI SUBSCRIPTION = URI.create("poll://fault-injection/");
     private static final int STREAM = 100 * 1024; // over the in-memory limit: received into a temporary file
@@ -114,22 +114,15 @@ class FaultInjectionTest {
         serviceHost = HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
                 .timeouts(LIMITS).temporaryDirectory(serviceTemp).service(Work.class, service).build();
-        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        if (m == Mode.LISTENING) {
-            int port = serviceHost.listen(loopback);
-            serviceHost.trust(caller.thumbprint());
+        ModeWiring.Wired wired = ModeWiring.wire(m, caller, serviceHost, SUBSCRIPTION, port -> {
             proxy = new FaultInjectingProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            work = caller.createClient(Work.class, new ServiceEndPoint(
-                    URI.create("https://localhost:" + proxy.port() + "/"), serviceHost.thumbprint()));
-        } else {
-            int port = caller.listen(loopback);
-            caller.trust(serviceHost.thumbprint());
-            proxy = new FaultInjectingProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            subscription = serviceHost.poll(SUBSCRIPTION, new ServiceEndPoint(
-                    URI.create("https://localhost:" + proxy.port() + "/"), caller.thumbprint()));
+            return proxy.port();
+        }, 1);
+        subscription = wired.subscription();
+        if (subscription != null) {
             Await.until("the poller to connect", SLACK, () -> subscription.connectedCount() == 1);
-            work = caller.createClient(Work.class, new ServiceEndPoint(SUBSCRIPTION, serviceHost.thumbprint()));
         }
+        work = caller.createClient(Work.class, wired.endpoint());
         assertSucceedsOnce();
     }
 

@@ -3,7 +3,6 @@ package dev.halibut.runtime.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.halibut.HalibutLimits;
-import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.transport.TlsContextFactory;
 import dev.halibut.wire.Identification;
@@ -12,7 +11,6 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +34,7 @@ class HandshakeFloodTest {
 
     private final CalculatorService service = new CalculatorService();
     private LogCapture log;
-    private HalibutRuntime octopus;
+    private UnpooledCallerAndHost peers;
     private HalibutRuntime tentacle;
     private int port;
 
@@ -44,20 +42,15 @@ class HandshakeFloodTest {
     void start() {
         log = LogCapture.start();
         // No pooling: every trusted call opens a new connection, which goes through the throttle.
-        octopus = HalibutRuntime.builder()
-                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
-                .timeouts(HalibutLimits.defaults().withPoolMaxIdlePerEndpoint(0)).build();
-        tentacle = HalibutRuntime.builder()
-                .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
-                .service(Calculator.class, service).trust(octopus.thumbprint()).build();
-        port = tentacle.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        peers = new UnpooledCallerAndHost(HalibutLimits.defaults(), service);
+        tentacle = peers.tentacle;
+        port = peers.port;
     }
 
     @AfterEach
     void stop() throws InterruptedException {
         try {
-            octopus.close();
-            tentacle.close();
+            peers.close();
             ThreadLeaks.assertNoHalibutThreads();
         } finally {
             log.close();
@@ -65,8 +58,7 @@ class HandshakeFloodTest {
     }
 
     private Calculator trustedClient() {
-        return octopus.createClient(Calculator.class,
-                new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tentacle.thumbprint()));
+        return peers.trustedClient();
     }
 
     /**

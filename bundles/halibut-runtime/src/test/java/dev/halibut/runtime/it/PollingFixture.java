@@ -36,7 +36,15 @@ final class PollingFixture implements AutoCloseable {
      * @param services registers the service host's services on its builder
      */
     PollingFixture(UnaryOperator<HalibutRuntime.Builder> services) {
-        octopus = listener(HalibutLimits.defaults());
+        this(HalibutLimits.defaults(), services);
+    }
+
+    /**
+     * @param listenerLimits the octopus's limits
+     * @param services registers the service host's services on its builder
+     */
+    PollingFixture(HalibutLimits listenerLimits, UnaryOperator<HalibutRuntime.Builder> services) {
+        octopus = listener(listenerLimits);
         port = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         tentacle = track(services.apply(HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())).build());
@@ -54,6 +62,25 @@ final class PollingFixture implements AutoCloseable {
         return track(HalibutRuntime.builder()
                 .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
                 .timeouts(limits).build());
+    }
+
+    /** {@link #octopus}'s listener, as a poller reaches it: {@code https://localhost:port/}. */
+    ServiceEndPoint https() {
+        return new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), octopus.thumbprint());
+    }
+
+    /**
+     * {@code count} subscriptions of the tentacle, {@code poll://<prefix>-<i>/} for i from 0, polling {@code listener}:
+     * returns once every one is connected (within two minutes; many TLS handshakes take a while on a busy machine).
+     */
+    List<PollingSubscription> connectedSubscriptions(String prefix, int count, ServiceEndPoint listener) {
+        List<PollingSubscription> subs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            subs.add(tentacle.poll(URI.create("poll://" + prefix + "-" + i + "/"), listener));
+        }
+        Await.until(count + " subscribers connected", Duration.ofSeconds(120),
+                () -> subs.stream().allMatch(s -> s.connectedCount() == 1));
+        return subs;
     }
 
     /** The tentacle's services, as a caller reaches them through {@code subscription}. */

@@ -69,7 +69,7 @@ class PollingModeTest {
     }
 
     private ServiceEndPoint listener() {
-        return new ServiceEndPoint(URI.create("https://localhost:" + fixture.port + "/"), octopus.thumbprint());
+        return fixture.https();
     }
 
     @Test

@@ -1,15 +1,13 @@
 package dev.halibut.runtime.it;
 
 import dev.halibut.runtime.HalibutRuntime;
-import dev.halibut.transport.TlsContextFactory;
 import dev.halibut.wire.Identification;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.time.Duration;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -20,14 +18,7 @@ record RawSubscriberConnection(SSLSocket socket, Identification answer, DataInpu
         implements AutoCloseable {
 
     static RawSubscriberConnection open(HalibutRuntime listener, int port, URI subscription) throws IOException {
-        TlsContextFactory tls = new TlsContextFactory(TestIdentities.TENTACLE.certificate(),
-                TestIdentities.TENTACLE.privateKey());
-        Socket raw = new Socket(InetAddress.getLoopbackAddress(), port);
-        raw.setSoTimeout(30_000);
-        SSLSocket socket = (SSLSocket) tls.clientContext(listener.thumbprint()).getSocketFactory()
-                .createSocket(raw, "localhost", port, true);
-        socket.setUseClientMode(true);
-        socket.startHandshake();
+        SSLSocket socket = RawConnections.tls(TestIdentities.TENTACLE, listener, port, Duration.ofSeconds(30));
         OutputStream out = socket.getOutputStream();
         Identification.subscriber(subscription).writeTo(out);
         DataInputStream in = new DataInputStream(socket.getInputStream());

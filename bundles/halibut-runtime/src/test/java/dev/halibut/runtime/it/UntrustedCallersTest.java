@@ -17,7 +17,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.reflect.Type;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
@@ -54,7 +53,7 @@ class UntrustedCallersTest {
     private final CalculatorService service = new CalculatorService();
     private LogCapture log;
     private long socketsBefore;
-    private HalibutRuntime octopus;
+    private UnpooledCallerAndHost peers;
     private HalibutRuntime tentacle;
     private int port;
 
@@ -63,22 +62,16 @@ class UntrustedCallersTest {
         socketsBefore = SocketLeaks.openSockets();
         log = LogCapture.start();
         // No pooling: every trusted call opens a new connection, so each goes through the throttle too.
-        octopus = HalibutRuntime.builder()
-                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
-                .timeouts(HalibutLimits.defaults().withPoolMaxIdlePerEndpoint(0)).build();
-        tentacle = HalibutRuntime.builder()
-                .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
-                .timeouts(HalibutLimits.defaults().withFailedHandshakeBurst(BURST).withFailedHandshakeInterval(INTERVAL)
-                        .withHandshakeTimeout(Duration.ofSeconds(10)))
-                .service(Calculator.class, service).trust(octopus.thumbprint()).build();
-        port = tentacle.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        peers = new UnpooledCallerAndHost(HalibutLimits.defaults().withFailedHandshakeBurst(BURST)
+                .withFailedHandshakeInterval(INTERVAL).withHandshakeTimeout(Duration.ofSeconds(10)), service);
+        tentacle = peers.tentacle;
+        port = peers.port;
     }
 
     @AfterEach
     void stop() throws InterruptedException {
         try {
-            octopus.close();
-            tentacle.close();
+            peers.close();
             ThreadLeaks.assertNoHalibutThreads();
             SocketLeaks.assertBackTo(socketsBefore, Duration.ofSeconds(10));
         } finally {
@@ -87,8 +80,7 @@ class UntrustedCallersTest {
     }
 
     private Calculator trustedClient() {
-        return octopus.createClient(Calculator.class,
-                new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tentacle.thumbprint()));
+        return peers.trustedClient();
     }
 
     @Test
