@@ -147,18 +147,33 @@ class ObservabilityTest {
         return r;
     }
 
-    private static InetSocketAddress loopback() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    /** A service host with the calculator and a caller with none, each reporting to its own recorder. */
+    private record Observed(HalibutRuntime host, Recorder hostEvents, HalibutRuntime caller, Recorder callerEvents) {
+    }
+
+    private Observed observedHostAndCaller(HalibutLimits callerLimits) {
+        Recorder hostEvents = new Recorder();
+        Recorder callerEvents = new Recorder();
+        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
+        HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, callerEvents, callerLimits);
+        return new Observed(host, hostEvents, caller, callerEvents);
+    }
+
+    /** {@code listener} listening on a free loopback port and trusting {@code peer}: the port. */
+    private static int listenTrusting(HalibutRuntime listener, HalibutRuntime peer) {
+        int port = listener.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        listener.trust(peer.thumbprint());
+        return port;
     }
 
     @Test
     void listeningModeEventsStatusAndConnectionLogOnBothSides() throws Exception {
-        Recorder callerEvents = new Recorder();
-        Recorder hostEvents = new Recorder();
-        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
-        HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, callerEvents);
-        int port = host.listen(loopback());
-        host.trust(caller.thumbprint());
+        Observed observed = observedHostAndCaller(HalibutLimits.defaults());
+        HalibutRuntime host = observed.host();
+        HalibutRuntime caller = observed.caller();
+        Recorder hostEvents = observed.hostEvents();
+        Recorder callerEvents = observed.callerEvents();
+        int port = listenTrusting(host, caller);
         String endpoint = "https://127.0.0.1:" + port + "/";
         Calculator calc = caller.createClient(Calculator.class,
                 new ServiceEndPoint(URI.create("https://127.0.0.1:" + port + "/some/path"), host.thumbprint()));
@@ -234,14 +249,13 @@ class ObservabilityTest {
 
     @Test
     void connectionEventsSayTheRouteEachConnectionTravels() throws Exception {
-        Recorder callerEvents = new Recorder();
-        Recorder hostEvents = new Recorder();
-        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
-        HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, callerEvents);
-        int hostPort = host.listen(loopback());
-        host.trust(caller.thumbprint());
-        int callerPort = caller.listen(loopback());
-        caller.trust(host.thumbprint());
+        Observed observed = observedHostAndCaller(HalibutLimits.defaults());
+        HalibutRuntime host = observed.host();
+        HalibutRuntime caller = observed.caller();
+        Recorder hostEvents = observed.hostEvents();
+        Recorder callerEvents = observed.callerEvents();
+        int hostPort = listenTrusting(host, caller);
+        int callerPort = listenTrusting(caller, host);
 
         // Listening mode: straight over TLS.
         Calculator calc = caller.createClient(Calculator.class,
@@ -272,12 +286,12 @@ class ObservabilityTest {
 
     @Test
     void failuresAreReportedByKind() throws Exception {
-        Recorder callerEvents = new Recorder();
-        Recorder hostEvents = new Recorder();
-        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
-        HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, callerEvents);
-        int port = host.listen(loopback());
-        host.trust(caller.thumbprint());
+        Observed observed = observedHostAndCaller(HalibutLimits.defaults());
+        HalibutRuntime host = observed.host();
+        HalibutRuntime caller = observed.caller();
+        Recorder hostEvents = observed.hostEvents();
+        Recorder callerEvents = observed.callerEvents();
+        int port = listenTrusting(host, caller);
         ServiceEndPoint endpoint = new ServiceEndPoint(URI.create("https://127.0.0.1:" + port + "/"), host.thumbprint());
         Calculator calc = caller.createClient(Calculator.class, endpoint);
 
@@ -328,14 +342,13 @@ class ObservabilityTest {
 
     @Test
     void pollingModeQueueEventsStatusAndExpiry() throws Exception {
-        Recorder callerEvents = new Recorder();
-        Recorder hostEvents = new Recorder();
-        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
         // A listener notices a subscriber gone at its next keep-alive: short, so the test sees it soon.
-        HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, callerEvents,
-                HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(300)));
-        int port = caller.listen(loopback());
-        caller.trust(host.thumbprint());
+        Observed observed = observedHostAndCaller(HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(300)));
+        HalibutRuntime host = observed.host();
+        HalibutRuntime caller = observed.caller();
+        Recorder hostEvents = observed.hostEvents();
+        Recorder callerEvents = observed.callerEvents();
+        int port = listenTrusting(caller, host);
         String listenerUri = "https://127.0.0.1:" + port + "/";
         PollingSubscription subscription = host.poll(SUBSCRIPTION,
                 new ServiceEndPoint(URI.create(listenerUri), caller.thumbprint()), 2);
@@ -405,8 +418,7 @@ class ObservabilityTest {
         Recorder hostEvents = new Recorder();
         HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
         HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, null);
-        int hostPort = host.listen(loopback());
-        host.trust(caller.thumbprint());
+        int hostPort = listenTrusting(host, caller);
         ServiceEndPoint listening = new ServiceEndPoint(URI.create("https://127.0.0.1:" + hostPort + "/"), host.thumbprint());
 
         PingResult direct = caller.ping(listening);
@@ -421,8 +433,7 @@ class ObservabilityTest {
         assertThat(caller.status().outbound()).isEmpty();
         assertThat(service.invocations).hasValue(0);
 
-        int callerPort = caller.listen(loopback());
-        caller.trust(host.thumbprint());
+        int callerPort = listenTrusting(caller, host);
         PollingSubscription subscription = host.poll(SUBSCRIPTION,
                 new ServiceEndPoint(URI.create("https://127.0.0.1:" + callerPort + "/"), caller.thumbprint()));
         resources.addFirst(subscription);
@@ -480,8 +491,7 @@ class ObservabilityTest {
         caller.addObserver(after);
         caller.addObserver(removed);
         caller.removeObserver(removed);
-        int port = host.listen(loopback());
-        host.trust(caller.thumbprint());
+        int port = listenTrusting(host, caller);
         Calculator calc = caller.createClient(Calculator.class,
                 new ServiceEndPoint(URI.create("https://127.0.0.1:" + port + "/"), host.thumbprint()));
 
