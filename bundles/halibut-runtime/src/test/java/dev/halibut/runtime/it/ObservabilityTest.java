@@ -44,6 +44,10 @@ class ObservabilityTest {
     private static final String SUBSCRIPTION_KEY = "poll://observed-sub/";
 
     private final CalculatorService service = new CalculatorService();
+    /** What the service host of a test reports (each test has its own instance of this class). */
+    private final Recorder hostEvents = new Recorder();
+    /** What the caller of a test reports. */
+    private final Recorder callerEvents = new Recorder();
 
     @RegisterExtension
     final TestResources resources = new TestResources();
@@ -147,16 +151,14 @@ class ObservabilityTest {
         return r;
     }
 
-    /** A service host with the calculator and a caller with none, each reporting to its own recorder. */
-    private record Observed(HalibutRuntime host, Recorder hostEvents, HalibutRuntime caller, Recorder callerEvents) {
+    /** A service host with the calculator, reporting to {@link #hostEvents}. */
+    private HalibutRuntime observedHost() {
+        return runtime(TestIdentities.TENTACLE, true, hostEvents);
     }
 
-    private Observed observedHostAndCaller(HalibutLimits callerLimits) {
-        Recorder hostEvents = new Recorder();
-        Recorder callerEvents = new Recorder();
-        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
-        HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, callerEvents, callerLimits);
-        return new Observed(host, hostEvents, caller, callerEvents);
+    /** A caller with no service, reporting to {@link #callerEvents}. */
+    private HalibutRuntime observedCaller(HalibutLimits limits) {
+        return runtime(TestIdentities.OCTOPUS, false, callerEvents, limits);
     }
 
     /** {@code listener} listening on a free loopback port and trusting {@code peer}: the port. */
@@ -168,11 +170,8 @@ class ObservabilityTest {
 
     @Test
     void listeningModeEventsStatusAndConnectionLogOnBothSides() throws Exception {
-        Observed observed = observedHostAndCaller(HalibutLimits.defaults());
-        HalibutRuntime host = observed.host();
-        HalibutRuntime caller = observed.caller();
-        Recorder hostEvents = observed.hostEvents();
-        Recorder callerEvents = observed.callerEvents();
+        HalibutRuntime host = observedHost();
+        HalibutRuntime caller = observedCaller(HalibutLimits.defaults());
         int port = listenTrusting(host, caller);
         String endpoint = "https://127.0.0.1:" + port + "/";
         Calculator calc = caller.createClient(Calculator.class,
@@ -249,11 +248,8 @@ class ObservabilityTest {
 
     @Test
     void connectionEventsSayTheRouteEachConnectionTravels() throws Exception {
-        Observed observed = observedHostAndCaller(HalibutLimits.defaults());
-        HalibutRuntime host = observed.host();
-        HalibutRuntime caller = observed.caller();
-        Recorder hostEvents = observed.hostEvents();
-        Recorder callerEvents = observed.callerEvents();
+        HalibutRuntime host = observedHost();
+        HalibutRuntime caller = observedCaller(HalibutLimits.defaults());
         int hostPort = listenTrusting(host, caller);
         int callerPort = listenTrusting(caller, host);
 
@@ -286,11 +282,8 @@ class ObservabilityTest {
 
     @Test
     void failuresAreReportedByKind() throws Exception {
-        Observed observed = observedHostAndCaller(HalibutLimits.defaults());
-        HalibutRuntime host = observed.host();
-        HalibutRuntime caller = observed.caller();
-        Recorder hostEvents = observed.hostEvents();
-        Recorder callerEvents = observed.callerEvents();
+        HalibutRuntime host = observedHost();
+        HalibutRuntime caller = observedCaller(HalibutLimits.defaults());
         int port = listenTrusting(host, caller);
         ServiceEndPoint endpoint = new ServiceEndPoint(URI.create("https://127.0.0.1:" + port + "/"), host.thumbprint());
         Calculator calc = caller.createClient(Calculator.class, endpoint);
@@ -343,11 +336,8 @@ class ObservabilityTest {
     @Test
     void pollingModeQueueEventsStatusAndExpiry() throws Exception {
         // A listener notices a subscriber gone at its next keep-alive: short, so the test sees it soon.
-        Observed observed = observedHostAndCaller(HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(300)));
-        HalibutRuntime host = observed.host();
-        HalibutRuntime caller = observed.caller();
-        Recorder hostEvents = observed.hostEvents();
-        Recorder callerEvents = observed.callerEvents();
+        HalibutRuntime host = observedHost();
+        HalibutRuntime caller = observedCaller(HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(300)));
         int port = listenTrusting(caller, host);
         String listenerUri = "https://127.0.0.1:" + port + "/";
         PollingSubscription subscription = host.poll(SUBSCRIPTION,
@@ -415,8 +405,7 @@ class ObservabilityTest {
 
     @Test
     void pingMeasuresBothModesAndFailsClearly() throws Exception {
-        Recorder hostEvents = new Recorder();
-        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
+        HalibutRuntime host = observedHost();
         HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, null);
         int hostPort = listenTrusting(host, caller);
         ServiceEndPoint listening = new ServiceEndPoint(URI.create("https://127.0.0.1:" + hostPort + "/"), host.thumbprint());
