@@ -16,14 +16,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * What the polling-mode tests share, whichever way the service host reaches the listener ({@code https://} in
  * PollingModeTest, {@code wss://} in WebSocketPollingTest): a caller (octopus) listening on loopback, a service host
  * (tentacle) it trusts, and the checks whose steps do not depend on that way. Closes what it made, the last made
- * first.
+ * first; registered as a test's extension ({@code @RegisterExtension} on an instance field, so made anew for each
+ * test), after each test.
  */
-final class PollingFixture implements AutoCloseable {
+final class PollingFixture implements AutoCloseable, AfterEachCallback {
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
     /** The listening caller made first; a test may close it and make another with {@link #listener}. */
@@ -136,6 +139,13 @@ final class PollingFixture implements AutoCloseable {
             return System.nanoTime() > idleUntil;
         });
         assertThat(fastKeepAlive.createClient(Calculator.class, polling(subscription)).add(4, 4)).isEqualTo(8);
+    }
+
+    /** As a test's extension: closes after the test, then checks that no Halibut thread outlived what it closed. */
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        close();
+        ThreadLeaks.assertNoHalibutThreads();
     }
 
     @Override

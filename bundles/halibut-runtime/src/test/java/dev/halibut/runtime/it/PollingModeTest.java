@@ -26,9 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Polling mode: the service host (tentacle) dials out to the caller's listener (octopus) and collects work. */
 class PollingModeTest {
@@ -47,22 +46,10 @@ class PollingModeTest {
     }
 
     private final CountingCalculator service = new CountingCalculator();
-    private PollingFixture fixture;
-    private HalibutRuntime octopus;
-    private HalibutRuntime tentacle;
-
-    @BeforeEach
-    void start() {
-        fixture = new PollingFixture(b -> b.service(Calculator.class, service));
-        octopus = fixture.octopus;
-        tentacle = fixture.tentacle;
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        fixture.close();
-        ThreadLeaks.assertNoHalibutThreads();
-    }
+    @RegisterExtension
+    final PollingFixture fixture = new PollingFixture(b -> b.service(Calculator.class, service));
+    private final HalibutRuntime octopus = fixture.octopus;
+    private final HalibutRuntime tentacle = fixture.tentacle;
 
     private ServiceEndPoint polling(URI subscription) {
         return fixture.polling(subscription);

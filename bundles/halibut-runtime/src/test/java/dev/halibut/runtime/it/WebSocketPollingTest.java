@@ -22,9 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Random;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Polling over secure WebSockets: the service host (tentacle) polls the caller's listener (octopus) at
@@ -38,24 +37,12 @@ class WebSocketPollingTest {
 
     private final CalculatorService calculator = new CalculatorService();
     private final FilesService files = new FilesService();
-    private PollingFixture fixture;
-    private HalibutRuntime octopus;
-    private HalibutRuntime tentacle;
-    private int port;
-
-    @BeforeEach
-    void start() {
-        fixture = new PollingFixture(b -> b.service(Calculator.class, calculator).service(Files.class, files));
-        octopus = fixture.octopus;
-        tentacle = fixture.tentacle;
-        port = fixture.port;
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        fixture.close();
-        ThreadLeaks.assertNoHalibutThreads();
-    }
+    @RegisterExtension
+    final PollingFixture fixture = new PollingFixture(
+            b -> b.service(Calculator.class, calculator).service(Files.class, files));
+    private final HalibutRuntime octopus = fixture.octopus;
+    private final HalibutRuntime tentacle = fixture.tentacle;
+    private final int port = fixture.port;
 
     private ServiceEndPoint polling(URI subscription) {
         return fixture.polling(subscription);
