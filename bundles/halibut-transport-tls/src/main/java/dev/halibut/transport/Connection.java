@@ -4,14 +4,12 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.Thumbprints;
 import dev.halibut.transport.internal.StreamData;
 import dev.halibut.transport.internal.WebSocketByteStream;
-import dev.halibut.wire.Compressor;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.Identification;
 import dev.halibut.wire.MessageMemoryBudget;
 import dev.halibut.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
@@ -37,6 +35,15 @@ import org.slf4j.LoggerFactory;
  * wait while more than {@link #WRITE_HIGH_WATER} bytes are queued for the peer, failing after
  * {@link HalibutLimits#writeTimeout()} without progress. Used by one thread at a time (the caller that owns it,
  * or the worker serving it); {@link #abort()} may be called from any thread to end it at once.
+ *
+ * <p>This class owns the socket (the channel, its close, the close actions, what the peer identified as) and is the
+ * facade its callers use; the work is done by package-private parts, one job each: {@link FrameInbox} (the inbound
+ * half: the inbox and its read gate, the end states the event loop learns, the one wait without a thread),
+ * {@link FrameWriter} (the outbound half: writes with back-pressure and the write timeout, a REQUEST's last look at
+ * the peer and its outcome, writes after the peer's close), {@link MessageCodec} (compression) and {@link Liveness}.
+ * The two halves share one lock, the inbox's, because some of the writer's decisions must see the inbound state in
+ * the same step (a REQUEST is withheld once END has arrived); this side's close is one flag, {@code closed}, set
+ * before anything else in {@link #closeHere} and read by every part.
  */
 public final class Connection implements AutoCloseable {
 
@@ -49,8 +56,6 @@ public final class Connection implements AutoCloseable {
     /** ... until they fall below this. */
     public static final int WRITE_LOW_WATER = 64 * 1024;
     private final Channel channel;
-    private final Compressor compressor = new Compressor();
-    private final int maxMessageSize;
     private final int maxStreams;
     private final long maxStreamLength;
     private final String remoteThumbprint;
@@ -70,6 +75,8 @@ public final class Connection implements AutoCloseable {
     private final FrameInbox inbox;
     /** The outbound half: frame writes with back-pressure and the write timeout, a REQUEST's outcome. */
     private final FrameWriter writer;
+    /** Messages compressed into frames and back. */
+    private final MessageCodec codec;
 
     /**
      * A connection over {@code channel}, whose TLS handshake and identification are done. Call
@@ -80,13 +87,13 @@ public final class Connection implements AutoCloseable {
     Connection(Channel channel, HalibutLimits limits, MessageMemoryBudget budget, String remoteThumbprint,
                String description, Duration readWait) {
         this.channel = channel;
-        this.maxMessageSize = limits.maxMessageSize();
         this.maxStreams = limits.maxStreamsPerMessage();
         this.maxStreamLength = limits.maxStreamLengthPerMessage();
         this.remoteThumbprint = remoteThumbprint;
         this.description = description;
         this.inbox = new FrameInbox(this, closed, channel, limits.maxMessageSize(), budget, readWait);
         this.writer = new FrameWriter(this, closed, channel, inbox, limits.writeTimeout());
+        this.codec = new MessageCodec(this, closed, limits.maxMessageSize());
     }
 
     /** Puts the frame decoder and this connection's inbox at the end of the pipeline. Event loop only. */
@@ -171,38 +178,8 @@ public final class Connection implements AutoCloseable {
      * @throws MessageTooLargeException the message exceeds the maximum message size; nothing was sent
      */
     public void sendMessage(FrameType type, byte[] bson) throws IOException {
-        writer.writeWholeFrame(type, messageFrame(type, bson));
+        writer.writeWholeFrame(type, codec.messageFrame(type, bson));
         touch();
-    }
-
-    /**
-     * A message frame of {@code type} carrying {@code bson} compressed, checked against the maximum message size
-     * before and after compression. Compressed after room for the frame header, and sent from that array: no
-     * further copy of the payload. A connection closed here, before or while the message is compressed (its
-     * compressor closes with it, from whichever thread closes it), fails as closed, as a write would: nothing was
-     * sent.
-     */
-    private ByteBuf messageFrame(FrameType type, byte[] bson) throws IOException {
-        if (bson.length > maxMessageSize) {
-            throw new MessageTooLargeException("The message is " + bson.length
-                    + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
-        }
-        if (closed.get()) {
-            throw new SocketException("The " + this + " is closed; the " + type + " was not sent");
-        }
-        Compressor.Packed packed;
-        try {
-            packed = compressor.compress(bson, FrameWriter.FRAME_HEADER);
-        } catch (RuntimeException e) {
-            throw closedDuring(e, "its " + type + " was being compressed; it was not sent");
-        }
-        if (packed.length() > maxMessageSize) {
-            throw new MessageTooLargeException("The message compresses to " + packed.length()
-                    + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
-        }
-        ByteBuf frame = Unpooled.wrappedBuffer(packed.buffer(), 0, packed.end());
-        frame.setByte(0, type.code()).setInt(1, packed.length());
-        return frame;
     }
 
     /** Sends a control frame (NEXT, PROCEED, END). */
@@ -331,26 +308,7 @@ public final class Connection implements AutoCloseable {
      * @throws SocketException   this connection was closed (by another thread) before or while it was decompressed
      */
     public byte[] messageBytes(Frame frame) throws IOException {
-        try {
-            return compressor.decompress(frame.payload(), maxMessageSize);
-        } catch (RuntimeException e) {
-            throw closedDuring(e, "a received message was being decompressed");
-        }
-    }
-
-    /**
-     * {@code e}, from this connection's compressor, as the close it reports when this connection has been closed
-     * (the compressor closes with it, from whichever thread closes it, so a message being compressed or decompressed
-     * on another thread finds it closed): a {@link SocketException}, like any use of a closed connection. Anything
-     * else is rethrown as it is.
-     */
-    private SocketException closedDuring(RuntimeException e, String what) {
-        if (!closed.get()) {
-            throw e;
-        }
-        SocketException closedHere = new SocketException("The " + this + " was closed while " + what);
-        closedHere.initCause(e);
-        return closedHere;
+        return codec.messageBytes(frame);
     }
 
     /**
@@ -525,8 +483,8 @@ public final class Connection implements AutoCloseable {
     /**
      * The end state that {@link #close()} and {@link #abort()} share, reached once, at once, on the calling thread:
      * {@code closed} set (before anything else, so that a thread compressing meanwhile reports the close, see
-     * {@link #closedDuring}), the channel closed ({@code now}: without close_notify or flushing), unread frames
-     * dropped, blocked readers and writers and the pending wait woken, the compressor closed, the close actions run.
+     * {@link MessageCodec}), the channel closed ({@code now}: without close_notify or flushing), unread frames
+     * dropped, blocked readers and writers and the pending wait woken, the message codec's compressor closed, the close actions run.
      * Call without the lock: the close actions take locks of their own.
      */
     private void closeHere(boolean now) {
@@ -542,7 +500,7 @@ public final class Connection implements AutoCloseable {
             channel.close();
         }
         inbox.closedHere();
-        compressor.close();
+        codec.close();
         List<Runnable> actions;
         synchronized (closeLock) {
             actions = closeActions;
@@ -647,7 +605,7 @@ public final class Connection implements AutoCloseable {
      */
     public void sendRequestThenOnReadable(byte[] bson, Duration timeout, java.util.function.Consumer<Boolean> callback)
             throws IOException {
-        ByteBuf frame = messageFrame(FrameType.REQUEST, bson);
+        ByteBuf frame = codec.messageFrame(FrameType.REQUEST, bson);
         CompletableFuture<RequestWrite> outcome = writer.claimRequestWithWait(frame);
         writer.writeRequestOnEventLoop(frame, outcome, () -> {
             touch();
