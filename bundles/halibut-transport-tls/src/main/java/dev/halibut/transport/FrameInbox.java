@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 final class FrameInbox {
 
-    private static final Logger LOG = LoggerFactory.getLogger(FrameInbox.class);
+    /** Under the connection's name, as before this class was split out of it: the category operators configure. */
+    private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
     /** Guards the state below; shared with {@link FrameWriter} (see the class comment). */
     final ReentrantLock lock = new ReentrantLock();
