@@ -54,8 +54,6 @@ class UntrustedCallersTest {
     private LogCapture log;
     private long socketsBefore;
     private UnpooledCallerAndHost peers;
-    private HalibutRuntime tentacle;
-    private int port;
 
     @BeforeEach
     void start() {
@@ -64,8 +62,6 @@ class UntrustedCallersTest {
         // No pooling: every trusted call opens a new connection, so each goes through the throttle too.
         peers = new UnpooledCallerAndHost(HalibutLimits.defaults().withFailedHandshakeBurst(BURST)
                 .withFailedHandshakeInterval(INTERVAL).withHandshakeTimeout(Duration.ofSeconds(10)), service);
-        tentacle = peers.tentacle;
-        port = peers.port;
     }
 
     @AfterEach
@@ -88,7 +84,7 @@ class UntrustedCallersTest {
         try (HalibutRuntime stranger = HalibutRuntime.builder()
                 .certificate(TestIdentities.STRANGER.certificate(), TestIdentities.STRANGER.privateKey()).build()) {
             Calculator calc = stranger.createClient(Calculator.class,
-                    new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tentacle.thumbprint()));
+                    new ServiceEndPoint(URI.create("https://localhost:" + peers.port + "/"), peers.tentacle.thumbprint()));
             assertThatThrownBy(() -> calc.add(1, 2)).isInstanceOf(HalibutClientException.class)
                     .hasMessageContaining("rejected our certificate").hasMessageContaining(stranger.thumbprint());
         }
@@ -233,14 +229,14 @@ class UntrustedCallersTest {
         SSLContext context;
         if (identity != null) {
             context = new TlsContextFactory(identity.certificate(), identity.privateKey())
-                    .clientContext(tentacle.thumbprint());
+                    .clientContext(peers.tentacle.thumbprint());
         } else {
             context = TestTls.presentingNothing();
         }
-        Socket raw = new Socket(InetAddress.getLoopbackAddress(), port);
+        Socket raw = new Socket(InetAddress.getLoopbackAddress(), peers.port);
         raw.setSoTimeout(20_000);
         raw.setTcpNoDelay(true);
-        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(raw, "localhost", port, true);
+        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(raw, "localhost", peers.port, true);
         s.setUseClientMode(true);
         s.setEnabledProtocols(new String[] {"TLSv1.3"});
         return s;
