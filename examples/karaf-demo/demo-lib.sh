@@ -38,14 +38,23 @@ fail() {
 # Is something listening on 127.0.0.1:$1? (bash's /dev/tcp: no other tool needed)
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A port that nothing listens on and that this script has not handed out yet.
+# Sets the variable named $1 to a port that nothing listens on and that this script has not handed out yet
+# (a variable, not output: CHOSEN_PORTS must be updated in this shell, not in a $(...) subshell). Picked below the kernel's
+# ephemeral range (ip_local_port_range), which is where every bind to port 0 and every outgoing connection's
+# local port come from: between this check and Karaf binding the port, neither can take it.
 free_port() {
-    local port=$(( 20000 + RANDOM % 20000 ))
+    local -n chosen=$1
+    local low
+    low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null) || low=
+    [[ $low =~ ^[0-9]+$ && $low -gt 12000 ]] || low=32768
+    local first=10000 span=$(( low - 10000 ))
+    local port=$(( first + RANDOM % span ))
     while port_in_use "$port" || [[ $CHOSEN_PORTS == *" $port "* ]]; do
         port=$(( port + 1 ))
+        (( port < low )) || port=$first
     done
     CHOSEN_PORTS+="$port "
-    echo "$port"
+    chosen=$port
 }
 
 # Sets key = value in a Karaf .cfg/.properties file (the line "key = ..." must exist).
@@ -184,10 +193,14 @@ unpack_instance() {
     mkdir -p "$dir"
     tar -xzf "$DIST" -C "$dir" --strip-components=1
     etc="$dir/etc"
-    set_property "$etc/org.apache.karaf.shell.cfg" sshPort "$(free_port)"
+    local ssh_port registry_port server_port
+    free_port ssh_port
+    free_port registry_port
+    free_port server_port
+    set_property "$etc/org.apache.karaf.shell.cfg" sshPort "$ssh_port"
     set_property "$etc/org.apache.karaf.shell.cfg" sshHost 127.0.0.1
-    set_property "$etc/org.apache.karaf.management.cfg" rmiRegistryPort "$(free_port)"
-    set_property "$etc/org.apache.karaf.management.cfg" rmiServerPort "$(free_port)"
+    set_property "$etc/org.apache.karaf.management.cfg" rmiRegistryPort "$registry_port"
+    set_property "$etc/org.apache.karaf.management.cfg" rmiServerPort "$server_port"
     grep -qE '^featuresBoot[[:space:]]*=[[:space:]]*\\$' "$etc/org.apache.karaf.features.cfg" \
         || fail "unexpected featuresBoot format in $etc/org.apache.karaf.features.cfg"
     sed -i -E "s|^(featuresBoot[[:space:]]*=[[:space:]]*\\\\)\$|\\1\\n    ${features}, \\\\|" \

@@ -62,7 +62,7 @@ compgen -G "$ZKLIB/zookeeper-*.jar" >/dev/null || fail "no ZooKeeper jars in $ZK
 
 mkdir -p "$WORK"
 rm -rf "$WORK/zookeeper-data"
-ZK_PORT=$(free_port)
+free_port ZK_PORT
 say "Starting ZooKeeper on 127.0.0.1:$ZK_PORT"
 "$JAVA" -cp "$ZKLIB/*" -Dzookeeper.admin.enableServer=false -Dzookeeper.clientPortAddress=127.0.0.1 \
     org.apache.zookeeper.server.ZooKeeperServerMain "$ZK_PORT" "$WORK/zookeeper-data" > "$WORK/zookeeper.log" 2>&1 &

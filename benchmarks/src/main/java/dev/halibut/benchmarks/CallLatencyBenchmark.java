@@ -13,7 +13,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -30,55 +29,27 @@ import org.openjdk.jmh.annotations.Warmup;
 public class CallLatencyBenchmark {
 
     @State(Scope.Benchmark)
-    public static class Listening {
-        HalibutNodes nodes;
-        Adder adder;
-
-        @Setup(Level.Trial)
-        public void start() {
-            nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults());
-            adder = nodes.warmAdder();
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() {
-            nodes.close();
+    public static class Listening extends WarmAdderState {
+        @Override
+        AdderNodes startNodes() {
+            return HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults());
         }
     }
 
     @State(Scope.Benchmark)
-    public static class Polling {
-        HalibutNodes nodes;
-        Adder adder;
-
-        @Setup(Level.Trial)
-        public void start() {
-            nodes = HalibutNodes.polling(Identities.CALLER, Identities.HOST, 1);
-            adder = nodes.warmAdder();
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() {
-            nodes.close();
+    public static class Polling extends WarmAdderState {
+        @Override
+        AdderNodes startNodes() {
+            return HalibutNodes.polling(Identities.CALLER, Identities.HOST, 1);
         }
     }
 
     @State(Scope.Benchmark)
-    public static class Raw {
-        RawTlsPair pair;
-        byte[] request;
-
+    public static class Raw extends RawTlsPairState {
         @Setup(Level.Trial)
-        public void start() throws IOException {
-            pair = new RawTlsPair(Identities.HOST, Identities.CALLER);
-            request = new byte[Identities.ADD_REQUEST_BYTES];
+        public void describe() {
             System.out.println("raw ping-pong: " + Identities.ADD_REQUEST_BYTES + " bytes out, "
                     + Identities.ADD_RESPONSE_BYTES + " back (Halibut's add(1,2) frames)");
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() throws Exception {
-            pair.close();
         }
     }
 

@@ -37,70 +37,32 @@ public class ConcurrentCallsBenchmark {
     static final int CALLERS = 64;
 
     @State(Scope.Benchmark)
-    public static class ListeningDefaultPool {
-        HalibutNodes nodes;
-        Adder adder;
-
-        @Setup(Level.Trial)
-        public void start() {
-            nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults());
-            adder = nodes.warmAdder();
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() {
-            nodes.close();
+    public static class ListeningDefaultPool extends WarmAdderState {
+        @Override
+        AdderNodes startNodes() {
+            return HalibutNodes.listening(Identities.CALLER, Identities.HOST, HalibutLimits.defaults());
         }
     }
 
     @State(Scope.Benchmark)
-    public static class ListeningPool64 {
-        HalibutNodes nodes;
-        Adder adder;
-
-        @Setup(Level.Trial)
-        public void start() {
-            nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST,
+    public static class ListeningPool64 extends WarmAdderState {
+        @Override
+        AdderNodes startNodes() {
+            return HalibutNodes.listening(Identities.CALLER, Identities.HOST,
                     HalibutLimits.defaults().withPoolMaxIdlePerEndpoint(CALLERS));
-            adder = nodes.warmAdder();
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() {
-            nodes.close();
         }
     }
 
     @State(Scope.Benchmark)
-    public static class Polling {
-        HalibutNodes nodes;
-        Adder adder;
-
-        @Setup(Level.Trial)
-        public void start() {
-            nodes = HalibutNodes.polling(Identities.CALLER, Identities.HOST, CALLERS);
-            adder = nodes.warmAdder();
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() {
-            nodes.close();
+    public static class Polling extends WarmAdderState {
+        @Override
+        AdderNodes startNodes() {
+            return HalibutNodes.polling(Identities.CALLER, Identities.HOST, CALLERS);
         }
     }
 
     @State(Scope.Benchmark)
-    public static class RawServer {
-        RawTlsPair pair;
-
-        @Setup(Level.Trial)
-        public void start() throws IOException {
-            pair = new RawTlsPair(Identities.HOST, Identities.CALLER);
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() throws Exception {
-            pair.close();
-        }
+    public static class RawServer extends RawTlsPairState {
     }
 
     /** Each caller thread's own raw connection. */

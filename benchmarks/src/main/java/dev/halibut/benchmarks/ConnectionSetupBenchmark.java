@@ -35,56 +35,26 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ConnectionSetupBenchmark {
 
     @State(Scope.Benchmark)
-    public static class Halibut {
-        HalibutNodes nodes;
-        Adder adder;
-
-        @Setup(Level.Trial)
-        public void start() {
-            nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST,
+    public static class Halibut extends WarmAdderState {
+        @Override
+        AdderNodes startNodes() {
+            return HalibutNodes.listening(Identities.CALLER, Identities.HOST,
                     HalibutLimits.defaults().withPoolMaxIdlePerEndpoint(0));
-            adder = nodes.warmAdder();
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() {
-            nodes.close();
         }
     }
 
     /** The same on OpenSSL (tlsProvider "openssl") at both ends. */
     @State(Scope.Benchmark)
-    public static class HalibutOpenSsl {
-        HalibutNodes nodes;
-        Adder adder;
-
-        @Setup(Level.Trial)
-        public void start() {
-            nodes = HalibutNodes.listening(Identities.CALLER, Identities.HOST,
+    public static class HalibutOpenSsl extends WarmAdderState {
+        @Override
+        AdderNodes startNodes() {
+            return HalibutNodes.listening(Identities.CALLER, Identities.HOST,
                     HalibutLimits.defaults().withPoolMaxIdlePerEndpoint(0), "openssl");
-            adder = nodes.warmAdder();
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() {
-            nodes.close();
         }
     }
 
     @State(Scope.Benchmark)
-    public static class Raw {
-        RawTlsPair pair;
-        final byte[] request = new byte[Identities.ADD_REQUEST_BYTES];
-
-        @Setup(Level.Trial)
-        public void start() throws IOException {
-            pair = new RawTlsPair(Identities.HOST, Identities.CALLER);
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() throws Exception {
-            pair.close();
-        }
+    public static class Raw extends RawTlsPairState {
     }
 
     @State(Scope.Benchmark)

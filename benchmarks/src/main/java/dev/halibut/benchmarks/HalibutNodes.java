@@ -13,7 +13,7 @@ import java.net.URI;
  * Listening: the host listens, the caller connects (pooled). Polling: the caller listens, the host polls it
  * with {@code pollingConnections} connections.
  */
-final class HalibutNodes implements AutoCloseable {
+final class HalibutNodes implements AdderNodes {
 
     final HalibutRuntime caller;
     final HalibutRuntime host;
@@ -81,7 +81,8 @@ final class HalibutNodes implements AutoCloseable {
     }
 
     /** Calls until one succeeds (a polling host may still be connecting). */
-    Adder warmAdder() {
+    @Override
+    public Adder warmAdder() {
         Adder adder = client(Adder.class);
         if (adder.add(1, 2) != 3) {
             throw new IllegalStateException("add(1,2) != 3");

@@ -13,7 +13,7 @@ import java.net.URI;
  * Two listening nodes sharing a Redis queue, and a service host polling node B: the caller on node A reaches
  * it only through Redis (request queued on A, collected on B, response back to A).
  */
-final class RedisNodes implements AutoCloseable {
+final class RedisNodes implements AdderNodes {
 
     final RedisProcess redis;
     final HalibutRuntime nodeA;
@@ -38,7 +38,8 @@ final class RedisNodes implements AutoCloseable {
     }
 
     /** A client on node A; calls once so the host is known to be polling. */
-    Adder warmAdder() {
+    @Override
+    public Adder warmAdder() {
         Adder adder = nodeA.createClient(Adder.class, endpoint);
         if (adder.add(1, 2) != 3) {
             throw new IllegalStateException("add(1,2) != 3");

@@ -5,14 +5,11 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -29,70 +26,34 @@ import org.openjdk.jmh.annotations.Warmup;
 public class RedisQueueBenchmark {
 
     @State(Scope.Benchmark)
-    public static class InMemory1 {
-        HalibutNodes nodes;
-        Adder adder;
-
-        @Setup(Level.Trial)
-        public void start() {
-            nodes = HalibutNodes.polling(Identities.CALLER, Identities.HOST, 1);
-            adder = nodes.warmAdder();
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() {
-            nodes.close();
+    public static class InMemory1 extends WarmAdderState {
+        @Override
+        AdderNodes startNodes() {
+            return HalibutNodes.polling(Identities.CALLER, Identities.HOST, 1);
         }
     }
 
     @State(Scope.Benchmark)
-    public static class Redis1 {
-        RedisNodes nodes;
-        Adder adder;
-
-        @Setup(Level.Trial)
-        public void start() throws IOException {
-            nodes = new RedisNodes(1);
-            adder = nodes.warmAdder();
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() {
-            nodes.close();
+    public static class Redis1 extends WarmAdderState {
+        @Override
+        AdderNodes startNodes() throws IOException {
+            return new RedisNodes(1);
         }
     }
 
     @State(Scope.Benchmark)
-    public static class InMemory64 {
-        HalibutNodes nodes;
-        Adder adder;
-
-        @Setup(Level.Trial)
-        public void start() {
-            nodes = HalibutNodes.polling(Identities.CALLER, Identities.HOST, ConcurrentCallsBenchmark.CALLERS);
-            adder = nodes.warmAdder();
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() {
-            nodes.close();
+    public static class InMemory64 extends WarmAdderState {
+        @Override
+        AdderNodes startNodes() {
+            return HalibutNodes.polling(Identities.CALLER, Identities.HOST, ConcurrentCallsBenchmark.CALLERS);
         }
     }
 
     @State(Scope.Benchmark)
-    public static class Redis64 {
-        RedisNodes nodes;
-        Adder adder;
-
-        @Setup(Level.Trial)
-        public void start() throws IOException {
-            nodes = new RedisNodes(ConcurrentCallsBenchmark.CALLERS);
-            adder = nodes.warmAdder();
-        }
-
-        @TearDown(Level.Trial)
-        public void stop() {
-            nodes.close();
+    public static class Redis64 extends WarmAdderState {
+        @Override
+        AdderNodes startNodes() throws IOException {
+            return new RedisNodes(ConcurrentCallsBenchmark.CALLERS);
         }
     }
 

@@ -52,10 +52,7 @@ public final class StreamPhases {
                         tlsProvider)) {
             Sink sink = nodes.client(Sink.class);
             for (int i = 0; i < rounds; i++) {
-                long c0 = processCpuNanos();
-                long j0 = jitMillis();
-                long g0 = gcMillis();
-                long s0 = contextSwitches();
+                Counters k0 = Counters.now();
                 long t0 = System.nanoTime();
                 DataStream d = sink.produce(size);
                 long t1 = System.nanoTime();
@@ -63,24 +60,16 @@ public final class StreamPhases {
                     Blocks.drain(in);
                 }
                 long t2 = System.nanoTime();
-                long c2 = processCpuNanos();
-                long j2 = jitMillis();
-                long g2 = gcMillis();
-                long s2 = contextSwitches();
+                Counters k2 = Counters.now();
                 sink.consume(DataStream.fromWriter(size, out -> Blocks.write(out, size)));
                 long t3 = System.nanoTime();
-                long c3 = processCpuNanos();
-                long j3 = jitMillis();
-                long g3 = gcMillis();
-                long s3 = contextSwitches();
+                Counters k3 = Counters.now();
                 long read = readStarted[0];
                 System.out.printf("download: call returned %d ms, read straight through %d ms (%d MB/s, %d MB/s in"
-                                + " all), CPU %d ms (JIT %d, GC %d, %d waits) | upload: service called %d ms, reads"
-                                + " straight through %d ms (%d MB/s, %d MB/s in all), CPU %d ms (JIT %d, GC %d,"
-                                + " %d waits)%n",
-                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0), ms(c2 - c0), j2 - j0,
-                        g2 - g0, s2 - s0, ms(read - t2), ms(t3 - read), mbps(size, t3 - read), mbps(size, t3 - t2),
-                        ms(c3 - c2), j3 - j2, g3 - g2, s3 - s2);
+                                + " all), %s | upload: service called %d ms, reads straight through %d ms (%d MB/s, %d"
+                                + " MB/s in all), %s%n",
+                        ms(t1 - t0), ms(t2 - t1), mbps(size, t2 - t1), mbps(size, t2 - t0), k2.since(k0),
+                        ms(read - t2), ms(t3 - read), mbps(size, t3 - read), mbps(size, t3 - t2), k3.since(k2));
             }
         }
     }
@@ -89,28 +78,34 @@ public final class StreamPhases {
     private static void rawTls(int rounds, long size) throws Exception {
         try (RawTlsPair raw = new RawTlsPair(Identities.HOST, Identities.CALLER)) {
             for (int i = 0; i < rounds; i++) {
-                long c0 = processCpuNanos();
-                long j0 = jitMillis();
-                long g0 = gcMillis();
-                long s0 = contextSwitches();
+                Counters k0 = Counters.now();
                 long t0 = System.nanoTime();
                 raw.download(size);
                 long t1 = System.nanoTime();
-                long c1 = processCpuNanos();
-                long j1 = jitMillis();
-                long g1 = gcMillis();
-                long s1 = contextSwitches();
+                Counters k1 = Counters.now();
                 raw.upload(size);
                 long t2 = System.nanoTime();
-                long c2 = processCpuNanos();
-                long j2 = jitMillis();
-                long g2 = gcMillis();
-                long s2 = contextSwitches();
-                System.out.printf("raw TLS download: %d ms (%d MB/s), CPU %d ms (JIT %d, GC %d, %d waits) | upload:"
-                                + " %d ms (%d MB/s), CPU %d ms (JIT %d, GC %d, %d waits)%n",
-                        ms(t1 - t0), mbps(size, t1 - t0), ms(c1 - c0), j1 - j0, g1 - g0, s1 - s0, ms(t2 - t1),
-                        mbps(size, t2 - t1), ms(c2 - c1), j2 - j1, g2 - g1, s2 - s1);
+                Counters k2 = Counters.now();
+                System.out.printf("raw TLS download: %d ms (%d MB/s), %s | upload: %d ms (%d MB/s), %s%n",
+                        ms(t1 - t0), mbps(size, t1 - t0), k1.since(k0), ms(t2 - t1), mbps(size, t2 - t1), k2.since(k1));
             }
+        }
+    }
+
+    /**
+     * The process's counters at one moment, read in this order (as each round always read them): CPU time, JIT time,
+     * GC time, voluntary context switches.
+     */
+    private record Counters(long cpuNanos, long jitMs, long gcMs, long waits) {
+
+        static Counters now() {
+            return new Counters(processCpuNanos(), jitMillis(), gcMillis(), contextSwitches());
+        }
+
+        /** What the process spent since {@code start}: {@code CPU 12 ms (JIT 3, GC 0, 45 waits)}. */
+        String since(Counters start) {
+            return String.format("CPU %d ms (JIT %d, GC %d, %d waits)", ms(cpuNanos - start.cpuNanos),
+                    jitMs - start.jitMs, gcMs - start.gcMs, waits - start.waits);
         }
     }
 

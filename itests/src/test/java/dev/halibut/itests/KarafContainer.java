@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -39,6 +38,7 @@ final class KarafContainer {
 
     private static final String MVN_CFG = "etc/org.ops4j.pax.url.mvn.cfg";
     private static final String LOGGING_CFG = "etc/org.ops4j.pax.logging.cfg";
+    private static final String MANAGEMENT_CFG = "etc/org.apache.karaf.management.cfg";
     /** Exactly Pax Exam's path for this file, so that its own additions to featuresBoot apply after ours. */
     private static final String FEATURES_CFG = "etc/org.apache.karaf.features.cfg";
 
@@ -56,6 +56,7 @@ final class KarafContainer {
         deleteLogsOfEarlierRuns(logDir);
         String loopback = InetAddress.getLoopbackAddress().getHostAddress();
         String karafVersion = required("halibut.itest.karaf.version");
+        int[] rmiPorts = PortOutsideEphemeralRange.pick(2, InetAddress.getLoopbackAddress());
         return org.ops4j.pax.exam.CoreOptions.options(
                 karafDistributionConfiguration()
                         .frameworkUrl(distribution.toURI().toString())
@@ -78,15 +79,19 @@ final class KarafContainer {
                 editConfigurationFilePut(LOGGING_CFG, "log4j2.appender.audit.filePattern",
                         new File(logDir, "security-%i.log").getAbsolutePath()),
                 configureConsole().ignoreLocalConsole(),
-                // No fixed ports: containers of other builds on the same machine must not collide.
+                // Ports chosen per run, never a fixed number: containers of other builds on the same machine must not collide.
                 editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", loopback),
                 // Port 0: the SSH server binds a port of its own choosing (ShellScriptIT asks it which). A port picked
                 // here and freed would be bound only when the container starts, and in between anything binding
                 // port 0 (this container's Halibut listener, for one) may take it: the SSH server then fails to
                 // bind, and a client reaches whoever took the port ("Session is being closed").
                 editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", "0"),
-                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", freePort()),
-                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", freePort()),
+                // Karaf's JMX connector cannot take port 0 (see PortOutsideEphemeralRange): fixed ports, picked
+                // outside the kernel's ephemeral range, so that no port-0 bind can take them before Karaf binds them.
+                editConfigurationFilePut(MANAGEMENT_CFG, "rmiRegistryHost", loopback),
+                editConfigurationFilePut(MANAGEMENT_CFG, "rmiRegistryPort", Integer.toString(rmiPorts[0])),
+                editConfigurationFilePut(MANAGEMENT_CFG, "rmiServerHost", loopback),
+                editConfigurationFilePut(MANAGEMENT_CFG, "rmiServerPort", Integer.toString(rmiPorts[1])),
                 // Third-party bundles (Pax Exam's own feature) come from the build's local repository or
                 // Maven Central, the only remote repository reachable.
                 editConfigurationFilePut(MVN_CFG, "org.ops4j.pax.url.mvn.localRepository",
@@ -188,14 +193,6 @@ final class KarafContainer {
             if (f.isFile() && !f.delete()) {
                 throw new IllegalStateException("Cannot delete " + f + ", the Karaf log of an earlier run");
             }
-        }
-    }
-
-    private static String freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return Integer.toString(socket.getLocalPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException("No free port", e);
         }
     }
 

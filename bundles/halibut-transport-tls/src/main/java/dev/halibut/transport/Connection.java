@@ -2,39 +2,27 @@ package dev.halibut.transport;
 
 import dev.halibut.HalibutLimits;
 import dev.halibut.Thumbprints;
-import dev.halibut.transport.internal.FrameDecoder;
-import dev.halibut.transport.internal.ReadGate;
 import dev.halibut.transport.internal.StreamData;
-import dev.halibut.transport.internal.TlsProvider;
 import dev.halibut.transport.internal.WebSocketByteStream;
-import dev.halibut.wire.Compressor;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.Identification;
 import dev.halibut.wire.MessageMemoryBudget;
 import dev.halibut.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -47,6 +35,15 @@ import org.slf4j.LoggerFactory;
  * wait while more than {@link #WRITE_HIGH_WATER} bytes are queued for the peer, failing after
  * {@link HalibutLimits#writeTimeout()} without progress. Used by one thread at a time (the caller that owns it,
  * or the worker serving it); {@link #abort()} may be called from any thread to end it at once.
+ *
+ * <p>This class owns the socket (the channel, its close, the close actions, what the peer identified as) and is the
+ * facade its callers use; the work is done by package-private parts, one job each: {@link FrameInbox} (the inbound
+ * half: the inbox and its read gate, the end states the event loop learns, the one wait without a thread),
+ * {@link FrameWriter} (the outbound half: writes with back-pressure and the write timeout, a REQUEST's last look at
+ * the peer and its outcome, writes after the peer's close), {@link MessageCodec} (compression) and {@link Liveness}.
+ * The two halves share one lock, the inbox's, because some of the writer's decisions must see the inbound state in
+ * the same step (a REQUEST is withheld once END has arrived); this side's close is one flag, {@code closed}, set
+ * before anything else in {@link #closeHere} and read by every part.
  */
 public final class Connection implements AutoCloseable {
 
@@ -58,26 +55,14 @@ public final class Connection implements AutoCloseable {
     public static final int WRITE_HIGH_WATER = 256 * 1024;
     /** ... until they fall below this. */
     public static final int WRITE_LOW_WATER = 64 * 1024;
-    /** A frame's type byte and its 4-byte payload length (docs/protocol.md, section 3). */
-    private static final int FRAME_HEADER = 5;
-
     private final Channel channel;
-    private final Compressor compressor = new Compressor();
-    private final int maxMessageSize;
     private final int maxStreams;
     private final long maxStreamLength;
-    private final long writeTimeoutNanos;
     private final String remoteThumbprint;
     private final String description;
-    private final FrameDecoder decoder;
-    private final ReadGate gate;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** When the peer was last heard from, and the checks before an idle connection carries a request. */
     private final Liveness liveness = new Liveness(new LivenessWire(), this);
-    /** How long a large message may wait for the budget: what the reader waits for the peer now. */
-    private volatile long readWaitNanos;
-    /** Whether stream frames are built in direct buffers ({@link #streamFrameBuffer}); found on first use. */
-    private volatile Boolean directStreamBuffers;
     /** The identification block the peer sent; see {@link #peerIdentification()}. */
     private volatile Identification peerIdentification;
     /** Whether the Halibut byte stream rides in WebSocket frames (wss://), decided once at {@link #attach}. */
@@ -86,29 +71,12 @@ public final class Connection implements AutoCloseable {
     private final Object closeLock = new Object();
     private List<Runnable> closeActions;
 
-    /** Guards the inbox state below; signalled when a frame arrives, the channel ends or becomes writable. */
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    /** {@link Frame}s, and {@link StreamData} for STREAM_DATA (its buffer released by whoever takes it out). */
-    private final ArrayDeque<Object> inbox = new ArrayDeque<>();
-    private long inboxBytes;
-    private boolean inboxWasFull;
-    /** Stream data arrived and its reader is to be woken at the end of this read from the socket. */
-    private boolean readerWakeDue;
-    private IOException failure;
-    private boolean ended;
-    /**
-     * The peer has sent END. Kept apart from the inbox: a reader may take the END out of the inbox (it reads for
-     * the response as soon as the REQUEST is queued) before the event loop's last look at the peer before that
-     * REQUEST's write, which must still withhold it.
-     */
-    private boolean endArrived;
-    /** Who waits, without a thread, for the next frame or the end ({@link #onReadable}); at most one. */
-    private Watch watch;
-    /** Frames written after the peer closed: the first is dropped quietly, as TCP would take it; then writes fail. */
-    private int writesAfterEnd;
-    /** The outcome of the last REQUEST's write ({@link #requestWrite()}); completed once it is known. */
-    private volatile CompletableFuture<RequestWrite> requestWrite = CompletableFuture.completedFuture(RequestWrite.WRITTEN);
+    /** The inbound half: frames for the reader, the end states, the wait for the next frame; owns the one lock. */
+    private final FrameInbox inbox;
+    /** The outbound half: frame writes with back-pressure and the write timeout, a REQUEST's outcome. */
+    private final FrameWriter writer;
+    /** Messages compressed into frames and back. */
+    private final MessageCodec codec;
 
     /**
      * A connection over {@code channel}, whose TLS handshake and identification are done. Call
@@ -119,23 +87,20 @@ public final class Connection implements AutoCloseable {
     Connection(Channel channel, HalibutLimits limits, MessageMemoryBudget budget, String remoteThumbprint,
                String description, Duration readWait) {
         this.channel = channel;
-        this.maxMessageSize = limits.maxMessageSize();
         this.maxStreams = limits.maxStreamsPerMessage();
         this.maxStreamLength = limits.maxStreamLengthPerMessage();
-        this.writeTimeoutNanos = limits.writeTimeout().toNanos();
         this.remoteThumbprint = remoteThumbprint;
         this.description = description;
-        this.readWaitNanos = readWait.toNanos();
-        this.gate = new ReadGate(channel);
-        this.decoder = new FrameDecoder(limits.maxMessageSize(), budget, () -> readWaitNanos, gate);
+        this.inbox = new FrameInbox(this, closed, channel, limits.maxMessageSize(), budget, readWait);
+        this.writer = new FrameWriter(this, closed, channel, inbox, limits.writeTimeout());
+        this.codec = new MessageCodec(this, closed, limits.maxMessageSize());
     }
 
     /** Puts the frame decoder and this connection's inbox at the end of the pipeline. Event loop only. */
     void attach(ChannelPipeline pipeline) {
         // The listener and the connector put the WebSocket carrier in before identification, or not at all.
         overWebSocket = pipeline.get(WebSocketByteStream.class) != null;
-        pipeline.addLast("frames", decoder);
-        pipeline.addLast("inbox", new Inbox());
+        inbox.attach(pipeline);
     }
 
     /** The thumbprint of the certificate the peer presented. */
@@ -213,202 +178,14 @@ public final class Connection implements AutoCloseable {
      * @throws MessageTooLargeException the message exceeds the maximum message size; nothing was sent
      */
     public void sendMessage(FrameType type, byte[] bson) throws IOException {
-        writeWholeFrame(type, messageFrame(type, bson));
+        writer.writeWholeFrame(type, codec.messageFrame(type, bson));
         touch();
-    }
-
-    /**
-     * A message frame of {@code type} carrying {@code bson} compressed, checked against the maximum message size
-     * before and after compression. Compressed after room for the frame header, and sent from that array: no
-     * further copy of the payload. A connection closed here, before or while the message is compressed (its
-     * compressor closes with it, from whichever thread closes it), fails as closed, as a write would: nothing was
-     * sent.
-     */
-    private ByteBuf messageFrame(FrameType type, byte[] bson) throws IOException {
-        if (bson.length > maxMessageSize) {
-            throw new MessageTooLargeException("The message is " + bson.length
-                    + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
-        }
-        if (closed.get()) {
-            throw new SocketException("The " + this + " is closed; the " + type + " was not sent");
-        }
-        Compressor.Packed packed;
-        try {
-            packed = compressor.compress(bson, FRAME_HEADER);
-        } catch (RuntimeException e) {
-            throw closedDuring(e, "its " + type + " was being compressed; it was not sent");
-        }
-        if (packed.length() > maxMessageSize) {
-            throw new MessageTooLargeException("The message compresses to " + packed.length()
-                    + " bytes, more than the maximum message size of " + maxMessageSize + " bytes");
-        }
-        ByteBuf frame = Unpooled.wrappedBuffer(packed.buffer(), 0, packed.end());
-        frame.setByte(0, type.code()).setInt(1, packed.length());
-        return frame;
     }
 
     /** Sends a control frame (NEXT, PROCEED, END). */
     public void sendControl(FrameType type) throws IOException {
-        writeFrame(type, null);
+        writer.writeFrame(type, null, 0);
         touch();
-    }
-
-    private void writeFrame(FrameType type, byte[] payload) throws IOException {
-        writeFrame(type, payload, payload == null ? 0 : payload.length);
-    }
-
-    /**
-     * Queues one frame for the peer and returns once the queue is below its high-water mark again: the writer
-     * waits (back-pressure) while the peer reads slower than it writes, and fails with
-     * {@link SocketTimeoutException} (and the connection is aborted) when nothing of the queue was written for
-     * the write timeout.
-     */
-    private void writeFrame(FrameType type, byte[] payload, int length) throws IOException {
-        if (!type.carriesPayload() && length != 0) {
-            throw new IllegalArgumentException(type + " frames carry no payload");
-        }
-        ByteBuf buf = channel.alloc().buffer(FRAME_HEADER + length);
-        buf.writeByte(type.code()).writeInt(length);
-        if (length > 0) {
-            buf.writeBytes(payload, 0, length);
-        }
-        writeWholeFrame(type, buf);
-    }
-
-    /**
-     * Queues one whole frame of {@code type} (header and payload in {@code frame}, which this takes over: released
-     * if it is not written); see above.
-     */
-    private void writeWholeFrame(FrameType type, ByteBuf frame) throws IOException {
-        boolean request = type == FrameType.REQUEST;
-        lock.lock();
-        try {
-            if (request) {
-                String ended = peerEndedLocked();
-                if (ended != null) {
-                    requestWrite = CompletableFuture.completedFuture(RequestWrite.WITHHELD);
-                    throw new RequestNotWrittenException(withheldMessage(ended)); // released below
-                }
-            }
-            if (quietlyDroppedAfterEnd()) {
-                frame.release();
-                return;
-            }
-            checkUsableLocked();
-        } catch (IOException e) {
-            frame.release();
-            throw e;
-        } finally {
-            lock.unlock();
-        }
-        if (request) {
-            writeRequest(frame);
-        } else {
-            channel.writeAndFlush(frame).addListener(f -> {
-                if (!f.isSuccess()) {
-                    writeFailed(f.cause());
-                }
-            });
-        }
-        awaitWritable();
-    }
-
-    private void writeFailed(Throwable cause) {
-        if (channel.isOpen()) {
-            failed(cause instanceof IOException io ? io
-                    : new IOException("Writing to " + description + " failed: " + cause, cause));
-        }
-    }
-
-    /**
-     * Writes a REQUEST frame from the event loop, after one more look at what the event loop knows of the peer:
-     * if it has ended the connection (END or anything else unasked has arrived, it closed, reset or failed) since
-     * the caller's checks, the request is not written at all, and the connection fails (docs/protocol.md,
-     * section 5: a request that never reached the peer did not run). {@link #requestWrite()} tells which it was.
-     */
-    private void writeRequest(ByteBuf buf) throws IOException {
-        CompletableFuture<RequestWrite> outcome = new CompletableFuture<>();
-        requestWrite = outcome;
-        writeRequestOnEventLoop(buf, outcome, null);
-    }
-
-    /**
-     * The event loop's part of writing a REQUEST (see {@link #writeRequest}): one task that takes the last look at
-     * the peer and then writes {@code frame} or withholds it (failing the connection), completing {@code outcome}
-     * either way, and then runs {@code afterwards} (if not null) on the event loop. Run at once when called there.
-     *
-     * @throws RequestNotWrittenException the event loop has shut down: nothing was written
-     */
-    private void writeRequestOnEventLoop(ByteBuf frame, CompletableFuture<RequestWrite> outcome, Runnable afterwards)
-            throws RequestNotWrittenException {
-        Runnable write = () -> {
-            String ended;
-            lock.lock();
-            try {
-                ended = peerEndedLocked();
-            } finally {
-                lock.unlock();
-            }
-            if (ended != null) {
-                frame.release();
-                outcome.complete(RequestWrite.WITHHELD);
-                failed(new RequestNotWrittenException(withheldMessage(ended)));
-                closeNow(channel);
-            } else {
-                channel.writeAndFlush(frame).addListener(f -> {
-                    // A write that did not complete handed not all of the frame to the socket: the peer cannot have
-                    // read the whole request, so it cannot have run it.
-                    outcome.complete(f.isSuccess() ? RequestWrite.WRITTEN : RequestWrite.FAILED);
-                    if (!f.isSuccess()) {
-                        writeFailed(f.cause());
-                    }
-                });
-            }
-            if (afterwards != null) {
-                afterwards.run();
-            }
-        };
-        if (channel.eventLoop().inEventLoop()) {
-            write.run();
-            return;
-        }
-        try {
-            channel.eventLoop().execute(write);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            frame.release();
-            outcome.complete(RequestWrite.WITHHELD);
-            throw new RequestNotWrittenException(withheldMessage("this side's event loop had shut down"));
-        }
-    }
-
-    private String withheldMessage(String why) {
-        return "The request was not written to " + description + ": " + why + " before it";
-    }
-
-    /**
-     * Lock held. Why the peer can read nothing more we write, as far as this side knows without blocking, or
-     * {@code null} if the connection is open with nothing unread on it.
-     */
-    private String peerEndedLocked() {
-        if (closed.get()) {
-            return "this side had closed the connection";
-        }
-        if (failure != null) {
-            return "the connection had failed (" + failure + ")";
-        }
-        if (endArrived) {
-            return "the peer had ended the connection (END)";
-        }
-        if (!inbox.isEmpty()) {
-            return "the peer had sent a " + typeOf(inbox.peek()) + " frame unasked";
-        }
-        if (ended || !channel.isActive()) {
-            return "the peer had closed the connection";
-        }
-        if (decoder.inFrame()) {
-            return "the peer had started sending a frame unasked";
-        }
-        return null;
     }
 
     /** How the last REQUEST written on this connection went; see {@link #requestWrite()}. */
@@ -428,99 +205,15 @@ public final class Connection implements AutoCloseable {
      * {@link RequestWrite#WITHHELD withheld} or whose write {@link RequestWrite#FAILED failed} did not run.
      */
     public RequestWrite requestWrite() {
-        try {
-            return requestWrite.get(writeTimeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-            return RequestWrite.WRITTEN;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return RequestWrite.WRITTEN;
-        }
-    }
-
-    private void awaitWritable() throws IOException {
-        if (channel.isWritable()) {
-            return;
-        }
-        IOException ending = waitUntilWritable();
-        if (ending != null) {
-            abort(); // here, without the lock: abort() runs the close actions, which take locks of their own
-            throw ending;
-        }
-    }
-
-    /**
-     * Waits, holding the lock, until the channel is writable again (or the write is dropped quietly after the peer's
-     * end); see {@link #awaitWritable()}.
-     *
-     * @return {@code null} once the write may go on, or what ends the connection (the caller aborts it): nothing of
-     *         the queue was written for the write timeout, or the thread was interrupted
-     * @throws IOException the connection is closed or failed
-     */
-    private IOException waitUntilWritable() throws IOException {
-        boolean interrupted = Thread.interrupted();
-        lock.lock();
-        try {
-            long pending = channel.bytesBeforeWritable();
-            long deadline = System.nanoTime() + writeTimeoutNanos;
-            while (!channel.isWritable()) {
-                if (quietlyDroppedAfterEnd()) {
-                    return null;
-                }
-                checkUsableLocked();
-                long now = System.nanoTime();
-                long p = channel.bytesBeforeWritable();
-                if (p < pending) {
-                    pending = p; // the peer read some: the timeout runs from its last progress
-                    deadline = now + writeTimeoutNanos;
-                }
-                if (now >= deadline) {
-                    return new WriteTimeoutException("Write to " + description + " timed out: the peer read nothing of"
-                            + " the " + pending + " bytes queued for it for " + Duration.ofNanos(writeTimeoutNanos)
-                            + " (writeTimeout); the connection is closed");
-                }
-                // Bounded slices: writability changes are signalled, the peer's slow progress is not.
-                changed.awaitNanos(Math.min(deadline - now, TimeUnit.MILLISECONDS.toNanos(100)));
-            }
-            checkUsableLocked();
-            return null;
-        } catch (InterruptedException e) {
-            interrupted = true; // kept for the caller, as below
-            return interruptedWhileBlocked("writing to");
-        } finally {
-            lock.unlock();
-            restoreInterrupt(interrupted);
-        }
-    }
-
-    /**
-     * Lock held. Like a TCP write after the peer's FIN, the first write that finds the connection closed by the
-     * peer "succeeds": the read that follows reports the end (EOF, or an END the peer sent before it closed,
-     * which says its request was not run). Later writes fail. Not a REQUEST: that is never written once the peer
-     * is known to have ended ({@link #writeRequest}).
-     */
-    private boolean quietlyDroppedAfterEnd() {
-        return ended && !closed.get() && failure == null && writesAfterEnd++ == 0;
+        return writer.requestWrite();
     }
 
     /**
      * An interrupt that arrives while a thread is blocked on the connection ends the connection: what the blocked
      * call throws once its caller has aborted the connection (without the lock; see {@link #abort()}).
      */
-    private InterruptedIOException interruptedWhileBlocked(String what) {
+    InterruptedIOException interruptedWhileBlocked(String what) {
         return new InterruptedIOException("Interrupted while " + what + " " + description + "; the connection is closed");
-    }
-
-    private void checkUsableLocked() throws IOException {
-        if (closed.get()) {
-            throw new SocketException("The " + this + " is closed");
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        if (ended) {
-            throw new SocketException("The " + this + " was closed by the peer");
-        }
     }
 
     /** A wait registered with {@link #onReadable}. */
@@ -543,33 +236,7 @@ public final class Connection implements AutoCloseable {
      * @throws IllegalStateException a wait is pending on this connection already
      */
     public ReadableWatch onReadable(Duration timeout, java.util.function.Consumer<Boolean> callback) {
-        Watch w = new Watch(callback);
-        boolean now;
-        lock.lock();
-        try {
-            if (waitPendingLocked()) {
-                throw new IllegalStateException(secondWait("a wait for the next frame"));
-            }
-            if (timeout != null) {
-                readWaitNanos = timeout.toNanos();
-            }
-            now = readableNow();
-            if (!now) {
-                watch = w;
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (now) {
-            w.fire(true);
-        } else if (timeout != null) {
-            try {
-                w.timer = channel.eventLoop().schedule(() -> w.fire(false), timeout.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                w.fire(true); // the event loop is shutting down: the connection is ending, readFrame says so
-            }
-        }
-        return w;
+        return inbox.onReadable(timeout, callback);
     }
 
     /**
@@ -588,110 +255,6 @@ public final class Connection implements AutoCloseable {
         liveness.checkAliveAsync(timeout, result);
     }
 
-    /** Lock held. Whether a wait registered with {@link #onReadable} is pending: not called back or cancelled yet. */
-    private boolean waitPendingLocked() {
-        return watch != null && !watch.fired.get();
-    }
-
-    private String secondWait(String what) {
-        return "The " + this + " was asked for " + what + " while a wait for the peer is pending on it: one wait at a"
-                + " time (the pending one is kept; end it, or let it be called back, first)";
-    }
-
-    /** Lock held. Whether readFrame would return or throw at once. */
-    private boolean readableNow() {
-        return !inbox.isEmpty() || ended || failure != null || closed.get();
-    }
-
-    /** Wakes the registered wait, if any, after this side closed or aborted the connection. Call without the lock. */
-    private void wakeWatch() {
-        Watch w;
-        lock.lock();
-        try {
-            w = takeWatchLocked();
-        } finally {
-            lock.unlock();
-        }
-        fire(w);
-    }
-
-    /**
-     * Lock held, in the same step that made {@link #readFrame} ready (a frame added, the end, a failure): the wait
-     * to wake for it, if any. Taking it in that step is what keeps a wake from being spurious: a frame wakes only a
-     * wait that was registered before the frame arrived, never one a reader registered after it had already taken
-     * that frame with {@link #readFrame} (which is how a wake with nothing to read came about).
-     */
-    private Watch takeWatchLocked() {
-        Watch w = watch;
-        watch = null;
-        return w;
-    }
-
-    /** Wakes {@code w} (if not null) as readable. Call without the lock. */
-    private static void fire(Watch w) {
-        if (w != null) {
-            w.fire(true);
-        }
-    }
-
-    private final class Watch implements ReadableWatch {
-        private final java.util.function.Consumer<Boolean> callback;
-        private final AtomicBoolean fired = new AtomicBoolean();
-        private volatile java.util.concurrent.ScheduledFuture<?> timer;
-
-        Watch(java.util.function.Consumer<Boolean> callback) {
-            this.callback = callback;
-        }
-
-        void fire(boolean readable) {
-            if (!end()) {
-                return;
-            }
-            Runnable call = () -> {
-                try {
-                    callback.accept(readable);
-                } catch (RuntimeException e) {
-                    LOG.error("Serving {} failed unexpectedly; closing it", Connection.this, e);
-                    abort();
-                }
-            };
-            if (channel.eventLoop().inEventLoop()) {
-                call.run();
-            } else {
-                try {
-                    channel.eventLoop().execute(call);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    call.run(); // the event loop has ended: nothing else can run it
-                }
-            }
-        }
-
-        @Override
-        public boolean cancel() {
-            return end();
-        }
-
-        /** Ends this wait once (its timer stopped, its slot freed); whether this call was the one that ended it. */
-        private boolean end() {
-            if (!fired.compareAndSet(false, true)) {
-                return false;
-            }
-            var t = timer;
-            if (t != null) {
-                t.cancel(false);
-            }
-            lock.lock();
-            try {
-                if (watch == this) {
-                    watch = null;
-                }
-            } finally {
-                lock.unlock();
-            }
-            return true;
-        }
-    }
-
     /**
      * Reads the next frame, waiting at most {@code timeout} for it, and as long for memory each time a
      * large message's buffer grows while the runtime's budget for incomplete messages is taken.
@@ -702,7 +265,9 @@ public final class Connection implements AutoCloseable {
      * @throws dev.halibut.wire.MessageBudgetExceededException no memory was freed for a large message in time
      */
     public Frame readFrame(Duration timeout) throws IOException {
-        return asFrame(take(timeout));
+        Object f = inbox.take(timeout);
+        heard();
+        return FrameInbox.asFrame(f);
     }
 
     /**
@@ -711,37 +276,7 @@ public final class Connection implements AutoCloseable {
      * a {@link Frame}.
      */
     Object readStreamFrame(Duration timeout) throws IOException {
-        return take(timeout);
-    }
-
-    private Object take(Duration timeout) throws IOException {
-        readWaitNanos = timeout.toNanos();
-        boolean interrupted = Thread.interrupted();
-        Object f = null;
-        boolean interruptedHere = false;
-        lock.lock();
-        try {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (inbox.isEmpty()) {
-                throwIfOverLocked();
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new SocketTimeoutException("Nothing arrived on the " + this + " within " + timeout);
-                }
-                changed.awaitNanos(left);
-            }
-            f = takeLocked();
-        } catch (InterruptedException e) {
-            interruptedHere = true;
-            interrupted = true; // kept for the caller
-        } finally {
-            lock.unlock();
-            restoreInterrupt(interrupted);
-        }
-        if (interruptedHere) {
-            abort(); // here, without the lock: abort() runs the close actions, which take locks of their own
-            throw interruptedWhileBlocked("reading from");
-        }
+        Object f = inbox.take(timeout);
         heard();
         return f;
     }
@@ -754,69 +289,12 @@ public final class Connection implements AutoCloseable {
      * @throws IOException          the connection failed or was closed
      */
     public Frame pollFrame() throws IOException {
-        Object f;
-        lock.lock();
-        try {
-            if (inbox.isEmpty()) {
-                throwIfOverLocked();
-                return null;
-            }
-            f = takeLocked();
-        } finally {
-            lock.unlock();
+        Object f = inbox.poll();
+        if (f == null) {
+            return null;
         }
         heard();
-        return asFrame(f);
-    }
-
-    private static Frame asFrame(Object taken) {
-        return taken instanceof StreamData d ? d.toFrame() : (Frame) taken;
-    }
-
-    private static FrameType typeOf(Object inboxEntry) {
-        return inboxEntry instanceof StreamData ? FrameType.STREAM_DATA : ((Frame) inboxEntry).type();
-    }
-
-    private static int sizeOf(Object inboxEntry) {
-        return inboxEntry instanceof StreamData d ? d.length() : ((Frame) inboxEntry).payload().length;
-    }
-
-    /**
-     * Lock held, this side closed or aborted the connection: drops what nobody will read now (reads fail from here
-     * on: the connection is closed), returning the buffers of stream data to their pool.
-     */
-    private void dropInboxLocked() {
-        for (Object entry : inbox) {
-            if (entry instanceof StreamData d) {
-                d.release();
-            }
-        }
-        inbox.clear();
-        inboxBytes = 0;
-    }
-
-    /** Lock held, inbox empty: throws if no frame can come any more (closed here, failed, or ended by the peer). */
-    private void throwIfOverLocked() throws IOException {
-        if (closed.get()) {
-            throw new SocketException("The " + this + " is closed");
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        if (ended) {
-            throw new EOFException("The connection was closed by the peer");
-        }
-    }
-
-    /** Lock held, inbox not empty: the next frame, reading from the socket again once the inbox has room. */
-    private Object takeLocked() {
-        Object f = inbox.poll();
-        inboxBytes -= sizeOf(f);
-        if (inboxBytes <= INBOX_HIGH_BYTES / 2 && inboxWasFull) {
-            inboxWasFull = false;
-            gate.inboxFull(false);
-        }
-        return f;
+        return FrameInbox.asFrame(f);
     }
 
     private void heard() {
@@ -830,26 +308,7 @@ public final class Connection implements AutoCloseable {
      * @throws SocketException   this connection was closed (by another thread) before or while it was decompressed
      */
     public byte[] messageBytes(Frame frame) throws IOException {
-        try {
-            return compressor.decompress(frame.payload(), maxMessageSize);
-        } catch (RuntimeException e) {
-            throw closedDuring(e, "a received message was being decompressed");
-        }
-    }
-
-    /**
-     * {@code e}, from this connection's compressor, as the close it reports when this connection has been closed
-     * (the compressor closes with it, from whichever thread closes it, so a message being compressed or decompressed
-     * on another thread finds it closed): a {@link SocketException}, like any use of a closed connection. Anything
-     * else is rethrown as it is.
-     */
-    private SocketException closedDuring(RuntimeException e, String what) {
-        if (!closed.get()) {
-            throw e;
-        }
-        SocketException closedHere = new SocketException("The " + this + " was closed while " + what);
-        closedHere.initCause(e);
-        return closedHere;
+        return codec.messageBytes(frame);
     }
 
     /**
@@ -883,16 +342,7 @@ public final class Connection implements AutoCloseable {
      * makes it unusable.
      */
     Liveness.QuietState quietState() {
-        lock.lock();
-        try {
-            if (closed.get() || ended || failure != null || !channel.isActive()
-                    || !inbox.isEmpty() || decoder.inFrame()) {
-                return Liveness.QuietState.ENDED;
-            }
-            return Liveness.QuietState.OPEN_AND_QUIET;
-        } finally {
-            lock.unlock();
-        }
+        return inbox.quietState();
     }
 
     /**
@@ -914,12 +364,12 @@ public final class Connection implements AutoCloseable {
 
         @Override
         public boolean readyForNext() {
-            lock.lock();
+            inbox.lock.lock();
             try {
                 // Unexpected frames, an end, or a full write queue on an idle connection: not alive as it should be.
-                return channel.isWritable() && !readableNow();
+                return channel.isWritable() && !inbox.readableNowLocked();
             } finally {
-                lock.unlock();
+                inbox.lock.unlock();
             }
         }
 
@@ -930,9 +380,7 @@ public final class Connection implements AutoCloseable {
 
         @Override
         public void sendNextNow() {
-            ByteBuf next = channel.alloc().buffer(5);
-            next.writeByte(FrameType.NEXT.code()).writeInt(0);
-            channel.writeAndFlush(next);
+            writer.writeControlUnchecked(FrameType.NEXT);
         }
 
         @Override
@@ -956,7 +404,7 @@ public final class Connection implements AutoCloseable {
      * reads slower than it is written; {@code length} of {@code payload}, or all of it when negative.
      */
     void writeStreamFrame(FrameType type, byte[] payload, int length) throws IOException {
-        writeFrame(type, payload, length < 0 ? payload.length : length);
+        writer.writeFrame(type, payload, length < 0 ? payload.length : length);
         touch();
     }
 
@@ -965,7 +413,7 @@ public final class Connection implements AutoCloseable {
      * {@link #streamFrameBuffer}), which this takes over; waits as {@link #writeStreamFrame(FrameType, byte[], int)}.
      */
     void writeStreamFrame(FrameType type, ByteBuf frame) throws IOException {
-        writeWholeFrame(type, frame);
+        writer.writeWholeFrame(type, frame);
         touch();
     }
 
@@ -974,13 +422,7 @@ public final class Connection implements AutoCloseable {
      * connection's TLS engine encrypts from without a copy: an array for the JDK's engine, direct memory for OpenSSL.
      */
     ByteBuf streamFrameBuffer(int capacity) {
-        Boolean direct = directStreamBuffers;
-        if (direct == null) {
-            SslHandler tls = channel.pipeline().get(SslHandler.class);
-            direct = tls == null || TlsProvider.encryptsFromDirectBuffers(tls.engine());
-            directStreamBuffers = direct;
-        }
-        return direct ? channel.alloc().directBuffer(capacity) : channel.alloc().heapBuffer(capacity);
+        return writer.streamFrameBuffer(capacity);
     }
 
     /** This side's {@code maxStreamsPerMessage}, for {@link IncomingStreams}. */
@@ -1012,9 +454,8 @@ public final class Connection implements AutoCloseable {
             return;
         }
         if (channel.isActive()) {
-            ByteBuf end = channel.alloc().buffer(5);
-            end.writeByte(FrameType.END.code()).writeInt(0);
-            channel.writeAndFlush(end); // close() below lets it out first, or drops it when the peer is gone
+            // close() below lets it out first, or drops it when the peer is gone
+            writer.writeControlUnchecked(FrameType.END);
         }
         close();
     }
@@ -1042,8 +483,8 @@ public final class Connection implements AutoCloseable {
     /**
      * The end state that {@link #close()} and {@link #abort()} share, reached once, at once, on the calling thread:
      * {@code closed} set (before anything else, so that a thread compressing meanwhile reports the close, see
-     * {@link #closedDuring}), the channel closed ({@code now}: without close_notify or flushing), unread frames
-     * dropped, blocked readers and writers and the pending wait woken, the compressor closed, the close actions run.
+     * {@link MessageCodec}), the channel closed ({@code now}: without close_notify or flushing), unread frames
+     * dropped, blocked readers and writers and the pending wait woken, the message codec's compressor closed, the close actions run.
      * Call without the lock: the close actions take locks of their own.
      */
     private void closeHere(boolean now) {
@@ -1058,15 +499,8 @@ public final class Connection implements AutoCloseable {
         } else {
             channel.close();
         }
-        lock.lock();
-        try {
-            dropInboxLocked();
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        wakeWatch();
-        compressor.close();
+        inbox.closedHere();
+        codec.close();
         List<Runnable> actions;
         synchronized (closeLock) {
             actions = closeActions;
@@ -1101,140 +535,6 @@ public final class Connection implements AutoCloseable {
 
     private void touch() {
         liveness.used();
-    }
-
-    private void signal() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void failed(IOException e) {
-        Watch w;
-        lock.lock();
-        try {
-            if (failure == null) {
-                failure = e;
-            }
-            changed.signalAll();
-            w = takeWatchLocked();
-        } finally {
-            lock.unlock();
-        }
-        fire(w);
-    }
-
-    /**
-     * The end of this connection's pipeline: takes frames into the inbox (and stops reading from the socket
-     * while the inbox holds more than {@link #INBOX_HIGH_BYTES}), and wakes the reader and writer on failure,
-     * end and writability changes.
-     */
-    private final class Inbox extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            Watch w;
-            lock.lock();
-            try {
-                if (closed.get()) {
-                    if (msg instanceof StreamData d) {
-                        d.release(); // nobody reads it any more (see dropInboxLocked)
-                    }
-                    return;
-                }
-                endArrived |= msg instanceof Frame f && f.type() == FrameType.END;
-                inbox.add(msg);
-                inboxBytes += sizeOf(msg);
-                if (inboxBytes > INBOX_HIGH_BYTES && !inboxWasFull) {
-                    inboxWasFull = true;
-                    gate.inboxFull(true);
-                }
-                if (msg instanceof StreamData && inboxBytes < INBOX_HIGH_BYTES / 2) {
-                    // A stream's data wakes its reader once per read from the socket (channelReadComplete), not once
-                    // per 64 KiB frame: the reader copies a frame out faster than TLS decrypts the next, so it would
-                    // park and be woken for every frame. Half the inbox wakes it at once, so it never idles long.
-                    readerWakeDue = true;
-                    return;
-                }
-                readerWakeDue = false;
-                changed.signalAll();
-                // Taken with the frame, not after the unlock: by then a blocking reader may have taken the frame and
-                // registered a wait for the next one, which this frame must not wake (it would find nothing).
-                w = takeWatchLocked();
-            } finally {
-                lock.unlock();
-            }
-            fire(w);
-        }
-
-        /**
-         * The channel is gone (closed and deregistered) while this connection may not be closed yet: stream data still
-         * in the inbox moves out of the pool into plain heap copies, which a late reader can still read and the
-         * garbage collector frees if nobody does.
-         */
-        @Override
-        public void handlerRemoved(ChannelHandlerContext ctx) {
-            lock.lock();
-            try {
-                for (int i = inbox.size(); i > 0; i--) {
-                    Object entry = inbox.poll();
-                    inbox.add(entry instanceof StreamData d ? d.unpooled() : entry); // same order
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            Watch w = null;
-            lock.lock();
-            try {
-                if (readerWakeDue) {
-                    readerWakeDue = false;
-                    changed.signalAll();
-                    w = takeWatchLocked();
-                }
-            } finally {
-                lock.unlock();
-            }
-            fire(w);
-            ctx.fireChannelReadComplete();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            IOException e = cause instanceof IOException io ? io
-                    : new IOException("The " + Connection.this + " failed: " + cause, cause);
-            if (cause instanceof io.netty.handler.codec.DecoderException d && d.getCause() instanceof IOException io) {
-                e = io;
-            }
-            failed(e);
-            closeNow(ctx.channel());
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            Watch w;
-            lock.lock();
-            try {
-                ended = true;
-                changed.signalAll();
-                w = takeWatchLocked();
-            } finally {
-                lock.unlock();
-            }
-            fire(w);
-            ctx.fireChannelInactive();
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            signal();
-            ctx.fireChannelWritabilityChanged();
-        }
     }
 
     /**
@@ -1305,25 +605,9 @@ public final class Connection implements AutoCloseable {
      */
     public void sendRequestThenOnReadable(byte[] bson, Duration timeout, java.util.function.Consumer<Boolean> callback)
             throws IOException {
-        ByteBuf frame = messageFrame(FrameType.REQUEST, bson);
-        CompletableFuture<RequestWrite> outcome = new CompletableFuture<>();
-        lock.lock();
-        try {
-            if (waitPendingLocked()) {
-                frame.release();
-                throw new IllegalStateException(secondWait("a request and a wait for its response; nothing was sent"));
-            }
-            String ended = peerEndedLocked();
-            if (ended != null) {
-                requestWrite = CompletableFuture.completedFuture(RequestWrite.WITHHELD);
-                frame.release();
-                throw new RequestNotWrittenException(withheldMessage(ended));
-            }
-            requestWrite = outcome;
-        } finally {
-            lock.unlock();
-        }
-        writeRequestOnEventLoop(frame, outcome, () -> {
+        ByteBuf frame = codec.messageFrame(FrameType.REQUEST, bson);
+        CompletableFuture<RequestWrite> outcome = writer.claimRequestWithWait(frame);
+        writer.writeRequestOnEventLoop(frame, outcome, () -> {
             touch();
             try {
                 onReadable(timeout, callback); // a withheld request has failed the connection: this wakes at once
@@ -1333,7 +617,7 @@ public final class Connection implements AutoCloseable {
                 // answer: the connection ends, which calls back the other wait, and this one is called back now.
                 LOG.error("{}; closing it", e.getMessage());
                 abort();
-                new Watch(callback).fire(true);
+                inbox.callBackNow(callback);
             }
         });
     }
@@ -1350,25 +634,10 @@ public final class Connection implements AutoCloseable {
      * @return whether the frame was queued; {@code false} means the connection is not usable: close it
      */
     public boolean sendControlNow(FrameType type) {
-        if (type.carriesPayload()) {
-            throw new IllegalArgumentException(type + " frames carry a payload");
+        boolean queued = writer.sendControlNow(type);
+        if (queued) {
+            touch();
         }
-        lock.lock();
-        try {
-            if (closed.get() || failure != null || ended || !channel.isWritable()) {
-                return false;
-            }
-        } finally {
-            lock.unlock();
-        }
-        ByteBuf frame = channel.alloc().buffer(FRAME_HEADER);
-        frame.writeByte(type.code()).writeInt(0);
-        channel.writeAndFlush(frame).addListener(f -> {
-            if (!f.isSuccess()) {
-                writeFailed(f.cause());
-            }
-        });
-        touch();
-        return true;
+        return queued;
     }
 }

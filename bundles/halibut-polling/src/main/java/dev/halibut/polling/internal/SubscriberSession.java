@@ -305,7 +305,7 @@ public final class SubscriberSession {
                 Frame f = connection.pollFrame();
                 if (f == null) {
                     // Not expected: the connection wakes a wait only for what arrived after it was registered
-                    // (Connection.takeWatchLocked). Should it happen, waiting again is right and cannot spin: the
+                    // (FrameInbox.takeWatchLocked). Should it happen, waiting again is right and cannot spin: the
                     // next wake needs another frame or the connection's end.
                     awaitWork();
                     return;

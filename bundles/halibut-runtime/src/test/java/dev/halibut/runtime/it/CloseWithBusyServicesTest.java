@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.halibut.DataStream;
 import dev.halibut.HalibutClientException;
-import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.it.ModePair.Mode;
 import dev.halibut.runtime.PollingSubscription;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +48,6 @@ class CloseWithBusyServicesTest {
     /** Larger than what is kept in memory, so an upload stored by mistake would show as a temporary file. */
     private static final int UPLOAD = 100 * 1024;
 
-    enum Mode { LISTENING, POLLING }
 
     /** A call that takes as long as the service decides. */
     public interface Hold {
@@ -203,22 +200,12 @@ class CloseWithBusyServicesTest {
         HalibutRuntime tentacle = track(HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
                 .service(Hold.class, hold).temporaryDirectory(tentacleTemp).build());
-        Hold client;
-        PollingSubscription sub = null;
-        if (mode == Mode.LISTENING) {
-            int port = tentacle.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            tentacle.trust(octopus.thumbprint());
-            client = octopus.createClient(Hold.class,
-                    new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tentacle.thumbprint()));
-        } else {
-            int port = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            octopus.trust(tentacle.thumbprint());
-            PollingSubscription polling = tentacle.poll(SUBSCRIPTION,
-                    new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), octopus.thumbprint()), CALLS);
-            Await.until(CALLS + " polling connections", Duration.ofSeconds(30), () -> polling.connectedCount() == CALLS);
-            sub = polling;
-            client = octopus.createClient(Hold.class, new ServiceEndPoint(SUBSCRIPTION, tentacle.thumbprint()));
+        ModeWiring.Wired wired = ModeWiring.wire(mode, octopus, tentacle, SUBSCRIPTION, ModeWiring.Relay.NONE, CALLS);
+        PollingSubscription sub = wired.subscription();
+        if (sub != null) {
+            Await.until(CALLS + " polling connections", Duration.ofSeconds(30), () -> sub.connectedCount() == CALLS);
         }
+        Hold client = octopus.createClient(Hold.class, wired.endpoint());
         List<Future<Long>> calls = new ArrayList<>();
         for (int i = 0; i < CALLS; i++) {
             calls.add(callers.submit(() -> client.hold(DataStream.fromBytes(new byte[UPLOAD]))));

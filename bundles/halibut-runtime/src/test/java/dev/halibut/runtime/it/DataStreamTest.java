@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.halibut.DataStream;
 import dev.halibut.HalibutClientException;
-import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.it.ModePair.Mode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -32,7 +32,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Streams in requests and responses, both modes: content, several per message, failures, no temp files left. */
 class DataStreamTest {
 
-    enum Mode { LISTENING, POLLING }
 
     private static final URI SUBSCRIPTION = URI.create("poll://streams/");
     private static final long MIB = 1024 * 1024;
@@ -79,22 +78,16 @@ class DataStreamTest {
                 .service(Files.class, service).build();
         closeables.add(caller);
         closeables.add(tentacle);
-        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        if (mode == Mode.LISTENING) {
-            int port = tentacle.listen(loopback);
-            tentacle.trust(caller.thumbprint());
+        ModeWiring.Wired wired = ModeWiring.wire(mode, caller, tentacle, SUBSCRIPTION, port -> {
             proxy = new FaultInjectingProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            closeables.add(proxy);
-            return caller.createClient(Files.class,
-                    new ServiceEndPoint(URI.create("https://localhost:" + proxy.port() + "/"), tentacle.thumbprint()));
+            // Closed after the runtimes in listening mode, before them (after the subscription) in polling mode.
+            closeables.add(mode == Mode.LISTENING ? closeables.size() : 0, proxy);
+            return proxy.port();
+        }, 1);
+        if (wired.subscription() != null) {
+            closeables.add(0, wired.subscription());
         }
-        int port = caller.listen(loopback);
-        caller.trust(tentacle.thumbprint());
-        proxy = new FaultInjectingProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        closeables.add(0, proxy);
-        closeables.add(0, tentacle.poll(SUBSCRIPTION,
-                new ServiceEndPoint(URI.create("https://localhost:" + proxy.port() + "/"), caller.thumbprint())));
-        return caller.createClient(Files.class, new ServiceEndPoint(SUBSCRIPTION, tentacle.thumbprint()));
+        return caller.createClient(Files.class, wired.endpoint());
     }
 
     @ParameterizedTest

@@ -12,23 +12,20 @@ import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.it.canary.CanaryEvidence;
 import dev.halibut.runtime.it.canary.Shapes;
-import dev.halibut.transport.TlsContextFactory;
 import dev.halibut.wire.Compressor;
 import dev.halibut.wire.ErrorKind;
-import dev.halibut.wire.Identification;
 import dev.halibut.wire.IncomingResponse;
 import dev.halibut.wire.MessageCodec;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -358,17 +355,6 @@ class DeserializationSafetyTest {
     }
 
     private static SSLSocket identifiedClient() throws IOException {
-        TlsContextFactory contexts = new TlsContextFactory(TestIdentities.OCTOPUS.certificate(),
-                TestIdentities.OCTOPUS.privateKey());
-        Socket raw = new Socket(InetAddress.getLoopbackAddress(), port);
-        raw.setSoTimeout(30_000);
-        SSLSocket s = (SSLSocket) contexts.clientContext(tentacle.thumbprint()).getSocketFactory()
-                .createSocket(raw, "localhost", port, true);
-        s.setUseClientMode(true);
-        s.startHandshake();
-        Identification.client().writeTo(s.getOutputStream());
-        InputStream in = s.getInputStream();
-        assertThat(Identification.readFrom(in).role()).isEqualTo(Identification.Role.SERVER);
-        return s;
+        return RawConnections.identifiedClient(tentacle, port, Duration.ofSeconds(30));
     }
 }

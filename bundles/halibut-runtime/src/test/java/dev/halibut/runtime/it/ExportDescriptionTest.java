@@ -7,9 +7,7 @@ import dev.halibut.ServiceEndPoint;
 import dev.halibut.ServiceNotFoundException;
 import dev.halibut.runtime.ExportDescription;
 import dev.halibut.runtime.HalibutRuntime;
-import dev.halibut.runtime.PollingSubscription;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import dev.halibut.runtime.it.ModePair.Mode;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +24,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class ExportDescriptionTest {
 
-    enum Mode { LISTENING, POLLING }
 
     private static final URI SUBSCRIPTION = URI.create("poll://describe/");
 
@@ -43,18 +40,11 @@ class ExportDescriptionTest {
                 .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey()).build();
         resources.add(caller);
         resources.add(tentacle);
-        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        if (mode == Mode.LISTENING) {
-            int port = tentacle.listen(loopback);
-            tentacle.trust(caller.thumbprint());
-            return new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tentacle.thumbprint());
+        ModeWiring.Wired wired = ModeWiring.wire(mode, caller, tentacle, SUBSCRIPTION);
+        if (wired.subscription() != null) {
+            resources.addFirst(wired.subscription());
         }
-        int port = caller.listen(loopback);
-        caller.trust(tentacle.thumbprint());
-        PollingSubscription sub = tentacle.poll(SUBSCRIPTION,
-                new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), caller.thumbprint()));
-        resources.addFirst(sub);
-        return new ServiceEndPoint(SUBSCRIPTION, tentacle.thumbprint());
+        return wired.endpoint();
     }
 
     /** A calculator whose echo says which one answered. */

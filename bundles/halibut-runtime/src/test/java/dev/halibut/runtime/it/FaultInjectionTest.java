@@ -8,6 +8,7 @@ import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.it.ModePair.Mode;
 import dev.halibut.runtime.PollingSubscription;
 import dev.halibut.runtime.testing.FaultInjectingProxy;
 import dev.halibut.runtime.testing.FaultInjectingProxy.LiveFault;
@@ -39,7 +40,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class FaultInjectionTest {
 
-    enum Mode { LISTENING, POLLING }
 
     private static final URI SUBSCRIPTION = URI.create("poll://fault-injection/");
     private static final int STREAM = 100 * 1024; // over the in-memory limit: received into a temporary file
@@ -114,22 +114,15 @@ class FaultInjectionTest {
         serviceHost = HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
                 .timeouts(LIMITS).temporaryDirectory(serviceTemp).service(Work.class, service).build();
-        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        if (m == Mode.LISTENING) {
-            int port = serviceHost.listen(loopback);
-            serviceHost.trust(caller.thumbprint());
+        ModeWiring.Wired wired = ModeWiring.wire(m, caller, serviceHost, SUBSCRIPTION, port -> {
             proxy = new FaultInjectingProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            work = caller.createClient(Work.class, new ServiceEndPoint(
-                    URI.create("https://localhost:" + proxy.port() + "/"), serviceHost.thumbprint()));
-        } else {
-            int port = caller.listen(loopback);
-            caller.trust(serviceHost.thumbprint());
-            proxy = new FaultInjectingProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            subscription = serviceHost.poll(SUBSCRIPTION, new ServiceEndPoint(
-                    URI.create("https://localhost:" + proxy.port() + "/"), caller.thumbprint()));
+            return proxy.port();
+        }, 1);
+        subscription = wired.subscription();
+        if (subscription != null) {
             Await.until("the poller to connect", SLACK, () -> subscription.connectedCount() == 1);
-            work = caller.createClient(Work.class, new ServiceEndPoint(SUBSCRIPTION, serviceHost.thumbprint()));
         }
+        work = caller.createClient(Work.class, wired.endpoint());
         assertSucceedsOnce();
     }
 
@@ -157,13 +150,7 @@ class FaultInjectionTest {
     @EnumSource(Mode.class)
     void refusedConnections(Mode m) throws Exception {
         start(m);
-        proxy.refuse();
-        dropLiveConnections();
-        int id = ids.incrementAndGet();
-        assertFailsWithin(() -> work.run(id), failBound(), m == Mode.LISTENING ? "after 5 attempts" : "not collected");
-        assertThat(service.executionsOf(id)).isZero();
-        proxy.forward();
-        assertRecovers();
+        assertNewConnectionsFailUntilForwarded(proxy::refuse, "after 5 attempts", () -> { });
     }
 
     @ParameterizedTest
@@ -180,13 +167,8 @@ class FaultInjectionTest {
     @EnumSource(Mode.class)
     void resetDuringTheHandshakeOfEveryNewConnection(Mode m) throws Exception {
         start(m);
-        proxy.resetAfterServerBytes(100); // inside the server's first TLS flight
-        dropLiveConnections();
-        int id = ids.incrementAndGet();
-        assertFailsWithin(() -> work.run(id), failBound(), m == Mode.LISTENING ? "Could not connect" : "not collected");
-        assertThat(service.executionsOf(id)).isZero();
-        proxy.forward();
-        assertRecovers();
+        // 100 bytes: inside the server's first TLS flight.
+        assertNewConnectionsFailUntilForwarded(() -> proxy.resetAfterServerBytes(100), "Could not connect", () -> { });
     }
 
     @ParameterizedTest
@@ -208,14 +190,8 @@ class FaultInjectionTest {
     @EnumSource(Mode.class)
     void stalledHandshakeOfEveryNewConnection(Mode m) throws Exception {
         start(m);
-        proxy.stallAfterServerBytes(0);
-        dropLiveConnections();
-        int id = ids.incrementAndGet();
-        assertFailsWithin(() -> work.run(id), failBound(), m == Mode.LISTENING ? "Could not connect" : "not collected");
-        assertThat(service.executionsOf(id)).isZero();
-        proxy.forward();
-        proxy.killAll(); // the stalled connections: a real network would time them out
-        assertRecovers();
+        // Once forwarding, the stalled connections are killed: a real network would time them out.
+        assertNewConnectionsFailUntilForwarded(() -> proxy.stallAfterServerBytes(0), "Could not connect", proxy::killAll);
     }
 
     @ParameterizedTest
@@ -306,6 +282,23 @@ class FaultInjectionTest {
         int id = ids.incrementAndGet();
         assertThat(work.run(id)).isEqualTo(id);
         assertThat(service.executionsOf(id)).isEqualTo(1);
+    }
+
+    /**
+     * With {@code fault} set for every new connection: a call fails in time, saying {@code listeningFailure} in
+     * listening mode and "not collected" in polling mode, and never runs; once the proxy forwards again (and
+     * {@code afterForwarding} has cleared what the fault left behind), calls succeed again.
+     */
+    private void assertNewConnectionsFailUntilForwarded(Runnable fault, String listeningFailure, Runnable afterForwarding)
+            throws Exception {
+        fault.run();
+        dropLiveConnections();
+        int id = ids.incrementAndGet();
+        assertFailsWithin(() -> work.run(id), failBound(), mode == Mode.LISTENING ? listeningFailure : "not collected");
+        assertThat(service.executionsOf(id)).isZero();
+        proxy.forward();
+        afterForwarding.run();
+        assertRecovers();
     }
 
     /** After the fault is gone, calls succeed again (a polling host may need a reconnect first). */

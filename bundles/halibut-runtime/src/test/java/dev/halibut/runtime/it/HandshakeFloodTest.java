@@ -3,8 +3,6 @@ package dev.halibut.runtime.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.halibut.HalibutLimits;
-import dev.halibut.ServiceEndPoint;
-import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.transport.TlsContextFactory;
 import dev.halibut.wire.Identification;
 import java.io.IOException;
@@ -12,7 +10,6 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,28 +33,19 @@ class HandshakeFloodTest {
 
     private final CalculatorService service = new CalculatorService();
     private LogCapture log;
-    private HalibutRuntime octopus;
-    private HalibutRuntime tentacle;
-    private int port;
+    private UnpooledCallerAndHost peers;
 
     @BeforeEach
     void start() {
         log = LogCapture.start();
         // No pooling: every trusted call opens a new connection, which goes through the throttle.
-        octopus = HalibutRuntime.builder()
-                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
-                .timeouts(HalibutLimits.defaults().withPoolMaxIdlePerEndpoint(0)).build();
-        tentacle = HalibutRuntime.builder()
-                .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
-                .service(Calculator.class, service).trust(octopus.thumbprint()).build();
-        port = tentacle.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        peers = new UnpooledCallerAndHost(HalibutLimits.defaults(), service);
     }
 
     @AfterEach
     void stop() throws InterruptedException {
         try {
-            octopus.close();
-            tentacle.close();
+            peers.close();
             ThreadLeaks.assertNoHalibutThreads();
         } finally {
             log.close();
@@ -65,8 +53,7 @@ class HandshakeFloodTest {
     }
 
     private Calculator trustedClient() {
-        return octopus.createClient(Calculator.class,
-                new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tentacle.thumbprint()));
+        return peers.trustedClient();
     }
 
     /**
@@ -81,7 +68,7 @@ class HandshakeFloodTest {
         int trustedCalls = 5;
         Calculator calc = trustedClient();
         SSLSocketFactory stranger = new TlsContextFactory(TestIdentities.STRANGER.certificate(),
-                TestIdentities.STRANGER.privateKey()).clientContext(tentacle.thumbprint()).getSocketFactory();
+                TestIdentities.STRANGER.privateKey()).clientContext(peers.tentacle.thumbprint()).getSocketFactory();
         AtomicInteger made = new AtomicInteger();
         AtomicBoolean floodOver = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(attackers + 1);
@@ -131,7 +118,7 @@ class HandshakeFloodTest {
         try {
             for (int i = 0; i < stalled; i++) {
                 Socket s = new Socket();
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), peers.port), 10_000);
                 sockets.add(s);
             }
             // Accepted in order: the listener has taken all 200 from its backlog by the time this call is served.
@@ -156,7 +143,7 @@ class HandshakeFloodTest {
      * as full as an attacker can).
      */
     private void untrustedAttempt(int n, SSLSocketFactory stranger) {
-        try (Socket raw = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        try (Socket raw = new Socket(InetAddress.getLoopbackAddress(), peers.port)) {
             raw.setSoTimeout(30_000);
             if (n % 2 == 1) {
                 raw.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -165,7 +152,7 @@ class HandshakeFloodTest {
                 }
                 return;
             }
-            try (SSLSocket s = (SSLSocket) stranger.createSocket(raw, "localhost", port, true)) {
+            try (SSLSocket s = (SSLSocket) stranger.createSocket(raw, "localhost", peers.port, true)) {
                 s.setUseClientMode(true);
                 s.startHandshake();
                 Identification.client().writeTo(s.getOutputStream());

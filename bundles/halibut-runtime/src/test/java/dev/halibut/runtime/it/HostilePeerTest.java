@@ -6,7 +6,6 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.HalibutRuntime;
-import dev.halibut.transport.TlsContextFactory;
 import dev.halibut.wire.Compressor;
 import dev.halibut.wire.Identification;
 import java.io.ByteArrayOutputStream;
@@ -223,22 +222,12 @@ class HostilePeerTest {
 
     /** A TLS connection with the trusted octopus certificate, before identification. */
     private SSLSocket tlsClient() throws IOException {
-        TlsContextFactory contexts = new TlsContextFactory(TestIdentities.OCTOPUS.certificate(),
-                TestIdentities.OCTOPUS.privateKey());
-        Socket raw = rawSocket();
-        SSLSocket s = (SSLSocket) contexts.clientContext(tentacle.thumbprint()).getSocketFactory()
-                .createSocket(raw, "localhost", port, true);
-        s.setUseClientMode(true);
-        s.startHandshake();
-        return s;
+        return RawConnections.tls(TestIdentities.OCTOPUS, tentacle, port, Duration.ofSeconds(10));
     }
 
     /** A TLS connection that has identified as a client, ready for frames. */
     private SSLSocket identifiedClient() throws IOException {
-        SSLSocket s = tlsClient();
-        Identification.client().writeTo(s.getOutputStream());
-        assertThat(Identification.readFrom(s.getInputStream()).role()).isEqualTo(Identification.Role.SERVER);
-        return s;
+        return RawConnections.identifiedClient(tentacle, port, Duration.ofSeconds(10));
     }
 
     private static byte[] frame(int type, byte[] payload) {

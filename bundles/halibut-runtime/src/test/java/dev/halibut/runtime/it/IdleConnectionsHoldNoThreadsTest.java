@@ -12,8 +12,6 @@ import dev.halibut.transport.TlsConnector;
 import dev.halibut.transport.TlsContextFactory;
 import dev.halibut.transport.TlsListener;
 import dev.halibut.wire.Identification;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,15 +31,10 @@ class IdleConnectionsHoldNoThreadsTest {
     @Test
     void idleSubscribersAndIdleCallerConnectionsAddNoListenerThreads() throws Exception {
         HalibutLimits limits = HalibutLimits.defaults().withMaxServerConnections(2 * IDLE + 50);
-        try (HalibutRuntime octopus = HalibutRuntime.builder()
-                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
-                .timeouts(limits).build();
-             HalibutRuntime tentacle = HalibutRuntime.builder()
-                     .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
-                     .service(Calculator.class, new CalculatorService()).build()) {
-            int port = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            octopus.trust(tentacle.thumbprint());
-            ServiceEndPoint listener = new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), octopus.thumbprint());
+        try (PollingFixture peers = new PollingFixture(limits, b -> b.service(Calculator.class, new CalculatorService()))) {
+            HalibutRuntime octopus = peers.octopus;
+            HalibutRuntime tentacle = peers.tentacle;
+            ServiceEndPoint listener = peers.https();
             // One call in each mode first, so that whatever a first connection starts (event loops) is there.
             PollingSubscription first = tentacle.poll(URI.create("poll://warm-up/"), listener);
             Await.until("the warm-up subscriber", Duration.ofSeconds(30), () -> first.connectedCount() == 1);
@@ -49,12 +42,7 @@ class IdleConnectionsHoldNoThreadsTest {
                     new ServiceEndPoint(URI.create("poll://warm-up/"), tentacle.thumbprint())).add(1, 2)).isEqualTo(3);
             List<String> before = listenerThreads();
 
-            List<PollingSubscription> subs = new ArrayList<>();
-            for (int i = 0; i < IDLE; i++) {
-                subs.add(tentacle.poll(URI.create("poll://idle-" + i + "/"), listener));
-            }
-            Await.until(IDLE + " subscribers connected", Duration.ofSeconds(120),
-                    () -> subs.stream().allMatch(s -> s.connectedCount() == 1));
+            peers.connectedSubscriptions("idle", IDLE, listener);
             List<Connection> callers = new ArrayList<>();
             try (EventLoops loops = new EventLoops("idle-test-io");
                  TlsConnector connector = new TlsConnector(new TlsContextFactory(TestIdentities.TENTACLE.certificate(),

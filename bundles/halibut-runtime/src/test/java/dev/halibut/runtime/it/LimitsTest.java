@@ -9,13 +9,9 @@ import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.testing.FaultInjectingProxy;
-import dev.halibut.transport.TlsContextFactory;
-import dev.halibut.wire.Compressor;
-import dev.halibut.wire.Identification;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -284,22 +280,11 @@ class LimitsTest {
     // --- helpers ---
 
     private SSLSocket tlsClient() throws IOException {
-        TlsContextFactory contexts = new TlsContextFactory(TestIdentities.OCTOPUS.certificate(),
-                TestIdentities.OCTOPUS.privateKey());
-        Socket raw = new Socket(InetAddress.getLoopbackAddress(), port);
-        raw.setSoTimeout(10_000);
-        SSLSocket s = (SSLSocket) contexts.clientContext(tentacle.thumbprint()).getSocketFactory()
-                .createSocket(raw, "localhost", port, true);
-        s.setUseClientMode(true);
-        s.startHandshake();
-        return s;
+        return RawConnections.tls(TestIdentities.OCTOPUS, tentacle, port, Duration.ofSeconds(10));
     }
 
     private SSLSocket identifiedClient() throws IOException {
-        SSLSocket s = tlsClient();
-        Identification.client().writeTo(s.getOutputStream());
-        assertThat(Identification.readFrom(s.getInputStream()).role()).isEqualTo(Identification.Role.SERVER);
-        return s;
+        return RawConnections.identifiedClient(tentacle, port, Duration.ofSeconds(10));
     }
 
     private static byte[] frame(int type, byte[] payload) {

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutRuntime;
-import dev.halibut.runtime.PollingSubscription;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,21 +23,10 @@ class ManySubscribersTest {
     @Test
     void thousandIdleSubscribersAreHeldAndServed() throws Exception {
         HalibutLimits limits = HalibutLimits.defaults().withMaxServerConnections(SUBSCRIBERS + 100);
-        try (HalibutRuntime octopus = HalibutRuntime.builder()
-                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
-                .timeouts(limits).build();
-             HalibutRuntime tentacle = HalibutRuntime.builder()
-                     .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
-                     .service(Calculator.class, new CalculatorService()).build()) {
-            int port = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            octopus.trust(tentacle.thumbprint());
-            ServiceEndPoint listener = new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), octopus.thumbprint());
-            List<PollingSubscription> subs = new ArrayList<>();
-            for (int i = 0; i < SUBSCRIBERS; i++) {
-                subs.add(tentacle.poll(URI.create("poll://agent-" + i + "/"), listener));
-            }
-            Await.until(SUBSCRIBERS + " subscribers connected", Duration.ofSeconds(120),
-                    () -> subs.stream().allMatch(s -> s.connectedCount() == 1));
+        try (PollingFixture peers = new PollingFixture(limits, b -> b.service(Calculator.class, new CalculatorService()))) {
+            HalibutRuntime octopus = peers.octopus;
+            HalibutRuntime tentacle = peers.tentacle;
+            peers.connectedSubscriptions("agent", SUBSCRIBERS, peers.https());
             Await.until("every listener-side subscriber thread waiting for work", Duration.ofSeconds(30),
                     () -> busyListenerThreads().isEmpty());
 

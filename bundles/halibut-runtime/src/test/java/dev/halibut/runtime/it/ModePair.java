@@ -3,8 +3,6 @@ package dev.halibut.runtime.it;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.function.UnaryOperator;
 
@@ -32,18 +30,9 @@ final class ModePair implements AutoCloseable {
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())).build();
         caller = HalibutRuntime.builder()
                 .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey()).build();
-        if (mode == Mode.LISTENING) {
-            int port = serviceHost.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            serviceHost.trust(caller.thumbprint());
-            subscription = null;
-            endpoint = new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), serviceHost.thumbprint());
-        } else {
-            int port = caller.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            caller.trust(serviceHost.thumbprint());
-            subscription = serviceHost.poll(SUBSCRIPTION,
-                    new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), caller.thumbprint()));
-            endpoint = new ServiceEndPoint(SUBSCRIPTION, serviceHost.thumbprint());
-        }
+        ModeWiring.Wired wired = ModeWiring.wire(mode, caller, serviceHost, SUBSCRIPTION);
+        subscription = wired.subscription();
+        endpoint = wired.endpoint();
     }
 
     /** A proxy for {@code contract} on the service host, in this pair's mode. */

@@ -44,6 +44,10 @@ class ObservabilityTest {
     private static final String SUBSCRIPTION_KEY = "poll://observed-sub/";
 
     private final CalculatorService service = new CalculatorService();
+    /** What the service host of a test reports (each test has its own instance of this class). */
+    private final Recorder hostEvents = new Recorder();
+    /** What the caller of a test reports. */
+    private final Recorder callerEvents = new Recorder();
 
     @RegisterExtension
     final TestResources resources = new TestResources();
@@ -147,18 +151,28 @@ class ObservabilityTest {
         return r;
     }
 
-    private static InetSocketAddress loopback() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    /** A service host with the calculator, reporting to {@link #hostEvents}. */
+    private HalibutRuntime observedHost() {
+        return runtime(TestIdentities.TENTACLE, true, hostEvents);
+    }
+
+    /** A caller with no service, reporting to {@link #callerEvents}. */
+    private HalibutRuntime observedCaller(HalibutLimits limits) {
+        return runtime(TestIdentities.OCTOPUS, false, callerEvents, limits);
+    }
+
+    /** {@code listener} listening on a free loopback port and trusting {@code peer}: the port. */
+    private static int listenTrusting(HalibutRuntime listener, HalibutRuntime peer) {
+        int port = listener.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        listener.trust(peer.thumbprint());
+        return port;
     }
 
     @Test
     void listeningModeEventsStatusAndConnectionLogOnBothSides() throws Exception {
-        Recorder callerEvents = new Recorder();
-        Recorder hostEvents = new Recorder();
-        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
-        HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, callerEvents);
-        int port = host.listen(loopback());
-        host.trust(caller.thumbprint());
+        HalibutRuntime host = observedHost();
+        HalibutRuntime caller = observedCaller(HalibutLimits.defaults());
+        int port = listenTrusting(host, caller);
         String endpoint = "https://127.0.0.1:" + port + "/";
         Calculator calc = caller.createClient(Calculator.class,
                 new ServiceEndPoint(URI.create("https://127.0.0.1:" + port + "/some/path"), host.thumbprint()));
@@ -234,14 +248,10 @@ class ObservabilityTest {
 
     @Test
     void connectionEventsSayTheRouteEachConnectionTravels() throws Exception {
-        Recorder callerEvents = new Recorder();
-        Recorder hostEvents = new Recorder();
-        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
-        HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, callerEvents);
-        int hostPort = host.listen(loopback());
-        host.trust(caller.thumbprint());
-        int callerPort = caller.listen(loopback());
-        caller.trust(host.thumbprint());
+        HalibutRuntime host = observedHost();
+        HalibutRuntime caller = observedCaller(HalibutLimits.defaults());
+        int hostPort = listenTrusting(host, caller);
+        int callerPort = listenTrusting(caller, host);
 
         // Listening mode: straight over TLS.
         Calculator calc = caller.createClient(Calculator.class,
@@ -272,12 +282,9 @@ class ObservabilityTest {
 
     @Test
     void failuresAreReportedByKind() throws Exception {
-        Recorder callerEvents = new Recorder();
-        Recorder hostEvents = new Recorder();
-        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
-        HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, callerEvents);
-        int port = host.listen(loopback());
-        host.trust(caller.thumbprint());
+        HalibutRuntime host = observedHost();
+        HalibutRuntime caller = observedCaller(HalibutLimits.defaults());
+        int port = listenTrusting(host, caller);
         ServiceEndPoint endpoint = new ServiceEndPoint(URI.create("https://127.0.0.1:" + port + "/"), host.thumbprint());
         Calculator calc = caller.createClient(Calculator.class, endpoint);
 
@@ -328,14 +335,10 @@ class ObservabilityTest {
 
     @Test
     void pollingModeQueueEventsStatusAndExpiry() throws Exception {
-        Recorder callerEvents = new Recorder();
-        Recorder hostEvents = new Recorder();
-        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
         // A listener notices a subscriber gone at its next keep-alive: short, so the test sees it soon.
-        HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, callerEvents,
-                HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(300)));
-        int port = caller.listen(loopback());
-        caller.trust(host.thumbprint());
+        HalibutRuntime host = observedHost();
+        HalibutRuntime caller = observedCaller(HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(300)));
+        int port = listenTrusting(caller, host);
         String listenerUri = "https://127.0.0.1:" + port + "/";
         PollingSubscription subscription = host.poll(SUBSCRIPTION,
                 new ServiceEndPoint(URI.create(listenerUri), caller.thumbprint()), 2);
@@ -402,11 +405,9 @@ class ObservabilityTest {
 
     @Test
     void pingMeasuresBothModesAndFailsClearly() throws Exception {
-        Recorder hostEvents = new Recorder();
-        HalibutRuntime host = runtime(TestIdentities.TENTACLE, true, hostEvents);
+        HalibutRuntime host = observedHost();
         HalibutRuntime caller = runtime(TestIdentities.OCTOPUS, false, null);
-        int hostPort = host.listen(loopback());
-        host.trust(caller.thumbprint());
+        int hostPort = listenTrusting(host, caller);
         ServiceEndPoint listening = new ServiceEndPoint(URI.create("https://127.0.0.1:" + hostPort + "/"), host.thumbprint());
 
         PingResult direct = caller.ping(listening);
@@ -421,8 +422,7 @@ class ObservabilityTest {
         assertThat(caller.status().outbound()).isEmpty();
         assertThat(service.invocations).hasValue(0);
 
-        int callerPort = caller.listen(loopback());
-        caller.trust(host.thumbprint());
+        int callerPort = listenTrusting(caller, host);
         PollingSubscription subscription = host.poll(SUBSCRIPTION,
                 new ServiceEndPoint(URI.create("https://127.0.0.1:" + callerPort + "/"), caller.thumbprint()));
         resources.addFirst(subscription);
@@ -480,8 +480,7 @@ class ObservabilityTest {
         caller.addObserver(after);
         caller.addObserver(removed);
         caller.removeObserver(removed);
-        int port = host.listen(loopback());
-        host.trust(caller.thumbprint());
+        int port = listenTrusting(host, caller);
         Calculator calc = caller.createClient(Calculator.class,
                 new ServiceEndPoint(URI.create("https://127.0.0.1:" + port + "/"), host.thumbprint()));
 

@@ -1,5 +1,7 @@
 package dev.halibut.runtime.it;
 
+import static dev.halibut.runtime.it.PollingListeners.listen;
+import static dev.halibut.runtime.it.PollingListeners.subscriberConnections;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,29 +12,22 @@ import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
-import dev.halibut.runtime.RuntimeStatus;
-import dev.halibut.transport.TlsContextFactory;
 import dev.halibut.wire.Compressor;
-import dev.halibut.wire.Identification;
 import dev.halibut.wire.IncomingRequest;
 import dev.halibut.wire.MessageCodec;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The listener's fast path for a small polled call (SubscriberSession.serveDirectly): a request without streams is
@@ -53,30 +48,11 @@ class PollingFastPathTest {
     private static final HalibutLimits FAST = HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMinutes(10))
             .withHeartbeatSkipWindow(Duration.ofMinutes(10));
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void close() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final ClosedAfterEach resources = new ClosedAfterEach();
 
     private HalibutRuntime octopus(HalibutLimits limits) {
-        HalibutRuntime octopus = track(HalibutRuntime.builder()
-                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
-                .timeouts(limits).build());
-        octopus.trust(dev.halibut.Thumbprints.of(TestIdentities.TENTACLE.certificate()));
-        return octopus;
-    }
-
-    private static int listen(HalibutRuntime runtime) {
-        return runtime.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return resources.track(PollingListeners.octopusTrustingTentacle(limits));
     }
 
     private HalibutRuntime tentacle(Object... services) {
@@ -84,22 +60,17 @@ class PollingFastPathTest {
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey());
         b.service(Calculator.class, new CalculatorService());
         b.service(Files.class, new FilesService());
-        return track(b.build());
+        return resources.track(b.build());
     }
 
     private PollingSubscription poll(HalibutRuntime tentacle, HalibutRuntime octopus, int port) {
-        return track(tentacle.poll(SUBSCRIPTION,
+        return resources.track(tentacle.poll(SUBSCRIPTION,
                 new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), octopus.thumbprint())));
     }
 
     private static <T> T client(HalibutRuntime octopus, Class<T> contract) {
         return octopus.createClient(contract, new ServiceEndPoint(SUBSCRIPTION,
                 dev.halibut.Thumbprints.of(TestIdentities.TENTACLE.certificate())));
-    }
-
-    private static int subscriberConnections(HalibutRuntime runtime) {
-        return runtime.status().inbound().stream().filter(c -> c.role() == HalibutObserver.Role.SUBSCRIBER)
-                .mapToInt(RuntimeStatus.InboundConnections::open).sum();
     }
 
     private static boolean refusesConnections(int port) {
@@ -226,24 +197,15 @@ class PollingFastPathTest {
     private final class RawSubscriber implements AutoCloseable {
         private final MessageCodec codec = new MessageCodec();
         private final Compressor compressor = new Compressor();
-        private final SSLSocket socket;
+        private final RawSubscriberConnection connection;
         private final DataInputStream in;
         private final OutputStream out;
 
         RawSubscriber(int port, HalibutRuntime listener) throws IOException {
-            TlsContextFactory tls = new TlsContextFactory(TestIdentities.TENTACLE.certificate(),
-                    TestIdentities.TENTACLE.privateKey());
-            Socket raw = new Socket(InetAddress.getLoopbackAddress(), port);
-            raw.setSoTimeout(30_000);
-            socket = (SSLSocket) tls.clientContext(listener.thumbprint()).getSocketFactory()
-                    .createSocket(raw, "localhost", port, true);
-            socket.setUseClientMode(true);
-            socket.startHandshake();
-            out = socket.getOutputStream();
-            Identification.subscriber(SUBSCRIPTION).writeTo(out);
-            in = new DataInputStream(socket.getInputStream());
-            Identification.readFrom(in);
-            track(this);
+            connection = RawSubscriberConnection.open(listener, port, SUBSCRIPTION);
+            in = connection.in();
+            out = connection.out();
+            resources.track(this);
         }
 
         /** Reads the next frame, which must be a REQUEST, and decodes it. */
@@ -271,19 +233,13 @@ class PollingFastPathTest {
 
         /** Whether the listener has closed the connection (EOF or reset); fails if it stays open for 30 s. */
         boolean closedByListener() throws IOException {
-            try {
-                return in.read() < 0;
-            } catch (SocketTimeoutException e) {
-                throw new AssertionError("the listener kept the connection open", e);
-            } catch (IOException e) {
-                return true; // reset
-            }
+            return connection.closedByListener();
         }
 
         @Override
         public void close() throws IOException {
             compressor.close();
-            socket.close();
+            connection.close();
         }
     }
 }

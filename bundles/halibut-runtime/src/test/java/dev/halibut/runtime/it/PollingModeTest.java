@@ -1,5 +1,6 @@
 package dev.halibut.runtime.it;
 
+import static dev.halibut.runtime.it.PollingFixture.shortCollection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,9 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Polling mode: the service host (tentacle) dials out to the caller's listener (octopus) and collects work. */
 class PollingModeTest {
@@ -46,48 +46,17 @@ class PollingModeTest {
     }
 
     private final CountingCalculator service = new CountingCalculator();
-    private final List<HalibutRuntime> runtimes = new ArrayList<>();
-    private HalibutRuntime octopus;
-    private HalibutRuntime tentacle;
-    private int port;
+    @RegisterExtension
+    final PollingFixture fixture = new PollingFixture(b -> b.service(Calculator.class, service));
+    private final HalibutRuntime octopus = fixture.octopus;
+    private final HalibutRuntime tentacle = fixture.tentacle;
 
-    @BeforeEach
-    void start() {
-        octopus = octopus(HalibutLimits.defaults());
-        port = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        tentacle = track(HalibutRuntime.builder()
-                .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
-                .service(Calculator.class, service).build());
-        octopus.trust(tentacle.thumbprint());
-    }
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        runtimes.forEach(HalibutRuntime::close);
-        ThreadLeaks.assertNoHalibutThreads();
-    }
-
-    private HalibutRuntime track(HalibutRuntime r) {
-        runtimes.add(r);
-        return r;
-    }
-
-    private HalibutRuntime octopus(HalibutLimits limits) {
-        return track(HalibutRuntime.builder()
-                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
-                .timeouts(limits).build());
+    private ServiceEndPoint polling(URI subscription) {
+        return fixture.polling(subscription);
     }
 
     private ServiceEndPoint listener() {
-        return new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), octopus.thumbprint());
-    }
-
-    private ServiceEndPoint polling(URI subscription) {
-        return new ServiceEndPoint(subscription, tentacle.thumbprint());
-    }
-
-    private static ServiceEndPoint shortCollection(ServiceEndPoint e, Duration d) {
-        return e.withLimits(HalibutLimits.defaults().withPollingCollectionTimeout(d));
+        return fixture.https();
     }
 
     @Test
@@ -124,17 +93,7 @@ class PollingModeTest {
 
     @Test
     void pollerReconnectsAfterTheListenerRestarts() {
-        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, listener());
-        Calculator calc = octopus.createClient(Calculator.class, polling(SUBSCRIPTION));
-        assertThat(calc.add(1, 1)).isEqualTo(2);
-
-        octopus.close();
-        Await.until("the poller to notice the listener is gone", Duration.ofSeconds(30), () -> sub.connectedCount() == 0);
-        HalibutRuntime restarted = octopus(HalibutLimits.defaults());
-        restarted.trust(tentacle.thumbprint());
-        restarted.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        Calculator again = restarted.createClient(Calculator.class, polling(SUBSCRIPTION));
-        assertThat(again.add(2, 2)).isEqualTo(4);
+        fixture.assertPollerReconnectsAfterTheListenerRestarts(listener(), SUBSCRIPTION);
     }
 
     @Test
@@ -144,7 +103,7 @@ class PollingModeTest {
             later = s.getLocalPort();
         }
         tentacle.poll(SUBSCRIPTION, new ServiceEndPoint(URI.create("https://localhost:" + later + "/"), octopus.thumbprint()));
-        HalibutRuntime lateListener = octopus(HalibutLimits.defaults());
+        HalibutRuntime lateListener = fixture.listener(HalibutLimits.defaults());
         lateListener.trust(tentacle.thumbprint());
         lateListener.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), later));
         Calculator calc = lateListener.createClient(Calculator.class, polling(SUBSCRIPTION));
@@ -207,31 +166,21 @@ class PollingModeTest {
     @Test
     void untrustedPollerIsRejected() {
         octopus.removeTrust(tentacle.thumbprint());
-        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, listener());
-        Calculator calc = octopus.createClient(Calculator.class, shortCollection(polling(SUBSCRIPTION), Duration.ofSeconds(1)));
-        assertThatThrownBy(() -> calc.add(1, 2)).isInstanceOf(HalibutClientException.class)
-                .hasMessageContaining("not collected");
-        assertThat(sub.connectedCount()).isZero();
-        assertThat(service.invocations).hasValue(0);
+        fixture.assertNothingIsCollected(tentacle.poll(SUBSCRIPTION, listener()), SUBSCRIPTION, service.invocations);
     }
 
     @Test
     void pollerRefusesAListenerWithTheWrongThumbprint() {
         ServiceEndPoint impostor = new ServiceEndPoint(listener().baseUri(), TestIdentities.STRANGER.certificate() == null
                 ? null : dev.halibut.Thumbprints.of(TestIdentities.STRANGER.certificate()));
-        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, impostor);
-        Calculator calc = octopus.createClient(Calculator.class, shortCollection(polling(SUBSCRIPTION), Duration.ofSeconds(1)));
-        assertThatThrownBy(() -> calc.add(1, 2)).isInstanceOf(HalibutClientException.class)
-                .hasMessageContaining("not collected");
-        assertThat(sub.connectedCount()).isZero();
-        assertThat(service.invocations).hasValue(0);
+        fixture.assertNothingIsCollected(tentacle.poll(SUBSCRIPTION, impostor), SUBSCRIPTION, service.invocations);
     }
 
     @Test
     void requestsGoOnlyToTheirSubscriptionAndTheExpectedCertificate() {
         // A second trusted host, with another certificate, polls another subscription.
         CountingCalculator otherService = new CountingCalculator();
-        HalibutRuntime other = track(HalibutRuntime.builder()
+        HalibutRuntime other = fixture.track(HalibutRuntime.builder()
                 .certificate(TestIdentities.STRANGER.certificate(), TestIdentities.STRANGER.privateKey())
                 .service(Calculator.class, otherService).build());
         octopus.trust(other.thumbprint());
@@ -276,20 +225,7 @@ class PollingModeTest {
 
     @Test
     void idleSubscriberConnectionIsKeptAliveAndServesAfterwards() {
-        HalibutRuntime fastKeepAlive = octopus(HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(50))
-                .withHeartbeatTimeout(Duration.ofMillis(500)));
-        fastKeepAlive.trust(tentacle.thumbprint());
-        int p = fastKeepAlive.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        ServiceEndPoint l = new ServiceEndPoint(URI.create("https://localhost:" + p + "/"), fastKeepAlive.thumbprint());
-        // The poller's read timeout is keepAlive + heartbeat (550 ms); without keep-alives it would drop.
-        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, l.withLimits(fastKeepAlive.limits()));
-        Await.until("the poller to connect", Duration.ofSeconds(30), () -> sub.connectedCount() == 1);
-        long idleUntil = System.nanoTime() + Duration.ofMillis(1500).toNanos();
-        Await.until("1.5 s of idle time, connected all along", Duration.ofSeconds(10), () -> {
-            assertThat(sub.connectedCount()).isEqualTo(1);
-            return System.nanoTime() > idleUntil;
-        });
-        assertThat(fastKeepAlive.createClient(Calculator.class, polling(SUBSCRIPTION)).add(4, 4)).isEqualTo(8);
+        fixture.assertAnIdleSubscriberIsKeptAliveAndServesAfterwards("https", SUBSCRIPTION);
     }
 
     @Test

@@ -1,14 +1,14 @@
 package dev.halibut.runtime.it;
 
+import static dev.halibut.runtime.it.PollingListeners.listen;
+import static dev.halibut.runtime.it.PollingListeners.subscriberConnections;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.polling.internal.KeepAliveSettings;
-import dev.halibut.runtime.HalibutObserver;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
-import dev.halibut.runtime.RuntimeStatus;
 import dev.halibut.transport.ThumbprintTrust;
 import dev.halibut.transport.TlsContextFactory;
 import dev.halibut.wire.Identification;
@@ -17,19 +17,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The edges of a polling connection that protocol.md defines (found by a peer written from it in another
@@ -45,26 +41,11 @@ class ProtocolEdgesTest {
     private static final HalibutLimits LONG_KEEP_ALIVE = HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMinutes(10));
     private static final int END = 0x12;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void close() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final ClosedAfterEach resources = new ClosedAfterEach();
 
     private HalibutRuntime listener(HalibutLimits limits) {
-        HalibutRuntime octopus = track(HalibutRuntime.builder()
-                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
-                .timeouts(limits).build());
-        octopus.trust(Certificates.TENTACLE_THUMBPRINT);
-        return octopus;
+        return resources.track(PollingListeners.octopusTrustingTentacle(limits));
     }
 
     /** The tentacle's certificate, as a raw subscriber presents it. */
@@ -74,25 +55,14 @@ class ProtocolEdgesTest {
 
     /** A subscriber written by hand: TLS as the tentacle, HALIBUT-SUBSCRIBER, then frames read and written raw. */
     private final class RawSubscriber implements AutoCloseable {
-        final SSLSocket socket;
-        final Identification answer;
+        final RawSubscriberConnection connection;
         final DataInputStream in;
         final OutputStream out;
 
         RawSubscriber(HalibutRuntime listener, int port) throws IOException {
-            TlsContextFactory tls = new TlsContextFactory(TestIdentities.TENTACLE.certificate(),
-                    TestIdentities.TENTACLE.privateKey());
-            Socket raw = new Socket(InetAddress.getLoopbackAddress(), port);
-            raw.setSoTimeout(30_000);
-            socket = (SSLSocket) tls.clientContext(listener.thumbprint()).getSocketFactory()
-                    .createSocket(raw, "localhost", port, true);
-            socket.setUseClientMode(true);
-            socket.startHandshake();
-            out = socket.getOutputStream();
-            Identification.subscriber(SUBSCRIPTION).writeTo(out);
-            in = new DataInputStream(socket.getInputStream());
-            answer = Identification.readFrom(in);
-            track(this);
+            connection = resources.track(RawSubscriberConnection.open(listener, port, SUBSCRIPTION));
+            in = connection.in();
+            out = connection.out();
         }
 
         /** Reads frames until one of {@code type}, answering NEXT with PROCEED meanwhile. */
@@ -114,33 +84,14 @@ class ProtocolEdgesTest {
             out.flush();
         }
 
-        /**
-         * Whether the listener has closed the connection: the next read finds its end (EOF, or a reset when it
-         * closed with our bytes unread). Fails if nothing happens within the socket's read timeout.
-         */
         boolean closedByListener() throws IOException {
-            try {
-                return in.read() < 0;
-            } catch (SocketTimeoutException e) {
-                throw new AssertionError("the listener kept the connection open", e);
-            } catch (IOException e) {
-                return true; // reset
-            }
+            return connection.closedByListener();
         }
 
         @Override
         public void close() throws IOException {
-            socket.close();
+            connection.close();
         }
-    }
-
-    private static int subscriberConnections(HalibutRuntime runtime) {
-        return runtime.status().inbound().stream().filter(c -> c.role() == HalibutObserver.Role.SUBSCRIBER)
-                .mapToInt(RuntimeStatus.InboundConnections::open).sum();
-    }
-
-    private static int listen(HalibutRuntime runtime) {
-        return runtime.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     }
 
     @Test
@@ -189,7 +140,7 @@ class ProtocolEdgesTest {
         RawSubscriber s = new RawSubscriber(octopus, listen(octopus));
         Await.until("the subscriber served", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 1);
 
-        s.socket.shutdownOutput(); // EOF between frames: no END
+        s.connection.socket().shutdownOutput(); // EOF between frames: no END
 
         Await.until("the listener let the subscriber go", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 0);
     }
@@ -200,10 +151,10 @@ class ProtocolEdgesTest {
                 .withHeartbeatTimeout(Duration.ofMillis(7500));
         HalibutRuntime octopus = listener(limits);
         RawSubscriber s = new RawSubscriber(octopus, listen(octopus));
-        assertThat(s.answer.role()).isEqualTo(Identification.Role.SERVER);
-        assertThat(s.answer.header(KeepAliveSettings.KEEP_ALIVE_HEADER)).isEqualTo("42000");
-        assertThat(s.answer.header(KeepAliveSettings.HEARTBEAT_TIMEOUT_HEADER)).isEqualTo("7500");
-        assertThat(KeepAliveSettings.announcedIn(s.answer, HalibutLimits.defaults()))
+        assertThat(s.connection.answer().role()).isEqualTo(Identification.Role.SERVER);
+        assertThat(s.connection.answer().header(KeepAliveSettings.KEEP_ALIVE_HEADER)).isEqualTo("42000");
+        assertThat(s.connection.answer().header(KeepAliveSettings.HEARTBEAT_TIMEOUT_HEADER)).isEqualTo("7500");
+        assertThat(KeepAliveSettings.announcedIn(s.connection.answer(), HalibutLimits.defaults()))
                 .isEqualTo(new KeepAliveSettings(Duration.ofSeconds(42), Duration.ofMillis(7500)));
     }
 
@@ -222,7 +173,7 @@ class ProtocolEdgesTest {
             server.setNeedClientAuth(true);
             server.setSoTimeout(20_000);
             this.answer = answer;
-            track(this);
+            resources.track(this);
         }
 
         ServiceEndPoint endpoint() {
@@ -233,7 +184,7 @@ class ProtocolEdgesTest {
         /** Accepts the next subscriber connection (within the accept timeout) and answers its identification. */
         SSLSocket accept() throws IOException {
             SSLSocket s = (SSLSocket) server.accept();
-            track(s);
+            resources.track(s);
             s.setSoTimeout(20_000);
             s.startHandshake();
             InputStream in = s.getInputStream();
@@ -249,9 +200,9 @@ class ProtocolEdgesTest {
     }
 
     private PollingSubscription poll(RawListener listener) {
-        HalibutRuntime tentacle = track(HalibutRuntime.builder()
+        HalibutRuntime tentacle = resources.track(HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey()).build());
-        return track(tentacle.poll(SUBSCRIPTION, listener.endpoint()));
+        return resources.track(tentacle.poll(SUBSCRIPTION, listener.endpoint()));
     }
 
     @Test
@@ -281,10 +232,10 @@ class ProtocolEdgesTest {
 
     /** A real tentacle that serves the calculator by polling {@code octopus} on {@code port}. */
     private void pollWithARealTentacle(HalibutRuntime octopus, int port) {
-        HalibutRuntime tentacle = track(HalibutRuntime.builder()
+        HalibutRuntime tentacle = resources.track(HalibutRuntime.builder()
                 .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
                 .service(Calculator.class, new CalculatorService()).build());
-        track(tentacle.poll(SUBSCRIPTION,
+        resources.track(tentacle.poll(SUBSCRIPTION,
                 new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), octopus.thumbprint())));
     }
 

@@ -18,9 +18,8 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
+import java.time.Duration;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 
@@ -50,17 +49,7 @@ final class RawPeer implements AutoCloseable {
 
     /** Connects, as the octopus, to {@code serviceHost} listening on {@code port} (it must trust the octopus). */
     static RawPeer callerOf(HalibutRuntime serviceHost, int port) throws IOException {
-        TlsContextFactory tls = new TlsContextFactory(TestIdentities.OCTOPUS.certificate(),
-                TestIdentities.OCTOPUS.privateKey());
-        Socket raw = new Socket(InetAddress.getLoopbackAddress(), port);
-        raw.setSoTimeout(30_000);
-        SSLSocket s = (SSLSocket) tls.clientContext(serviceHost.thumbprint()).getSocketFactory()
-                .createSocket(raw, "localhost", port, true);
-        s.setUseClientMode(true);
-        s.startHandshake();
-        Identification.client().writeTo(s.getOutputStream());
-        assertThat(Identification.readFrom(s.getInputStream()).role()).isEqualTo(Identification.Role.SERVER);
-        return new RawPeer(s, null, null);
+        return new RawPeer(RawConnections.identifiedClient(serviceHost, port, Duration.ofSeconds(30)), null, null);
     }
 
     /** Listens, as the octopus, and has {@code serviceHost} poll it for {@code subscription}; returns once it has. */

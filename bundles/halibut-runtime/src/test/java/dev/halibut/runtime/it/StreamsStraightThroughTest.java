@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.halibut.DataStream;
 import dev.halibut.HalibutClientException;
-import dev.halibut.ServiceEndPoint;
 import dev.halibut.runtime.HalibutRuntime;
+import dev.halibut.runtime.it.ModePair.Mode;
 import dev.halibut.runtime.RuntimeStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +34,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class StreamsStraightThroughTest {
 
-    enum Mode { LISTENING, POLLING }
 
     private static final long MIB = 1024 * 1024;
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -171,19 +168,11 @@ class StreamsStraightThroughTest {
                 .service(Streams.class, service).build();
         closeables.add(caller);
         closeables.add(tentacle);
-        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        if (mode == Mode.LISTENING) {
-            int port = tentacle.listen(loopback);
-            tentacle.trust(caller.thumbprint());
-            return caller.createClient(Streams.class,
-                    new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tentacle.thumbprint()));
+        ModeWiring.Wired wired = ModeWiring.wire(mode, caller, tentacle, URI.create("poll://straight/"));
+        if (wired.subscription() != null) {
+            closeables.add(0, wired.subscription());
         }
-        int port = caller.listen(loopback);
-        caller.trust(tentacle.thumbprint());
-        URI subscription = URI.create("poll://straight/");
-        closeables.add(0, tentacle.poll(subscription,
-                new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), caller.thumbprint())));
-        return caller.createClient(Streams.class, new ServiceEndPoint(subscription, tentacle.thumbprint()));
+        return caller.createClient(Streams.class, wired.endpoint());
     }
 
     @ParameterizedTest

@@ -17,7 +17,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.reflect.Type;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
@@ -54,31 +53,21 @@ class UntrustedCallersTest {
     private final CalculatorService service = new CalculatorService();
     private LogCapture log;
     private long socketsBefore;
-    private HalibutRuntime octopus;
-    private HalibutRuntime tentacle;
-    private int port;
+    private UnpooledCallerAndHost peers;
 
     @BeforeEach
     void start() {
         socketsBefore = SocketLeaks.openSockets();
         log = LogCapture.start();
         // No pooling: every trusted call opens a new connection, so each goes through the throttle too.
-        octopus = HalibutRuntime.builder()
-                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
-                .timeouts(HalibutLimits.defaults().withPoolMaxIdlePerEndpoint(0)).build();
-        tentacle = HalibutRuntime.builder()
-                .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
-                .timeouts(HalibutLimits.defaults().withFailedHandshakeBurst(BURST).withFailedHandshakeInterval(INTERVAL)
-                        .withHandshakeTimeout(Duration.ofSeconds(10)))
-                .service(Calculator.class, service).trust(octopus.thumbprint()).build();
-        port = tentacle.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        peers = new UnpooledCallerAndHost(HalibutLimits.defaults().withFailedHandshakeBurst(BURST)
+                .withFailedHandshakeInterval(INTERVAL).withHandshakeTimeout(Duration.ofSeconds(10)), service);
     }
 
     @AfterEach
     void stop() throws InterruptedException {
         try {
-            octopus.close();
-            tentacle.close();
+            peers.close();
             ThreadLeaks.assertNoHalibutThreads();
             SocketLeaks.assertBackTo(socketsBefore, Duration.ofSeconds(10));
         } finally {
@@ -87,8 +76,7 @@ class UntrustedCallersTest {
     }
 
     private Calculator trustedClient() {
-        return octopus.createClient(Calculator.class,
-                new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tentacle.thumbprint()));
+        return peers.trustedClient();
     }
 
     @Test
@@ -96,7 +84,7 @@ class UntrustedCallersTest {
         try (HalibutRuntime stranger = HalibutRuntime.builder()
                 .certificate(TestIdentities.STRANGER.certificate(), TestIdentities.STRANGER.privateKey()).build()) {
             Calculator calc = stranger.createClient(Calculator.class,
-                    new ServiceEndPoint(URI.create("https://localhost:" + port + "/"), tentacle.thumbprint()));
+                    new ServiceEndPoint(URI.create("https://localhost:" + peers.port + "/"), peers.tentacle.thumbprint()));
             assertThatThrownBy(() -> calc.add(1, 2)).isInstanceOf(HalibutClientException.class)
                     .hasMessageContaining("rejected our certificate").hasMessageContaining(stranger.thumbprint());
         }
@@ -241,14 +229,14 @@ class UntrustedCallersTest {
         SSLContext context;
         if (identity != null) {
             context = new TlsContextFactory(identity.certificate(), identity.privateKey())
-                    .clientContext(tentacle.thumbprint());
+                    .clientContext(peers.tentacle.thumbprint());
         } else {
             context = TestTls.presentingNothing();
         }
-        Socket raw = new Socket(InetAddress.getLoopbackAddress(), port);
+        Socket raw = new Socket(InetAddress.getLoopbackAddress(), peers.port);
         raw.setSoTimeout(20_000);
         raw.setTcpNoDelay(true);
-        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(raw, "localhost", port, true);
+        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(raw, "localhost", peers.port, true);
         s.setUseClientMode(true);
         s.setEnabledProtocols(new String[] {"TLSv1.3"});
         return s;

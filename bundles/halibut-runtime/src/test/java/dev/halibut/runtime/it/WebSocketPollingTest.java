@@ -1,10 +1,10 @@
 package dev.halibut.runtime.it;
 
+import static dev.halibut.runtime.it.PollingFixture.shortCollection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.halibut.DataStream;
-import dev.halibut.HalibutClientException;
 import dev.halibut.HalibutLimits;
 import dev.halibut.ServiceEndPoint;
 import dev.halibut.Thumbprints;
@@ -20,13 +20,10 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Polling over secure WebSockets: the service host (tentacle) polls the caller's listener (octopus) at
@@ -40,50 +37,19 @@ class WebSocketPollingTest {
 
     private final CalculatorService calculator = new CalculatorService();
     private final FilesService files = new FilesService();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private HalibutRuntime octopus;
-    private HalibutRuntime tentacle;
-    private int port;
+    @RegisterExtension
+    final PollingFixture fixture = new PollingFixture(
+            b -> b.service(Calculator.class, calculator).service(Files.class, files));
+    private final HalibutRuntime octopus = fixture.octopus;
+    private final HalibutRuntime tentacle = fixture.tentacle;
+    private final int port = fixture.port;
 
-    @BeforeEach
-    void start() {
-        octopus = octopus(HalibutLimits.defaults());
-        port = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        tentacle = track(HalibutRuntime.builder()
-                .certificate(TestIdentities.TENTACLE.certificate(), TestIdentities.TENTACLE.privateKey())
-                .service(Calculator.class, calculator).service(Files.class, files).build());
-        octopus.trust(tentacle.thumbprint());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-        ThreadLeaks.assertNoHalibutThreads();
-    }
-
-    private <T extends AutoCloseable> T track(T c) {
-        closeables.add(c);
-        return c;
-    }
-
-    private HalibutRuntime octopus(HalibutLimits limits) {
-        return track(HalibutRuntime.builder()
-                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
-                .timeouts(limits).build());
+    private ServiceEndPoint polling(URI subscription) {
+        return fixture.polling(subscription);
     }
 
     private ServiceEndPoint wss(int p, String path) {
         return new ServiceEndPoint(URI.create("wss://localhost:" + p + path), octopus.thumbprint());
-    }
-
-    private ServiceEndPoint polling(URI subscription) {
-        return new ServiceEndPoint(subscription, tentacle.thumbprint());
-    }
-
-    private static ServiceEndPoint shortCollection(ServiceEndPoint e, Duration d) {
-        return e.withLimits(HalibutLimits.defaults().withPollingCollectionTimeout(d));
     }
 
     /** Text of {@code chars} characters that hardly compresses: its messages span many WebSocket frames. */
@@ -124,7 +90,7 @@ class WebSocketPollingTest {
     @Test
     void theListenerShowsWhichRouteEachInboundConnectionTook() {
         // A listener that also serves, so that callers' connections stay open (pooled) after their calls.
-        HalibutRuntime listener = track(HalibutRuntime.builder()
+        HalibutRuntime listener = fixture.track(HalibutRuntime.builder()
                 .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
                 .service(Calculator.class, new CalculatorService()).trust(tentacle.thumbprint()).build());
         int p = listener.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -154,7 +120,7 @@ class WebSocketPollingTest {
 
     @Test
     void aWssPollerPollsThroughAnHttpConnectProxy() throws Exception {
-        dev.halibut.runtime.testing.ConnectProxy connect = track(new dev.halibut.runtime.testing.ConnectProxy());
+        dev.halibut.runtime.testing.ConnectProxy connect = fixture.track(new dev.halibut.runtime.testing.ConnectProxy());
         ServiceEndPoint viaProxy = wss(port, "/halibut").withProxy(new HttpProxy(connect.host(), connect.port()));
         PollingSubscription sub = tentacle.poll(SUBSCRIPTION, viaProxy);
         assertThat(octopus.createClient(Calculator.class, polling(SUBSCRIPTION)).add(6, 7)).isEqualTo(13);
@@ -166,56 +132,25 @@ class WebSocketPollingTest {
 
     @Test
     void anIdleWssSubscriberIsKeptAliveAndServesAfterwards() {
-        HalibutRuntime fastKeepAlive = octopus(HalibutLimits.defaults().withPollingKeepAlive(Duration.ofMillis(50))
-                .withHeartbeatTimeout(Duration.ofMillis(500)));
-        fastKeepAlive.trust(tentacle.thumbprint());
-        int p = fastKeepAlive.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        ServiceEndPoint l = new ServiceEndPoint(URI.create("wss://localhost:" + p + "/"), fastKeepAlive.thumbprint());
-        // The poller's read timeout is keepAlive + heartbeat (550 ms); without keep-alives through the WebSocket it drops.
-        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, l.withLimits(fastKeepAlive.limits()));
-        Await.until("the poller to connect", Duration.ofSeconds(30), () -> sub.connectedCount() == 1);
-        long idleUntil = System.nanoTime() + Duration.ofMillis(1500).toNanos();
-        Await.until("1.5 s of idle time, connected all along", Duration.ofSeconds(10), () -> {
-            assertThat(sub.connectedCount()).isEqualTo(1);
-            return System.nanoTime() > idleUntil;
-        });
-        assertThat(fastKeepAlive.createClient(Calculator.class, polling(SUBSCRIPTION)).add(4, 4)).isEqualTo(8);
+        fixture.assertAnIdleSubscriberIsKeptAliveAndServesAfterwards("wss", SUBSCRIPTION);
     }
 
     @Test
     void aWssPollerReconnectsAfterTheListenerRestarts() {
-        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, wss(port, "/"));
-        assertThat(octopus.createClient(Calculator.class, polling(SUBSCRIPTION)).add(1, 1)).isEqualTo(2);
-
-        octopus.close();
-        Await.until("the poller to notice the listener is gone", Duration.ofSeconds(30), () -> sub.connectedCount() == 0);
-        HalibutRuntime restarted = octopus(HalibutLimits.defaults());
-        restarted.trust(tentacle.thumbprint());
-        restarted.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        assertThat(restarted.createClient(Calculator.class, polling(SUBSCRIPTION)).add(2, 2)).isEqualTo(4);
+        fixture.assertPollerReconnectsAfterTheListenerRestarts(wss(port, "/"), SUBSCRIPTION);
     }
 
     @Test
     void anUntrustedWssPollerIsRejectedAndItsRequestsAreNotCollected() {
         octopus.removeTrust(tentacle.thumbprint());
-        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, wss(port, "/"));
-        Calculator calc = octopus.createClient(Calculator.class, shortCollection(polling(SUBSCRIPTION), Duration.ofSeconds(1)));
-        assertThatThrownBy(() -> calc.add(1, 2)).isInstanceOf(HalibutClientException.class)
-                .hasMessageContaining("not collected");
-        assertThat(sub.connectedCount()).isZero();
-        assertThat(calculator.invocations).hasValue(0);
+        fixture.assertNothingIsCollected(tentacle.poll(SUBSCRIPTION, wss(port, "/")), SUBSCRIPTION, calculator.invocations);
     }
 
     @Test
     void aWssPollerRefusesAListenerWithTheWrongThumbprint() {
         ServiceEndPoint impostor = new ServiceEndPoint(URI.create("wss://localhost:" + port + "/"),
                 Thumbprints.of(TestIdentities.STRANGER.certificate()));
-        PollingSubscription sub = tentacle.poll(SUBSCRIPTION, impostor);
-        Calculator calc = octopus.createClient(Calculator.class, shortCollection(polling(SUBSCRIPTION), Duration.ofSeconds(1)));
-        assertThatThrownBy(() -> calc.add(1, 2)).isInstanceOf(HalibutClientException.class)
-                .hasMessageContaining("not collected");
-        assertThat(sub.connectedCount()).isZero();
-        assertThat(calculator.invocations).hasValue(0);
+        fixture.assertNothingIsCollected(tentacle.poll(SUBSCRIPTION, impostor), SUBSCRIPTION, calculator.invocations);
     }
 
     @Test
@@ -238,7 +173,7 @@ class WebSocketPollingTest {
                 .startsWith("HTTP/1.1 400 Bad Request");
 
         // An upgrade that never finishes is closed at the handshake timeout (500 ms here), counted from accept.
-        HalibutRuntime impatient = octopus(HalibutLimits.defaults().withHandshakeTimeout(Duration.ofMillis(500)));
+        HalibutRuntime impatient = fixture.listener(HalibutLimits.defaults().withHandshakeTimeout(Duration.ofMillis(500)));
         impatient.trust(tentacle.thumbprint());
         int p = impatient.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         try (SSLSocket s = tlsTo(p)) {
@@ -307,7 +242,7 @@ class WebSocketPollingTest {
     /** See {@link WebSocketOnlyProxy} for what this setup proves and why the proxy holds both certificates. */
     @Test
     void pollingPassesAReverseProxyThatOnlyPassesWebSockets() throws Exception {
-        WebSocketOnlyProxy proxy = track(new WebSocketOnlyProxy(TestIdentities.OCTOPUS, TestIdentities.TENTACLE,
+        WebSocketOnlyProxy proxy = fixture.track(new WebSocketOnlyProxy(TestIdentities.OCTOPUS, TestIdentities.TENTACLE,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
         PollingSubscription sub = tentacle.poll(SUBSCRIPTION, wss(proxy.port(), "/halibut"));
         Calculator calc = octopus.createClient(Calculator.class, polling(SUBSCRIPTION));

@@ -169,9 +169,7 @@ class FaultInjectingProxyTest {
 
     @Test
     void aFaultAppliesOnlyToConnectionsAcceptedAfterIt() throws Exception {
-        Socket before = connect();
-        send(before, "one");
-        assertThat(readExactly(before, 3)).isEqualTo("one");
+        Socket before = connectedAndEchoedOnce();
 
         proxy.truncateAfterServerBytes(0);
         Socket after = connect();
@@ -183,9 +181,7 @@ class FaultInjectingProxyTest {
 
     @Test
     void liveStallHoldsTheNextServerBytesOfOpenConnectionsUntilForward() throws Exception {
-        Socket client = connect();
-        send(client, "one");
-        assertThat(readExactly(client, 3)).isEqualTo("one");
+        Socket client = connectedAndEchoedOnce();
 
         proxy.injectIntoNextServerBytes(FaultInjectingProxy.LiveFault.STALL);
         send(client, "two");
@@ -196,9 +192,7 @@ class FaultInjectingProxyTest {
 
     @Test
     void liveTruncateEndsTheStreamBeforeTheNextServerBytes() throws Exception {
-        Socket client = connect();
-        send(client, "one");
-        assertThat(readExactly(client, 3)).isEqualTo("one");
+        Socket client = connectedAndEchoedOnce();
 
         proxy.injectIntoNextServerBytes(FaultInjectingProxy.LiveFault.TRUNCATE);
         send(client, "two");
@@ -207,9 +201,7 @@ class FaultInjectingProxyTest {
 
     @Test
     void liveDuplicateSendsTheNextServerBytesTwice() throws Exception {
-        Socket client = connect();
-        send(client, "one");
-        assertThat(readExactly(client, 3)).isEqualTo("one");
+        Socket client = connectedAndEchoedOnce();
 
         proxy.injectIntoNextServerBytes(FaultInjectingProxy.LiveFault.DUPLICATE);
         send(client, "two");
@@ -220,9 +212,7 @@ class FaultInjectingProxyTest {
 
     @Test
     void liveResetOnTheNextClientBytesKeepsThemFromTheTarget() throws Exception {
-        Socket client = connect();
-        send(client, "one");
-        assertThat(readExactly(client, 3)).isEqualTo("one");
+        Socket client = connectedAndEchoedOnce();
 
         proxy.injectIntoNextClientBytes(FaultInjectingProxy.LiveFault.RESET);
         send(client, "two");
@@ -260,6 +250,14 @@ class FaultInjectingProxyTest {
         assertThat(proxy.openConnections()).isZero();
         assertThat(readOutcome(forwarded)).isIn("EOF", "reset");
         assertThat(readOutcome(stalled)).isIn("EOF", "reset");
+    }
+
+    /** A connection through the proxy that has carried "one" to the echo server and back: forwarding works. */
+    private Socket connectedAndEchoedOnce() throws IOException {
+        Socket socket = connect();
+        send(socket, "one");
+        assertThat(readExactly(socket, 3)).isEqualTo("one");
+        return socket;
     }
 
     private Socket connect() throws IOException {

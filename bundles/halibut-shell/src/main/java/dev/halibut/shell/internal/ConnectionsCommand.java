@@ -47,43 +47,26 @@ public class ConnectionsCommand implements Action {
             return null;
         }
         RuntimeStatus status = runtime.status();
-        ShellTable out = new ShellTable().emptyTableText("(none)");
-        out.column("Endpoint");
-        out.column("Thumbprint");
-        out.column("Idle");
-        out.column("In use");
-        out.column("Route");
+        ShellTable out = Tables.withColumns(Tables.NONE, "Endpoint", "Thumbprint", "Idle", "In use", "Route");
         for (RuntimeStatus.OutboundConnections o : status.outbound()) {
             out.addRow().addContent(o.endpoint(), o.remoteThumbprint(), o.idle(), o.inUse(), o.route());
         }
-        System.out.println("To listening service hosts (pooled)");
-        out.print(System.out);
+        Tables.printTitled("To listening service hosts (pooled)", out);
 
         System.out.println();
-        ShellTable in = new ShellTable().emptyTableText("(none)");
-        in.column("Endpoint");
-        in.column("Peer thumbprint");
-        in.column("Peer role");
-        in.column("Open");
-        in.column("Route");
+        ShellTable in = Tables.withColumns(Tables.NONE, "Endpoint", "Peer thumbprint", "Peer role", "Open", "Route");
         for (RuntimeStatus.InboundConnections i : status.inbound()) {
             in.addRow().addContent(i.endpoint(), i.remoteThumbprint(), i.role() == dev.halibut.runtime.HalibutObserver.Role.SUBSCRIBER
                     ? "polling service host" : "caller", i.open(), i.route());
         }
-        System.out.println("From peers to this runtime's listeners");
-        in.print(System.out);
+        Tables.printTitled("From peers to this runtime's listeners", in);
 
         System.out.println();
-        ShellTable polling = new ShellTable().emptyTableText("(none)");
-        polling.column("Subscription");
-        polling.column("Listener");
-        polling.column("Route");
-        polling.column("Connected");
+        ShellTable polling = Tables.withColumns(Tables.NONE, "Subscription", "Listener", "Route", "Connected");
         for (RuntimeStatus.Subscription s : status.subscriptions()) {
             polling.addRow().addContent(s.subscription(), s.listener(), s.route(), s.connected() + "/" + s.connections());
         }
-        System.out.println("Polling connections (this runtime polls)");
-        polling.print(System.out);
+        Tables.printTitled("Polling connections (this runtime polls)", polling);
         return null;
     }
 }

@@ -41,11 +41,8 @@ public class QueueCommand implements Action {
                 rows.put(i.endpoint(), new Row(r.pending(), r.oldest(), r.pollers() + i.open()));
             }
         }
-        ShellTable table = new ShellTable().emptyTableText("(no subscription has pending requests or polling service hosts)");
-        table.column("Subscription");
-        table.column("Pending");
-        table.column("Oldest");
-        table.column("Polling connections");
+        ShellTable table = Tables.withColumns("(no subscription has pending requests or polling service hosts)",
+                "Subscription", "Pending", "Oldest", "Polling connections");
         rows.forEach((subscription, r) -> table.addRow().addContent(subscription, r.pending(),
                 r.oldest() == null ? "-" : Text.duration(r.oldest()), r.pollers()));
         table.print(System.out);

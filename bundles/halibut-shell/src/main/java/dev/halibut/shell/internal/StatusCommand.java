@@ -66,26 +66,16 @@ public class StatusCommand implements Action {
         calls("incoming", "Calls served");
 
         System.out.println();
-        ShellTable exported = new ShellTable().emptyTableText("(none)");
-        exported.column("Service");
-        exported.column("Interface");
-        exported.column("OSGi service");
-        exported.column("Bundle");
+        ShellTable exported = Tables.withColumns(Tables.NONE, "Service", "Interface", "OSGi service", "Bundle");
         if (exports != null) {
             for (HalibutRemoteServices.ExportedService e : exports.exportedServices()) {
                 exported.addRow().addContent(e.serviceName(), e.interfaceName(), e.serviceId(), e.bundleSymbolicName());
             }
         }
-        System.out.println("Exported services");
-        exported.print(System.out);
+        Tables.printTitled("Exported services", exported);
 
         System.out.println();
-        ShellTable imports = new ShellTable().emptyTableText("(none)");
-        imports.column("Endpoint");
-        imports.column("Thumbprint");
-        imports.column("Interfaces");
-        imports.column("Route");
-        imports.column("State");
+        ShellTable imports = Tables.withColumns(Tables.NONE, "Endpoint", "Thumbprint", "Interfaces", "Route", "State");
         for (Hashtable<String, Object> p : RuntimeConfig.factory(configurationAdmin, HalibutConfig.IMPORT_FACTORY_PID)) {
             String endpoint = RuntimeConfig.first(p.get(HalibutConfig.ENDPOINT));
             String thumbprint = RuntimeConfig.first(p.get(HalibutConfig.THUMBPRINT));
@@ -93,35 +83,25 @@ public class StatusCommand implements Action {
             imports.addRow().addContent(endpoint, thumbprint, String.join(", ", interfaces), route(endpoint, thumbprint),
                     registered(endpoint, interfaces) ? "registered" : "not registered (see karaf.log)");
         }
-        System.out.println("Imports");
-        imports.print(System.out);
+        Tables.printTitled("Imports", imports);
 
         if (discovered != null) {
             System.out.println();
-            ShellTable held = new ShellTable().emptyTableText("(none)");
-            held.column("Endpoint id");
-            held.column("Thumbprint");
-            held.column("Interfaces");
+            ShellTable held = Tables.withColumns(Tables.NONE, "Endpoint id", "Thumbprint", "Interfaces");
             for (DiscoveredEndpoints.Untrusted u : discovered.discoveredNotTrusted()) {
                 held.addRow().addContent(u.endpointId(), u.thumbprint(), String.join(", ", u.interfaces()));
             }
-            System.out.println("Discovered, not trusted (halibut:trust <thumbprint> imports them)");
-            held.print(System.out);
+            Tables.printTitled("Discovered, not trusted (halibut:trust <thumbprint> imports them)", held);
         }
 
         System.out.println();
-        ShellTable polling = new ShellTable().emptyTableText("(none)");
-        polling.column("Subscription");
-        polling.column("Listener");
-        polling.column("Listener thumbprint");
-        polling.column("Route");
-        polling.column("Connected");
+        ShellTable polling = Tables.withColumns(Tables.NONE, "Subscription", "Listener", "Listener thumbprint", "Route",
+                "Connected");
         for (RuntimeStatus.Subscription s : status.subscriptions()) {
             polling.addRow().addContent(s.subscription(), s.listener(), s.listenerThumbprint(), s.route(),
                     s.connected() + "/" + s.connections());
         }
-        System.out.println("Polling subscriptions (this runtime polls)");
-        polling.print(System.out);
+        Tables.printTitled("Polling subscriptions (this runtime polls)", polling);
         return null;
     }
 

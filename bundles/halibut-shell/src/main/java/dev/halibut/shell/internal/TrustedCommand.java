@@ -31,11 +31,8 @@ public class TrustedCommand implements Action {
         if (status != null) {
             all.addAll(status.trusted());
         }
-        ShellTable table = new ShellTable().emptyTableText("(none: no peer may connect to this runtime)");
-        table.column("Thumbprint");
-        table.column("Configured");
-        table.column("Running runtime");
-        table.column("Inbound connections");
+        ShellTable table = Tables.withColumns("(none: no peer may connect to this runtime)", "Thumbprint", "Configured",
+                "Running runtime", "Inbound connections");
         for (String tp : all) {
             int open = status == null ? 0 : status.inbound().stream().filter(i -> i.remoteThumbprint().equals(tp))
                     .mapToInt(RuntimeStatus.InboundConnections::open).sum();

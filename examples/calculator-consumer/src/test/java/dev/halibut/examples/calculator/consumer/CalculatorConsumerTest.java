@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntBinaryOperator;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 
@@ -45,17 +46,8 @@ class CalculatorConsumerTest {
 
     @Test
     void logsTheResultsOfAWorkingCalculatorWithItsEndpoint() {
-        consumer.bindCalculator(new Calculator() {
-            @Override
-            public int add(int a, int b) {
-                return a + b;
-            }
-
-            @Override
-            public int divide(int a, int b) {
-                return a / b;
-            }
-        }, Map.of("halibut.endpoint", "https://127.0.0.1:8443/", "endpoint.id", "0b5c-export", "service.imported", "true"));
+        consumer.bindCalculator(working(), Map.of("halibut.endpoint", "https://127.0.0.1:8443/", "endpoint.id", "0b5c-export",
+                "service.imported", "true"));
 
         assertThat(calls).containsExactly(new LogCall("info",
                 List.of("Remote calculator at https://127.0.0.1:8443/: 1 + 2 = 3, 10 / 2 = 5")));
@@ -63,17 +55,7 @@ class CalculatorConsumerTest {
 
     @Test
     void logsWhatTheCalculatorAnsweredNotWhatWasExpected() {
-        consumer.bindCalculator(new Calculator() {
-            @Override
-            public int add(int a, int b) {
-                return 42;
-            }
-
-            @Override
-            public int divide(int a, int b) {
-                return -1;
-            }
-        }, Map.of("endpoint.id", "poll://calculator/"));
+        consumer.bindCalculator(calculator((a, b) -> 42, (a, b) -> -1), Map.of("endpoint.id", "poll://calculator/"));
 
         assertThat(calls).extracting(LogCall::message)
                 .containsExactly("Remote calculator at poll://calculator/: 1 + 2 = 42, 10 / 2 = -1");
@@ -82,17 +64,9 @@ class CalculatorConsumerTest {
     @Test
     void aFailingCalculatorIsLoggedAsAnErrorWithTheException() {
         IllegalStateException failure = new IllegalStateException("connection refused");
-        consumer.bindCalculator(new Calculator() {
-            @Override
-            public int add(int a, int b) {
-                return a + b;
-            }
-
-            @Override
-            public int divide(int a, int b) {
-                throw failure;
-            }
-        }, Map.of("endpoint.id", "poll://calculator/"));
+        consumer.bindCalculator(calculator(Integer::sum, (a, b) -> {
+            throw failure;
+        }), Map.of("endpoint.id", "poll://calculator/"));
 
         assertThat(calls).hasSize(1);
         LogCall call = calls.get(0);
@@ -104,33 +78,35 @@ class CalculatorConsumerTest {
 
     @Test
     void aFailureOfTheFirstCallDoesNotStopLaterCalculatorsFromBeingCalled() {
-        consumer.bindCalculator(new Calculator() {
-            @Override
-            public int add(int a, int b) {
-                throw new ArithmeticException("boom");
-            }
-
-            @Override
-            public int divide(int a, int b) {
-                return a / b;
-            }
-        }, Map.of("endpoint.id", "https://a/"));
-        consumer.bindCalculator(new Calculator() {
-            @Override
-            public int add(int a, int b) {
-                return a + b;
-            }
-
-            @Override
-            public int divide(int a, int b) {
-                return a / b;
-            }
-        }, Map.of("endpoint.id", "https://b/"));
+        consumer.bindCalculator(calculator((a, b) -> {
+            throw new ArithmeticException("boom");
+        }, (a, b) -> a / b), Map.of("endpoint.id", "https://a/"));
+        consumer.bindCalculator(working(), Map.of("endpoint.id", "https://b/"));
 
         assertThat(calls).extracting(LogCall::level, LogCall::message).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("error",
                         "Remote calculator at https://a/ failed: java.lang.ArithmeticException: boom"),
                 org.assertj.core.groups.Tuple.tuple("info",
                         "Remote calculator at https://b/: 1 + 2 = 3, 10 / 2 = 5"));
+    }
+
+    /** A calculator whose operations are these functions. */
+    private static Calculator calculator(IntBinaryOperator add, IntBinaryOperator divide) {
+        return new Calculator() {
+            @Override
+            public int add(int a, int b) {
+                return add.applyAsInt(a, b);
+            }
+
+            @Override
+            public int divide(int a, int b) {
+                return divide.applyAsInt(a, b);
+            }
+        };
+    }
+
+    /** A calculator that calculates. */
+    private static Calculator working() {
+        return calculator(Integer::sum, (a, b) -> a / b);
     }
 }
