@@ -7,6 +7,7 @@ import dev.halibut.ServiceEndPoint;
 import dev.halibut.Thumbprints;
 import dev.halibut.runtime.HalibutRuntime;
 import dev.halibut.runtime.PollingSubscription;
+import dev.halibut.runtime.testing.FaultInjectingProxy;
 import dev.halibut.transport.EventLoops;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * A polling service host's connects hold no thread while the listener's TLS handshake is pending (issue 15: "a
  * connection in its TLS handshake must not hold a thread"): many subscriptions towards a "listener" that accepts TCP and
  * never answers the handshake cost the runtime no thread per connect, and no more than its connect slots of
- * handshakes at once; they connect once a real listener answers on that port; closing the runtime while they are
+ * handshakes at once; they connect once the listener answers; closing the runtime while they are
  * pending ends them, leaving no thread and no socket, and so does closing their subscriptions.
  */
 class PendingPollingConnectsHoldNoThreadsTest {
@@ -41,41 +42,43 @@ class PendingPollingConnectsHoldNoThreadsTest {
             .withConnectTimeout(Duration.ofMinutes(10)).withConnectRetryWindow(Duration.ofMinutes(10));
 
     @Test
-    void connectsMidHandshakeHoldNoThreadAndAtMostTheConnectSlotsRunThenAllConnectOnceARealListenerAnswers()
+    void connectsMidHandshakeHoldNoThreadAndAtMostTheConnectSlotsRunThenAllConnectOnceTheListenerAnswers()
             throws Exception {
+        // The listener stays silent for as long as the test holds the proxy's stall: the proxy owns the port from
+        // start to end (no port is freed and bound again), and the listener waits longer than the test for a handshake.
         try (HalibutRuntime octopus = HalibutRuntime.builder()
-                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey()).build();
+                .certificate(TestIdentities.OCTOPUS.certificate(), TestIdentities.OCTOPUS.privateKey())
+                .timeouts(LIMITS.withHandshakeTimeout(Duration.ofMinutes(10))).build();
              HalibutRuntime tentacle = tentacle()) {
             octopus.trust(tentacle.thumbprint());
-            int threadsBefore = ThreadLeaks.halibutThreads().size();
-            List<PollingSubscription> subs = new ArrayList<>();
-            int port;
-            try (SilentListener silent = new SilentListener()) {
-                port = silent.port();
-                subs.addAll(subscribe(tentacle, port, octopus.thumbprint()));
-                Await.until(CONNECT_SLOTS + " handshakes pending at the silent listener", WAIT,
-                        () -> silent.accepted() >= CONNECT_SLOTS);
+            int port = octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            try (FaultInjectingProxy silent = new FaultInjectingProxy(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+                silent.stallAfterClientBytes(0); // no ClientHello reaches the listener until forward()
+                int threadsBefore = ThreadLeaks.halibutThreads().size();
+                List<PollingSubscription> subs = subscribe(tentacle, silent.port(), octopus.thumbprint());
+                silent.awaitAcceptedConnections(CONNECT_SLOTS, WAIT);
 
                 // The connects' brief steps ran on polling workers, which retire when idle: none waits for a handshake.
                 Await.until("no polling worker thread while " + CONNECT_SLOTS + " handshakes are pending (left: "
                         + pollingThreads() + ")", WAIT, () -> pollingThreads().isEmpty());
-                // Since the runtimes were built, at most their event loops and a timer have started: nothing per connect.
+                // Since then, at most the two runtimes' event loops (started as connections came) and a timer have
+                // started: nothing per connect.
                 assertThat(ThreadLeaks.halibutThreads())
                         .as("Halibut threads with %d handshakes pending (%d before)", CONNECT_SLOTS, threadsBefore)
-                        .hasSizeLessThanOrEqualTo(threadsBefore + EventLoops.DEFAULT_THREADS + 1);
+                        .hasSizeLessThanOrEqualTo(threadsBefore + 2 * EventLoops.DEFAULT_THREADS + 1);
                 // The slots are still a limit: the other subscriptions wait for one, without a handshake or a thread.
-                assertThat(silent.accepted()).as("handshakes started at once").isEqualTo(CONNECT_SLOTS);
+                assertThat(silent.acceptedConnections()).as("handshakes started at once").isEqualTo(CONNECT_SLOTS);
                 assertThat(subs).allMatch(s -> s.connectedCount() == 0);
-                // The silent listener resets its connections and goes away; a real one takes its port.
-            }
-            octopus.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
 
-            // The pending connects failed, the others were refused: each retries after its backoff, and connects.
-            Await.until("all " + SUBSCRIPTIONS + " subscriptions connected to the real listener", Duration.ofSeconds(120),
-                    () -> subs.stream().allMatch(s -> s.connectedCount() == 1));
-            Calculator last = octopus.createClient(Calculator.class,
-                    new ServiceEndPoint(URI.create("poll://pending-" + (SUBSCRIPTIONS - 1) + "/"), tentacle.thumbprint()));
-            assertThat(last.add(2, 3)).isEqualTo(5);
+                // The listener answers: the pending handshakes complete, and the waiting subscriptions take their slots.
+                silent.forward();
+                Await.until("all " + SUBSCRIPTIONS + " subscriptions connected to the listener", Duration.ofSeconds(120),
+                        () -> subs.stream().allMatch(s -> s.connectedCount() == 1));
+                Calculator last = octopus.createClient(Calculator.class, new ServiceEndPoint(
+                        URI.create("poll://pending-" + (SUBSCRIPTIONS - 1) + "/"), tentacle.thumbprint()));
+                assertThat(last.add(2, 3)).isEqualTo(5);
+            }
         }
         ThreadLeaks.assertNoHalibutThreads();
     }
@@ -199,7 +202,7 @@ class PendingPollingConnectsHoldNoThreadsTest {
             server.close();
             acceptor.join(WAIT.toMillis());
             for (Socket s : held) {
-                s.setSoLinger(true, 0); // a reset: no TIME_WAIT on the port a real listener is to take
+                s.setSoLinger(true, 0); // a reset: nothing of the test lingers in TIME_WAIT
                 s.close();
             }
         }
