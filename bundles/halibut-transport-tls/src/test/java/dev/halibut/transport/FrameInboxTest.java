@@ -3,12 +3,8 @@ package dev.halibut.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.halibut.HalibutLimits;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
-import dev.halibut.wire.MessageMemoryBudget;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.net.SocketException;
@@ -28,21 +24,20 @@ class FrameInboxTest {
     /** Five of these are over the bound, four are not; two are at most half of it, three are not. */
     private static final int PAYLOAD = 60_000;
 
+    private EmbeddedConnection peer;
     private EmbeddedChannel channel;
     private Connection connection;
 
     @BeforeEach
     void start() {
-        channel = new EmbeddedChannel();
-        connection = new Connection(channel, HalibutLimits.defaults(), MessageMemoryBudget.unbounded(), "thumbprint",
-                "test peer", TIMEOUT);
-        connection.attach(channel.pipeline());
+        peer = new EmbeddedConnection(TIMEOUT);
+        channel = peer.channel;
+        connection = peer.connection;
     }
 
     @AfterEach
     void stop() {
-        connection.close();
-        channel.finishAndReleaseAll();
+        peer.close();
     }
 
     @Test
@@ -94,9 +89,7 @@ class FrameInboxTest {
     }
 
     private void arrives(FrameType type, int length) {
-        ByteBuf frame = Unpooled.buffer(5 + length);
-        frame.writeByte(type.code()).writeInt(length).writeZero(length);
-        channel.writeInbound(frame);
+        peer.arrives(type, length);
     }
 
     private void takeResponse() throws IOException {

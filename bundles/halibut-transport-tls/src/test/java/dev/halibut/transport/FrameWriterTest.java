@@ -3,11 +3,8 @@ package dev.halibut.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.halibut.HalibutLimits;
 import dev.halibut.wire.FrameType;
-import dev.halibut.wire.MessageMemoryBudget;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.net.SocketException;
@@ -27,21 +24,20 @@ class FrameWriterTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private static final byte[] BSON = {5, 0, 0, 0, 0};
 
+    private EmbeddedConnection peer;
     private EmbeddedChannel channel;
     private Connection connection;
 
     @BeforeEach
     void start() {
-        channel = new EmbeddedChannel();
-        connection = new Connection(channel, HalibutLimits.defaults(), MessageMemoryBudget.unbounded(), "thumbprint",
-                "test peer", TIMEOUT);
-        connection.attach(channel.pipeline());
+        peer = new EmbeddedConnection(TIMEOUT);
+        channel = peer.channel;
+        connection = peer.connection;
     }
 
     @AfterEach
     void stop() {
-        connection.close();
-        channel.finishAndReleaseAll();
+        peer.close();
     }
 
     @Test
@@ -83,8 +79,6 @@ class FrameWriterTest {
     }
 
     private void arrives(FrameType type) {
-        ByteBuf frame = Unpooled.buffer(5);
-        frame.writeByte(type.code()).writeInt(0);
-        channel.writeInbound(frame);
+        peer.arrives(type, 0);
     }
 }

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.halibut.DataStream;
-import dev.halibut.HalibutLimits;
 import dev.halibut.StreamTransferListener;
 import dev.halibut.wire.FrameType;
-import dev.halibut.wire.MessageMemoryBudget;
 import dev.halibut.wire.ProtocolException;
 import dev.halibut.wire.StreamHeader;
 import io.netty.buffer.ByteBuf;
@@ -47,23 +45,22 @@ class IncomingStreamsBuffersTest {
     private final UUID id = UUID.randomUUID();
     private final List<ByteBuf> inputs = new ArrayList<>();
     private final AtomicReference<Boolean> reusable = new AtomicReference<>();
+    private EmbeddedConnection peer;
     private EmbeddedChannel channel;
     private Connection connection;
     private ReceivedStreamStore store;
 
     @BeforeEach
     void start() {
-        channel = new EmbeddedChannel();
-        connection = new Connection(channel, HalibutLimits.defaults(), MessageMemoryBudget.unbounded(), "thumbprint",
-                "test peer", TIMEOUT);
-        connection.attach(channel.pipeline());
+        peer = new EmbeddedConnection(TIMEOUT);
+        channel = peer.channel;
+        connection = peer.connection;
         store = new ReceivedStreamStore(temp);
     }
 
     @AfterEach
     void stop() {
-        connection.close();
-        channel.finishAndReleaseAll();
+        peer.close();
         store.close();
     }
 
