@@ -9,9 +9,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.net.SocketException;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The inbox's byte accounting and its read gate: the connection stops reading from the socket once the frames held
@@ -24,21 +23,10 @@ class FrameInboxTest {
     /** Five of these are over the bound, four are not; two are at most half of it, three are not. */
     private static final int PAYLOAD = 60_000;
 
-    private EmbeddedConnection peer;
-    private EmbeddedChannel channel;
-    private Connection connection;
-
-    @BeforeEach
-    void start() {
-        peer = new EmbeddedConnection(TIMEOUT);
-        channel = peer.channel;
-        connection = peer.connection;
-    }
-
-    @AfterEach
-    void stop() {
-        peer.close();
-    }
+    @RegisterExtension
+    final EmbeddedConnection peer = new EmbeddedConnection(TIMEOUT);
+    private final EmbeddedChannel channel = peer.channel;
+    private final Connection connection = peer.connection;
 
     @Test
     void readingStopsAboveTheBoundAndResumesOnlyAtHalfOfIt() throws IOException {

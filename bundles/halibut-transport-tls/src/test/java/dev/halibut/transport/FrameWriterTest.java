@@ -9,9 +9,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.net.SocketException;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The writer's decisions that depend on what the inbound side knows of the peer (docs/modules.md, "a connection's
@@ -24,21 +23,10 @@ class FrameWriterTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private static final byte[] BSON = {5, 0, 0, 0, 0};
 
-    private EmbeddedConnection peer;
-    private EmbeddedChannel channel;
-    private Connection connection;
-
-    @BeforeEach
-    void start() {
-        peer = new EmbeddedConnection(TIMEOUT);
-        channel = peer.channel;
-        connection = peer.connection;
-    }
-
-    @AfterEach
-    void stop() {
-        peer.close();
-    }
+    @RegisterExtension
+    final EmbeddedConnection peer = new EmbeddedConnection(TIMEOUT);
+    private final EmbeddedChannel channel = peer.channel;
+    private final Connection connection = peer.connection;
 
     @Test
     void aRequestIsWithheldOnceTheEndHasArrivedEvenIfTheReaderTookIt() throws IOException {

@@ -18,4 +18,16 @@ public final class Await {
             LockSupport.parkNanos(2_000_000);
         }
     }
+
+    /**
+     * As {@link #until}, for a condition that only garbage collection makes true (a dropped stream whose connection
+     * is closed once the stream is collected): asks for a collection before each look.
+     */
+    public static void untilCollected(String what, Duration timeout, BooleanSupplier condition) {
+        until(what, timeout, () -> {
+            System.gc();
+            LockSupport.parkNanos(8_000_000);
+            return condition.getAsBoolean();
+        });
+    }
 }

@@ -30,7 +30,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -339,12 +338,8 @@ class PolledResponseStreamsTest {
      * again every 10 ms, bounded by {@link #WAIT}.
      */
     private void awaitDroppedConnectionClosed(String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (caller.status().inbound().stream().mapToInt(i -> i.open()).sum() > 0 && subscriberConnections.get() < 2) {
-            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-            System.gc();
-            LockSupport.parkNanos(10_000_000);
-        }
+        Await.untilCollected(what, WAIT, () -> caller.status().inbound().stream().mapToInt(i -> i.open()).sum() == 0
+                || subscriberConnections.get() >= 2);
     }
 
     @Test
