@@ -247,6 +247,9 @@ public final class TlsConnector implements AutoCloseable {
     HalibutClientException couldNotConnect(ServiceEndPoint endpoint, int attempts, long ms, IOException last) {
         Optional<HttpProxy> via = proxyFor(endpoint);
         String advice = last instanceof ProxyConnectException p ? p.advice()
+                : last instanceof UnknownHostException
+                ? "Check the host name in the endpoint's URI, and that this machine's name service (DNS, hosts file)"
+                  + " resolves it"
                 : "Check that the service host is running and listening on that host and port, and that no"
                   + " firewall blocks it" + via.map(v -> " (between the proxy " + v.address() + " and it)").orElse("");
         return new HalibutClientException("Could not connect to " + endpoint.baseUri()
