@@ -42,8 +42,10 @@ public final class FailedHandshakeThrottle {
     private final Map<Key, Entry> entries = new LinkedHashMap<>(64, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
+        // Qualified: in this subclass of LinkedHashMap, JDK 25's javac takes a bare "Entry" for the inherited
+        // Map.Entry, not this class's Entry, and rejects the override.
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, Entry> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Key, FailedHandshakeThrottle.Entry> eldest) {
             return size() > MAX_ADDRESSES;
         }
     };
