@@ -18,6 +18,14 @@ import org.junit.jupiter.api.Test;
  */
 class FrameReaderMemoryTest {
 
+    /** A new thread per blocking task: CompletableFuture's default executor is, from JDK 19 on, the common
+     *  ForkJoinPool even with one worker (two cores), where a blocked task holds up the others. */
+    private static final java.util.concurrent.Executor OWN_THREAD = task -> {
+        Thread t = new Thread(task, "test-task");
+        t.setDaemon(true);
+        t.start();
+    };
+
     private static final int MAX = 16 * 1024 * 1024;
     private static final int ANNOUNCED = MAX - 64;
 
@@ -194,6 +202,6 @@ class FrameReaderMemoryTest {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        });
+        }, OWN_THREAD);
     }
 }

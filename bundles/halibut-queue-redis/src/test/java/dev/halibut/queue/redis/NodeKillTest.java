@@ -27,6 +27,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(120)
 class NodeKillTest {
 
+    /** A new thread per blocking task: CompletableFuture's default executor is, from JDK 19 on, the common
+     *  ForkJoinPool even with one worker (two cores), where a blocked task holds up the others. */
+    private static final java.util.concurrent.Executor OWN_THREAD = task -> {
+        Thread t = new Thread(task, "test-task");
+        t.setDaemon(true);
+        t.start();
+    };
+
     static final CertificateAndKey NODE_A = Certificates.generateSelfSigned("node-a");
     static final CertificateAndKey TENTACLE = Certificates.generateSelfSigned("tentacle");
     static final URI SUB = URI.create("poll://killed/");
@@ -93,7 +101,7 @@ class NodeKillTest {
                 .timeouts(HalibutLimits.defaults().withResponseTimeout(Duration.ofMinutes(10))).build();
         closeables.add(nodeA);
         Echo echo = nodeA.createClient(Echo.class, new ServiceEndPoint(SUB, tentacle.thumbprint()));
-        CompletableFuture<String> call = CompletableFuture.supplyAsync(() -> echo.slow("mid-call"));
+        CompletableFuture<String> call = CompletableFuture.supplyAsync(() -> echo.slow("mid-call"), OWN_THREAD);
         assertThat(service.slowEntered.await(30, TimeUnit.SECONDS)).as("the call reached the service").isTrue();
 
         NodeProcess.kill(nodeB);

@@ -33,6 +33,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The queue's rules across two nodes (two queue objects) sharing one real Redis. */
 class RedisPendingRequestQueueTest {
 
+    /** A new thread per blocking task: CompletableFuture's default executor is, from JDK 19 on, the common
+     *  ForkJoinPool even with one worker (two cores), where a blocked task holds up the others. */
+    private static final java.util.concurrent.Executor OWN_THREAD = task -> {
+        Thread t = new Thread(task, "test-task");
+        t.setDaemon(true);
+        t.start();
+    };
+
     static final URI SUB = URI.create("poll://sub/");
     static final String TP = "A".repeat(40);
     static final String OTHER_TP = "B".repeat(40);
@@ -405,7 +413,7 @@ class RedisPendingRequestQueueTest {
             } catch (PollingException | InterruptedException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
-        });
+        }, OWN_THREAD);
         redis.freeze(); // nothing is lost, Redis just stops answering for a while
         try {
             SharedQueueRuntimesTest.await("the caller to look at its request and fail to reach Redis", () ->

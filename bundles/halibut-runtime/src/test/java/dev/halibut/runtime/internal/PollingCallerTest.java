@@ -9,6 +9,7 @@ import dev.halibut.polling.InMemoryPendingRequestQueue;
 import dev.halibut.wire.IncomingResponse;
 import dev.halibut.wire.MessageCodec;
 import dev.halibut.ReceivedMessage;
+import dev.halibut.runtime.it.OwnThread;
 import java.lang.reflect.Type;
 import java.net.URI;
 import java.time.Duration;
@@ -44,7 +45,7 @@ class PollingCallerTest {
     private CompletableFuture<Reply> call(String id) throws Exception {
         var request = codec.encodeRequest(id, "Echo", "echo", new Type[0], new Object[0]);
         return CompletableFuture.supplyAsync(() -> caller.call(endpoint, id, request, new CallTrace("Echo", "echo",
-                "Echo.echo on " + SUBSCRIPTION)));
+                "Echo.echo on " + SUBSCRIPTION)), OwnThread.EACH);
     }
 
     private CollectedRequest collect() throws InterruptedException {

@@ -228,7 +228,7 @@ class DataStreamTest {
             }
             TestBytes.write(out, 4 * MIB, 2);
         });
-        CompletableFuture<String> call = CompletableFuture.supplyAsync(() -> files.sha256(slow));
+        CompletableFuture<String> call = CompletableFuture.supplyAsync(() -> files.sha256(slow), OwnThread.EACH);
         // 4 MiB went out and the writer waits: the cut comes while the service reads the stream as it arrives. The
         // sockets and the proxy between can hold 4 MiB before the service is called, so wait for the call.
         assertThat(halfway.await(30, TimeUnit.SECONDS)).isTrue();

@@ -137,7 +137,7 @@ class FailureModesTest {
     @Test
     void connectionTornDownAfterTheRequestFailsWithoutRetry() throws Exception {
         Gate client = octopus.createClient(Gate.class, viaProxy());
-        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client.pass(7));
+        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client.pass(7), OwnThread.EACH);
         assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
         proxy.killAll();
         assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(HalibutClientException.class)
@@ -222,7 +222,7 @@ class FailureModesTest {
     @Test
     void truncatedResponseFailsTheCall() throws Exception {
         Gate client = octopus.createClient(Gate.class, viaProxy());
-        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client.pass(7));
+        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client.pass(7), OwnThread.EACH);
         assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
         // The connection ends (FIN) just before the response: the caller sees it closed mid-call.
         proxy.injectIntoNextServerBytes(FaultInjectingProxy.LiveFault.TRUNCATE);
@@ -234,7 +234,7 @@ class FailureModesTest {
     @Test
     void closingTheCallerRuntimeFailsCallsInFlight() throws Exception {
         Gate client = octopus.createClient(Gate.class, viaProxy());
-        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client.pass(7));
+        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client.pass(7), OwnThread.EACH);
         assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
         octopus.close();
         assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(HalibutClientException.class);

@@ -249,7 +249,7 @@ class FaultInjectionTest {
     private void assertGatedCallFails(LiveFault fault, String message) throws Exception {
         int id = ids.incrementAndGet();
         CompletableFuture<DataStream> call = CompletableFuture.supplyAsync(
-                () -> work.gated(id, DataStream.fromBytes(new byte[STREAM])));
+                () -> work.gated(id, DataStream.fromBytes(new byte[STREAM])), OwnThread.EACH);
         assertThat(service.entered.await(SLACK.toSeconds(), TimeUnit.SECONDS)).isTrue();
         injectTowardsCaller(fault);
         long start = System.nanoTime();

@@ -273,7 +273,7 @@ class HttpProxyTest {
         serviceHost.trust(caller.thumbprint());
         FailureModesTest.Gate client = caller.createClient(FailureModesTest.Gate.class, listening(port, serviceHost));
 
-        var call = java.util.concurrent.CompletableFuture.supplyAsync(() -> client.pass(5));
+        var call = java.util.concurrent.CompletableFuture.supplyAsync(() -> client.pass(5), OwnThread.EACH);
         try {
             assertThat(gate.entered.await(20, TimeUnit.SECONDS)).as("the service was called").isTrue();
             int requestsBefore = proxy.connectRequests();

@@ -227,7 +227,7 @@ class ObservabilityTest {
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, OwnThread.EACH);
         Await.until("a connection in use", WAIT, () -> caller.status().outbound().stream().anyMatch(o -> o.inUse() == 1));
         assertThat(slow.get(10, TimeUnit.SECONDS)).isEqualTo(500);
 

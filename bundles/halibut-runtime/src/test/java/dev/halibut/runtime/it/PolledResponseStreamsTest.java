@@ -272,7 +272,7 @@ class PolledResponseStreamsTest {
             } catch (IOException e) {
                 return e;
             }
-        });
+        }, OwnThread.EACH);
         assertThat(read.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(java.net.SocketTimeoutException.class)
                 .hasMessageContaining("tream " + download.id())
                 .hasMessageContaining("the polling service host of " + SUBSCRIPTION)

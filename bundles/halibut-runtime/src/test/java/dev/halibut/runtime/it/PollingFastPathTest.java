@@ -127,7 +127,7 @@ class PollingFastPathTest {
         int port = listen(octopus);
         RawSubscriber s = new RawSubscriber(port, octopus);
         Await.until("the subscriber served", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 1);
-        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client(octopus, Calculator.class).add(1, 2));
+        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client(octopus, Calculator.class).add(1, 2), OwnThread.EACH);
 
         s.readRequest();
         s.close();
@@ -144,7 +144,7 @@ class PollingFastPathTest {
         int port = listen(octopus);
         RawSubscriber s = new RawSubscriber(port, octopus);
         Await.until("the subscriber served", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 1);
-        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client(octopus, Calculator.class).add(1, 2));
+        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client(octopus, Calculator.class).add(1, 2), OwnThread.EACH);
 
         s.readRequest(); // and never answer
 
@@ -163,10 +163,10 @@ class PollingFastPathTest {
         int port = listen(octopus);
         RawSubscriber s = new RawSubscriber(port, octopus);
         Await.until("the subscriber served", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 1);
-        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client(octopus, Calculator.class).add(1, 2));
+        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> client(octopus, Calculator.class).add(1, 2), OwnThread.EACH);
         IncomingRequest request = s.readRequest();
 
-        CompletableFuture<Void> closing = CompletableFuture.runAsync(octopus::close);
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(octopus::close, OwnThread.EACH);
         Await.until("the runtime closing (its listener stopped accepting)", Duration.ofSeconds(30),
                 () -> refusesConnections(port));
         s.sendResponse(request.id(), 3);
@@ -185,7 +185,7 @@ class PollingFastPathTest {
         Calculator calc = client(octopus, Calculator.class);
         for (int i = 0; i < 5; i++) {
             int a = i;
-            CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> calc.add(a, 10));
+            CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> calc.add(a, 10), OwnThread.EACH);
             // Heard from within the skip window (its last response): the request comes at once, without NEXT first.
             IncomingRequest request = s.readRequest();
             s.sendResponse(request.id(), a + 10);

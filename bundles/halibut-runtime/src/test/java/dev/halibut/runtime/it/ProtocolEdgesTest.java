@@ -247,7 +247,7 @@ class ProtocolEdgesTest {
         int port = listen(octopus);
         RawSubscriber s = new RawSubscriber(octopus, port);
         Await.until("the subscriber served", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 1);
-        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> polledCalculator(octopus).add(1, 2));
+        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> polledCalculator(octopus).add(1, 2), OwnThread.EACH);
 
         assertThat(s.in.readUnsignedByte()).as("NEXT before the request").isEqualTo(0x10);
         assertThat(s.in.readInt()).isZero();
@@ -267,7 +267,7 @@ class ProtocolEdgesTest {
         int port = listen(octopus);
         RawSubscriber s = new RawSubscriber(octopus, port);
         Await.until("the subscriber served", Duration.ofSeconds(30), () -> subscriberConnections(octopus) == 1);
-        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> polledCalculator(octopus).add(1, 2));
+        CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> polledCalculator(octopus).add(1, 2), OwnThread.EACH);
 
         s.expectFrame(0x01); // the REQUEST, unread as far as the protocol goes:
         s.sendFrame(END); // END in place of a RESPONSE says it did not run (protocol.md, section 5)
