@@ -129,7 +129,7 @@ class SoakTest {
                         int r = c.run(id);
                         outcomes.set(id, r == id ? 1 : 3);
                     } catch (HalibutClientException e) {
-                        outcomes.set(id, 2);
+                        outcomes.set(id, saysItDidNotRun(e) ? 5 : 2);
                         failureKinds.merge(kind(e.getMessage()), 1, Integer::sum);
                     } catch (RuntimeException e) {
                         outcomes.set(id, 4);
@@ -155,8 +155,13 @@ class SoakTest {
         int failedButRan = 0;
         for (int i = 0; i < calls; i++) {
             int outcome = outcomes.get(i);
-            assertThat(outcome).as("outcome of call %d (1 result, 2 documented failure)", i).isIn(1, 2);
+            assertThat(outcome).as("outcome of call %d (1 result, 2 documented failure, 5 \"did not run\")", i)
+                    .isIn(1, 2, 5);
             assertThat(executions.get(i)).as("executions of call %d", i).isLessThanOrEqualTo(1);
+            if (outcome == 5) {
+                // The caller was told the request did not run: the service must indeed never have seen it.
+                assertThat(executions.get(i)).as("executions of call %d, reported \"did not run\"", i).isZero();
+            }
             if (outcome == 1) {
                 succeeded++;
                 assertThat(executions.get(i)).as("executions of successful call %d", i).isEqualTo(1);
@@ -182,6 +187,10 @@ class SoakTest {
         try (Stream<Path> files = Files.list(temp)) {
             assertThat(files.toList()).isEmpty();
         }
+    }
+
+    private static boolean saysItDidNotRun(HalibutClientException e) {
+        return e.getMessage() != null && e.getMessage().contains("did not run");
     }
 
     private static String kind(String message) {
