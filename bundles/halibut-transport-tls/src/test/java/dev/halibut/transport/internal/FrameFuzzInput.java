@@ -21,7 +21,8 @@ import java.util.List;
  *             buffer's capacity is the chunk's size times 1, 2, 4 or 8; bit 2 a fill chunk (bits 4-7 give its
  *             byte's upper nibble); bit 3 the event loop runs its due tasks (the budget's retry) after this chunk
  * rest        the data: taken by the non-fill chunks in turn; the input ends when the data is used up (or at
- *             {@link #MAX_WIRE} bytes); without chunk specifications, the data arrives in one chunk
+ *             {@link #MAX_WIRE} bytes, or after {@link #MAX_CHUNKS} chunks); without chunk specifications, the data
+ *             arrives in one chunk
  * </pre>
  */
 record FrameFuzzInput(long capacity, long taken, boolean othersGiveBack, boolean slices, List<Chunk> chunks) {
@@ -32,6 +33,8 @@ record FrameFuzzInput(long capacity, long taken, boolean othersGiveBack, boolean
     static final long[] TAKEN = {0, 32 * 1024, 64 * 1024, 128 * 1024};
     /** The most one input sends: a few of the largest messages ({@link FrameDecoderFuzzTest#MAX_MESSAGE_SIZE}). */
     static final int MAX_WIRE = 1 << 20;
+    /** The most reads one input makes: a few thousand, for speed and for the small heap (a read costs a buffer). */
+    static final int MAX_CHUNKS = 4096;
 
     static final int FLAG_FILL = 4;
     static final int FLAG_RUN_TASKS = 8;
@@ -62,7 +65,7 @@ record FrameFuzzInput(long capacity, long taken, boolean othersGiveBack, boolean
         } else {
             int used = 0;
             long wire = 0;
-            for (int i = 0; used < data.length && wire < MAX_WIRE; i = (i + 1) % n) {
+            for (int i = 0; used < data.length && wire < MAX_WIRE && chunks.size() < MAX_CHUNKS; i = (i + 1) % n) {
                 int at = 2 + 3 * i;
                 int size = (int) Math.min(1 + (((input[at] & 0xFF) << 8) | (input[at + 1] & 0xFF)), MAX_WIRE - wire);
                 int flags = input[at + 2] & 0xFF;
