@@ -159,7 +159,7 @@ class FrameDecoderFuzzTest {
     }
 
     /** What the decoder passed on, in an {@link EmbeddedChannel} whose event loop the test drives. */
-    private static final class Decoded extends ChannelInboundHandlerAdapter implements AutoCloseable {
+    static final class Decoded extends ChannelInboundHandlerAdapter implements AutoCloseable {
         final List<Object> frames = new ArrayList<>();
         final List<Throwable> failures = new ArrayList<>();
         final List<ByteBuf> inputs = new ArrayList<>();
@@ -169,6 +169,8 @@ class FrameDecoderFuzzTest {
         final MessageMemoryBudget budget;
         final boolean othersGiveBack;
         long othersHold;
+        /** Whether reading stopped for the budget at some point (for the seed corpus's test). */
+        boolean waited;
 
         private Decoded(FrameFuzzInput in) {
             budget = budget(in.capacity());
@@ -215,8 +217,9 @@ class FrameDecoderFuzzTest {
             return root.slice(8, size);
         }
 
+        /** Reading stopped for the budget (a decoder that failed leaves it stopped: the connection is closed next). */
         private boolean waitingForBudget() {
-            return !channel.config().isAutoRead();
+            return !channel.config().isAutoRead() && failures.isEmpty();
         }
 
         /** Lets the decoder's retry run, if it waits for the budget; the others give their bytes back first. */
@@ -224,6 +227,7 @@ class FrameDecoderFuzzTest {
             if (!waitingForBudget()) {
                 return;
             }
+            waited = true;
             if (othersGiveBack && othersHold > 0) {
                 budget.release(othersHold);
                 othersHold = 0;
