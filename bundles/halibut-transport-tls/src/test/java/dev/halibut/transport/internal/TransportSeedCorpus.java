@@ -36,6 +36,7 @@ public final class TransportSeedCorpus {
         TransportSeedCorpus corpus = new TransportSeedCorpus(Path.of(args[0]));
         corpus.frames();
         corpus.identification();
+        corpus.webSocket();
     }
 
     private void frames() throws IOException {
@@ -139,6 +140,76 @@ public final class TransportSeedCorpus {
         identification("edge-17-lines", 9, ascii(sixteen + "H14: v\r\n\r\n"));
         identification("edge-block-of-16-lines-of-64-bytes", 0x80 | 100,
                 ascii(("L: " + "v".repeat(59) + "\r\n").repeat(Identification.MAX_LINES)));
+    }
+
+    /** An upgrade request as {@code WebSocketClientUpgrade} sends it (RFC 6455's example key). */
+    static final String UPGRADE = "GET /halibut HTTP/1.1\r\nHost: localhost:10943\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            + "Sec-WebSocket-Protocol: halibut.v1\r\n\r\n";
+    private static final int BINARY = 0x2;
+    private static final int TEXT = 0x1;
+    private static final int CONTINUATION = 0x0;
+    private static final int CLOSE = 0x8;
+    private static final int PING = 0x9;
+
+    private void webSocket() throws IOException {
+        byte[] hello = concat(ascii("HALIBUT-CLIENT 1\r\n\r\n"), control(FrameType.END));
+        byte[] upgrade = ascii(UPGRADE);
+        byte[] conversation = concat(upgrade, wsFrame(false, BINARY, true, Arrays.copyOf(hello, 10)),
+                wsFrame(true, CONTINUATION, true, Arrays.copyOfRange(hello, 10, hello.length)),
+                wsFrame(true, PING, true, ascii("ping")), wsFrame(true, BINARY, true, control(FrameType.NEXT)),
+                wsFrame(true, CLOSE, true, new byte[] {0x03, (byte) 0xE8}));
+        // A client waits for the upgrade's answer before it sends frames (bit 7: the request head in reads of its own).
+        webSocket("valid-upgrade-then-halibut-in-frames", 0x80 | 127, conversation);
+        webSocket("edge-frames-right-behind-the-upgrade-request", 127, conversation);
+        webSocket("valid-upgrade-then-halibut-byte-by-byte", 0, conversation);
+        webSocket("valid-raw-halibut", 127, hello);
+        webSocket("valid-raw-halibut-in-2-byte-reads", 1, hello);
+        webSocket("edge-get-cut-short", 0, ascii("GE"));
+        webSocket("edge-post-is-raw-halibut", 127, ascii("POST / HTTP/1.1\r\n\r\n"));
+        webSocket("edge-health-check-without-upgrade", 127, ascii("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+        webSocket("edge-other-subprotocol", 127, ascii(UPGRADE.replace("halibut.v1", "chat")));
+        webSocket("edge-no-key", 127, ascii(UPGRADE.replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "")));
+        webSocket("edge-websocket-version-7", 127, ascii(UPGRADE.replace("Version: 13", "Version: 7")));
+        webSocket("edge-request-line-too-long", 127, ascii("GET /" + "a".repeat(4200) + " HTTP/1.1\r\n\r\n"));
+        webSocket("edge-headers-too-large", 127, ascii(UPGRADE.replace("\r\n\r\n", "\r\nX-Big: "
+                + "b".repeat(8300) + "\r\n\r\n")));
+        webSocket("edge-request-with-a-body", 127, ascii(UPGRADE.replace("\r\n\r\n", "\r\nContent-Length: 4\r\n\r\nbody")));
+        webSocket("edge-text-frame", 127, concat(upgrade, wsFrame(true, TEXT, true, ascii("HALIBUT-CLIENT 1"))));
+        webSocket("edge-unmasked-frame", 127, concat(upgrade, wsFrame(true, BINARY, false, hello)));
+        webSocket("edge-reserved-opcode", 127, concat(upgrade, wsFrame(true, 0x3, true, hello)));
+        webSocket("edge-fragmented-ping", 127, concat(upgrade, wsFrame(false, PING, true, ascii("p"))));
+        webSocket("edge-continuation-without-start", 127, concat(upgrade, wsFrame(true, CONTINUATION, true, hello)));
+        webSocket("edge-frame-one-past-64-kib", 127, concat(upgrade, new byte[] {(byte) 0x82, (byte) (0x80 | 127),
+            0, 0, 0, 0, 0, 1, 0, 1, 1, 2, 3, 4}));
+        webSocket("edge-frame-length-2-pow-63", 127, concat(upgrade, new byte[] {(byte) 0x82, (byte) (0x80 | 127),
+            (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}));
+    }
+
+    /** One WebSocket frame; a client's frames are masked (with a fixed key, for a deterministic corpus). */
+    static byte[] wsFrame(boolean fin, int opcode, boolean masked, byte[] payload) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write((fin ? 0x80 : 0) | opcode);
+        int mask = masked ? 0x80 : 0;
+        if (payload.length < 126) {
+            out.write(mask | payload.length);
+        } else {
+            out.write(mask | 126);
+            out.write(payload.length >>> 8);
+            out.write(payload.length);
+        }
+        byte[] key = {0x12, 0x34, 0x56, 0x78};
+        if (masked) {
+            out.writeBytes(key);
+        }
+        for (int i = 0; i < payload.length; i++) {
+            out.write(masked ? payload[i] ^ key[i % 4] : payload[i]);
+        }
+        return out.toByteArray();
+    }
+
+    private void webSocket(String name, int options, byte[] peer) throws IOException {
+        write("WebSocketListenerFuzzTestInputs/routeUpgradeAndFrames", name, concat(new byte[] {(byte) options}, peer));
     }
 
     private void frame(String name, FrameFuzzInput.Builder input) throws IOException {

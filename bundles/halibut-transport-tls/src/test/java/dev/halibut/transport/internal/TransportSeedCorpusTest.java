@@ -8,6 +8,7 @@ import dev.halibut.wire.Identification;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,6 +75,33 @@ class TransportSeedCorpusTest {
         int maxLine = (input[0] & 0x80) != 0 ? 64 : Identification.MAX_LINE_LENGTH;
         assertThat(new IdentificationBlock(maxLine).feed(Unpooled.wrappedBuffer(Arrays.copyOfRange(input, 1,
                 input.length)))).isNotNull();
+    }
+
+    @Test
+    void theUpgradeSeedIsUpgradedAndCarriesTheIdentificationAndFrames() throws IOException {
+        byte[] input = resource("WebSocketListenerFuzzTestInputs/routeUpgradeAndFrames/valid-upgrade-then-halibut-in-frames");
+        String sent = new String(input, 1, input.length - 1, StandardCharsets.ISO_8859_1);
+        int head = sent.indexOf("\r\n\r\n") + 4;
+        WebSocketListenerFuzzTest.Listener listener = new WebSocketListenerFuzzTest.Listener();
+        listener.receive(Arrays.copyOfRange(input, 1, 1 + head));
+        listener.receive(Arrays.copyOfRange(input, 1 + head, input.length));
+        listener.end();
+        assertThat(listener.written.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 101 Switching Protocols");
+        assertThat(listener.passedOn.toString(StandardCharsets.US_ASCII))
+                .isEqualTo("HALIBUT-CLIENT 1\r\n\r\n\u0012\0\0\0\0\u0010\0\0\0\0");
+        assertThat(listener.refusals).isEmpty();
+    }
+
+    @Test
+    void framesRightBehindTheUpgradeRequestAreRefusedNotPassedOnUnframed() throws IOException {
+        byte[] input = resource("WebSocketListenerFuzzTestInputs/routeUpgradeAndFrames/"
+                + "edge-frames-right-behind-the-upgrade-request");
+        WebSocketListenerFuzzTest.Listener listener = new WebSocketListenerFuzzTest.Listener();
+        listener.receive(Arrays.copyOfRange(input, 1, input.length)); // all in one read
+        listener.end();
+        assertThat(listener.written.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 101 Switching Protocols");
+        assertThat(listener.passedOn.size()).as("bytes passed on to the identification").isZero();
+        assertThat(listener.errors).singleElement().asString().contains("outside WebSocket frames");
     }
 
     private static byte[] frameSeed(String name) throws IOException {
