@@ -3,7 +3,6 @@ package dev.halibut.transport.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -46,7 +45,7 @@ public final class WebSocketUpgradeDetector extends ByteToMessageDecoder {
         String self = ctx.name();
         ctx.pipeline().addAfter(self, "ws-http", new HttpServerCodec(WebSocketRoute.MAX_UPGRADE_LINE,
                         WebSocketRoute.MAX_UPGRADE_HEADERS, WebSocketRoute.MAX_UPGRADE_HEADERS))
-                .addAfter("ws-http", "ws-aggregate", new HttpObjectAggregator(WebSocketRoute.MAX_UPGRADE_HEADERS))
+                .addAfter("ws-http", "ws-aggregate", new WebSocketServerUpgrade.RequestAggregator(refusals))
                 .addAfter("ws-aggregate", "ws-upgrade", new WebSocketServerUpgrade(refusals, upgradeTimeoutMillis))
                 .addAfter("ws-upgrade", "ws-bytes", new WebSocketByteStream());
         ctx.pipeline().remove(this); // what was read goes on to the HTTP codec

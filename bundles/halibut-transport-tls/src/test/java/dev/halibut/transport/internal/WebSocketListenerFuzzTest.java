@@ -9,7 +9,7 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.CodecException;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,9 +34,9 @@ import org.junit.jupiter.api.Timeout;
  *   <li>after {@code GET }, nothing passes on unless the listener answered {@code 101 Switching Protocols}, and
  *       never more bytes than the peer sent; a request that is not an upgrade is answered and refused (the
  *       refusal told to the listener), or refused when the upgrade times out;</li>
- *   <li>errors reaching the handshake handler are an {@link IOException} (a text frame) or one of Netty's codec
- *       errors ({@link DecoderException}: a corrupt or oversized frame), nothing else; the listener closes the
- *       connection on either;</li>
+ *   <li>errors reaching the handshake handler are an {@link IOException} (a text frame, data before the upgrade's
+ *       answer) or one of Netty's codec errors ({@link CodecException}: a corrupt or oversized frame, the connection
+ *       closed in the middle of the request), nothing else; the listener closes the connection on either;</li>
  *   <li>every buffer is released once the connection is closed (all come from one counting allocator).</li>
  * </ul>
  */
@@ -177,7 +177,7 @@ class WebSocketListenerFuzzTest {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (!(cause instanceof IOException || cause instanceof DecoderException)) {
+            if (!(cause instanceof IOException || cause instanceof CodecException)) {
                 wrong.add(new AssertionError("Undocumented exception from the listener's pipeline: " + cause, cause));
             } else {
                 errors.add(cause);
