@@ -139,19 +139,22 @@ public final class WebSocketServerUpgrade extends SimpleChannelInboundHandler<Fu
      * listener knowing why, and keep an HTTP/1.1 one open for a next request that is never read.
      */
     static final class RequestAggregator extends HttpObjectAggregator {
-        private final Refusals refusals;
+        private final WebSocketServerUpgrade upgrade;
 
-        RequestAggregator(Refusals refusals) {
+        /** @param upgrade the handler behind this one, which answers the one request (and only one) */
+        RequestAggregator(WebSocketServerUpgrade upgrade) {
             super(WebSocketRoute.MAX_UPGRADE_HEADERS);
-            this.refusals = refusals;
+            this.upgrade = upgrade;
         }
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            String reason = "an HTTP request with a body of more than " + WebSocketRoute.MAX_UPGRADE_HEADERS
-                    + " bytes instead of a WebSocket upgrade";
-            answerAndClose(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, reason);
-            refusals.refused(reason, true);
+            if (upgrade.answered) {
+                return; // a request behind the one answered (the connection is closing): nothing more is answered
+            }
+            upgrade.answered = true;
+            upgrade.refuse(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "an HTTP request with a body of more than "
+                    + WebSocketRoute.MAX_UPGRADE_HEADERS + " bytes instead of a WebSocket upgrade", true);
         }
     }
 

@@ -35,4 +35,25 @@ class WebSocketUpgradeRefusalTest {
         assertThat(ch.isOpen()).isFalse();
         ch.finishAndReleaseAll();
     }
+
+    @org.junit.jupiter.api.Test
+    void aRequestIsRefusedOnceWhenTheUpgradeTimesOutAndTheAggregatorThenFindsItTooLarge() throws Exception {
+        // The fuzzer's input: a request (declaring a body of 1,000,008 bytes) still incomplete when the upgrade times
+        // out; the timeout refused it and closed, and the aggregator, at the close, refused it again as too large.
+        byte[] input;
+        try (java.io.InputStream in = getClass().getResourceAsStream(
+                "WebSocketListenerFuzzTestInputs/routeUpgradeAndFrames/finding-two-refusals-for-pipelined-requests")) {
+            input = in.readAllBytes();
+        }
+        int chunk = 1 + (input[0] & 0x7F);
+        WebSocketListenerFuzzTest.Listener listener = new WebSocketListenerFuzzTest.Listener();
+        for (int at = 1; at < input.length; at += chunk) {
+            listener.receive(java.util.Arrays.copyOfRange(input, at, Math.min(input.length, at + chunk)));
+        }
+        listener.end();
+
+        assertThat(listener.refusals).as("refusals told to the listener").hasSize(1);
+        assertThat(listener.written.toString(StandardCharsets.ISO_8859_1)).as("answers")
+                .doesNotContain("HTTP/1.1 400 ");
+    }
 }
