@@ -150,7 +150,7 @@ public final class WebSocketServerUpgrade extends SimpleChannelInboundHandler<Fu
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
             if (upgrade.answered) {
-                return; // a request behind the one answered (the connection is closing): nothing more is answered
+                return; // already refused (its upgrade timed out, say) and closing: answered once, refused once
             }
             upgrade.answered = true;
             upgrade.refuse(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "an HTTP request with a body of more than "
