@@ -95,6 +95,9 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
                 if (type == null) {
                     int n = Math.min(HEADER - headerGot, in.readableBytes());
                     in.readBytes(header, headerGot, n);
+                    if (headerGot == 0) {
+                        typeOf(header[0]); // refused at its first byte, as FrameReader does, not after four more
+                    }
                     headerGot += n;
                     if (headerGot == HEADER) {
                         startFrame(ctx);
@@ -128,11 +131,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
 
     private void startFrame(ChannelHandlerContext ctx) throws ProtocolException {
         headerGot = 0;
-        int code = header[0] & 0xFF;
-        FrameType t = FrameType.ofCode(code);
-        if (t == null) {
-            throw new ProtocolException(String.format("Unknown frame type 0x%02X", code));
-        }
+        FrameType t = typeOf(header[0]);
         long len = ((header[1] & 0xFFL) << 24) | ((header[2] & 0xFFL) << 16) | ((header[3] & 0xFFL) << 8) | (header[4] & 0xFFL);
         if (!t.carriesPayload()) {
             if (len != 0) {
@@ -169,6 +168,14 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
         if (length == 0) {
             emit(ctx);
         }
+    }
+
+    private static FrameType typeOf(byte code) throws ProtocolException {
+        FrameType t = FrameType.ofCode(code & 0xFF);
+        if (t == null) {
+            throw new ProtocolException(String.format("Unknown frame type 0x%02X", code & 0xFF));
+        }
+        return t;
     }
 
     /**

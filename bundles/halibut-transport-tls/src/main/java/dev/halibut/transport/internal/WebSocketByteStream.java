@@ -24,14 +24,24 @@ import java.io.IOException;
  *
  * <p>Pings are answered with pongs and pongs are dropped (the Halibut keep-alive, not the WebSocket's, proves the
  * peer is there). A close frame is answered with a close frame and the connection closed: the reader above sees the
- * end of the stream as EOF. A text frame is a protocol error: the peer is not speaking Halibut.
+ * end of the stream as EOF. A text frame is a protocol error: the peer is not speaking Halibut. So is anything that did
+ * not come through the WebSocket decoder: data a client sent before the upgrade's answer.
  */
 public final class WebSocketByteStream extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof WebSocketFrame frame)) {
-            ctx.fireChannelRead(msg);
+            // Not through the WebSocket decoder: on the listener, bytes a client sent right behind its upgrade request,
+            // before the answer (RFC 6455, section 4.1: it must wait), which the HTTP codec hands on as the upgrade
+            // removes it. Passed on, they would reach the identification unframed and unmasked.
+            String what = msg instanceof ByteBuf b ? b.readableBytes() + " bytes" : msg.getClass().getSimpleName();
+            ReferenceCountUtil.release(msg);
+            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.PROTOCOL_ERROR,
+                    "data before the WebSocket upgrade completed")).addListener(ChannelFutureListener.CLOSE);
+            ctx.fireExceptionCaught(new IOException("The peer sent " + what + " outside WebSocket frames, right behind"
+                    + " its upgrade request: a WebSocket client waits for the upgrade's answer before it sends (RFC 6455,"
+                    + " section 4.1)"));
             return;
         }
         if (frame instanceof BinaryWebSocketFrame || frame instanceof ContinuationWebSocketFrame) {

@@ -10,7 +10,9 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
@@ -118,13 +120,42 @@ public final class WebSocketServerUpgrade extends SimpleChannelInboundHandler<Fu
     }
 
     private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String reason, boolean failure) {
+        answerAndClose(ctx, status, reason);
+        refusals.refused(reason, failure);
+    }
+
+    private static void answerAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String reason) {
         ByteBuf body = Unpooled.copiedBuffer(status + ": " + reason + "\n", StandardCharsets.UTF_8);
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
-        refusals.refused(reason, failure);
+    }
+
+    /**
+     * Aggregates the one request the upgrade reads, and refuses one over its bound through {@link Refusals} like any
+     * other request that is not an upgrade: Netty's own answer (413) would close an HTTP/1.0 connection without the
+     * listener knowing why, and keep an HTTP/1.1 one open for a next request that is never read.
+     */
+    static final class RequestAggregator extends HttpObjectAggregator {
+        private final WebSocketServerUpgrade upgrade;
+
+        /** @param upgrade the handler behind this one, which answers the one request (and only one) */
+        RequestAggregator(WebSocketServerUpgrade upgrade) {
+            super(WebSocketRoute.MAX_UPGRADE_HEADERS);
+            this.upgrade = upgrade;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            if (upgrade.answered) {
+                return; // already refused (its upgrade timed out, say) and closing: answered once, refused once
+            }
+            upgrade.answered = true;
+            upgrade.refuse(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "an HTTP request with a body of more than "
+                    + WebSocketRoute.MAX_UPGRADE_HEADERS + " bytes instead of a WebSocket upgrade", true);
+        }
     }
 
     private static String abbreviate(String s) {

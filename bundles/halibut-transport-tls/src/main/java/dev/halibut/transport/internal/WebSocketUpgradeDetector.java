@@ -3,7 +3,6 @@ package dev.halibut.transport.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -44,10 +43,11 @@ public final class WebSocketUpgradeDetector extends ByteToMessageDecoder {
             return; // not enough to decide yet
         }
         String self = ctx.name();
+        WebSocketServerUpgrade upgrade = new WebSocketServerUpgrade(refusals, upgradeTimeoutMillis);
         ctx.pipeline().addAfter(self, "ws-http", new HttpServerCodec(WebSocketRoute.MAX_UPGRADE_LINE,
                         WebSocketRoute.MAX_UPGRADE_HEADERS, WebSocketRoute.MAX_UPGRADE_HEADERS))
-                .addAfter("ws-http", "ws-aggregate", new HttpObjectAggregator(WebSocketRoute.MAX_UPGRADE_HEADERS))
-                .addAfter("ws-aggregate", "ws-upgrade", new WebSocketServerUpgrade(refusals, upgradeTimeoutMillis))
+                .addAfter("ws-http", "ws-aggregate", new WebSocketServerUpgrade.RequestAggregator(upgrade))
+                .addAfter("ws-aggregate", "ws-upgrade", upgrade)
                 .addAfter("ws-upgrade", "ws-bytes", new WebSocketByteStream());
         ctx.pipeline().remove(this); // what was read goes on to the HTTP codec
     }

@@ -91,4 +91,22 @@ class WebSocketByteStreamTest {
         assertThat(ch.isOpen()).isFalse();
         ch.finishAndReleaseAll();
     }
+
+    @Test
+    void bytesThatDidNotComeThroughTheWebSocketDecoderAreAProtocolErrorNotPassedOn() {
+        EmbeddedChannel ch = new EmbeddedChannel(new WebSocketByteStream());
+        ByteBuf raw = Unpooled.copiedBuffer("HALIBUT-CLIENT 1\r\n\r\n", StandardCharsets.US_ASCII);
+
+        assertThatThrownBy(() -> ch.writeInbound(raw)).isInstanceOf(IOException.class)
+                .hasMessageContaining("outside WebSocket frames").hasMessageContaining("RFC 6455");
+
+        assertThat((Object) ch.readInbound()).as("passed on to the identification").isNull();
+        assertThat(raw.refCnt()).isZero();
+        Object answer = ch.readOutbound();
+        assertThat(answer).isInstanceOf(CloseWebSocketFrame.class);
+        assertThat(((CloseWebSocketFrame) answer).statusCode()).isEqualTo(1002);
+        ((CloseWebSocketFrame) answer).release();
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
 }

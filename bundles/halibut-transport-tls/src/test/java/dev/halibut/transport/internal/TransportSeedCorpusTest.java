@@ -1,0 +1,121 @@
+package dev.halibut.transport.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.halibut.wire.Frame;
+import dev.halibut.wire.FrameType;
+import dev.halibut.wire.Identification;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The committed seeds of the transport's fuzz tests ({@link TransportSeedCorpus}) still say what their names say, so
+ * that the corpus keeps starting the fuzzer on the decoders' interesting paths: {@code valid-*} inputs decode without
+ * an error, {@code edge-*} inputs fail, and the budget's seeds reach the budget.
+ */
+class TransportSeedCorpusTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"valid-conversation-in-one-read", "valid-conversation-byte-by-byte",
+        "valid-conversation-in-7-byte-slices-of-roomy-buffers", "valid-stream-data-as-slices",
+        "valid-stream-data-in-small-pieces-copied", "valid-stream-data-in-more-pieces-than-max-slices",
+        "valid-large-request-unbounded-budget", "valid-large-request-within-the-budget"})
+    void validFrameSeedsDecodeWithoutWaitingForTheBudget(String name) throws IOException {
+        try (FrameDecoderFuzzTest.Decoded d = FrameDecoderFuzzTest.Decoded.run(FrameFuzzInput.parse(frameSeed(name)))) {
+            assertThat(d.failures).isEmpty();
+            assertThat(d.frames).isNotEmpty().last().isInstanceOf(Frame.class);
+            assertThat(d.waited).isFalse();
+        }
+    }
+
+    @Test
+    void theWaitingSeedWaitsForTheBudgetThenGetsItsRequest() throws IOException {
+        try (FrameDecoderFuzzTest.Decoded d = FrameDecoderFuzzTest.Decoded.run(
+                FrameFuzzInput.parse(frameSeed("valid-large-request-waits-until-others-give-back")))) {
+            assertThat(d.waited).isTrue();
+            assertThat(d.failures).isEmpty();
+            assertThat(d.frames).extracting(f -> ((Frame) f).type()).containsExactly(FrameType.REQUEST, FrameType.NEXT);
+            assertThat(((Frame) d.frames.get(0)).payload()).hasSize(3 * FrameType.MAX_STREAM_CHUNK + 8);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"edge-large-request-over-the-budget-others-hold",
+        "edge-large-request-over-the-whole-budget-waits-then-fails"})
+    void theBudgetSeedsWaitThenFailForTheBudget(String name) throws IOException {
+        try (FrameDecoderFuzzTest.Decoded d = FrameDecoderFuzzTest.Decoded.run(FrameFuzzInput.parse(frameSeed(name)))) {
+            assertThat(d.waited).isTrue();
+            assertThat(d.failures).singleElement().extracting(Throwable::getMessage).asString()
+                    .contains("incompleteMessageBudget");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"edge-request-ends-where-its-buffer-is-full", "edge-message-at-the-limit-cut-short",
+        "edge-message-one-past-the-limit", "edge-length-4-gib", "edge-unknown-type", "edge-control-frame-with-payload",
+        "edge-stream-data-empty", "edge-stream-data-one-too-long", "edge-stream-end-23-bytes",
+        "edge-stream-abort-one-too-long", "edge-header-cut-short", "edge-stream-data-cut-short-in-slices"})
+    void edgeFrameSeedsFail(String name) throws IOException {
+        try (FrameDecoderFuzzTest.Decoded d = FrameDecoderFuzzTest.Decoded.run(FrameFuzzInput.parse(frameSeed(name)))) {
+            assertThat(d.failures).hasSize(1);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"valid-client-in-one-read", "valid-client-byte-by-byte", "valid-subscriber-in-5-byte-reads",
+        "valid-server-with-a-header", "edge-line-of-64-bytes", "edge-16-lines"})
+    void validIdentificationSeedsAreAccepted(String name) throws IOException {
+        byte[] input = identificationSeed(name);
+        int maxLine = (input[0] & 0x80) != 0 ? 64 : Identification.MAX_LINE_LENGTH;
+        assertThat(new IdentificationBlock(maxLine).feed(Unpooled.wrappedBuffer(Arrays.copyOfRange(input, 1,
+                input.length)))).isNotNull();
+    }
+
+    @Test
+    void theUpgradeSeedIsUpgradedAndCarriesTheIdentificationAndFrames() throws IOException {
+        byte[] input = resource("WebSocketListenerFuzzTestInputs/routeUpgradeAndFrames/valid-upgrade-then-halibut-in-frames");
+        String sent = new String(input, 1, input.length - 1, StandardCharsets.ISO_8859_1);
+        int head = sent.indexOf("\r\n\r\n") + 4;
+        WebSocketListenerFuzzTest.Listener listener = new WebSocketListenerFuzzTest.Listener();
+        listener.receive(Arrays.copyOfRange(input, 1, 1 + head));
+        listener.receive(Arrays.copyOfRange(input, 1 + head, input.length));
+        listener.end();
+        assertThat(listener.written.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 101 Switching Protocols");
+        assertThat(listener.passedOn.toString(StandardCharsets.US_ASCII))
+                .isEqualTo("HALIBUT-CLIENT 1\r\n\r\n\u0012\0\0\0\0\u0010\0\0\0\0");
+        assertThat(listener.refusals).isEmpty();
+    }
+
+    @Test
+    void framesRightBehindTheUpgradeRequestAreRefusedNotPassedOnUnframed() throws IOException {
+        byte[] input = resource("WebSocketListenerFuzzTestInputs/routeUpgradeAndFrames/"
+                + "edge-frames-right-behind-the-upgrade-request");
+        WebSocketListenerFuzzTest.Listener listener = new WebSocketListenerFuzzTest.Listener();
+        listener.receive(Arrays.copyOfRange(input, 1, input.length)); // all in one read
+        listener.end();
+        assertThat(listener.written.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 101 Switching Protocols");
+        assertThat(listener.passedOn.size()).as("bytes passed on to the identification").isZero();
+        assertThat(listener.errors).singleElement().asString().contains("outside WebSocket frames");
+    }
+
+    private static byte[] frameSeed(String name) throws IOException {
+        return resource("FrameDecoderFuzzTestInputs/decodeFrames/" + name);
+    }
+
+    private static byte[] identificationSeed(String name) throws IOException {
+        return resource("IdentificationBlockFuzzTestInputs/feedBlock/" + name);
+    }
+
+    private static byte[] resource(String path) throws IOException {
+        try (InputStream in = TransportSeedCorpusTest.class.getResourceAsStream(path)) {
+            assertThat(in).as("seed %s", path).isNotNull();
+            return in.readAllBytes();
+        }
+    }
+}
