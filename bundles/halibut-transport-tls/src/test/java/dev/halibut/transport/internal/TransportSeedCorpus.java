@@ -37,6 +37,7 @@ public final class TransportSeedCorpus {
         corpus.frames();
         corpus.identification();
         corpus.webSocket();
+        corpus.proxyAnswers();
     }
 
     private void frames() throws IOException {
@@ -186,6 +187,33 @@ public final class TransportSeedCorpus {
             (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}));
     }
 
+    /** A proxy's answers to CONNECT (byte 0: the read size, bits 0-6, plus 1; bit 7: the proxy has credentials). */
+    private void proxyAnswers() throws IOException {
+        proxyAnswer("valid-200-in-one-read", 127, ascii("HTTP/1.1 200 Connection established\r\n\r\n"));
+        proxyAnswer("valid-200-with-headers-byte-by-byte", 0, ascii("HTTP/1.1 200 Connection established\r\n"
+                + "Via: 1.1 squid\r\nProxy-Agent: test/1.0\r\n\r\n"));
+        proxyAnswer("valid-200-without-reason-then-tls-bytes", 127, concat(ascii("HTTP/1.0 200\r\n\r\n"),
+                new byte[] {0x16, 0x03, 0x03, 0x00, 0x05, 'h', 'e', 'l', 'l', 'o'}));
+        proxyAnswer("valid-204-split-in-header-lines-then-bytes-in-3-byte-reads", 2, ascii("HTTP/1.1 204 No Content\r"
+                + "\nX-A: 1\r\nX-B: 2\r\n\r\nEARLY BYTES OF THE TUNNEL"));
+        proxyAnswer("edge-407-with-basic-challenge", 127, ascii("HTTP/1.1 407 Proxy Authentication Required\r\n"
+                + "Proxy-Authenticate: Basic realm=\"proxy\"\r\nContent-Length: 0\r\n\r\n"));
+        proxyAnswer("edge-407-with-credentials-in-7-byte-reads", 0x80 | 6, ascii("HTTP/1.1 407 Denied\r\n"
+                + "proxy-authenticate: Negotiate\r\n\r\n"));
+        proxyAnswer("edge-403-forbidden", 127, ascii("HTTP/1.1 403 Forbidden\r\n\r\n"));
+        proxyAnswer("edge-503-with-body", 31, ascii("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\n"
+                + "Content-Length: 38\r\n\r\n<html><body>unavailable</body></html>\n"));
+        proxyAnswer("edge-http-2-status-line", 127, ascii("HTTP/2 200 OK\r\n\r\n"));
+        proxyAnswer("edge-tls-server-hello", 127, concat(new byte[] {0x16, 0x03, 0x03, 0x00, 0x04, 0x02, 0, 0, 0},
+                ascii("\r\n\r\n")));
+        proxyAnswer("edge-bare-line-feeds", 127, ascii("HTTP/1.1 200 OK\n\n"));
+        proxyAnswer("edge-closed-inside-the-header", 9, ascii("HTTP/1.1 200 Connection established\r\nVia: x\r\n"));
+        proxyAnswer("edge-header-one-past-the-bound", 127, ascii("HTTP/1.1 200 OK\r\nX: "
+                + "a".repeat(HttpConnectHandler.MAX_RESPONSE_HEADER - 23) + "\r\n\r\n"));
+        proxyAnswer("valid-header-at-the-bound", 127, ascii("HTTP/1.1 200 OK\r\nX: "
+                + "a".repeat(HttpConnectHandler.MAX_RESPONSE_HEADER - 24) + "\r\n\r\nafter"));
+    }
+
     /** One WebSocket frame; a client's frames are masked (with a fixed key, for a deterministic corpus). */
     static byte[] wsFrame(boolean fin, int opcode, boolean masked, byte[] payload) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -210,6 +238,10 @@ public final class TransportSeedCorpus {
 
     private void webSocket(String name, int options, byte[] peer) throws IOException {
         write("WebSocketListenerFuzzTestInputs/routeUpgradeAndFrames", name, concat(new byte[] {(byte) options}, peer));
+    }
+
+    private void proxyAnswer(String name, int options, byte[] answer) throws IOException {
+        write("HttpConnectHandlerFuzzTestInputs/readProxyAnswer", name, concat(new byte[] {(byte) options}, answer));
     }
 
     private void frame(String name, FrameFuzzInput.Builder input) throws IOException {

@@ -2,6 +2,7 @@ package dev.halibut.transport.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.halibut.HttpProxy;
 import dev.halibut.wire.Frame;
 import dev.halibut.wire.FrameType;
 import dev.halibut.wire.Identification;
@@ -102,6 +103,39 @@ class TransportSeedCorpusTest {
         assertThat(listener.written.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 101 Switching Protocols");
         assertThat(listener.passedOn.size()).as("bytes passed on to the identification").isZero();
         assertThat(listener.errors).singleElement().asString().contains("outside WebSocket frames");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"valid-200-in-one-read", "valid-200-with-headers-byte-by-byte",
+        "valid-200-without-reason-then-tls-bytes", "valid-204-split-in-header-lines-then-bytes-in-3-byte-reads",
+        "valid-header-at-the-bound"})
+    void validProxyAnswersOpenTheTunnel(String name) throws IOException {
+        HttpConnectHandlerFuzzTest.Tunnel tunnel = proxyAnswer(name);
+        assertThat(tunnel.opened).isEqualTo(1);
+        assertThat(tunnel.failures).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"edge-407-with-basic-challenge", "edge-407-with-credentials-in-7-byte-reads",
+        "edge-403-forbidden", "edge-503-with-body", "edge-http-2-status-line", "edge-tls-server-hello",
+        "edge-bare-line-feeds", "edge-closed-inside-the-header", "edge-header-one-past-the-bound"})
+    void edgeProxyAnswersFailTheConnect(String name) throws IOException {
+        HttpConnectHandlerFuzzTest.Tunnel tunnel = proxyAnswer(name);
+        assertThat(tunnel.opened).isZero();
+        assertThat(tunnel.failures).singleElement().isInstanceOf(ProxyConnectException.class);
+    }
+
+    /** A proxy answer seed, sent in its reads, then the proxy closes. */
+    private static HttpConnectHandlerFuzzTest.Tunnel proxyAnswer(String name) throws IOException {
+        byte[] input = resource("HttpConnectHandlerFuzzTestInputs/readProxyAnswer/" + name);
+        int chunk = 1 + (input[0] & 0x7F);
+        HttpConnectHandlerFuzzTest.Tunnel tunnel = new HttpConnectHandlerFuzzTest.Tunnel(
+                new HttpProxy("proxy", 3128));
+        for (int at = 1; at < input.length; at += chunk) {
+            tunnel.receive(Arrays.copyOfRange(input, at, Math.min(input.length, at + chunk)));
+        }
+        tunnel.end();
+        return tunnel;
     }
 
     private static byte[] frameSeed(String name) throws IOException {
