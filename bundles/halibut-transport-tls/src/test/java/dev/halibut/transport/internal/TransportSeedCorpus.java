@@ -38,6 +38,7 @@ public final class TransportSeedCorpus {
         corpus.identification();
         corpus.webSocket();
         corpus.proxyAnswers();
+        corpus.upgradeAnswers();
     }
 
     private void frames() throws IOException {
@@ -214,6 +215,46 @@ public final class TransportSeedCorpus {
                 + "a".repeat(HttpConnectHandler.MAX_RESPONSE_HEADER - 24) + "\r\n\r\nafter"));
     }
 
+    /** A listener's answer to the upgrade as Halibut's listener sends it ({accept}: the value for the client's key). */
+    static final String SWITCHING = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n"
+            + "Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: halibut.v1\r\n\r\n";
+
+    /**
+     * A listener's answers to the client's upgrade (byte 0: the read size, bits 0-6, plus 1; bit 7: the answer's head
+     * in reads of its own); the listener's frames are not masked.
+     */
+    private void upgradeAnswers() throws IOException {
+        byte[] server = concat(ascii("HALIBUT-SERVER 1\r\n\r\n"), control(FrameType.PROCEED));
+        byte[] frames = concat(wsFrame(false, BINARY, false, Arrays.copyOf(server, 7)),
+                wsFrame(true, CONTINUATION, false, Arrays.copyOfRange(server, 7, server.length)),
+                wsFrame(true, PING, false, ascii("ping")), wsFrame(true, BINARY, false, control(FrameType.END)),
+                wsFrame(true, CLOSE, false, new byte[] {0x03, (byte) 0xE8}));
+        byte[] switching = ascii(SWITCHING);
+        upgradeAnswer("valid-101-then-frames-in-reads-of-their-own", 0x80 | 127, concat(switching, frames));
+        upgradeAnswer("valid-101-and-frames-in-one-read", 127, concat(switching, frames));
+        upgradeAnswer("valid-101-and-frames-byte-by-byte", 0, concat(switching, frames));
+        upgradeAnswer("valid-101-only", 127, switching);
+        upgradeAnswer("edge-101-without-subprotocol", 127, ascii(SWITCHING.replace(
+                "Sec-WebSocket-Protocol: halibut.v1\r\n", "")));
+        upgradeAnswer("edge-101-other-subprotocol", 127, ascii(SWITCHING.replace("halibut.v1", "chat")));
+        upgradeAnswer("edge-101-wrong-accept", 127, ascii(SWITCHING.replace("{accept}",
+                "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")));
+        upgradeAnswer("edge-101-without-upgrade-header", 127, ascii(SWITCHING.replace("Upgrade: websocket\r\n", "")));
+        upgradeAnswer("edge-404-with-body", 15, ascii("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+                + "Content-Length: 10\r\n\r\nnot found\n"));
+        upgradeAnswer("edge-200-until-the-close", 127, ascii("HTTP/1.0 200 OK\r\n\r\nsome page"));
+        upgradeAnswer("edge-raw-halibut-listener", 127, server);
+        upgradeAnswer("edge-head-too-large", 127, ascii(SWITCHING.replace("\r\n\r\n", "\r\nX-Big: "
+                + "b".repeat(8300) + "\r\n\r\n")));
+        upgradeAnswer("edge-status-line-too-long", 127, ascii("HTTP/1.1 101 " + "S".repeat(4200) + "\r\n\r\n"));
+        upgradeAnswer("edge-101-then-text-frame", 127, concat(switching, wsFrame(true, TEXT, false, ascii("hello"))));
+        upgradeAnswer("edge-101-then-masked-frame", 0x80 | 127, concat(switching, wsFrame(true, BINARY, true, server)));
+        upgradeAnswer("edge-101-then-reserved-opcode", 127, concat(switching, wsFrame(true, 0x3, false, server)));
+        upgradeAnswer("edge-101-then-frame-one-past-64-kib", 127, concat(switching, new byte[] {(byte) 0x82, 127,
+            0, 0, 0, 0, 0, 1, 0, 1}));
+        upgradeAnswer("edge-101-then-frame-cut-short", 5, concat(switching, Arrays.copyOf(frames, 12)));
+    }
+
     /** One WebSocket frame; a client's frames are masked (with a fixed key, for a deterministic corpus). */
     static byte[] wsFrame(boolean fin, int opcode, boolean masked, byte[] payload) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -242,6 +283,10 @@ public final class TransportSeedCorpus {
 
     private void proxyAnswer(String name, int options, byte[] answer) throws IOException {
         write("HttpConnectHandlerFuzzTestInputs/readProxyAnswer", name, concat(new byte[] {(byte) options}, answer));
+    }
+
+    private void upgradeAnswer(String name, int options, byte[] answer) throws IOException {
+        write("WebSocketClientUpgradeFuzzTestInputs/answerUpgrade", name, concat(new byte[] {(byte) options}, answer));
     }
 
     private void frame(String name, FrameFuzzInput.Builder input) throws IOException {

@@ -125,6 +125,54 @@ class TransportSeedCorpusTest {
         assertThat(tunnel.failures).singleElement().isInstanceOf(ProxyConnectException.class);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"valid-101-then-frames-in-reads-of-their-own", "valid-101-and-frames-in-one-read",
+        "valid-101-and-frames-byte-by-byte"})
+    void validUpgradeAnswersUpgradeAndCarryTheListenersBytes(String name) throws IOException {
+        WebSocketClientUpgradeFuzzTest.Client client = upgradeAnswer(name);
+        assertThat(client.upgraded).isEqualTo(1);
+        assertThat(client.errors).isEmpty();
+        assertThat(client.passedOn.toString(StandardCharsets.US_ASCII))
+                .isEqualTo("HALIBUT-SERVER 1\r\n\r\n\u0011\0\0\0\0\u0012\0\0\0\0");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"edge-101-without-subprotocol", "edge-101-other-subprotocol", "edge-101-wrong-accept",
+        "edge-101-without-upgrade-header", "edge-404-with-body", "edge-200-until-the-close", "edge-raw-halibut-listener",
+        "edge-head-too-large", "edge-status-line-too-long"})
+    void edgeUpgradeAnswersFailTheUpgrade(String name) throws IOException {
+        WebSocketClientUpgradeFuzzTest.Client client = upgradeAnswer(name);
+        assertThat(client.upgraded).isZero();
+        assertThat(client.errors).isNotEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"edge-101-then-text-frame", "edge-101-then-masked-frame", "edge-101-then-reserved-opcode",
+        "edge-101-then-frame-one-past-64-kib"})
+    void edgeFramesAfterTheUpgradeFailTheConnection(String name) throws IOException {
+        WebSocketClientUpgradeFuzzTest.Client client = upgradeAnswer(name);
+        assertThat(client.upgraded).isEqualTo(1);
+        assertThat(client.errors).isNotEmpty();
+        assertThat(client.passedOn.size()).isZero();
+    }
+
+    /** An upgrade answer seed ({accept} replaced), sent in its reads, then the listener closes. */
+    private static WebSocketClientUpgradeFuzzTest.Client upgradeAnswer(String name) throws IOException {
+        byte[] input = resource("WebSocketClientUpgradeFuzzTestInputs/answerUpgrade/" + name);
+        WebSocketClientUpgradeFuzzTest.Client client = new WebSocketClientUpgradeFuzzTest.Client();
+        byte[] answer = WebSocketClientUpgradeFuzzTest.replace(Arrays.copyOfRange(input, 1, input.length),
+                WebSocketClientUpgradeFuzzTest.ACCEPT, client.accept.getBytes(StandardCharsets.US_ASCII));
+        int split = (input[0] & 0x80) != 0 ? WebSocketClientUpgradeFuzzTest.endOfHead(answer) : 0;
+        int chunk = 1 + (input[0] & 0x7F);
+        for (int at = 0; at < answer.length; ) {
+            int end = Math.min(answer.length, at < split ? Math.min(split, at + chunk) : at + chunk);
+            client.receive(Arrays.copyOfRange(answer, at, end));
+            at = end;
+        }
+        client.end();
+        return client;
+    }
+
     /** A proxy answer seed, sent in its reads, then the proxy closes. */
     private static HttpConnectHandlerFuzzTest.Tunnel proxyAnswer(String name) throws IOException {
         byte[] input = resource("HttpConnectHandlerFuzzTestInputs/readProxyAnswer/" + name);
