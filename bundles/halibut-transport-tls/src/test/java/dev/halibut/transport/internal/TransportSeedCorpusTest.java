@@ -162,7 +162,7 @@ class TransportSeedCorpusTest {
         WebSocketClientUpgradeFuzzTest.Client client = new WebSocketClientUpgradeFuzzTest.Client();
         byte[] answer = WebSocketClientUpgradeFuzzTest.replace(Arrays.copyOfRange(input, 1, input.length),
                 WebSocketClientUpgradeFuzzTest.ACCEPT, client.accept.getBytes(StandardCharsets.US_ASCII));
-        int split = (input[0] & 0x80) != 0 ? WebSocketClientUpgradeFuzzTest.endOfHead(answer) : 0;
+        int split = (input[0] & 0x80) != 0 ? WebSocketClientUpgradeFuzzTest.endOfHttpHead(answer) : 0;
         int chunk = 1 + (input[0] & 0x7F);
         for (int at = 0; at < answer.length; ) {
             int end = Math.min(answer.length, at < split ? Math.min(split, at + chunk) : at + chunk);

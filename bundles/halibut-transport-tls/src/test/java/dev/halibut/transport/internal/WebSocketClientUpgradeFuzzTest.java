@@ -38,7 +38,10 @@ import org.junit.jupiter.api.Timeout;
  * <ul>
  *   <li>{@link WebSocketClientUpgrade#UPGRADED} is fired at most once, and only for an answer whose head holds the
  *       matching accept value and the {@code halibut.v1} subprotocol;</li>
- *   <li>nothing is passed on before it, and never more bytes than the listener sent after the answer's head;</li>
+ *   <li>nothing is passed on before it; after it, exactly what {@link ListenerFrames}, a model of RFC 6455 written
+ *       here, takes from the listener's frames behind the answer's head (the payloads of binary frames and their
+ *       continuations, up to a close, a text frame, a broken frame or the end), and an error when the model says the
+ *       frames broke the protocol or were text;</li>
  *   <li>errors reaching the handshake handler are an {@link IOException} (an answer other than 101, a failed
  *       handshake, a text frame) or one of Netty's codec errors ({@link CodecException}: a corrupt or oversized
  *       answer or frame), nothing else;</li>
@@ -62,8 +65,7 @@ class WebSocketClientUpgradeFuzzTest {
         Client client = new Client();
         byte[] answer = replace(Arrays.copyOfRange(input, 1, input.length), ACCEPT, client.accept.getBytes(
                 StandardCharsets.US_ASCII));
-        int head = endOfHead(answer);
-        int split = (input[0] & 0x80) != 0 ? head : 0;
+        int split = (input[0] & 0x80) != 0 ? endOfHttpHead(answer) : 0;
         for (int at = 0; at < answer.length; ) {
             int end = Math.min(answer.length, at < split ? Math.min(split, at + chunk) : at + chunk);
             client.receive(Arrays.copyOfRange(answer, at, end));
@@ -72,21 +74,113 @@ class WebSocketClientUpgradeFuzzTest {
         client.end();
 
         assertThat(client.upgraded).as("upgrades").isLessThanOrEqualTo(1);
-        if (client.upgraded == 1) {
-            String answerHead = new String(answer, 0, head, StandardCharsets.ISO_8859_1);
-            assertThat(answerHead).as("the head of an answer taken as the upgrade").contains(client.accept)
-                    .containsIgnoringCase(WebSocketRoute.SUBPROTOCOL);
-            assertThat(client.passedOn.size()).as("bytes passed on after the answer's head")
-                    .isLessThanOrEqualTo(answer.length - head);
-        } else {
+        if (client.upgraded == 0) {
             assertThat(client.passedOn.size()).as("bytes passed on without an upgrade").isZero();
+            return;
+        }
+        int httpHead = endOfHttpHead(answer);
+        assertThat(httpHead).as("the end of the head of an answer taken as the upgrade").isPositive();
+        assertThat(new String(answer, 0, httpHead, StandardCharsets.ISO_8859_1))
+                .as("the head of an answer taken as the upgrade").contains(client.accept)
+                .containsIgnoringCase(WebSocketRoute.SUBPROTOCOL);
+        ListenerFrames frames = ListenerFrames.decode(answer, httpHead);
+        assertThat(client.passedOn.toByteArray()).as("bytes passed on: the listener's binary frames' payloads")
+                .isEqualTo(frames.payloads.toByteArray());
+        if (frames.failed) {
+            assertThat(client.errors).as("errors after the listener's frames failed").isNotEmpty();
         }
     }
 
-    /** Where the answer's head ends (after its first empty line), or 0 if it does not. */
-    static int endOfHead(byte[] answer) {
-        int crlf = HttpConnectHandlerFuzzTest.indexOf(answer, new byte[] {'\r', '\n', '\r', '\n'});
-        return crlf < 0 ? 0 : crlf + 4;
+    /**
+     * Where the head of the answer ends as an HTTP/1.1 reader lenient in the ways RFC 9112 allows finds it (section 2.2:
+     * control characters and white space before the status line skipped, a line may end in a bare LF): after the first empty line behind the
+     * status line, or 0 if there is none.
+     */
+    static int endOfHttpHead(byte[] answer) {
+        int start = 0;
+        while (start < answer.length && (Character.isISOControl(answer[start] & 0xFF)
+                || Character.isWhitespace(answer[start] & 0xFF))) {
+            start++;
+        }
+        for (int i = start; i < answer.length; i++) {
+            if (answer[i] != '\n') {
+                continue;
+            }
+            if (i + 1 < answer.length && answer[i + 1] == '\n') {
+                return i + 2;
+            }
+            if (i + 2 < answer.length && answer[i + 1] == '\r' && answer[i + 2] == '\n') {
+                return i + 3;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The model of what a client takes from a listener's WebSocket frames (RFC 6455, section 5, with the limits of
+     * docs/protocol.md): the payloads of binary frames and their continuations, in order, up to the first frame that
+     * ends the stream (close), is refused (a text frame: not Halibut) or breaks the protocol (reserved bits or
+     * opcodes, a masked frame from the server, a fragmented or long control frame, a continuation outside a message
+     * or a new message inside one, a length not minimally encoded or over {@link WebSocketRoute#MAX_FRAME_PAYLOAD}),
+     * or to where the bytes end.
+     */
+    static final class ListenerFrames {
+        final ByteArrayOutputStream payloads = new ByteArrayOutputStream();
+        /** A frame was refused or broke the protocol: the connection fails. */
+        boolean failed;
+
+        static ListenerFrames decode(byte[] b, int at) {
+            ListenerFrames f = new ListenerFrames();
+            boolean inMessage = false;
+            while (at + 2 <= b.length) {
+                boolean fin = (b[at] & 0x80) != 0;
+                int rsv = b[at] & 0x70;
+                int opcode = b[at] & 0x0F;
+                boolean masked = (b[at + 1] & 0x80) != 0;
+                int len7 = b[at + 1] & 0x7F;
+                boolean control = opcode >= 8;
+                if (rsv != 0 || masked || (control && (!fin || len7 > 125 || opcode > 0xA))
+                        || (!control && opcode > 2) || (opcode == 0 && !inMessage) || (opcode != 0 && !control && inMessage)) {
+                    f.failed = true;
+                    return f;
+                }
+                int header = len7 == 126 ? 4 : len7 == 127 ? 10 : 2;
+                if (at + header > b.length) {
+                    return f;
+                }
+                long length = len7;
+                if (len7 == 126) {
+                    length = ((b[at + 2] & 0xFFL) << 8) | (b[at + 3] & 0xFFL);
+                } else if (len7 == 127) {
+                    length = 0;
+                    for (int i = 2; i < 10; i++) {
+                        length = (length << 8) | (b[at + i] & 0xFFL);
+                    }
+                }
+                if ((len7 == 126 && length < 126) || (len7 == 127 && (length < 65_536 || length < 0))
+                        || length > WebSocketRoute.MAX_FRAME_PAYLOAD) {
+                    f.failed = true;
+                    return f;
+                }
+                if (at + header + length > b.length) {
+                    return f; // cut short: the close ends it
+                }
+                int payload = at + header;
+                at = payload + (int) length;
+                if (opcode == 0x8) {
+                    return f; // close: answered and closed, whatever its body
+                }
+                if (opcode == 0x1) {
+                    f.failed = true; // text: not Halibut
+                    return f;
+                }
+                if (opcode <= 0x2) {
+                    f.payloads.write(b, payload, (int) length);
+                    inMessage = !fin;
+                }
+            }
+            return f;
+        }
     }
 
     static byte[] replace(byte[] bytes, byte[] what, byte[] with) {
