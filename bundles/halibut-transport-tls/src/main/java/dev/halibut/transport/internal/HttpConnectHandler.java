@@ -14,7 +14,8 @@ import java.util.function.Consumer;
 /**
  * The first handler of a connection made through an HTTP proxy: once connected to the proxy it asks for a tunnel
  * ({@code CONNECT host:port HTTP/1.1}, with {@code Proxy-Authorization: Basic} when the proxy has credentials),
- * reads the proxy's answer (at most {@link #MAX_RESPONSE_HEADER} bytes) and, on a 2xx status, hands the channel
+ * reads the proxy's answer (at most {@link #MAX_RESPONSE_HEADER} bytes; interim 1xx responses before it are skipped,
+ * as RFC 9110, section 15.2, asks of every client) and, on a 2xx status, hands the channel
  * to {@code onTunnel} (which adds TLS and identification: they run end to end, through the tunnel) and removes
  * itself. Anything else fails {@code failure} with a {@link ProxyConnectException} and closes the channel.
  *
@@ -23,7 +24,7 @@ import java.util.function.Consumer;
  */
 public final class HttpConnectHandler extends ChannelInboundHandlerAdapter {
 
-    /** The most bytes of the proxy's status line and headers read; a longer answer is refused. */
+    /** The most bytes of the proxy's status lines and headers read (interim responses included); more is refused. */
     public static final int MAX_RESPONSE_HEADER = 8 * 1024;
 
     private final HttpProxy proxy;
@@ -71,18 +72,24 @@ public final class HttpConnectHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            int room = MAX_RESPONSE_HEADER - response.readableBytes();
+            // writerIndex counts every byte of the answer so far: skipped interim responses count against the bound.
+            int room = MAX_RESPONSE_HEADER - response.writerIndex();
             response.writeBytes(in, Math.min(room, in.readableBytes()));
             int end = endOfHeader(response);
+            while (end >= 0 && isInterim(status(response.toString(response.readerIndex(), end,
+                    StandardCharsets.ISO_8859_1)))) {
+                response.skipBytes(end + 4); // an interim response (100 Continue, ...): the final one follows
+                end = endOfHeader(response);
+            }
             if (end < 0) {
-                if (response.readableBytes() >= MAX_RESPONSE_HEADER) {
+                if (response.writerIndex() >= MAX_RESPONSE_HEADER) {
                     fail(ctx, 0, "answered the CONNECT request with more than " + MAX_RESPONSE_HEADER
                                     + " bytes of status line and headers",
                             "Check that " + proxy.address() + " is an HTTP proxy");
                 }
                 return;
             }
-            String header = response.toString(0, end, StandardCharsets.ISO_8859_1);
+            String header = response.toString(response.readerIndex(), end, StandardCharsets.ISO_8859_1);
             int status = status(header);
             if (status < 0) {
                 String first = header.lines().findFirst().orElse("");
@@ -98,7 +105,7 @@ public final class HttpConnectHandler extends ChannelInboundHandlerAdapter {
             // Bytes after the header (there should be none: TLS waits for our ClientHello) belong to the tunnel.
             ByteBuf rest = in.readableBytes() > 0 ? in.retainedSlice() : null;
             int extra = response.readableBytes() - end - 4;
-            ByteBuf early = extra > 0 ? response.retainedSlice(end + 4, extra) : null;
+            ByteBuf early = extra > 0 ? response.retainedSlice(response.readerIndex() + end + 4, extra) : null;
             onTunnel.accept(ctx);
             if (early != null) {
                 ctx.fireChannelRead(early);
@@ -182,6 +189,14 @@ public final class HttpConnectHandler extends ChannelInboundHandlerAdapter {
             }
         }
         return -1;
+    }
+
+    /**
+     * Whether a status is an interim response that a final one follows (RFC 9110, section 15.2). Not 101 Switching
+     * Protocols: CONNECT asks for no upgrade, so a 101 is refused like any other answer that opens no tunnel.
+     */
+    static boolean isInterim(int status) {
+        return status >= 100 && status < 200 && status != 101;
     }
 
     /** The status code of {@code HTTP/1.x NNN ...}, or -1 for anything else. */

@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Timeout;
  * 0-6, plus 1) and whether the proxy has credentials (bit 7: they change only the advice of a 407); the rest is what
  * the proxy sends, after which it closes the connection. Contract:
  * <ul>
+ *   <li>interim responses (1xx but 101: CONNECT asks for no upgrade) are skipped (RFC 9110, section 15.2);</li>
  *   <li>a status line {@code HTTP/1.x NNN} with a 2xx code, whose header ends (CRLF CRLF) within
- *       {@link HttpConnectHandler#MAX_RESPONSE_HEADER} bytes, opens the tunnel once; exactly the bytes after the
+ *       {@link HttpConnectHandler#MAX_RESPONSE_HEADER} bytes of the answer, opens the tunnel once; exactly the bytes after the
  *       header are passed on, unchanged and in order; the connect promise is not completed;</li>
  *   <li>anything else fails the connect promise once, with a {@link ProxyConnectException} naming the proxy and the
  *       target in printable characters, with advice, with the proxy's status (or 0 when it sent none), and closes the
@@ -66,9 +67,20 @@ class HttpConnectHandlerFuzzTest {
         }
         tunnel.end();
 
-        int end = indexOf(answer, END_OF_HEADER);
-        boolean complete = end >= 0 && end + END_OF_HEADER.length <= HttpConnectHandler.MAX_RESPONSE_HEADER;
-        int status = complete ? status(new String(answer, 0, end, StandardCharsets.ISO_8859_1)) : -1;
+        // The final response's header: behind any interim (1xx but 101) responses, all within the bound.
+        int start = 0;
+        int end;
+        boolean complete;
+        int status;
+        while (true) {
+            end = indexOf(answer, END_OF_HEADER, start);
+            complete = end >= 0 && end + END_OF_HEADER.length <= HttpConnectHandler.MAX_RESPONSE_HEADER;
+            status = complete ? status(new String(answer, start, end - start, StandardCharsets.ISO_8859_1)) : -1;
+            if (!complete || status / 100 != 1 || status == 101) {
+                break;
+            }
+            start = end + END_OF_HEADER.length;
+        }
         if (complete && status / 100 == 2) {
             assertThat(tunnel.opened).as("tunnels opened for a %d", status).isEqualTo(1);
             assertThat(tunnel.failures).as("failures of the connect promise for a %d", status).isEmpty();
@@ -115,8 +127,12 @@ class HttpConnectHandlerFuzzTest {
     }
 
     static int indexOf(byte[] bytes, byte[] part) {
+        return indexOf(bytes, part, 0);
+    }
+
+    static int indexOf(byte[] bytes, byte[] part, int from) {
         outer:
-        for (int i = 0; i + part.length <= bytes.length; i++) {
+        for (int i = from; i + part.length <= bytes.length; i++) {
             for (int j = 0; j < part.length; j++) {
                 if (bytes[i + j] != part[j]) {
                     continue outer;

@@ -82,6 +82,40 @@ class HttpConnectHandlerTest {
     }
 
     @Test
+    void interimResponsesBeforeThe200AreSkipped() {
+        EmbeddedChannel ch = channel(new HttpProxy("proxy", 3128));
+
+        ch.writeInbound(text("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 2"));
+        assertThat(tunnelOpened).isFalse();
+        ch.writeInbound(text("00 Connection established\r\n\r\nEARLY"));
+
+        assertThat(tunnelOpened).isTrue();
+        assertThat(afterTunnel).containsExactly("EARLY");
+        assertThat(failure.isDone()).isFalse();
+    }
+
+    @Test
+    void a101IsNoInterimResponseToConnectAndRefusesTheTunnel() {
+        EmbeddedChannel ch = channel(new HttpProxy("proxy", 3128));
+
+        ch.writeInbound(text("HTTP/1.1 101 Switching Protocols\r\n\r\nHTTP/1.1 200 OK\r\n\r\n"));
+
+        assertThat(failure.cause()).hasMessageContaining("refused the tunnel (HTTP/1.1 101 Switching Protocols)");
+        assertThat(tunnelOpened).isFalse();
+    }
+
+    @Test
+    void interimResponsesCountAgainstTheBound() {
+        EmbeddedChannel ch = channel(new HttpProxy("proxy", 3128));
+        String interim = "HTTP/1.1 100 Continue\r\n\r\n";
+
+        ch.writeInbound(text(interim.repeat(HttpConnectHandler.MAX_RESPONSE_HEADER / interim.length() + 1)));
+
+        assertThat(failure.cause()).hasMessageContaining("more than " + HttpConnectHandler.MAX_RESPONSE_HEADER + " bytes");
+        assertThat(tunnelOpened).isFalse();
+    }
+
+    @Test
     void a407FailsNamingTheProxyTheTargetAndTheKeys() {
         EmbeddedChannel ch = channel(new HttpProxy("proxy", 3128));
 
