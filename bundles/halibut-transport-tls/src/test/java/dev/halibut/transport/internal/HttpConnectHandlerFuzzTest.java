@@ -208,14 +208,8 @@ class HttpConnectHandlerFuzzTest {
             }
             drainWritten();
             channel.finishAndReleaseAll();
-            if (!wrong.isEmpty()) {
-                AssertionError e = new AssertionError("The proxy handshake did what it must not: " + wrong);
-                wrong.forEach(e::addSuppressed);
-                throw e;
-            }
-            assertThat(inputs).as("input buffers released").allSatisfy(b -> assertThat(b.refCnt()).isZero());
-            assertThat(alloc.metric().usedHeapMemory()).as("heap buffers not released").isZero();
-            assertThat(alloc.metric().usedDirectMemory()).as("direct buffers not released").isZero();
+            FuzzHarnessChecks.assertNothingWrong("The proxy handshake did what it must not:", wrong);
+            FuzzHarnessChecks.assertAllReleased(inputs, alloc);
         }
 
         /** The CONNECT request (checked by HttpConnectHandlerTest), released. */

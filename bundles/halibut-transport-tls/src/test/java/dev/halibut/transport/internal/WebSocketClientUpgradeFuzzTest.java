@@ -272,14 +272,8 @@ class WebSocketClientUpgradeFuzzTest {
                 afterClose(e);
             }
             channel.finishAndReleaseAll();
-            if (!wrong.isEmpty()) {
-                AssertionError e = new AssertionError("The connector's pipeline passed on what it must not: " + wrong);
-                wrong.forEach(e::addSuppressed);
-                throw e;
-            }
-            assertThat(inputs).as("input buffers released").allSatisfy(b -> assertThat(b.refCnt()).isZero());
-            assertThat(alloc.metric().usedHeapMemory()).as("heap buffers not released").isZero();
-            assertThat(alloc.metric().usedDirectMemory()).as("direct buffers not released").isZero();
+            FuzzHarnessChecks.assertNothingWrong("The connector's pipeline passed on what it must not:", wrong);
+            FuzzHarnessChecks.assertAllReleased(inputs, alloc);
         }
 
         private void drainWritten(ByteArrayOutputStream into) {
