@@ -182,17 +182,7 @@ class HttpConnectHandlerFuzzTest {
         }
 
         void receive(byte[] bytes) {
-            ByteBuf in = alloc.heapBuffer(bytes.length).writeBytes(bytes);
-            inputs.add(in);
-            if (!channel.isOpen()) {
-                in.release(); // a closed connection reads nothing more
-                return;
-            }
-            try {
-                channel.writeInbound(in);
-            } catch (Exception e) {
-                wrong.add(new AssertionError("Thrown from the pipeline: " + e, e));
-            }
+            FuzzHarness.feed(channel, alloc, inputs, bytes, e -> wrong.add(new AssertionError("Thrown from the pipeline: " + e, e)));
             drainWritten();
         }
 
@@ -208,8 +198,8 @@ class HttpConnectHandlerFuzzTest {
             }
             drainWritten();
             channel.finishAndReleaseAll();
-            FuzzHarnessChecks.assertNothingWrong("The proxy handshake did what it must not:", wrong);
-            FuzzHarnessChecks.assertAllReleased(inputs, alloc);
+            FuzzHarness.assertNothingWrong("The proxy handshake did what it must not:", wrong);
+            FuzzHarness.assertAllReleased(inputs, alloc);
         }
 
         /** The CONNECT request (checked by HttpConnectHandlerTest), released. */

@@ -235,17 +235,7 @@ class WebSocketClientUpgradeFuzzTest {
         }
 
         void receive(byte[] bytes) {
-            ByteBuf in = alloc.heapBuffer(bytes.length).writeBytes(bytes);
-            inputs.add(in);
-            if (!channel.isOpen()) {
-                in.release(); // a closed connection reads nothing more
-                return;
-            }
-            try {
-                channel.writeInbound(in);
-            } catch (Exception e) {
-                afterClose(e);
-            }
+            FuzzHarness.feed(channel, alloc, inputs, bytes, this::afterClose);
             drainWritten(null);
         }
 
@@ -272,8 +262,8 @@ class WebSocketClientUpgradeFuzzTest {
                 afterClose(e);
             }
             channel.finishAndReleaseAll();
-            FuzzHarnessChecks.assertNothingWrong("The connector's pipeline passed on what it must not:", wrong);
-            FuzzHarnessChecks.assertAllReleased(inputs, alloc);
+            FuzzHarness.assertNothingWrong("The connector's pipeline passed on what it must not:", wrong);
+            FuzzHarness.assertAllReleased(inputs, alloc);
         }
 
         private void drainWritten(ByteArrayOutputStream into) {

@@ -121,17 +121,7 @@ class WebSocketListenerFuzzTest {
         }
 
         void receive(byte[] bytes) {
-            ByteBuf in = alloc.heapBuffer(bytes.length).writeBytes(bytes);
-            inputs.add(in);
-            if (!channel.isOpen()) {
-                in.release(); // a closed connection reads nothing more
-                return;
-            }
-            try {
-                channel.writeInbound(in);
-            } catch (Exception e) {
-                afterClose(e);
-            }
+            FuzzHarness.feed(channel, alloc, inputs, bytes, this::afterClose);
             drainWritten();
         }
 
@@ -160,8 +150,8 @@ class WebSocketListenerFuzzTest {
                 afterClose(e);
             }
             channel.finishAndReleaseAll();
-            FuzzHarnessChecks.assertNothingWrong("The listener's pipeline passed on what it must not:", wrong);
-            FuzzHarnessChecks.assertAllReleased(inputs, alloc);
+            FuzzHarness.assertNothingWrong("The listener's pipeline passed on what it must not:", wrong);
+            FuzzHarness.assertAllReleased(inputs, alloc);
         }
 
         private void drainWritten() {

@@ -4,12 +4,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.List;
+import java.util.function.Consumer;
 
-/** The end-of-input checks the transport's fuzz harnesses share. */
-final class FuzzHarnessChecks {
+/** What the transport's fuzz harnesses share: feeding a read into their channel, and the end-of-input checks. */
+final class FuzzHarness {
 
-    private FuzzHarnessChecks() {
+    private FuzzHarness() {
+    }
+
+    /**
+     * One read from the peer: {@code bytes} in a buffer of {@code alloc} (recorded in {@code inputs}, so that
+     * {@link #assertAllReleased} checks it), read by {@code channel} unless it is closed already (a closed connection
+     * reads nothing more). What the pipeline throws goes to {@code thrown}.
+     */
+    static void feed(EmbeddedChannel channel, UnpooledByteBufAllocator alloc, List<ByteBuf> inputs, byte[] bytes,
+                     Consumer<Exception> thrown) {
+        ByteBuf in = alloc.heapBuffer(bytes.length).writeBytes(bytes);
+        inputs.add(in);
+        if (!channel.isOpen()) {
+            in.release();
+            return;
+        }
+        try {
+            channel.writeInbound(in);
+        } catch (Exception e) {
+            thrown.accept(e);
+        }
     }
 
     /**
