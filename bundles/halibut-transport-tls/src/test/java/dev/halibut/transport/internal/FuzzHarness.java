@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.CodecException;
+import java.io.IOException;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -31,6 +33,22 @@ final class FuzzHarness {
             channel.writeInbound(in);
         } catch (Exception e) {
             thrown.accept(e);
+        }
+    }
+
+    /**
+     * Sorts what a WebSocket pipeline threw into {@code channel}'s caller: an error fired after the connection closed
+     * in the same read (EmbeddedChannel's close() takes the handlers out of the pipeline at once, a real channel's only
+     * later, so there the handshake handler gets it, and EmbeddedChannel rethrows what reached the pipeline's end) is a
+     * documented error if it is an {@link IOException} or one of Netty's {@link CodecException}s; anything else is
+     * {@code wrong}.
+     */
+    static void thrownAfterClose(EmbeddedChannel channel, Exception e, List<Throwable> errors, List<Throwable> wrong,
+                                 String pipeline) {
+        if (!channel.isOpen() && (e instanceof IOException || e instanceof CodecException)) {
+            errors.add(e);
+        } else {
+            wrong.add(new AssertionError("Undocumented exception from the " + pipeline + ": " + e, e));
         }
     }
 

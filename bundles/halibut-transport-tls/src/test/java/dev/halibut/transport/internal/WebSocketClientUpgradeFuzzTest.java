@@ -239,17 +239,9 @@ class WebSocketClientUpgradeFuzzTest {
             drainWritten(null);
         }
 
-        /**
-         * An error fired after the connection closed in the same read: EmbeddedChannel's close() takes the handlers
-         * out of the pipeline at once (a real channel's only later, so there the handshake handler gets it), and
-         * rethrows what reached the pipeline's end (as in WebSocketListenerFuzzTest).
-         */
+        /** What the pipeline threw: see {@link FuzzHarness#thrownAfterClose}. */
         private void afterClose(Exception e) {
-            if (!channel.isOpen() && (e instanceof IOException || e instanceof CodecException)) {
-                errors.add(e);
-            } else {
-                wrong.add(new AssertionError("Undocumented exception from the connector's pipeline: " + e, e));
-            }
+            FuzzHarness.thrownAfterClose(channel, e, errors, wrong, "connector's pipeline");
         }
 
         /** The listener closes the connection; nothing is left. */

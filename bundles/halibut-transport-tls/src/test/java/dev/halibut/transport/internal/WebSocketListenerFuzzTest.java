@@ -125,17 +125,9 @@ class WebSocketListenerFuzzTest {
             drainWritten();
         }
 
-        /**
-         * An error fired after the connection closed, in the same read (a text frame right behind a close frame):
-         * EmbeddedChannel's close() takes the handlers out of the pipeline at once (a real channel's only later, so
-         * there the handshake handler gets it), and rethrows what reached the pipeline's end.
-         */
+        /** What the pipeline threw: see {@link FuzzHarness#thrownAfterClose}. */
         private void afterClose(Exception e) {
-            if (!channel.isOpen() && (e instanceof IOException || e instanceof CodecException)) {
-                errors.add(e);
-            } else {
-                wrong.add(new AssertionError("Undocumented exception from the listener's pipeline: " + e, e));
-            }
+            FuzzHarness.thrownAfterClose(channel, e, errors, wrong, "listener's pipeline");
         }
 
         /** The peer sends nothing more: the upgrade's timeout passes, the connection closes; nothing is left. */
